@@ -1,0 +1,129 @@
+/** Admin API: peers, invitations, and the credentials lifecycle driven from our side. */
+import { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import { connect, disconnect, invite, rotate } from '../modules/2.2.1/credentials/initiator.js';
+import { defineRoute } from '../ocpi/route.js';
+import type { PeerRecord } from '../platform/peers/peer-store.js';
+import { conflict, notFound } from './errors.js';
+import { ConnectRequest, InvitationCreate, InvitationView, PeerPatch, PeerPath, PeerView, UnregisterView } from './schemas.js';
+
+export function peerView(p: PeerRecord): z.infer<typeof PeerView> {
+  return {
+    id: p.id,
+    label: p.label,
+    status: p.status,
+    initiated_by: p.initiatedBy,
+    versions_url: p.versionsUrl,
+    version: p.version,
+    auth_encoding: p.authEncoding,
+    roles: p.roles.map((r) => ({ role: r.role as any, country_code: r.countryCode, party_id: r.partyId, business_details: r.businessDetails })),
+    endpoints: p.endpoints as any,
+    last_contact_at: p.lastContactAt?.toISOString() ?? null,
+    registered_at: p.registeredAt?.toISOString() ?? null,
+    created_at: p.createdAt.toISOString(),
+  };
+}
+
+export const peerRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/peers/invitations',
+    successStatus: 201,
+    summary: 'Issue a single-use Token A for a peer that will register with us',
+    body: InvitationCreate,
+    response: InvitationView,
+    handler: async ({ app, body }) => ({ data: await invite(app, body.label ?? null) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/peers/connect',
+    successStatus: 201,
+    summary: "Register with a peer, given its versions URL and the Token A it issued us",
+    body: ConnectRequest,
+    response: PeerView,
+    errors: { 409: 'Cannot present credentials (no local parties) or roles conflict', 422: 'URL refused by the outbound policy', 502: 'The peer could not be used' },
+    handler: async ({ app, body }) => ({ data: peerView(await connect(app, body.versions_url, body.token, body.label ?? null)) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/peers',
+    summary: 'List peers',
+    response: z.array(PeerView),
+    handler: async ({ app }) => ({ data: (await app.peerStore.list()).map(peerView) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/peers/:id',
+    summary: 'One peer: status, roles, version, endpoints, last contact',
+    params: PeerPath,
+    response: PeerView,
+    handler: async ({ app, params }) => ({ data: peerView(await findPeer(app, params.id)) }),
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/peers/:id',
+    summary: 'Change how we authenticate to this peer (auth_encoding raw for legacy peers)',
+    params: PeerPath,
+    body: PeerPatch,
+    response: PeerView,
+    handler: async ({ app, params, body }) => {
+      await findPeer(app, params.id);
+      await app.peerStore.setAuthEncoding(params.id, body.auth_encoding);
+      return { data: peerView(await findPeer(app, params.id)) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/peers/:id/rotate',
+    summary: 'Rotate the tokens of this connection (credentials PUT)',
+    params: PeerPath,
+    response: PeerView,
+    handler: async ({ app, params }) => ({ data: peerView(await rotate(app, params.id)) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/peers/:id/suspend',
+    summary: 'Suspend: the peer is refused on functional modules and nothing is sent to it',
+    params: PeerPath,
+    response: PeerView,
+    handler: async ({ app, params }) => {
+      await findPeer(app, params.id);
+      const updated = await app.peerStore.setStatus(params.id, 'SUSPENDED', ['REGISTERED', 'SUSPENDED']);
+      if (!updated) throw conflict('Only a registered peer can be suspended');
+      app.peerAuth.evict();
+      return { data: peerView(updated) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/peers/:id/resume',
+    summary: 'Resume a suspended peer',
+    params: PeerPath,
+    response: PeerView,
+    handler: async ({ app, params }) => {
+      await findPeer(app, params.id);
+      const updated = await app.peerStore.setStatus(params.id, 'REGISTERED', ['SUSPENDED', 'REGISTERED']);
+      if (!updated) throw conflict('Only a suspended peer can be resumed');
+      app.peerAuth.evict();
+      return { data: peerView(updated) };
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/peers/:id',
+    summary: 'Unregister (credentials DELETE at the peer), or withdraw a pending invitation',
+    params: PeerPath,
+    response: UnregisterView,
+    handler: async ({ app, params }) => {
+      const result = await disconnect(app, params.id);
+      const peer = await app.peerStore.get(params.id);
+      return { data: { id: params.id, status: peer?.status ?? 'DELETED', remote: result.remote } };
+    },
+  }),
+];
+
+async function findPeer(app: AppContext, id: string): Promise<PeerRecord> {
+  const peer = await app.peerStore.get(id);
+  if (!peer) throw notFound('Peer');
+  return peer;
+}

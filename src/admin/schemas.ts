@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { Endpoint } from '../modules/2.2.1/versions/schemas.js';
+import { BusinessDetails, CountryCode, PartyId, Role } from '../ocpi/types.js';
+
+export const LocalRole = z.enum(['CPO', 'EMSP']);
+
+export const PartyPath = z.object({ country_code: CountryCode, party_id: PartyId });
+
+export const PartyCreate = z
+  .object({
+    country_code: CountryCode,
+    party_id: PartyId,
+    role: LocalRole.optional().describe('One role; use `roles` for a party that is both CPO and EMSP'),
+    roles: z.array(LocalRole).min(1).optional(),
+    business_details: BusinessDetails,
+  })
+  .refine((p) => (p.role === undefined) !== (p.roles === undefined), { message: 'give exactly one of role or roles', path: ['role'] });
+
+export const PartyPatch = z
+  .object({ roles: z.array(LocalRole).min(1).optional(), business_details: BusinessDetails.optional() })
+  .refine((p) => p.roles !== undefined || p.business_details !== undefined, { message: 'nothing to change: give roles and/or business_details', path: ['roles'] });
+
+export const PartyView = z.object({
+  country_code: z.string(),
+  party_id: z.string(),
+  roles: z.array(LocalRole),
+  business_details: BusinessDetails,
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const InvitationCreate = z.object({ label: z.string().max(100).optional() });
+export const InvitationView = z.object({
+  peer_id: z.string().uuid(),
+  token: z.string().describe('Token A: give it to the peer with versions_url, over a secure channel. Shown once.'),
+  versions_url: z.string(),
+  expires_at: z.string(),
+});
+
+export const ConnectRequest = z.object({
+  versions_url: z.string().url(),
+  token: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without whitespace'),
+  label: z.string().max(100).optional(),
+});
+
+export const PeerPath = z.object({ id: z.string().uuid() });
+
+export const PeerView = z.object({
+  id: z.string().uuid(),
+  label: z.string().nullable(),
+  status: z.enum(['PENDING', 'REGISTERED', 'SUSPENDED', 'UNREGISTERED']),
+  initiated_by: z.enum(['US', 'PEER']).nullable(),
+  versions_url: z.string().nullable(),
+  version: z.string().nullable(),
+  auth_encoding: z.enum(['base64', 'raw']),
+  roles: z.array(z.object({ role: Role, country_code: z.string(), party_id: z.string(), business_details: z.unknown() })),
+  endpoints: z.array(Endpoint),
+  last_contact_at: z.string().nullable(),
+  registered_at: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export const PeerPatch = z.object({ auth_encoding: z.enum(['base64', 'raw']) });
+
+export const UnregisterView = z.object({ id: z.string().uuid(), status: z.string(), remote: z.string() });

@@ -1,0 +1,59 @@
+/**
+ * Everything a request handler or worker may need, built once per process (or per test
+ * instance). Passed explicitly: no module reaches for globals.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Db } from './db/prisma.js';
+import { OcpiClient } from './ocpi/client.js';
+import type { PaginationSettings } from './ocpi/pagination.js';
+import { RateLimiter } from './ocpi/rate-limit.js';
+import type { ModuleInterface } from './ocpi/registry-types.js';
+import { UrlPolicy } from './ocpi/url-policy.js';
+import { PartyService } from './platform/parties/party-service.js';
+import { PartyStore } from './platform/parties/party-store.js';
+import { PeerAuthenticator } from './platform/peers/peer-auth.js';
+import { PeerStore } from './platform/peers/peer-store.js';
+import { Secrets } from './platform/secrets.js';
+
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  db: Db;
+  redis: Redis;
+  secrets: Secrets;
+  urlPolicy: UrlPolicy;
+  client: OcpiClient;
+  rateLimiter: RateLimiter;
+  pagination: PaginationSettings;
+  interfaces: ModuleInterface[];
+  parties: PartyService;
+  peerStore: PeerStore;
+  peerAuth: PeerAuthenticator;
+  /** Alias kept short for the OCPI guards. */
+  peers: { authenticate: PeerAuthenticator['authenticate'] };
+}
+
+export function createAppContext(deps: { config: Config; log: Logger; db: Db; redis: Redis; interfaces: ModuleInterface[] }): AppContext {
+  const { config, log, db } = deps;
+  const secrets = new Secrets(config.TOKEN_ENCRYPTION_KEY);
+  const urlPolicy = new UrlPolicy({
+    allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
+    extraDeniedCidrs: config.OUTBOUND_DENY_CIDRS.split(',').map((s) => s.trim()).filter(Boolean),
+  });
+  const peerStore = new PeerStore(db);
+  const peerAuth = new PeerAuthenticator(peerStore, secrets);
+  return {
+    ...deps,
+    secrets,
+    urlPolicy,
+    client: new OcpiClient({ timeoutMs: config.OUTBOUND_TIMEOUT_MS, policy: urlPolicy, logger: log }),
+    rateLimiter: new RateLimiter(config.RATE_LIMIT_PER_SECOND, config.RATE_LIMIT_BURST),
+    pagination: { publicBaseUrl: config.PUBLIC_BASE_URL, defaultLimit: config.PAGE_SIZE_DEFAULT, maxLimit: config.PAGE_SIZE_MAX },
+    parties: new PartyService(new PartyStore(db)),
+    peerStore,
+    peerAuth,
+    peers: { authenticate: (h) => peerAuth.authenticate(h) },
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Environment -> typed configuration, validated once at start. Every setting is listed in the
+ * README table and in .env.example; a bad value stops the process with a message naming it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = z.string().url();
+
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_BASE_URL: url.transform((u) => u.replace(/\/+$/, '')),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  REDIS_PREFIX: z.string().min(1).default('ocpi'),
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
+  TOKEN_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PAGE_SIZE_DEFAULT: int(1, 10000).default(50),
+  PAGE_SIZE_MAX: int(1, 10000).default(100),
+  OUTBOUND_TIMEOUT_MS: int(100, 600000).default(10000),
+  OUTBOUND_ALLOW_PRIVATE: bool.default(false),
+  OUTBOUND_DENY_CIDRS: z.string().default(''),
+  INVITATION_TTL_HOURS: int(1, 24 * 365).default(72),
+  RATE_LIMIT_PER_SECOND: int(0, 1000000).default(50),
+  RATE_LIMIT_BURST: int(1, 1000000).default(200),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
+  SHUTDOWN_GRACE_MS: int(0, 600000).default(15000),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { DATABASE_SCHEMA: string };
+
+export class ConfigError extends Error {}
+
+/** Reads `.env` when present; outside production, `.env.example` supplies the documented defaults. */
+export function loadEnvFiles(cwd = process.cwd()): string | null {
+  for (const name of ['.env', '.env.example']) {
+    const file = path.join(cwd, name);
+    if (name === '.env.example' && process.env.NODE_ENV === 'production') break;
+    if (fs.existsSync(file)) {
+      const parsed = parseDotenv(fs.readFileSync(file, 'utf8'));
+      for (const [k, v] of Object.entries(parsed)) if (process.env[k] === undefined) process.env[k] = v;
+      return name;
+    }
+  }
+  return null;
+}
+
+function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq < 1) continue;
+    let value = line.slice(eq + 1).trim();
+    if (/^(['"]).*\1$/.test(value)) value = value.slice(1, -1);
+    out[line.slice(0, eq).trim()] = value;
+  }
+  return out;
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+  }
+  const cfg = result.data;
+  if (cfg.PAGE_SIZE_DEFAULT > cfg.PAGE_SIZE_MAX) {
+    throw new ConfigError('Invalid configuration: PAGE_SIZE_DEFAULT: must not exceed PAGE_SIZE_MAX');
+  }
+  // The schema is part of DATABASE_URL (?schema=...), as Prisma users expect.
+  const schema = new URL(cfg.DATABASE_URL).searchParams.get('schema') ?? 'public';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new ConfigError('Invalid configuration: DATABASE_URL: schema parameter must be a plain identifier');
+  return { ...cfg, DATABASE_SCHEMA: schema };
+}

@@ -1,0 +1,81 @@
+/** The HTTP application: health, OCPI under /ocpi, the admin API under /admin, docs under /docs. */
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { adminErrorHandler, AdminError } from '../admin/errors.js';
+import { mountAdminRoutes, requireAdminKey } from '../admin/mount.js';
+import { adminRoutes } from '../admin/routes.js';
+import type { AppContext } from '../app-context.js';
+import { requestIds } from '../ocpi/headers.js';
+import { mountInterfaces, ocpiErrorHandler, ocpiNotFound } from '../ocpi/mount.js';
+import { buildAdminDocument, buildOcpiDocument } from './openapi.js';
+
+export interface HttpHooks {
+  /** Extra routers mounted under /admin by later layers (delivery dashboards, role APIs). */
+  adminExtensions?: Array<(router: express.Router) => void>;
+}
+
+export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): Express {
+  const http = express();
+  http.disable('x-powered-by');
+  http.set('etag', false);
+  http.set('query parser', 'simple');
+  http.use(requestIds(app.log));
+  http.use(accessLog);
+
+  http.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  http.get('/health/ready', async (_req, res) => {
+    const checks = await readiness(app);
+    res.status(Object.values(checks).every((c) => c === 'ok') ? 200 : 503).json({ status: Object.values(checks).every((c) => c === 'ok') ? 'ok' : 'unavailable', checks });
+  });
+
+  // Peers do not always label their bodies; any body on /ocpi is read as JSON (tolerant reader).
+  const ocpiJson = express.json({ limit: app.config.BODY_LIMIT, type: () => true, strict: false });
+  http.use('/ocpi', ocpiJson, mountInterfaces(app, app.interfaces), ocpiNotFound, ocpiErrorHandler);
+
+  const ocpiDoc = buildOcpiDocument(app.interfaces);
+  const adminDoc = buildAdminDocument(adminRoutes);
+  http.get('/openapi/ocpi-2.2.1.json', (_req, res) => {
+    res.json(ocpiDoc);
+  });
+  http.get('/openapi/admin.json', (_req, res) => {
+    res.json(adminDoc);
+  });
+  const docs = { swaggerOptions: { urls: [{ url: '/openapi/ocpi-2.2.1.json', name: 'OCPI 2.2.1' }, { url: '/openapi/admin.json', name: 'Admin API' }] } };
+  http.use('/docs', swaggerUi.serveFiles(undefined, docs), swaggerUi.setup(undefined, docs));
+
+  const admin = express.Router();
+  admin.use(express.json({ limit: app.config.BODY_LIMIT }), requireAdminKey(app));
+  admin.use(mountAdminRoutes(app, adminRoutes));
+  for (const extend of hooks.adminExtensions ?? []) extend(admin);
+  admin.use((req: Request) => {
+    throw new AdminError(404, 'not_found', `No admin endpoint at ${req.method} ${req.path}`);
+  });
+  http.use('/admin', admin, adminErrorHandler);
+
+  http.use((req: Request, res: Response) => {
+    res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}` } });
+  });
+  http.use(adminErrorHandler);
+  return http;
+}
+
+function accessLog(req: Request, res: Response, next: NextFunction): void {
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    // Only method, path and status: query strings and headers may carry secrets.
+    req.ocpi.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+  });
+  next();
+}
+
+async function readiness(app: AppContext): Promise<Record<string, string>> {
+  const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
+  const [db, redis] = await Promise.allSettled([withTimeout(app.db.$queryRawUnsafe('SELECT 1')), withTimeout(app.redis.ping())]);
+  return {
+    postgres: db.status === 'fulfilled' ? 'ok' : 'unreachable',
+    redis: redis.status === 'fulfilled' ? 'ok' : 'unreachable',
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The one binary. ROLE=api serves HTTP, ROLE=worker runs the background workers, ROLE=all
+ * (default) does both. SIGTERM/SIGINT stop intake, finish in-flight work and close the pools.
+ */
+import { ConfigError, loadEnvFiles, parseConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { StartupError, startPlatform } from './runtime.js';
+
+async function main(): Promise<void> {
+  const envFile = loadEnvFiles();
+  let config;
+  try {
+    config = parseConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const log = createLogger(config.LOG_LEVEL, { role: config.ROLE });
+  if (envFile === '.env.example') log.warn('No .env file: using the defaults of .env.example (copy it to .env to change them)');
+  let platform;
+  try {
+    platform = await startPlatform(config, { logger: log });
+  } catch (e) {
+    if (e instanceof StartupError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    platform
+      .close()
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+void main();

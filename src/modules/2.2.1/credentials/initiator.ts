@@ -1,0 +1,173 @@
+/**
+ * The credentials module as client: we invite a peer (issue Token A), register with a peer
+ * that gave us its versions URL and Token A, rotate our tokens, and unregister.
+ */
+import type { AppContext } from '../../../app-context.js';
+import { OcpiCallError } from '../../../ocpi/client.js';
+
+import type { PeerRecord } from '../../../platform/peers/peer-store.js';
+import { DiscoveryError, discoverPeer } from '../versions/client.js';
+import { versionsUrl } from '../versions/service.js';
+import { assertRolesAvailable, newCredential, ourCredentials, toRoleRecords } from './rules.js';
+import { Credentials } from './schemas.js';
+
+/** A handshake step that failed; `reason` is safe to show to an admin (no tokens). */
+export class HandshakeError extends Error {
+  constructor(
+    message: string,
+    readonly httpStatus = 502,
+    readonly ocpiStatus?: number,
+  ) {
+    super(message);
+  }
+}
+
+export async function invite(app: AppContext, label: string | null) {
+  const expiresAt = new Date(Date.now() + app.config.INVITATION_TTL_HOURS * 3600_000);
+  const tokenA = newCredential(app, 'A', expiresAt);
+  const peer = await app.peerStore.createInvitation(label, tokenA.record);
+  return { peer_id: peer.id, token: tokenA.token, versions_url: versionsUrl(app.config.PUBLIC_BASE_URL), expires_at: expiresAt.toISOString() };
+}
+
+export async function connect(app: AppContext, peerVersionsUrl: string, tokenA: string, label: string | null): Promise<PeerRecord> {
+  checkUrl(app, peerVersionsUrl, 'versions_url');
+  const us = await ourCredentialsOrFail(app, 'pending');
+  const discovered = await discover(app, peerVersionsUrl, tokenA);
+  const credentialsUrl = endpointOf(discovered.endpoints, 'credentials');
+  const tokenB = newCredential(app, 'B');
+  // Token B must be live before the POST: the peer calls our versions with it while we wait.
+  const peer = await app.peerStore.createOutgoing(label, peerVersionsUrl, discovered.version, discovered.endpoints, discovered.encoding, tokenB.record);
+  try {
+    const theirs = await exchange(app, 'POST', credentialsUrl, tokenA, discovered.encoding, { ...us, token: tokenB.token });
+    checkUrl(app, theirs.url, 'url');
+    await assertRolesAvailable(app, peer.id, theirs.roles).catch((e: Error) => {
+      throw new HandshakeError(`The peer declared roles we cannot accept: ${e.message}`, 409);
+    });
+    const saved = await app.peerStore.saveConnection(
+      peer.id,
+      { versionsUrl: theirs.url, version: discovered.version, endpoints: discovered.endpoints, peerTokenEnc: app.secrets.encrypt(theirs.token), roles: toRoleRecords(theirs.roles) },
+      { keepHashes: [tokenB.record.tokenHash], registeredNow: true },
+    );
+    app.peerAuth.evict();
+    app.log.info({ peer_id: peer.id }, 'registered with peer');
+    return saved!;
+  } catch (e) {
+    await app.peerStore.delete(peer.id);
+    app.peerAuth.evict();
+    throw e;
+  }
+}
+
+/**
+ * PUT with a fresh token for the peer; the peer answers with a fresh token for us and re-reads
+ * our endpoints. Both our old and new token stay valid until the answer arrives (digest 01 §6 #1).
+ */
+export async function rotate(app: AppContext, peerId: string): Promise<PeerRecord> {
+  const peer = await registeredPeer(app, peerId);
+  const token = app.secrets.decrypt(peer.peerTokenEnc!);
+  const us = await ourCredentialsOrFail(app, 'rotated');
+  const discovered = await discover(app, peer.versionsUrl!, token, peer.authEncoding);
+  const fresh = newCredential(app, peer.initiatedBy === 'US' ? 'B' : 'C');
+  await app.peerStore.addCredential(peer.id, fresh.record);
+  app.peerAuth.evict();
+  try {
+    const theirs = await exchange(app, 'PUT', endpointOf(discovered.endpoints, 'credentials'), token, discovered.encoding, { ...us, token: fresh.token });
+    checkUrl(app, theirs.url, 'url');
+    const saved = await app.peerStore.saveConnection(
+      peer.id,
+      { versionsUrl: theirs.url, version: discovered.version, endpoints: discovered.endpoints, peerTokenEnc: app.secrets.encrypt(theirs.token), roles: toRoleRecords(theirs.roles) },
+      { keepHashes: [fresh.record.tokenHash], authEncoding: discovered.encoding },
+    );
+    if (peer.status === 'SUSPENDED') await app.peerStore.setStatus(peer.id, 'SUSPENDED');
+    app.peerAuth.evict();
+    app.log.info({ peer_id: peer.id }, 'credentials rotated');
+    return (await app.peerStore.get(peer.id)) ?? saved!;
+  } catch (e) {
+    await app.peerStore.removeCredential(fresh.record.tokenHash);
+    app.peerAuth.evict();
+    throw e;
+  }
+}
+
+/**
+ * DELETE on the peer's credentials, then forget the connection locally whatever the peer
+ * answered: an admin who unregisters wants the tokens dead even if the peer is unreachable.
+ */
+export async function disconnect(app: AppContext, peerId: string): Promise<{ remote: string }> {
+  const peer = await app.peerStore.get(peerId);
+  if (!peer) throw new HandshakeError('No such peer', 404);
+  if (peer.status === 'PENDING' && peer.initiatedBy === 'PEER') {
+    await app.peerStore.delete(peer.id);
+    app.peerAuth.evict();
+    return { remote: 'invitation withdrawn' };
+  }
+  if (peer.status === 'UNREGISTERED') return { remote: 'already unregistered' };
+  let remote = 'not contacted';
+  if (peer.peerTokenEnc) {
+    try {
+      const url = endpointOf(peer.endpoints, 'credentials');
+      await app.client.request({ method: 'DELETE', url, token: app.secrets.decrypt(peer.peerTokenEnc), encoding: peer.authEncoding });
+      remote = 'unregistered';
+    } catch (e) {
+      remote = `peer did not confirm: ${(e as Error).message}`;
+    }
+  }
+  await app.peerStore.unregister(peer.id);
+  app.peerAuth.evict();
+  app.log.info({ peer_id: peer.id, remote }, 'unregistered from peer');
+  return { remote };
+}
+
+async function registeredPeer(app: AppContext, peerId: string): Promise<PeerRecord> {
+  const peer = await app.peerStore.get(peerId);
+  if (!peer) throw new HandshakeError('No such peer', 404);
+  if ((peer.status !== 'REGISTERED' && peer.status !== 'SUSPENDED') || !peer.peerTokenEnc || !peer.versionsUrl) {
+    throw new HandshakeError(`Peer is ${peer.status}, not registered`, 409);
+  }
+  return peer;
+}
+
+async function ourCredentialsOrFail(app: AppContext, what: string) {
+  try {
+    return await ourCredentials(app, 'placeholder');
+  } catch (e) {
+    throw new HandshakeError(`Credentials cannot be ${what}: ${(e as Error).message}`, 409);
+  }
+}
+
+async function discover(app: AppContext, url: string, token: string, encoding: 'base64' | 'raw' = 'base64') {
+  try {
+    return await discoverPeer(app.client, url, token, encoding);
+  } catch (e) {
+    if (e instanceof DiscoveryError) throw new HandshakeError(e.message, 502, e.ocpiStatus);
+    throw e;
+  }
+}
+
+async function exchange(app: AppContext, method: 'POST' | 'PUT', url: string, token: string, encoding: 'base64' | 'raw', body: Credentials): Promise<Credentials> {
+  let data: unknown;
+  try {
+    data = (await app.client.request({ method, url, token, encoding, body })).data;
+  } catch (e) {
+    if (e instanceof OcpiCallError) throw new HandshakeError(`The peer refused our credentials: ${e.message}`, 502, e.ocpiStatus);
+    throw e;
+  }
+  const parsed = Credentials.safeParse(data);
+  if (!parsed.success) throw new HandshakeError(`The peer answered with invalid credentials: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+function endpointOf(endpoints: Array<{ identifier: string; url: string }>, identifier: string): string {
+  const found = endpoints.find((e) => e.identifier === identifier);
+  if (!found) throw new HandshakeError(`The peer advertises no ${identifier} endpoint`, 502);
+  return found.url;
+}
+
+function checkUrl(app: AppContext, url: string, field: string): void {
+  try {
+    app.urlPolicy.check(url);
+  } catch (e) {
+    throw new HandshakeError(`${field}: ${(e as Error).message}`, 422);
+  }
+}
+

@@ -1,0 +1,36 @@
+/** Versions module: the version list and the 2.2.1 version details (any token: A, B or C). */
+import { defineRoute } from '../../../ocpi/route.js';
+import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { OCPI_VERSION, VersionDetails, VersionList } from './schemas.js';
+import { advertisedEndpoints, versionList } from './service.js';
+
+export const versionsInterface: ModuleInterface = {
+  identifier: 'versions',
+  role: 'SENDER',
+  owner: 'UNLISTED',
+  basePath: '',
+  acceptsTokenA: true,
+  routed: false,
+  routes: [
+    defineRoute({
+      method: 'get',
+      path: '/versions',
+      summary: 'List the OCPI versions this platform supports',
+      response: VersionList,
+      handler: async ({ app }) => ({ data: versionList(app.config.PUBLIC_BASE_URL) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: `/${OCPI_VERSION}`,
+      summary: 'Endpoints of OCPI 2.2.1 on this platform',
+      description: 'Lists every module interface that exists for the roles of the local parties, plus credentials.',
+      response: VersionDetails,
+      handler: async ({ app }) => ({
+        data: {
+          version: OCPI_VERSION,
+          endpoints: advertisedEndpoints(app.interfaces, await app.parties.localRoles(), app.config.PUBLIC_BASE_URL),
+        },
+      }),
+    }),
+  ],
+};

@@ -1,0 +1,10 @@
+/**
+ * The one list of OCPI module interfaces this platform implements. It decides what is mounted,
+ * what the version details endpoint advertises (filtered by local party roles) and what the
+ * OpenAPI document contains. Adding a module = adding its folder and a line here.
+ */
+import type { ModuleInterface } from '../ocpi/registry-types.js';
+import { credentialsInterface } from './2.2.1/credentials/routes.js';
+import { versionsInterface } from './2.2.1/versions/routes.js';
+
+export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface];

@@ -1,0 +1,211 @@
+/**
+ * The outbound OCPI client: every request we make to a peer goes through here, so the
+ * Authorization encoding, request/correlation ids, routing headers, timeouts, URL policy and
+ * envelope parsing are the same for the credentials handshake, pushes and pulls alike.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Logger } from 'pino';
+import type { PartyRef } from './context.js';
+import { HEADER, routingRequestHeaders } from './headers.js';
+import { isSuccess } from './status.js';
+import { type UrlPolicy, UrlPolicyError } from './url-policy.js';
+
+export type AuthEncoding = 'base64' | 'raw';
+export type CallFailureKind = 'policy' | 'network' | 'timeout' | 'http' | 'envelope' | 'ocpi';
+
+/** A failed call to a peer. The message never contains the token. */
+export class OcpiCallError extends Error {
+  constructor(
+    readonly kind: CallFailureKind,
+    message: string,
+    readonly httpStatus?: number,
+    readonly ocpiStatus?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+export function authorizationHeader(token: string, encoding: AuthEncoding): string {
+  return `Token ${encoding === 'base64' ? Buffer.from(token, 'utf8').toString('base64') : token}`;
+}
+
+export interface OcpiRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  token: string;
+  encoding: AuthEncoding;
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  from?: PartyRef;
+  to?: PartyRef;
+  requestId?: string;
+  correlationId?: string;
+  timeoutMs?: number;
+}
+
+export interface OcpiReply<T = unknown> {
+  data: T;
+  statusCode: number;
+  statusMessage?: string;
+  httpStatus: number;
+  headers: Record<string, string>;
+  requestId: string;
+}
+
+export interface OcpiClientOptions {
+  timeoutMs: number;
+  policy: UrlPolicy;
+  logger: Logger;
+}
+
+export class OcpiClient {
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly options: OcpiClientOptions) {
+    const lookup = options.policy.lookup as any;
+    this.http = axios.create({
+      httpAgent: new http.Agent({ keepAlive: true, lookup }),
+      httpsAgent: new https.Agent({ keepAlive: true, lookup }),
+      maxRedirects: 0,
+      // We read the envelope whatever the HTTP status: peers put 2xxx codes behind 4xx.
+      validateStatus: () => true,
+      transitional: { clarifyTimeoutError: true },
+      responseType: 'text',
+      transformResponse: (x) => x,
+    });
+  }
+
+  async request<T = unknown>(req: OcpiRequest): Promise<OcpiReply<T>> {
+    try {
+      this.options.policy.check(req.url);
+    } catch (e) {
+      throw new OcpiCallError('policy', `Refused to call ${safeUrl(req.url)}: ${(e as Error).message}`);
+    }
+    const requestId = req.requestId ?? crypto.randomUUID();
+    const headers: Record<string, string> = {
+      Authorization: authorizationHeader(req.token, req.encoding),
+      [HEADER.requestId]: requestId,
+      [HEADER.correlationId]: req.correlationId ?? crypto.randomUUID(),
+      Accept: 'application/json',
+      ...routingRequestHeaders(req.from, req.to),
+    };
+    if (req.body !== undefined) headers['Content-Type'] = 'application/json';
+    const started = Date.now();
+    let res: AxiosResponse<string>;
+    try {
+      res = await this.http.request<string>({
+        method: req.method,
+        url: req.url,
+        params: req.query,
+        data: req.body === undefined ? undefined : JSON.stringify(req.body),
+        headers,
+        timeout: req.timeoutMs ?? this.options.timeoutMs,
+      });
+    } catch (e) {
+      const err = e as { code?: string; message?: string; cause?: unknown };
+      if (err.cause instanceof UrlPolicyError) throw new OcpiCallError('policy', `Refused to call ${safeUrl(req.url)}: ${err.cause.message}`);
+      if (err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED') throw new OcpiCallError('timeout', `${req.method} ${safeUrl(req.url)} timed out`);
+      throw new OcpiCallError('network', `${req.method} ${safeUrl(req.url)} failed: ${err.code ?? err.message ?? 'network error'}`);
+    }
+    this.options.logger.debug({ method: req.method, url: safeUrl(req.url), status: res.status, ms: Date.now() - started, request_id: requestId }, 'outbound OCPI call');
+    return parseReply<T>(req, res, requestId);
+  }
+
+  /**
+   * Walks a paginated list by following `Link: rel="next"`, yielding one page at a time.
+   * Survives sloppy peers: stops on a Link it has already visited or an empty page, needs no
+   * X-Total-Count, and steps back when the total shrinks mid-crawl (transport §7.2).
+   */
+  async *paginate<T>(req: OcpiRequest, maxPages = 100000): AsyncGenerator<T[]> {
+    const visited = new Set<string>();
+    let next: OcpiRequest | null = req;
+    let lastTotal: number | undefined;
+    for (let pages = 0; next && pages < maxPages; pages++) {
+      const reply: OcpiReply<T[]> = await this.request<T[]>(next);
+      visited.add(requestKey(next));
+      const items = Array.isArray(reply.data) ? reply.data : [];
+      yield items;
+      const link = parseNextLink(reply.headers['link']);
+      if (!link || items.length === 0) return;
+      const total = reply.headers['x-total-count'] !== undefined ? Number(reply.headers['x-total-count']) : undefined;
+      let nextUrl = link;
+      if (total !== undefined && lastTotal !== undefined && total < lastTotal) nextUrl = shiftOffset(link, total - lastTotal);
+      if (total !== undefined && Number.isFinite(total)) lastTotal = total;
+      const candidate: OcpiRequest = { ...req, url: nextUrl, query: undefined, requestId: undefined };
+      if (visited.has(requestKey(candidate))) {
+        this.options.logger.warn({ url: safeUrl(nextUrl) }, 'peer Link points at a page already fetched; stopping');
+        return;
+      }
+      next = candidate;
+    }
+  }
+}
+
+function parseReply<T>(req: OcpiRequest, res: AxiosResponse<string>, requestId: string): OcpiReply<T> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  const where = `${req.method} ${safeUrl(req.url)}`;
+  let body: any;
+  try {
+    body = res.data === '' || res.data === undefined ? undefined : JSON.parse(res.data);
+  } catch {
+    throw new OcpiCallError(res.status >= 400 ? 'http' : 'envelope', `${where}: HTTP ${res.status} with a body that is not JSON`, res.status, undefined, retryAfter(headers));
+  }
+  const statusCode = body && typeof body === 'object' && Number.isInteger(body.status_code) ? (body.status_code as number) : undefined;
+  if (statusCode === undefined) {
+    if (res.status >= 200 && res.status < 300) throw new OcpiCallError('envelope', `${where}: answer has no OCPI status_code`, res.status);
+    throw new OcpiCallError('http', `${where}: HTTP ${res.status}`, res.status, undefined, retryAfter(headers));
+  }
+  const statusMessage = typeof body.status_message === 'string' ? body.status_message.slice(0, 500) : undefined;
+  if (!isSuccess(statusCode)) {
+    throw new OcpiCallError('ocpi', `${where}: OCPI ${statusCode}${statusMessage ? ` ${statusMessage}` : ''}`, res.status, statusCode, retryAfter(headers));
+  }
+  if (res.status >= 400) throw new OcpiCallError('http', `${where}: HTTP ${res.status} with OCPI ${statusCode}`, res.status, statusCode, retryAfter(headers));
+  return { data: body.data as T, statusCode, statusMessage, httpStatus: res.status, headers, requestId };
+}
+
+function retryAfter(headers: Record<string, string>): number | undefined {
+  const value = headers['retry-after'];
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+export function parseNextLink(header: string | undefined): string | null {
+  if (!header) return null;
+  for (const part of header.split(',')) {
+    const m = /<([^>]+)>\s*;(.*)/.exec(part.trim());
+    if (m && /rel\s*=\s*"?next"?/i.test(m[2])) return m[1];
+  }
+  return null;
+}
+
+function shiftOffset(url: string, delta: number): string {
+  const u = new URL(url);
+  const offset = Number(u.searchParams.get('offset') ?? '0');
+  u.searchParams.set('offset', String(Math.max(0, offset + delta)));
+  return u.toString();
+}
+
+function requestKey(req: OcpiRequest): string {
+  const u = new URL(req.url);
+  for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+  u.searchParams.sort();
+  return u.toString();
+}
+
+/** A URL as it may appear in logs and errors: no userinfo, no query (it may carry filters only, but stay safe). */
+export function safeUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}

@@ -1,0 +1,23 @@
+import type { InterfaceRole, ModuleId } from './types.js';
+import type { RouteDef } from './route.js';
+
+/**
+ * Which local party role makes an interface exist on this platform:
+ * - `CPO` / `EMSP`: advertised when a local party has that role;
+ * - `PLATFORM`: always advertised (credentials);
+ * - `UNLISTED`: mounted but never advertised (the versions endpoints themselves).
+ */
+export type InterfaceOwner = 'CPO' | 'EMSP' | 'PLATFORM' | 'UNLISTED';
+
+export interface ModuleInterface {
+  identifier: ModuleId | 'versions';
+  role: InterfaceRole;
+  owner: InterfaceOwner;
+  /** Path under `/ocpi`, e.g. `/2.2.1/credentials` or `/cpo/2.2.1/locations`. */
+  basePath: string;
+  /** CREDENTIALS_TOKEN_A is accepted only on versions and credentials. */
+  acceptsTokenA: boolean;
+  /** Functional modules carry the OCPI-from/to routing headers; configuration modules do not. */
+  routed: boolean;
+  routes: RouteDef[];
+}

@@ -1,0 +1,64 @@
+/**
+ * Local parties: the tenants this platform speaks for. Routing reads them on every functional
+ * request, so they are cached briefly; a change made here clears this process's cache at once
+ * and other processes see it within PARTY_CACHE_MS.
+ */
+import type { LocalParty, LocalRole, PartyStore } from './party-store.js';
+
+const PARTY_CACHE_MS = 2000;
+
+export class PartyService {
+  private cache: { at: number; parties: Promise<LocalParty[]> } | null = null;
+
+  constructor(private readonly store: PartyStore) {}
+
+  listCached(): Promise<LocalParty[]> {
+    const now = Date.now();
+    if (!this.cache || now - this.cache.at > PARTY_CACHE_MS) {
+      const parties = this.store.list();
+      this.cache = { at: now, parties };
+      parties.catch(() => (this.cache = null));
+    }
+    return this.cache.parties;
+  }
+
+  list(): Promise<LocalParty[]> {
+    return this.store.list();
+  }
+
+  find(countryCode: string, partyId: string): Promise<LocalParty | null> {
+    return this.store.find(countryCode, partyId);
+  }
+
+  async create(party: Omit<LocalParty, 'createdAt' | 'updatedAt'>): Promise<LocalParty | null> {
+    const created = await this.store.create({ ...party, roles: dedupe(party.roles) });
+    this.cache = null;
+    return created;
+  }
+
+  async update(countryCode: string, partyId: string, patch: { roles?: LocalRole[]; businessDetails?: LocalParty['businessDetails'] }) {
+    const updated = await this.store.update(countryCode, partyId, { ...patch, roles: patch.roles && dedupe(patch.roles) });
+    this.cache = null;
+    return updated;
+  }
+
+  async delete(countryCode: string, partyId: string): Promise<boolean> {
+    const deleted = await this.store.delete(countryCode, partyId);
+    this.cache = null;
+    return deleted;
+  }
+
+  /** The CredentialsRole list we present to peers: one entry per (party, role). */
+  async credentialsRoles(): Promise<Array<{ role: LocalRole; country_code: string; party_id: string; business_details: LocalParty['businessDetails'] }>> {
+    const parties = await this.listCached();
+    return parties.flatMap((p) => p.roles.map((role) => ({ role, country_code: p.countryCode, party_id: p.partyId, business_details: p.businessDetails })));
+  }
+
+  async localRoles(): Promise<Set<LocalRole>> {
+    return new Set((await this.listCached()).flatMap((p) => p.roles));
+  }
+}
+
+function dedupe<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,225 @@
+/** Prisma storage of peers, the tokens we issued them and the roles they declared. */
+import type { Db } from '../../db/prisma.js';
+import { Prisma } from '../../db/prisma.js';
+import { partyKey } from '../parties/party-store.js';
+
+export type PeerStatus = 'PENDING' | 'REGISTERED' | 'SUSPENDED' | 'UNREGISTERED';
+export type CredentialKind = 'A' | 'B' | 'C';
+
+export interface PeerEndpoint {
+  identifier: string;
+  role: string;
+  url: string;
+}
+
+export interface PeerRoleRecord {
+  role: string;
+  countryCode: string;
+  partyId: string;
+  businessDetails: unknown;
+}
+
+export interface PeerRecord {
+  id: string;
+  status: PeerStatus;
+  initiatedBy: 'US' | 'PEER' | null;
+  label: string | null;
+  versionsUrl: string | null;
+  version: string | null;
+  endpoints: PeerEndpoint[];
+  peerTokenEnc: string | null;
+  authEncoding: 'base64' | 'raw';
+  lastContactAt: Date | null;
+  registeredAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  roles: PeerRoleRecord[];
+}
+
+export interface NewCredential {
+  kind: CredentialKind;
+  tokenHash: string;
+  tokenEnc: string;
+  expiresAt?: Date | null;
+}
+
+export interface ConnectionDetails {
+  versionsUrl: string;
+  version: string;
+  endpoints: PeerEndpoint[];
+  peerTokenEnc: string;
+  roles: PeerRoleRecord[];
+}
+
+const withRoles = { roles: true } as const;
+
+function toRecord(row: any): PeerRecord {
+  return {
+    id: row.id,
+    status: row.status,
+    initiatedBy: row.initiatedBy,
+    label: row.label,
+    versionsUrl: row.versionsUrl,
+    version: row.version,
+    endpoints: (row.endpoints ?? []) as PeerEndpoint[],
+    peerTokenEnc: row.peerTokenEnc,
+    authEncoding: row.authEncoding,
+    lastContactAt: row.lastContactAt,
+    registeredAt: row.registeredAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    roles: (row.roles ?? []).map((r: any) => ({ role: r.role, countryCode: r.countryCode, partyId: r.partyId, businessDetails: r.businessDetails })),
+  };
+}
+
+function roleRows(roles: PeerRoleRecord[]) {
+  return roles.map((r) => ({
+    role: r.role,
+    countryCode: r.countryCode,
+    partyId: r.partyId,
+    partyKey: partyKey(r.countryCode, r.partyId),
+    businessDetails: r.businessDetails as Prisma.InputJsonValue,
+  }));
+}
+
+export class PeerStore {
+  constructor(private readonly db: Db) {}
+
+  async findByCredentialHash(tokenHash: string): Promise<{ peer: PeerRecord; kind: CredentialKind; tokenHash: string; expiresAt: Date | null } | null> {
+    const row = await this.db.peerCredential.findUnique({ where: { tokenHash }, include: { peer: { include: withRoles } } });
+    if (!row) return null;
+    return { peer: toRecord(row.peer), kind: row.kind as CredentialKind, tokenHash: row.tokenHash, expiresAt: row.expiresAt };
+  }
+
+  async get(id: string): Promise<PeerRecord | null> {
+    const row = await this.db.peer.findUnique({ where: { id }, include: withRoles });
+    return row ? toRecord(row) : null;
+  }
+
+  async list(): Promise<PeerRecord[]> {
+    const rows = await this.db.peer.findMany({ include: withRoles, orderBy: { createdAt: 'asc' } });
+    return rows.map(toRecord);
+  }
+
+  /** An invited peer: nothing known yet but the Token A we issued. */
+  async createInvitation(label: string | null, credential: NewCredential): Promise<PeerRecord> {
+    const row = await this.db.peer.create({
+      data: { status: 'PENDING', initiatedBy: 'PEER', label, credentials: { create: credential } },
+      include: withRoles,
+    });
+    return toRecord(row);
+  }
+
+  /** A peer we are registering with: our token B must be live before we POST (digest §6 #3). */
+  async createOutgoing(label: string | null, versionsUrl: string, version: string, endpoints: PeerEndpoint[], authEncoding: string, credential: NewCredential): Promise<PeerRecord> {
+    const row = await this.db.peer.create({
+      data: {
+        status: 'PENDING',
+        initiatedBy: 'US',
+        label,
+        versionsUrl,
+        version,
+        endpoints: endpoints as unknown as Prisma.InputJsonValue,
+        authEncoding,
+        credentials: { create: credential },
+      },
+      include: withRoles,
+    });
+    return toRecord(row);
+  }
+
+  /**
+   * Stores a completed handshake (registration or update) in one transaction: the peer's
+   * endpoints, roles and token, our new credential, and the removal of the ones it replaces.
+   */
+  async saveConnection(
+    peerId: string,
+    details: ConnectionDetails,
+    opts: { issue?: NewCredential; requireHash?: string; keepHashes?: string[]; registeredNow?: boolean; authEncoding?: string },
+  ): Promise<PeerRecord | null> {
+    const row = await this.db.$transaction(async (tx) => {
+      // The credential that authorised this change must still exist: two concurrent POSTs
+      // with one Token A cannot both register.
+      if (opts.requireHash) {
+        const { count } = await tx.peerCredential.deleteMany({ where: { peerId, tokenHash: opts.requireHash } });
+        if (count !== 1) return null;
+      }
+      if (opts.keepHashes) await tx.peerCredential.deleteMany({ where: { peerId, tokenHash: { notIn: opts.keepHashes } } });
+      if (opts.issue) await tx.peerCredential.create({ data: { ...opts.issue, peerId } });
+      await tx.peerRole.deleteMany({ where: { peerId } });
+      await tx.peerRole.createMany({ data: roleRows(details.roles).map((r) => ({ ...r, peerId })) });
+      const now = new Date();
+      return tx.peer.update({
+        where: { id: peerId },
+        data: {
+          status: 'REGISTERED',
+          versionsUrl: details.versionsUrl,
+          version: details.version,
+          endpoints: details.endpoints as unknown as Prisma.InputJsonValue,
+          peerTokenEnc: details.peerTokenEnc,
+          lastContactAt: now,
+          ...(opts.registeredNow ? { registeredAt: now } : {}),
+          ...(opts.authEncoding ? { authEncoding: opts.authEncoding } : {}),
+        },
+        include: withRoles,
+      });
+    });
+    return row ? toRecord(row) : null;
+  }
+
+  /** The sealed value of a credential we issued, for GET /credentials. */
+  async tokenOf(tokenHash: string): Promise<string | null> {
+    const row = await this.db.peerCredential.findUnique({ where: { tokenHash }, select: { tokenEnc: true } });
+    return row?.tokenEnc ?? null;
+  }
+
+  async addCredential(peerId: string, credential: NewCredential): Promise<void> {
+    await this.db.peerCredential.create({ data: { ...credential, peerId } });
+  }
+
+  async removeCredential(tokenHash: string): Promise<void> {
+    await this.db.peerCredential.deleteMany({ where: { tokenHash } });
+  }
+
+  async setStatus(peerId: string, status: PeerStatus, from?: PeerStatus[]): Promise<PeerRecord | null> {
+    const { count } = await this.db.peer.updateMany({ where: { id: peerId, ...(from ? { status: { in: from } } : {}) }, data: { status } });
+    return count ? this.get(peerId) : null;
+  }
+
+  async setAuthEncoding(peerId: string, authEncoding: 'base64' | 'raw'): Promise<void> {
+    await this.db.peer.update({ where: { id: peerId }, data: { authEncoding } });
+  }
+
+  /** Unregistration: every token we issued dies, and we forget the peer's token. */
+  async unregister(peerId: string): Promise<void> {
+    await this.db.$transaction([
+      this.db.peerCredential.deleteMany({ where: { peerId } }),
+      this.db.peer.update({ where: { id: peerId }, data: { status: 'UNREGISTERED', peerTokenEnc: null } }),
+    ]);
+  }
+
+  async delete(peerId: string): Promise<void> {
+    await this.db.peer.deleteMany({ where: { id: peerId } });
+  }
+
+  /** Invitations (peer-initiated, still PENDING) whose every Token A has expired. */
+  async deleteExpiredInvitations(now: Date): Promise<number> {
+    const { count } = await this.db.peer.deleteMany({
+      where: { status: 'PENDING', initiatedBy: 'PEER', credentials: { none: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } } },
+    });
+    return count;
+  }
+
+  async touchContact(peerId: string, at: Date): Promise<void> {
+    await this.db.peer.updateMany({ where: { id: peerId }, data: { lastContactAt: at } });
+  }
+
+  /** Registered or suspended peers (other than `exceptPeerId`) already speaking for any of these parties. */
+  async partiesClaimedByOthers(exceptPeerId: string, keys: string[]): Promise<string[]> {
+    const rows = await this.db.peerRole.findMany({
+      where: { partyKey: { in: keys }, peerId: { not: exceptPeerId }, peer: { status: { in: ['REGISTERED', 'SUSPENDED'] } } },
+      select: { partyKey: true },
+    });
+    return [...new Set(rows.map((r) => r.partyKey))];
+  }
+}

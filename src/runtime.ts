@@ -1,0 +1,104 @@
+/**
+ * Starts one platform process (api, worker or both) from a validated config, and stops it
+ * gracefully. main.ts uses it for the real binary; tests and the demo start instances with it.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { type AppContext, createAppContext } from './app-context.js';
+import type { Config } from './config.js';
+import { ensureDatabase, redactUrl } from './db/ensure-database.js';
+import { migrate } from './db/migrate.js';
+import { createPrisma } from './db/prisma.js';
+import { createHttpApp } from './http/app.js';
+import { startHousekeeping } from './jobs/housekeeping.js';
+import { createLogger } from './logger.js';
+import { moduleInterfaces } from './modules/registry.js';
+import { createRedis } from './redis.js';
+
+export class StartupError extends Error {}
+
+export interface RunningPlatform {
+  ctx: AppContext;
+  server?: http.Server;
+  /** Base URL the HTTP server listens on (http://host:port), when the api role runs. */
+  url?: string;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(config: Config, options: { logger?: Logger } = {}): Promise<RunningPlatform> {
+  const log = options.logger ?? createLogger(config.LOG_LEVEL);
+  try {
+    await ensureDatabase(config.DATABASE_URL);
+    const { applied } = await migrate(config.DATABASE_URL, config.DATABASE_SCHEMA);
+    if (applied.length) log.info({ applied }, 'database migrations applied');
+  } catch (e) {
+    throw new StartupError(`Cannot use PostgreSQL at DATABASE_URL=${redactUrl(config.DATABASE_URL)}: ${describe(e)}`);
+  }
+  const redis = createRedis(config.REDIS_URL, 'commands');
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (e) {
+    redis.disconnect();
+    throw new StartupError(`Cannot reach Redis at REDIS_URL=${redactUrl(config.REDIS_URL)}: ${describe(e)}`);
+  }
+  const db = createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA);
+  const ctx = createAppContext({ config, log, db, redis, interfaces: moduleInterfaces });
+  const closers: Array<() => Promise<void>> = [];
+
+  let server: http.Server | undefined;
+  let url: string | undefined;
+  if (config.ROLE === 'api' || config.ROLE === 'all') {
+    server = http.createServer(createHttpApp(ctx));
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', (e) => reject(new StartupError(`Cannot listen on PORT=${config.PORT}: ${describe(e)}`)));
+      server!.listen(config.PORT, config.HOST, resolve);
+    });
+    const port = (server.address() as AddressInfo).port;
+    url = `http://127.0.0.1:${port}`;
+    closers.push(() => closeServer(server!, config.SHUTDOWN_GRACE_MS));
+    log.info({ port, public_base_url: config.PUBLIC_BASE_URL }, 'OCPI API listening');
+  }
+  if (config.ROLE === 'worker' || config.ROLE === 'all') {
+    const housekeeping = await startHousekeeping(ctx);
+    closers.push(() => housekeeping.close());
+    log.info('workers started');
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    ctx,
+    server,
+    url,
+    close() {
+      closing ??= (async () => {
+        // Stop intake first (HTTP, then workers finish their jobs), then the pools they used.
+        for (const close of closers) await close().catch((e) => log.error({ err: describe(e) }, 'error while stopping'));
+        await db.$disconnect().catch(() => undefined);
+        await redis.quit().catch(() => redis.disconnect());
+      })();
+      return closing;
+    },
+  };
+}
+
+function closeServer(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function describe(e: unknown): string {
+  const err = e as { code?: string; message?: string; errors?: Array<{ code?: string }> };
+  const code = err?.code ?? err?.errors?.[0]?.code;
+  const message = err?.message || code || String(e);
+  return code && !message.includes(code) ? `${code} ${message}` : message;
+}
