@@ -10,7 +10,8 @@ import type { Config } from './config.js';
 import { ensureDatabase, redactUrl } from './db/ensure-database.js';
 import { migrate } from './db/migrate.js';
 import { createPrisma } from './db/prisma.js';
-import { createHttpApp } from './http/app.js';
+import { type HttpHooks, createHttpApp } from './http/app.js';
+import type { ModuleInterface } from './ocpi/registry-types.js';
 import { startHousekeeping } from './jobs/housekeeping.js';
 import { createLogger } from './logger.js';
 import { moduleInterfaces } from './modules/registry.js';
@@ -26,7 +27,14 @@ export interface RunningPlatform {
   close(): Promise<void>;
 }
 
-export async function startPlatform(config: Config, options: { logger?: Logger } = {}): Promise<RunningPlatform> {
+export interface StartOptions {
+  logger?: Logger;
+  /** Replaces the module registry (tests mount extra interfaces this way). */
+  interfaces?: ModuleInterface[];
+  http?: HttpHooks;
+}
+
+export async function startPlatform(config: Config, options: StartOptions = {}): Promise<RunningPlatform> {
   const log = options.logger ?? createLogger(config.LOG_LEVEL);
   try {
     await ensureDatabase(config.DATABASE_URL);
@@ -44,13 +52,13 @@ export async function startPlatform(config: Config, options: { logger?: Logger }
     throw new StartupError(`Cannot reach Redis at REDIS_URL=${redactUrl(config.REDIS_URL)}: ${describe(e)}`);
   }
   const db = createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA);
-  const ctx = createAppContext({ config, log, db, redis, interfaces: moduleInterfaces });
+  const ctx = createAppContext({ config, log, db, redis, interfaces: options.interfaces ?? moduleInterfaces });
   const closers: Array<() => Promise<void>> = [];
 
   let server: http.Server | undefined;
   let url: string | undefined;
   if (config.ROLE === 'api' || config.ROLE === 'all') {
-    server = http.createServer(createHttpApp(ctx));
+    server = http.createServer(createHttpApp(ctx, options.http));
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server!.once('error', (e) => reject(new StartupError(`Cannot listen on PORT=${config.PORT}: ${describe(e)}`)));

@@ -21,7 +21,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   try {
     await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
   } catch (e) {
-    if ((e as { code?: string }).code !== '42P04') throw e; // created concurrently
+    // 42P04 or a unique violation: another process created it at the same moment.
+    const code = (e as { code?: string }).code;
+    if (code !== '42P04' && code !== '23505') throw e;
   } finally {
     await client.end();
   }

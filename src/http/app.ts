@@ -10,6 +10,8 @@ import { mountInterfaces, ocpiErrorHandler, ocpiNotFound } from '../ocpi/mount.j
 import { buildAdminDocument, buildOcpiDocument } from './openapi.js';
 
 export interface HttpHooks {
+  /** Middleware run before everything else (tests record the requests an instance receives). */
+  before?: express.RequestHandler[];
   /** Extra routers mounted under /admin by later layers (delivery dashboards, role APIs). */
   adminExtensions?: Array<(router: express.Router) => void>;
 }
@@ -19,6 +21,7 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): Express {
   http.disable('x-powered-by');
   http.set('etag', false);
   http.set('query parser', 'simple');
+  for (const handler of hooks.before ?? []) http.use(handler);
   http.use(requestIds(app.log));
   http.use(accessLog);
 

@@ -1,0 +1,132 @@
+/**
+ * Starts a real platform instance for a test: its own PostgreSQL schema, its own Redis prefix,
+ * its own port on 127.0.0.1, and a record of every HTTP request it received.
+ */
+import crypto from 'node:crypto';
+import net from 'node:net';
+import express from 'express';
+import { Client } from 'pg';
+import pino from 'pino';
+import request from 'supertest';
+import { type Config, parseConfig } from '../../src/config.js';
+import type { ModuleInterface } from '../../src/ocpi/registry-types.js';
+import { moduleInterfaces } from '../../src/modules/registry.js';
+import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_test';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export interface TestPlatform extends RunningPlatform {
+  url: string;
+  schema: string;
+  received: RecordedRequest[];
+  logs: string[];
+  admin(): ReturnType<typeof adminAgent>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return parseConfig({
+    NODE_ENV: 'test',
+    ROLE: 'api',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    ADMIN_API_KEY: ADMIN_KEY,
+    TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+    OUTBOUND_TIMEOUT_MS: '5000',
+    ...overrides,
+  });
+}
+
+/** A schema name unique to this test file and instance. */
+export function uniqueSchema(label: string): string {
+  return `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${crypto.randomBytes(4).toString('hex')}`;
+}
+
+export async function startTestPlatform(label: string, opts: { env?: Record<string, string>; interfaces?: ModuleInterface[] } = {}): Promise<TestPlatform> {
+  const port = await freePort();
+  const schema = uniqueSchema(label);
+  const url = `http://127.0.0.1:${port}`;
+  const config = testConfig({
+    PORT: String(port),
+    PUBLIC_BASE_URL: url,
+    DATABASE_URL: `${TEST_DATABASE_URL}?schema=${schema}`,
+    REDIS_PREFIX: `test:${schema}`,
+    ...opts.env,
+  });
+  const received: RecordedRequest[] = [];
+  const logs: string[] = [];
+  const logger = pino({ level: config.LOG_LEVEL, redact: { paths: (await import('../../src/logger.js')).REDACT_PATHS, censor: '[redacted]' } }, { write: (line: string) => void logs.push(line) });
+  const recorder: express.RequestHandler = (req, _res, next) => {
+    // Body parsing happens later; capture it once the request finishes.
+    const entry: RecordedRequest = { method: req.method, path: req.path, query: { ...req.query }, headers: { ...req.headers }, body: undefined };
+    received.push(entry);
+    _res.on('finish', () => (entry.body = req.body));
+    next();
+  };
+  const platform = await startPlatform(config, { logger, interfaces: opts.interfaces ?? moduleInterfaces, http: { before: [recorder] } });
+  return {
+    ...platform,
+    url,
+    schema,
+    received,
+    logs,
+    admin: () => adminAgent(url),
+    async stop() {
+      await platform.close();
+      await dropSchema(schema);
+    },
+  };
+}
+
+export function adminAgent(url: string) {
+  const auth = { Authorization: `Bearer ${ADMIN_KEY}` };
+  return {
+    get: (path: string) => request(url).get(`/admin${path}`).set(auth),
+    post: (path: string, body?: object) => request(url).post(`/admin${path}`).set(auth).send(body ?? {}),
+    patch: (path: string, body: object) => request(url).patch(`/admin${path}`).set(auth).send(body),
+    delete: (path: string) => request(url).delete(`/admin${path}`).set(auth),
+  };
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+export function tokenHeader(token: string, encoding: 'base64' | 'raw' = 'base64'): string {
+  return `Token ${encoding === 'base64' ? Buffer.from(token).toString('base64') : token}`;
+}
+
+export { request };
