@@ -142,5 +142,5 @@ export function ocpiErrorHandler(err: unknown, req: Request, res: Response, _nex
 
 /** Unknown paths under /ocpi. */
 export function ocpiNotFound(req: Request): never {
-  throw new OcpiError(OcpiStatus.CLIENT_ERROR, `No OCPI endpoint at ${req.method} ${req.path}`, 404);
+  throw new OcpiError(OcpiStatus.CLIENT_ERROR, `No OCPI endpoint at ${req.method} ${req.baseUrl}${req.path}`, 404);
 }

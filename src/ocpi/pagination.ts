@@ -59,7 +59,9 @@ export function writePageHeaders(req: Request, res: Response, page: PageRequest,
 function nextPageUrl(req: Request, offset: number, limit: number, publicBaseUrl: string): string {
   const original = new URL(req.originalUrl, 'http://placeholder');
   const params = new URLSearchParams(original.search);
-  params.set('offset', String(offset));
-  params.set('limit', String(limit));
+  params.delete('offset');
+  params.delete('limit');
+  params.append('offset', String(offset));
+  params.append('limit', String(limit));
   return `${publicBaseUrl}${original.pathname}?${params.toString()}`;
 }
