@@ -117,32 +117,53 @@ export class OcpiClient {
 
   /**
    * Walks a paginated list by following `Link: rel="next"`, yielding one page at a time.
-   * Survives sloppy peers: stops on a Link it has already visited or an empty page, needs no
-   * X-Total-Count, and steps back when the total shrinks mid-crawl (transport §7.2).
+   * Survives sloppy peers: stops on a Link it has already visited or on an empty page, needs no
+   * X-Total-Count, and when the total shrinks mid-crawl it re-reads the page it just got from
+   * an earlier offset (transport §7.2), so no object slips through. Duplicates are possible;
+   * consumers store idempotently.
    */
   async *paginate<T>(req: OcpiRequest, maxPages = 100000): AsyncGenerator<T[]> {
     const visited = new Set<string>();
-    let next: OcpiRequest | null = req;
+    let url = withQuery(req.url, req.query);
     let lastTotal: number | undefined;
-    for (let pages = 0; next && pages < maxPages; pages++) {
-      const reply: OcpiReply<T[]> = await this.request<T[]>(next);
-      visited.add(requestKey(next));
+    for (let pages = 0; pages < maxPages; pages++) {
+      visited.add(url);
+      const reply: OcpiReply<T[]> = await this.request<T[]>({ ...req, url, query: undefined, requestId: undefined });
       const items = Array.isArray(reply.data) ? reply.data : [];
+      const header = reply.headers['x-total-count'];
+      const total = header !== undefined && Number.isFinite(Number(header)) ? Number(header) : undefined;
+      const offset = Number(new URL(url).searchParams.get('offset') ?? '0');
+      if (total !== undefined && lastTotal !== undefined && total < lastTotal && offset > 0) {
+        // Step back by as many objects as left the set (the spec's "offset - 1" for one).
+        url = setOffset(url, Math.max(0, offset - (lastTotal - total)));
+        lastTotal = total;
+        visited.delete(url);
+        if (items.length) yield items;
+        continue;
+      }
+      if (total !== undefined) lastTotal = total;
       yield items;
       const link = parseNextLink(reply.headers['link']);
       if (!link || items.length === 0) return;
-      const total = reply.headers['x-total-count'] !== undefined ? Number(reply.headers['x-total-count']) : undefined;
-      let nextUrl = link;
-      if (total !== undefined && lastTotal !== undefined && total < lastTotal) nextUrl = shiftOffset(link, total - lastTotal);
-      if (total !== undefined && Number.isFinite(total)) lastTotal = total;
-      const candidate: OcpiRequest = { ...req, url: nextUrl, query: undefined, requestId: undefined };
-      if (visited.has(requestKey(candidate))) {
-        this.options.logger.warn({ url: safeUrl(nextUrl) }, 'peer Link points at a page already fetched; stopping');
+      if (visited.has(link)) {
+        this.options.logger.warn({ url: safeUrl(link) }, 'peer Link points at a page already fetched; stopping');
         return;
       }
-      next = candidate;
+      url = link;
     }
   }
+}
+
+function withQuery(url: string, query: OcpiRequest['query']): string {
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+  return u.toString();
+}
+
+function setOffset(url: string, offset: number): string {
+  const u = new URL(url);
+  u.searchParams.set('offset', String(offset));
+  return u.toString();
 }
 
 function parseReply<T>(req: OcpiRequest, res: AxiosResponse<string>, requestId: string): OcpiReply<T> {
@@ -184,20 +205,6 @@ export function parseNextLink(header: string | undefined): string | null {
     if (m && /rel\s*=\s*"?next"?/i.test(m[2])) return m[1];
   }
   return null;
-}
-
-function shiftOffset(url: string, delta: number): string {
-  const u = new URL(url);
-  const offset = Number(u.searchParams.get('offset') ?? '0');
-  u.searchParams.set('offset', String(Math.max(0, offset + delta)));
-  return u.toString();
-}
-
-function requestKey(req: OcpiRequest): string {
-  const u = new URL(req.url);
-  for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
-  u.searchParams.sort();
-  return u.toString();
 }
 
 /** A URL as it may appear in logs and errors: no userinfo, no query (it may carry filters only, but stay safe). */

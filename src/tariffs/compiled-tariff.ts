@@ -71,7 +71,7 @@ export interface ElementLookup {
 export interface RestrictionThresholds {
   /** Local wall-clock times (ms after midnight) at which some element switches. */
   readonly wallTimesMs: readonly number[];
-  /** True when dates or weekdays matter, i.e. local midnight is a boundary too. */
+  /** True when local midnight is a boundary (dates, weekdays, or a time window). */
   readonly calendar: boolean;
   readonly kwh: readonly Dec[];
   readonly durationMs: readonly number[];
@@ -259,7 +259,9 @@ function collectThresholds(elements: readonly CompiledElement[]): RestrictionThr
     if (!r) continue;
     if (r.startTimeMs !== null) wall.push(r.startTimeMs);
     if (r.endTimeMs !== null) wall.push(r.endTimeMs % DAY_MS);
-    if (r.startDate !== null || r.endDate !== null || r.days !== null) calendar = true;
+    // A window with one bound open starts or ends at local midnight, so midnight switches it too;
+    // so do dates and weekdays.
+    if (r.startTimeMs !== null || r.endTimeMs !== null || r.startDate !== null || r.endDate !== null || r.days !== null) calendar = true;
     for (const v of [r.minKwh, r.maxKwh]) if (v) kwh.push(v);
     for (const v of [r.minPower, r.maxPower]) if (v) power.push(v);
     for (const v of [r.minCurrent, r.maxCurrent]) if (v) current.push(v);
