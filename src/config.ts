@@ -3,6 +3,7 @@
  * README table and in .env.example; a bad value stops the process with a message naming it.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -11,6 +12,13 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = z.string().url();
+
+function isCidr(value: string): boolean {
+  const [address, prefix, extra] = value.split('/');
+  const family = net.isIP(address);
+  const bits = Number(prefix);
+  return extra === undefined && family !== 0 && Number.isInteger(bits) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
+}
 
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -30,7 +38,10 @@ export const ConfigSchema = z.object({
   PAGE_SIZE_MAX: int(1, 10000).default(100),
   OUTBOUND_TIMEOUT_MS: int(100, 600000).default(10000),
   OUTBOUND_ALLOW_PRIVATE: bool.default(false),
-  OUTBOUND_DENY_CIDRS: z.string().default(''),
+  OUTBOUND_DENY_CIDRS: z
+    .string()
+    .default('')
+    .refine((v) => v.split(',').map((s) => s.trim()).filter(Boolean).every(isCidr), 'must be comma-separated CIDRs such as 10.0.0.0/8,fd00::/8'),
   INVITATION_TTL_HOURS: int(1, 24 * 365).default(72),
   RATE_LIMIT_PER_SECOND: int(0, 1000000).default(50),
   RATE_LIMIT_BURST: int(1, 1000000).default(200),
