@@ -44,12 +44,19 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     throw new StartupError(`Cannot use PostgreSQL at DATABASE_URL=${redactUrl(config.DATABASE_URL)}: ${describe(e)}`);
   }
   const redis = createRedis(config.REDIS_URL, 'commands');
+  let redisError: unknown;
+  redis.on('error', (e) => {
+    // ioredis reconnects by itself; one line per failure is enough for ops.
+    if (redisError === undefined) log.warn({ err: describe(e) }, 'Redis connection error');
+    redisError = e;
+  });
+  redis.on('ready', () => (redisError = undefined));
   try {
     await redis.connect();
     await redis.ping();
   } catch (e) {
     redis.disconnect();
-    throw new StartupError(`Cannot reach Redis at REDIS_URL=${redactUrl(config.REDIS_URL)}: ${describe(e)}`);
+    throw new StartupError(`Cannot reach Redis at REDIS_URL=${redactUrl(config.REDIS_URL)}: ${describe(redisError ?? e)}`);
   }
   const db = createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA);
   const ctx = createAppContext({ config, log, db, redis, interfaces: options.interfaces ?? moduleInterfaces });

@@ -10,8 +10,8 @@ const QUEUE = 'housekeeping';
 const EVERY_MS = 15 * 60_000;
 
 export async function startHousekeeping(app: AppContext): Promise<{ close(): Promise<void> }> {
-  const queueConn = createRedis(app.config.REDIS_URL, 'bullmq');
-  const workerConn = createRedis(app.config.REDIS_URL, 'bullmq');
+  const queueConn = createRedis(app.config.REDIS_URL, 'bullmq', app.log);
+  const workerConn = createRedis(app.config.REDIS_URL, 'bullmq', app.log);
   const queue = new Queue(QUEUE, { connection: queueConn, prefix: app.config.REDIS_PREFIX });
   await queue.upsertJobScheduler('expired-invitations', { every: EVERY_MS }, { name: 'expired-invitations', opts: { removeOnComplete: 10, removeOnFail: 50 } });
   const worker = new Worker(

@@ -19,17 +19,57 @@ export interface LocalView {
 }
 
 const zoneCache = new Map<string, IANAZone>();
+const validity = new Map<string, boolean>();
 
+/** Memoised: luxon builds an Intl.DateTimeFormat to answer, which costs more than pricing a period. */
 export function isValidTimeZone(name: string): boolean {
-  return IANAZone.isValidZone(name);
+  let ok = validity.get(name);
+  if (ok === undefined) {
+    ok = IANAZone.isValidZone(name);
+    if (validity.size > 1000) validity.clear();
+    validity.set(name, ok);
+  }
+  return ok;
 }
+
+const HOUR_MS = 3_600_000;
+const MAX_CACHED_HOURS = 200_000;
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
+/**
+ * Offsets per UTC hour, shared by every clock of a zone. An hour whose start and end have the
+ * same offset has it throughout (zones never change twice within an hour); only the rare hour
+ * holding a transition is asked instant by instant. luxon answers through Intl, which is slow.
+ */
+class OffsetCache {
+  private readonly hours = new Map<number, number>();
+
+  constructor(private readonly zone: IANAZone) {}
+
+  exact(instant: number): number {
+    return this.zone.offset(instant) * 60_000;
+  }
+
+  get(instant: number): number {
+    const hour = Math.floor(instant / HOUR_MS);
+    const cached = this.hours.get(hour);
+    if (cached !== undefined) return Number.isNaN(cached) ? this.exact(instant) : cached;
+    const start = this.exact(hour * HOUR_MS);
+    const end = this.exact((hour + 1) * HOUR_MS - 1);
+    if (this.hours.size > MAX_CACHED_HOURS) this.hours.clear();
+    this.hours.set(hour, start === end ? start : NaN);
+    return start === end ? start : this.exact(instant);
+  }
+}
+
+const offsetCaches = new Map<string, OffsetCache>();
+
 export class LocalClock {
   private readonly zone: IANAZone;
+  private readonly offsets: OffsetCache;
 
   constructor(readonly timeZone: string) {
     let zone = zoneCache.get(timeZone);
@@ -38,10 +78,16 @@ export class LocalClock {
       zoneCache.set(timeZone, zone);
     }
     this.zone = zone;
+    let offsets = offsetCaches.get(timeZone);
+    if (!offsets) {
+      offsets = new OffsetCache(zone);
+      offsetCaches.set(timeZone, offsets);
+    }
+    this.offsets = offsets;
   }
 
   offsetMs(instant: number): number {
-    return this.zone.offset(instant) * 60_000;
+    return this.offsets.get(instant);
   }
 
   view(instant: number): LocalView {

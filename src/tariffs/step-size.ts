@@ -54,7 +54,7 @@ export function stepRoundings(usages: readonly Usage[]): StepExtra[] {
   const out: StepExtra[] = [];
   const energy = roundGroup(usages, 'ENERGY', 'S1/S4: session energy total rounded up with the step_size of the last ENERGY component used');
   if (energy) out.push(energy);
-  const time = false
+  const time = billableTotal(usages, 'PARKING_TIME').gt(0)
     ? roundGroup(usages, 'PARKING_TIME', 'S6: charging time is not rounded; the parking total is rounded with the step_size of the last PARKING_TIME component used')
     : roundGroup(usages, 'TIME', 'S1/S6: no billable parking, so the charging time total is rounded with the step_size of the last TIME component used');
   if (time) out.push(time);

@@ -1,0 +1,72 @@
+/**
+ * The real binary (src/main.ts) as ops meet it: one-line startup errors naming the variable,
+ * and a clean exit on SIGTERM with both roles running.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, dropSchema, freePort, uniqueSchema } from './helpers/platform.js';
+
+const root = path.join(__dirname, '..');
+
+function baseEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'test',
+    PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    ADMIN_API_KEY: 'process-test-admin-key',
+    TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    ...overrides,
+  };
+}
+
+function run(env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<{ code: number | null; stderr: string; stdout: string }> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  child.stdout!.on('data', (d) => (stdout += d));
+  const done = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr, stdout })));
+  return { child, done };
+}
+
+test.each([
+  ['REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:1' }],
+  ['DATABASE_URL', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/ocpi' }],
+  ['PORT', { PORT: 'eighty' }],
+])('an unusable %s stops the start with one line naming it', async (name, overrides) => {
+  const { done } = run(baseEnv({ PORT: String(await freePort()), DATABASE_URL: `${TEST_DATABASE_URL}?schema=${uniqueSchema('proc_err')}`, ...overrides }));
+  const { code, stderr } = await done;
+  expect(code).toBe(1);
+  const lines = stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain(name);
+}, 30000);
+
+test('ROLE=all starts, answers ready, and exits 0 on SIGTERM', async () => {
+  const port = await freePort();
+  const schema = uniqueSchema('proc_run');
+  const { child, done } = run(baseEnv({ ROLE: 'all', PORT: String(port), DATABASE_URL: `${TEST_DATABASE_URL}?schema=${schema}`, REDIS_PREFIX: `test:${schema}` }));
+  try {
+    let ready = false;
+    for (let i = 0; i < 100 && !ready; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false);
+    }
+    expect(ready).toBe(true);
+    child.kill('SIGTERM');
+    const { code, stdout } = await done;
+    expect(code).toBe(0);
+    expect(stdout).toContain('shutting down');
+    expect(stdout).toContain('workers started');
+    // Every line is JSON with a level: structured logs.
+    for (const line of stdout.trim().split('\n')) expect(JSON.parse(line).level).toEqual(expect.any(String));
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await dropSchema(schema);
+  }
+}, 40000);
