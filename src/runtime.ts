@@ -10,7 +10,8 @@ import type { Config } from './config.js';
 import { ensureDatabase, redactUrl } from './db/ensure-database.js';
 import { migrate } from './db/migrate.js';
 import { createPrisma } from './db/prisma.js';
-import { type HttpHooks, createHttpApp } from './http/app.js';
+import express from 'express';
+import { type HttpHooks, createHttpApp, healthRouter } from './http/app.js';
 import type { ModuleInterface } from './ocpi/registry-types.js';
 import { startHousekeeping } from './jobs/housekeeping.js';
 import { createLogger } from './logger.js';
@@ -64,8 +65,10 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
 
   let server: http.Server | undefined;
   let url: string | undefined;
-  if (config.ROLE === 'api' || config.ROLE === 'all') {
-    server = http.createServer(createHttpApp(ctx, options.http));
+  {
+    // A worker-only process still answers health checks on PORT, so orchestrators can probe it.
+    const handler = config.ROLE === 'worker' ? express().use(healthRouter(ctx)) : createHttpApp(ctx, options.http);
+    server = http.createServer(handler);
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server!.once('error', (e) => reject(new StartupError(`Cannot listen on PORT=${config.PORT}: ${describe(e)}`)));
@@ -74,7 +77,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const port = (server.address() as AddressInfo).port;
     url = `http://127.0.0.1:${port}`;
     closers.push(() => closeServer(server!, config.SHUTDOWN_GRACE_MS));
-    log.info({ port, public_base_url: config.PUBLIC_BASE_URL }, 'OCPI API listening');
+    log.info({ port, public_base_url: config.PUBLIC_BASE_URL }, config.ROLE === 'worker' ? 'health endpoints listening' : 'OCPI API listening');
   }
   if (config.ROLE === 'worker' || config.ROLE === 'all') {
     const housekeeping = await startHousekeeping(ctx);

@@ -25,13 +25,7 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): Express {
   http.use(requestIds(app.log));
   http.use(accessLog);
 
-  http.get('/health/live', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  http.get('/health/ready', async (_req, res) => {
-    const checks = await readiness(app);
-    res.status(Object.values(checks).every((c) => c === 'ok') ? 200 : 503).json({ status: Object.values(checks).every((c) => c === 'ok') ? 'ok' : 'unavailable', checks });
-  });
+  http.use(healthRouter(app));
 
   // Peers do not always label their bodies; any body on /ocpi is read as JSON (tolerant reader).
   const ocpiJson = express.json({ limit: app.config.BODY_LIMIT, type: () => true, strict: false });
@@ -62,6 +56,20 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): Express {
   });
   http.use(adminErrorHandler);
   return http;
+}
+
+/** Liveness and readiness; served by the api role and, alone, by a worker-only process. */
+export function healthRouter(app: AppContext): express.Router {
+  const router = express.Router();
+  router.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/health/ready', async (_req, res) => {
+    const checks = await readiness(app);
+    const ok = Object.values(checks).every((c) => c === 'ok');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks });
+  });
+  return router;
 }
 
 function accessLog(req: Request, res: Response, next: NextFunction): void {
