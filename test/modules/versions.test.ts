@@ -1,0 +1,42 @@
+/** Versions module: the version details list exactly the interfaces of the roles local parties have. */
+import { advertisedEndpoints } from '../../src/modules/2.2.1/versions/service.js';
+import { moduleInterfaces } from '../../src/modules/registry.js';
+import { aBusinessDetails } from '../helpers/builders.js';
+import { type TestPlatform, request, startTestPlatform, tokenHeader } from '../helpers/platform.js';
+import { testInterface } from '../helpers/test-module.js';
+
+const interfaces = [...moduleInterfaces, testInterface];
+const BASE = 'https://ocpi.example.com';
+
+test('credentials is always listed, a CPO interface only when a local party is a CPO', () => {
+  const none = advertisedEndpoints(interfaces, new Set(), BASE);
+  expect(none).toEqual([{ identifier: 'credentials', role: 'SENDER', url: `${BASE}/ocpi/2.2.1/credentials` }]);
+  expect(advertisedEndpoints(interfaces, new Set(['EMSP']), BASE)).toEqual(none);
+  expect(advertisedEndpoints(interfaces, new Set(['CPO']), BASE)).toContainEqual({ identifier: 'tokens', role: 'RECEIVER', url: `${BASE}/ocpi/cpo/2.2.1/things` });
+});
+
+describe('over HTTP', () => {
+  let platform: TestPlatform;
+  let token: string;
+  beforeAll(async () => {
+    platform = await startTestPlatform('versions', { interfaces });
+    token = (await platform.admin().post('/peers/invitations', {}).expect(201)).body.token;
+  });
+  afterAll(() => platform.stop());
+  const details = async () => (await request(platform.url).get('/ocpi/2.2.1').set('Authorization', tokenHeader(token)).expect(200)).body.data;
+
+  test('adding and removing a CPO party changes what is advertised (within the 2 s cache)', async () => {
+    expect((await details()).endpoints.map((e: { identifier: string }) => e.identifier)).toEqual(['credentials']);
+    await platform.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails() }).expect(201);
+    const withCpo = await details();
+    expect(withCpo.version).toBe('2.2.1');
+    expect(withCpo.endpoints).toContainEqual({ identifier: 'tokens', role: 'RECEIVER', url: `${platform.url}/ocpi/cpo/2.2.1/things` });
+    await platform.admin().delete('/parties/NL/CPO').expect(204);
+    expect((await details()).endpoints).toHaveLength(1);
+  });
+
+  test('the version list points at the details URL under PUBLIC_BASE_URL', async () => {
+    const res = await request(platform.url).get('/ocpi/versions').set('Authorization', tokenHeader(token)).expect(200);
+    expect(res.body.data).toEqual([{ version: '2.2.1', url: `${platform.url}/ocpi/2.2.1` }]);
+  });
+});
