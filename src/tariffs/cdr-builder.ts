@@ -4,7 +4,7 @@
  * boundary) or else from the Session's own periods. The CDR is checked against OutboundCdr
  * before it is returned, so a caller never gets a CDR a peer would reject.
  */
-import { formatDateTime } from '../ocpi/types.js';
+import { ciEquals, formatDateTime } from '../ocpi/types.js';
 import { OutboundCdr, SESSION_ONLY_DIMENSIONS, type Cdr, type ChargingPeriod, type SignedData } from './cdr-schemas.js';
 import { compileTariff, type CompiledTariff, type CostCategory } from './compiled-tariff.js';
 import { chargingPeriodsFromTimeline } from './charging-periods.js';
@@ -50,7 +50,7 @@ function timelineCdrPeriods(input: BuildCdrInput, chosen: CompiledTariff, all: C
   if (!tl.success) throw new CdrBuildError(zodIssues(tl.error, 'timeline'));
   // Tariffs the timeline switches to (profile changes) must be among the candidates.
   const switched = tl.data.events.map((e) => e.tariff_id).filter((id): id is string => id != null);
-  const others = all.filter((t) => t !== chosen && switched.some((id) => id.toUpperCase() === t.id.toUpperCase()));
+  const others = all.filter((t) => t !== chosen && switched.some((id) => ciEquals(id, t.id)));
   const g = chargingPeriodsFromTimeline(tl.data, [chosen, ...others], { timeZone, reservationExpired: input.reservationExpired });
   return { periods: g.charging_periods, context: g.context, tariffs: [chosen, ...others], firstStart: g.start_date_time, end: g.end_date_time };
 }

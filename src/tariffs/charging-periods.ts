@@ -11,7 +11,7 @@
 import { formatDateTime } from '../ocpi/types.js';
 import type { CdrDimension, ChargingPeriod } from './cdr-schemas.js';
 import type { CompiledTariff } from './compiled-tariff.js';
-import { Dec, ZERO, dec, maxDec, minDec, msToHours } from './decimal.js';
+import { Dec, ZERO, dec, kwhToMwh, maxDec, minDec, msToHours } from './decimal.js';
 import { selectForReservation, selectForSession, selectionKey } from './element-selection.js';
 import { PricingInputError } from './errors.js';
 import { LocalClock, isValidTimeZone } from './local-time.js';
@@ -156,7 +156,7 @@ export function chargingPeriodsFromTimeline(timeline: unknown, tariffs: TariffLi
       const phaseStart = (reserving ? tl.reservationStartMs : tl.sessionStartMs) ?? piece.startMs;
       const state = {
         local: clock.view(piece.startMs),
-        energyKwh: reserving ? ZERO : piece.energyStart,
+        energyMwh: reserving ? 0 : kwhToMwh(piece.energyStart),
         durationMs: piece.startMs - phaseStart,
         powerKw: seg.powerKw,
         currentA: seg.currentA,

@@ -5,7 +5,7 @@
  * re-reads the raw JSON.
  */
 import { TariffValidationError, zodIssues } from './errors.js';
-import { Dec, ONE, dec } from './decimal.js';
+import { Dec, MS_PER_HOUR, MWH_PER_KWH, ONE, dec } from './decimal.js';
 import {
   type DayOfWeek,
   type PriceComponent,
@@ -29,6 +29,10 @@ export interface CompiledComponent {
   /** 1 + vat/100, or exactly 1 when no VAT applies. */
   readonly vatFactor: Dec;
   readonly stepSize: number;
+  /** step_size in the integer unit quantities are kept in: mWh for ENERGY, ms for time. */
+  readonly stepUnits: number;
+  /** Integer quantity units per priced unit: mWh per kWh, ms per hour, 1 for FLAT. */
+  readonly unitsPerPricedUnit: Dec;
   readonly category: CostCategory;
   readonly source: PriceComponent;
 }
@@ -40,8 +44,9 @@ export interface CompiledRestrictions {
   readonly endDate: string | null;
   /** ISO weekdays, 1 = Monday ... 7 = Sunday. */
   readonly days: ReadonlySet<number> | null;
-  readonly minKwh: Dec | null;
-  readonly maxKwh: Dec | null;
+  /** Energy bounds in mWh, the unit session energy is counted in. */
+  readonly minMwh: number | null;
+  readonly maxMwh: number | null;
   readonly minCurrent: Dec | null;
   readonly maxCurrent: Dec | null;
   readonly minPower: Dec | null;
@@ -156,8 +161,8 @@ function compileRestrictions(r: TariffRestrictions): CompiledRestrictions {
     startDate: r.start_date ?? null,
     endDate: r.end_date ?? null,
     days,
-    minKwh: nullableDec(r.min_kwh),
-    maxKwh: nullableDec(r.max_kwh),
+    minMwh: r.min_kwh != null ? dec(r.min_kwh).times(MWH_PER_KWH).toNumber() : null,
+    maxMwh: r.max_kwh != null ? dec(r.max_kwh).times(MWH_PER_KWH).toNumber() : null,
     minCurrent: nullableDec(r.min_current),
     maxCurrent: nullableDec(r.max_current),
     minPower: nullableDec(r.min_power),
@@ -213,6 +218,8 @@ function compileElement(
       vat,
       vatFactor: vat ? ONE.plus(vat.div(100)) : ONE,
       stepSize: pc.step_size,
+      stepUnits: pc.type === 'FLAT' ? 0 : pc.step_size * 1000,
+      unitsPerPricedUnit: dec(pc.type === 'ENERGY' ? MWH_PER_KWH : pc.type === 'FLAT' ? 1 : MS_PER_HOUR),
       category,
       source: pc,
     };
@@ -262,7 +269,7 @@ function collectThresholds(elements: readonly CompiledElement[]): RestrictionThr
     // A window with one bound open starts or ends at local midnight, so midnight switches it too;
     // so do dates and weekdays.
     if (r.startTimeMs !== null || r.endTimeMs !== null || r.startDate !== null || r.endDate !== null || r.days !== null) calendar = true;
-    for (const v of [r.minKwh, r.maxKwh]) if (v) kwh.push(v);
+    for (const v of [r.minMwh, r.maxMwh]) if (v !== null) kwh.push(dec(v).div(MWH_PER_KWH));
     for (const v of [r.minPower, r.maxPower]) if (v) power.push(v);
     for (const v of [r.minCurrent, r.maxCurrent]) if (v) current.push(v);
     for (const v of [r.minDurationMs, r.maxDurationMs]) if (v !== null) duration.push(v);

@@ -1,10 +1,10 @@
 /**
- * From billed quantities to money: per component, quantity x price (hour prices divided by
- * 3600 once per component, so splitting a period can never change a digit), VAT per
- * component, totals per CDR cost field, then min_price / max_price on the session total.
+ * From billed quantities to money: per component, integer quantity x price / units per priced
+ * unit, divided once per component so that splitting a period can never change a digit; VAT
+ * per component; totals per CDR cost field; then min_price / max_price on the session total.
  */
 import type { CompiledComponent, CompiledTariff, CostCategory } from './compiled-tariff.js';
-import { Dec, SECONDS_PER_HOUR, ZERO, maxDec, minDec, toWire } from './decimal.js';
+import { Dec, ZERO, dec, maxDec, minDec, toWire } from './decimal.js';
 import type { PriceLimit } from './price-types.js';
 
 export interface Money {
@@ -14,19 +14,19 @@ export interface Money {
 
 const zeroMoney = (): Money => ({ excl: ZERO, incl: ZERO });
 
-/** Cost of `quantity` (kWh, seconds, or 1 occurrence) under one component. */
-export function componentCost(c: CompiledComponent, quantity: Dec): Money {
-  const excl = c.type === 'TIME' || c.type === 'PARKING_TIME' ? quantity.times(c.price).div(SECONDS_PER_HOUR) : quantity.times(c.price);
+/** Cost of an integer `quantity` (mWh, ms, or occurrences) under one component. */
+export function componentCost(c: CompiledComponent, quantity: number): Money {
+  const excl = dec(quantity).times(c.price).div(c.unitsPerPricedUnit);
   return { excl, incl: excl.times(c.vatFactor) };
 }
 
 /** Accumulates billed quantities per component before any money is computed. */
 export class QuantityLedger {
-  private readonly byKey = new Map<string, { component: CompiledComponent; quantity: Dec }>();
+  private readonly byKey = new Map<string, { component: CompiledComponent; quantity: number }>();
 
-  add(component: CompiledComponent, quantity: Dec): void {
+  add(component: CompiledComponent, quantity: number): void {
     const entry = this.byKey.get(component.key);
-    if (entry) entry.quantity = entry.quantity.plus(quantity);
+    if (entry) entry.quantity += quantity;
     else this.byKey.set(component.key, { component, quantity });
   }
 

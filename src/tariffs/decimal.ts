@@ -11,7 +11,6 @@ export type Dec = Decimal;
 
 export const ZERO: Dec = new Dec(0);
 export const ONE: Dec = new Dec(1);
-export const SECONDS_PER_HOUR: Dec = new Dec(3600);
 export const MS_PER_HOUR = 3_600_000;
 
 /** JSON numbers go through their shortest decimal form, so 0.1 stays 0.1 rather than 0.1000000000000000055. */
@@ -21,26 +20,52 @@ export function dec(value: number | string | Dec): Dec {
 
 /**
  * Quantities arrive as JSON numbers in hours and kWh, which cannot represent most minute or
- * Wh counts exactly (10 min = 0.1666... h). Snapping to 1 ms and 1 mWh undoes that
- * representation error before step_size rounding, where 599.9999999 s vs 600 s would decide a
- * whole step, while never moving a real measurement by more than half a millisecond or mWh.
+ * Wh counts exactly (10 min = 0.1666... h). They are snapped to whole milliseconds and whole
+ * milliwatt-hours, read from the number's decimal form: that undoes the representation error
+ * before step_size rounding (599.9999999 s vs 600 s would decide a whole step) and never moves
+ * a real measurement by more than half a millisecond or mWh. From then on every quantity is an
+ * integer, so sums and step rounding are exact in plain JS numbers.
  */
-export function hoursToSeconds(hours: number): Dec {
-  return new Dec(hours).times(SECONDS_PER_HOUR).toDecimalPlaces(3, Decimal.ROUND_HALF_UP);
+export const MWH_PER_KWH = 1_000_000;
+
+/**
+ * round-half-up(decimal form of `value` x factor). The float product is within a few ulps of
+ * the exact one (far below 0.01 for any realistic quantity), so when it is not close to a
+ * rounding tie it rounds the same way and the decimal computation can be skipped.
+ */
+function scaleToInteger(value: number, factor: number): number {
+  const x = value * factor;
+  const r = Math.round(x);
+  if (Math.abs(x - r) < 0.49 && Number.isSafeInteger(r)) return r;
+  return new Dec(value).times(factor).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
 }
 
+export function hoursToMs(hours: number): number {
+  return scaleToInteger(hours, MS_PER_HOUR);
+}
+
+export function kwhToMwh(kwh: number | Dec): number {
+  return typeof kwh === 'number' ? scaleToInteger(kwh, MWH_PER_KWH) : kwh.times(MWH_PER_KWH).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
+}
+
+/** kWh snapped to the same 1 mWh grid, kept as a decimal (meter timelines). */
 export function snapKwh(kwh: number | Dec): Dec {
   return new Dec(kwh).toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
 }
 
 export function msToHours(ms: number): number {
-  return new Dec(ms).div(MS_PER_HOUR).toNumber();
+  return ms / MS_PER_HOUR;
 }
 
-/** Rounds up to the smallest multiple of `step` that is >= value (an exact multiple stays). */
-export function ceilToStep(value: Dec, step: Dec): Dec {
-  if (value.lte(0)) return ZERO;
-  return value.div(step).ceil().times(step);
+export function mwhToKwh(mwh: number): number {
+  return mwh / MWH_PER_KWH;
+}
+
+/** Smallest multiple of `step` that is >= value, in exact integer arithmetic (an exact multiple stays). */
+export function ceilToStep(value: number, step: number): number {
+  if (value <= 0) return 0;
+  const rest = value % step;
+  return rest === 0 ? value : value - rest + step;
 }
 
 /**

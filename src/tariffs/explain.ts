@@ -5,7 +5,8 @@
  */
 import { DateTime } from 'luxon';
 import type { Price } from '../ocpi/types.js';
-import type { ComponentInfo, ComponentRef, PriceLimit, PriceResult, StepRounding, UsageDimension } from './price-types.js';
+import { MS_PER_HOUR, MWH_PER_KWH, ONE, dec, hoursToMs, kwhToMwh, toWire } from './decimal.js';
+import type { ComponentInfo, ComponentRef, DimensionCharge, PeriodBreakdown, PriceLimit, PriceResult, StepRounding, UsageDimension } from './price-types.js';
 
 export interface ElementSpan {
   dimension: 'FLAT' | UsageDimension;
@@ -26,12 +27,24 @@ export interface DimensionSummary {
   billed: number;
 }
 
+export interface ExplainedCharge extends DimensionCharge {
+  /** Cost of the measured quantity, before step_size rounding, at 4 decimals. */
+  cost: Required<Price>;
+}
+
+export interface ExplainedPeriod extends Omit<PeriodBreakdown, 'charges'> {
+  start_local: string;
+  end_local: string;
+  charges: ExplainedCharge[];
+}
+
 export interface Explanation {
   lines: string[];
   structured: {
     currency: string;
     time_zone: string;
     tariff_ids: string[];
+    periods: ExplainedPeriod[];
     /** Which element applied when, per dimension, consecutive periods merged. */
     spans: ElementSpan[];
     dimensions: DimensionSummary[];
@@ -55,6 +68,16 @@ function describeRef(r: ComponentRef, multiTariff: boolean): string {
 
 function money(p: Required<Price> | Price): string {
   return `${fmt(p.excl_vat)} excl / ${fmt(p.incl_vat ?? p.excl_vat)} incl VAT`;
+}
+
+/** Money of one line, recomputed exactly from the integer quantity behind the shown figure. */
+function lineCost(c: DimensionCharge): Required<Price> {
+  const excl =
+    c.unit === 'kWh'
+      ? dec(kwhToMwh(c.quantity)).times(c.unit_price).div(MWH_PER_KWH)
+      : dec(hoursToMs(c.quantity)).times(c.unit_price).div(MS_PER_HOUR);
+  const incl = c.vat === null ? excl : excl.times(ONE.plus(dec(c.vat).div(100)));
+  return { excl_vat: toWire(excl, 4), incl_vat: toWire(incl, 4) };
 }
 
 function fmt(n: number, decimals = 4): string {
@@ -118,9 +141,15 @@ export function explain(result: PriceResult): Explanation {
     `Tariff ${result.tariff_ids.join(', ') || '(none)'} in ${result.currency}; times are local to ${zone}.`,
     first ? `Session ${local(first.start_date_time)} to ${local(last.end_date_time)}, ${result.periods.length} charging period(s).` : 'No charging periods.',
   );
+  const periods: ExplainedPeriod[] = result.periods.map((p) => ({
+    ...p,
+    start_local: local(p.start_date_time),
+    end_local: local(p.end_date_time),
+    charges: p.charges.map((c) => ({ ...c, cost: lineCost(c) })),
+  }));
   lines.push('', 'Charging periods:');
-  for (const p of result.periods) {
-    const head = `  #${p.index} ${local(p.start_date_time)} to ${local(p.end_date_time)} [${p.phase.toLowerCase()}]`;
+  for (const p of periods) {
+    const head = `  #${p.index} ${p.start_local} to ${p.end_local} [${p.phase.toLowerCase()}]`;
     if (p.charges.length === 0 && p.unpriced.length === 0) lines.push(`${head}: nothing to bill`);
     else lines.push(`${head}:`);
     for (const c of p.charges) {
@@ -173,6 +202,7 @@ export function explain(result: PriceResult): Explanation {
       currency: result.currency,
       time_zone: zone,
       tariff_ids: result.tariff_ids,
+      periods,
       spans,
       dimensions,
       flat_fees: result.flat_fees,

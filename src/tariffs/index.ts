@@ -14,4 +14,4 @@ export { chargingPeriodsFromTimeline, type TimelineOptions, type GeneratedPeriod
 export { buildCdr, type BuildCdrInput, type BuiltCdr } from './cdr-builder.js';
 export { CdrLocationSource, ConnectorSource, EvseSource, NOT_AVAILABLE, type CdrLocationSourceInput } from './location-input.js';
 export { chooseTariff, isValidAt, type TariffChoiceCriteria } from './tariff-choice.js';
-export { explain, type Explanation, type ElementSpan, type DimensionSummary } from './explain.js';
+export { explain, type Explanation, type ElementSpan, type DimensionSummary, type ExplainedPeriod, type ExplainedCharge } from './explain.js';

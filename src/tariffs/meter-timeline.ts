@@ -143,7 +143,9 @@ export function parseTimeline(input: unknown, tariffs: readonly CompiledTariff[]
     const energyStart = energyAt(a);
     const energyEnd = energyAt(b);
     const charging = state === 'CHARGING';
-    const averaged = b > a ? energyEnd.minus(energyStart).div(dec(b - a).div(MS_PER_HOUR)) : ZERO;
+    // Held at the precision of the JSON number it will be reported as (MIN/MAX_POWER), so a
+    // receiver re-pricing the CDR compares exactly what we compared.
+    const averaged = b > a ? dec(energyEnd.minus(energyStart).div(dec(b - a).div(MS_PER_HOUR)).toNumber()) : ZERO;
     segments.push({
       startMs: a,
       endMs: b,

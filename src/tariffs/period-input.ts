@@ -1,27 +1,36 @@
 /**
- * Turns OCPI ChargingPeriods into exact quantities per period: seconds charging, parking and
- * reserved, kWh delivered, and the power/current figure restrictions are compared with.
+ * Turns OCPI ChargingPeriods into exact integer quantities per period (ms charging, parked
+ * and reserved; mWh delivered) and, when a tariff restricts on them, the power/current figure
+ * restrictions are compared with.
  */
-import { ciEquals, parseDateTime } from '../ocpi/types.js';
+import { ciEquals } from '../ocpi/types.js';
 import { ChargingPeriod, type CdrDimensionType } from './cdr-schemas.js';
 import type { CompiledTariff } from './compiled-tariff.js';
-import { Dec, MS_PER_HOUR, ZERO, dec, hoursToSeconds, snapKwh } from './decimal.js';
+import { Dec, MS_PER_HOUR, MWH_PER_KWH, ZERO, dec, hoursToMs, kwhToMwh } from './decimal.js';
 import { PricingInputError, zodIssues, type FieldIssue } from './errors.js';
 
 export interface NormalizedPeriod {
   readonly index: number;
   readonly startMs: number;
   readonly endMs: number;
+  readonly startIso: string;
+  readonly endIso: string;
   readonly tariff: CompiledTariff | null;
-  /** Net energy of the period, kWh (negative means net feed-in). */
-  readonly energyKwh: Dec;
-  readonly chargingS: Dec;
-  readonly parkingS: Dec;
-  readonly reservationS: Dec;
+  /** Net energy of the period, mWh (negative means net feed-in). */
+  readonly energyMwh: number;
+  readonly chargingMs: number;
+  readonly parkingMs: number;
+  readonly reservationMs: number;
   readonly hasSessionPart: boolean;
   readonly hasReservationPart: boolean;
+  /** Only computed when some tariff restricts on power / current; null otherwise or unknown. */
   readonly powerKw: Dec | null;
   readonly currentA: Dec | null;
+}
+
+export interface FigureNeeds {
+  power: boolean;
+  current: boolean;
 }
 
 const FIELD = 'charging_periods';
@@ -38,33 +47,32 @@ export function parsePeriods(input: readonly unknown[]): ChargingPeriod[] {
   return out;
 }
 
-function midpoint(min: Dec | undefined, max: Dec | undefined): Dec | null {
-  if (min && max) return min.plus(max).div(2);
-  return min ?? max ?? null;
+function midpoint(min: number | undefined, max: number | undefined): Dec | null {
+  if (min !== undefined && max !== undefined) return dec(min).plus(max).div(2);
+  const one = min ?? max;
+  return one === undefined ? null : dec(one);
 }
 
 /**
- * The figure a power/current restriction is compared with. Preference order: an explicit
- * average, the middle of the reported min/max (a period is cut wherever a threshold is
- * crossed, so min and max sit on the same side of every threshold), the energy/time average,
- * and 0 when the period holds no charging at all.
+ * The figure a power restriction is compared with. Preference order: an explicit average, the
+ * middle of the reported min/max (periods are cut wherever a threshold is crossed, so min and
+ * max sit on the same side of every threshold), the energy/time average, 0 when the period holds
+ * no charging, and for a period that reports energy only, energy over the whole period.
  */
-function powerOf(v: Map<CdrDimensionType, Dec>, energy: Dec, durationMs: number): Dec | null {
-  const explicit = v.get('POWER') ?? midpoint(v.get('MIN_POWER'), v.get('MAX_POWER'));
+function powerOf(v: Map<CdrDimensionType, number>, energyMwh: number, chargingMs: number, spanMs: number): Dec | null {
+  const explicit = v.has('POWER') ? dec(v.get('POWER')!) : midpoint(v.get('MIN_POWER'), v.get('MAX_POWER'));
   if (explicit) return explicit;
-  const charging = v.get('TIME');
-  if (charging && charging.gt(0)) return energy.div(charging);
-  if (charging !== undefined || v.has('PARKING_TIME') || energy.isZero()) return ZERO;
-  // Only energy reported: the whole period is taken as charging time.
-  return durationMs > 0 ? energy.div(dec(durationMs).div(MS_PER_HOUR)) : null;
+  const perHourMwh = (ms: number) => dec(energyMwh).times(MS_PER_HOUR).div(ms).div(MWH_PER_KWH);
+  if (chargingMs > 0) return perHourMwh(chargingMs);
+  if (v.has('TIME') || v.has('PARKING_TIME') || energyMwh === 0) return ZERO;
+  return spanMs > 0 ? perHourMwh(spanMs) : null;
 }
 
-function currentOf(v: Map<CdrDimensionType, Dec>, energy: Dec): Dec | null {
-  const explicit = v.get('CURRENT') ?? midpoint(v.get('MIN_CURRENT'), v.get('MAX_CURRENT'));
+function currentOf(v: Map<CdrDimensionType, number>, energyMwh: number, chargingMs: number): Dec | null {
+  const explicit = v.has('CURRENT') ? dec(v.get('CURRENT')!) : midpoint(v.get('MIN_CURRENT'), v.get('MAX_CURRENT'));
   if (explicit) return explicit;
-  const charging = v.get('TIME');
-  if ((charging !== undefined && charging.isZero()) || (charging === undefined && (v.has('PARKING_TIME') || energy.isZero()))) return ZERO;
-  return null;
+  if (chargingMs > 0) return null;
+  return v.has('TIME') || v.has('PARKING_TIME') || energyMwh === 0 ? ZERO : null;
 }
 
 function resolveTariff(period: ChargingPeriod, index: number, tariffs: readonly CompiledTariff[]): CompiledTariff | null {
@@ -78,13 +86,17 @@ function resolveTariff(period: ChargingPeriod, index: number, tariffs: readonly 
   return found;
 }
 
+const TIME_DIMENSIONS: ReadonlySet<CdrDimensionType> = new Set(['TIME', 'PARKING_TIME', 'RESERVATION_TIME']);
+
 export function normalizePeriods(
   periods: readonly ChargingPeriod[],
   tariffs: readonly CompiledTariff[],
-  sessionEndMs: number,
+  session: { endMs: number; endIso: string },
+  needs: FigureNeeds,
   warnings: string[],
 ): NormalizedPeriod[] {
-  const starts = periods.map((p) => parseDateTime(p.start_date_time)!.getTime());
+  // The schema has normalised every DateTime to the same ISO form, which Date.parse reads natively.
+  const starts = periods.map((p) => Date.parse(p.start_date_time));
   starts.forEach((ms, index) => {
     if (index > 0 && ms < starts[index - 1]) {
       throw new PricingInputError([{ field: `${FIELD}[${index}].start_date_time`, message: 'is before the start of the previous period; periods must be in time order' }]);
@@ -92,51 +104,53 @@ export function normalizePeriods(
   });
   return periods.map((p, index) => {
     const startMs = starts[index];
-    const endMs = index + 1 < periods.length ? starts[index + 1] : sessionEndMs;
+    const last = index + 1 === periods.length;
+    const endMs = last ? session.endMs : starts[index + 1];
     if (endMs < startMs) {
       throw new PricingInputError([{ field: `${FIELD}[${index}].start_date_time`, message: 'is after the session end' }]);
     }
-    const volumes = new Map<CdrDimensionType, Dec>();
+    const raw = new Map<CdrDimensionType, number>();
     p.dimensions.forEach((d, i) => {
-      if (volumes.has(d.type)) {
+      if (raw.has(d.type)) {
         throw new PricingInputError([{ field: `${FIELD}[${index}].dimensions[${i}].type`, message: `${d.type} appears twice in one period` }]);
       }
-      const isTime = d.type === 'TIME' || d.type === 'PARKING_TIME' || d.type === 'RESERVATION_TIME';
-      if (isTime && d.volume < 0) {
+      if (TIME_DIMENSIONS.has(d.type) && d.volume < 0) {
         throw new PricingInputError([{ field: `${FIELD}[${index}].dimensions[${i}].volume`, message: `${d.type} must not be negative` }]);
       }
-      volumes.set(d.type, isTime ? hoursToSeconds(d.volume) : d.type.startsWith('ENERGY') ? snapKwh(d.volume) : dec(d.volume));
+      raw.set(d.type, d.volume);
     });
-    const energyKwh = volumes.get('ENERGY') ?? volumes.get('ENERGY_IMPORT')?.minus(volumes.get('ENERGY_EXPORT') ?? ZERO) ?? ZERO;
-    const chargingS = volumes.get('TIME') ?? ZERO;
-    const parkingS = volumes.get('PARKING_TIME') ?? ZERO;
-    const reservationS = volumes.get('RESERVATION_TIME') ?? ZERO;
-    const hasReservationPart = volumes.has('RESERVATION_TIME');
-    const hasSessionPart =
-      !hasReservationPart || ['ENERGY', 'ENERGY_IMPORT', 'TIME', 'PARKING_TIME'].some((t) => volumes.has(t as CdrDimensionType));
-    const spanS = dec(endMs - startMs).div(1000);
-    if (chargingS.plus(parkingS).plus(reservationS).gt(spanS.plus(1))) {
-      warnings.push(`${FIELD}[${index}]: its time dimensions add up to more than the period lasts (${spanS.toString()} s); volumes are in hours`);
+    const ms = (type: CdrDimensionType) => (raw.has(type) ? hoursToMs(raw.get(type)!) : 0);
+    const energyMwh = raw.has('ENERGY')
+      ? kwhToMwh(raw.get('ENERGY')!)
+      : raw.has('ENERGY_IMPORT')
+        ? kwhToMwh(raw.get('ENERGY_IMPORT')!) - (raw.has('ENERGY_EXPORT') ? kwhToMwh(raw.get('ENERGY_EXPORT')!) : 0)
+        : 0;
+    const chargingMs = ms('TIME');
+    const parkingMs = ms('PARKING_TIME');
+    const reservationMs = ms('RESERVATION_TIME');
+    const hasReservationPart = raw.has('RESERVATION_TIME');
+    const hasSessionPart = !hasReservationPart || raw.has('ENERGY') || raw.has('ENERGY_IMPORT') || raw.has('TIME') || raw.has('PARKING_TIME');
+    if (chargingMs + parkingMs + reservationMs > endMs - startMs + 1000) {
+      warnings.push(`${FIELD}[${index}]: its time dimensions add up to more than the period lasts (${(endMs - startMs) / 1000} s); volumes are in hours`);
     }
-    if (energyKwh.isNegative()) {
+    if (energyMwh < 0) {
       warnings.push(`${FIELD}[${index}]: net energy is negative (feed-in); OCPI 2.2.1 tariffs price no export, so it is billed as 0 kWh`);
     }
-    // Time volumes are in hours: convert back for the power average.
-    const timeHours = new Map(volumes);
-    if (volumes.has('TIME')) timeHours.set('TIME', chargingS.div(3600));
     return {
       index,
       startMs,
       endMs,
+      startIso: p.start_date_time,
+      endIso: last ? session.endIso : periods[index + 1].start_date_time,
       tariff: resolveTariff(p, index, tariffs),
-      energyKwh,
-      chargingS,
-      parkingS,
-      reservationS,
+      energyMwh,
+      chargingMs,
+      parkingMs,
+      reservationMs,
       hasSessionPart,
       hasReservationPart,
-      powerKw: powerOf(timeHours, energyKwh, endMs - startMs),
-      currentA: currentOf(volumes, energyKwh),
+      powerKw: needs.power ? powerOf(raw, energyMwh, chargingMs, endMs - startMs) : null,
+      currentA: needs.current ? currentOf(raw, energyMwh, chargingMs) : null,
     };
   });
 }

@@ -39,8 +39,6 @@ export interface DimensionCharge extends ComponentRef {
   unit: 'kWh' | 'h';
   unit_price: number;
   vat: number | null;
-  /** Cost of the measured quantity, before step_size rounding (display precision). */
-  cost: Required<Price>;
 }
 
 export interface PeriodBreakdown {

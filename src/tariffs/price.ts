@@ -9,7 +9,7 @@
 import { formatDateTime, parseDateTime, type Price } from '../ocpi/types.js';
 import { compileTariff, type CompiledComponent, type CompiledTariff } from './compiled-tariff.js';
 import { QuantityLedger, applyPriceLimits, componentCost, type Money } from './cost-totals.js';
-import { Dec, ZERO, toWire } from './decimal.js';
+import { ZERO, msToHours, mwhToKwh, toWire } from './decimal.js';
 import { selectForReservation, selectForSession } from './element-selection.js';
 import { PricingInputError } from './errors.js';
 import { LocalClock, isValidTimeZone } from './local-time.js';
@@ -17,7 +17,6 @@ import { normalizePeriods, parsePeriods, type NormalizedPeriod } from './period-
 import type {
   ComponentInfo,
   ComponentRef,
-  DimensionCharge,
   ExactPrice,
   FlatFee,
   PeriodBreakdown,
@@ -27,7 +26,7 @@ import type {
   UsageDimension,
 } from './price-types.js';
 import type { UnknownQuantities } from './restrictions.js';
-import { stepRoundings, type Usage } from './step-size.js';
+import { billableTotal, stepRoundings, type StepExtra, type Usage } from './step-size.js';
 
 /** A Tariff as received (validated on use) or as prepared once by compileTariff(). */
 export type TariffLike = unknown;
@@ -64,7 +63,10 @@ function exactPrice(m: Money): ExactPrice {
   return { excl_vat: m.excl.toString(), incl_vat: m.incl.toString() };
 }
 
-const hours = (seconds: Dec) => seconds.div(3600);
+/** Integer quantity to the unit shown and priced: kWh for ENERGY, hours for time. */
+function shown(dimension: UsageDimension, quantity: number): number {
+  return dimension === 'ENERGY' ? mwhToKwh(quantity) : msToHours(quantity);
+}
 
 interface PricingRun {
   readonly decimals: number;
@@ -75,26 +77,26 @@ interface PricingRun {
   readonly unknown: UnknownQuantities;
 }
 
-function charge(run: PricingRun, period: PeriodBreakdown, dimension: UsageDimension, quantity: Dec, c: CompiledComponent | null): void {
+function charge(run: PricingRun, period: PeriodBreakdown, dimension: UsageDimension, quantity: number, c: CompiledComponent | null): void {
   const unit = dimension === 'ENERGY' ? 'kWh' : 'h';
-  const shown = dimension === 'ENERGY' ? quantity : hours(quantity);
   run.usages.push({ periodIndex: period.index, group: dimension, quantity, component: c });
   if (c === null) {
-    if (quantity.gt(0)) period.unpriced.push({ dimension, quantity: shown.toNumber(), unit });
+    if (quantity > 0) period.unpriced.push({ dimension, quantity: shown(dimension, quantity), unit });
     return;
   }
-  if (!quantity.gt(0)) return;
+  if (quantity <= 0) return;
   run.ledger.add(c, quantity);
-  const line: DimensionCharge = {
-    ...ref(c),
+  // Fields spelled out: an object spread here costs more than pricing the period.
+  period.charges.push({
+    tariff_id: c.tariffId,
+    element_index: c.elementIndex,
+    component_index: c.componentIndex,
     dimension,
-    quantity: shown.toNumber(),
+    quantity: shown(dimension, quantity),
     unit,
-    unit_price: c.price.toNumber(),
-    vat: c.vat?.toNumber() ?? null,
-    cost: wirePrice(componentCost(c, quantity), run.decimals),
-  };
-  period.charges.push(line);
+    unit_price: c.source.price,
+    vat: c.source.vat ?? null,
+  });
 }
 
 function track(run: PricingRun, ...components: (CompiledComponent | null)[]): void {
@@ -102,19 +104,28 @@ function track(run: PricingRun, ...components: (CompiledComponent | null)[]): vo
 }
 
 function componentInfo(c: CompiledComponent): ComponentInfo {
-  return { ...ref(c), type: c.type, price: c.price.toNumber(), vat: c.vat?.toNumber() ?? null, step_size: c.stepSize, category: c.category };
+  return {
+    tariff_id: c.tariffId,
+    element_index: c.elementIndex,
+    component_index: c.componentIndex,
+    type: c.type,
+    price: c.source.price,
+    vat: c.source.vat ?? null,
+    step_size: c.stepSize,
+    category: c.category,
+  };
 }
 
 function activateFlat(run: PricingRun, c: CompiledComponent | null, periodIndex: number): void {
   // Each distinct FLAT component is billed once, when it first comes into force.
   if (c === null || run.flats.has(c.key)) return;
-  run.ledger.add(c, new Dec(1));
+  run.ledger.add(c, 1);
   run.flats.set(c.key, {
     ...ref(c),
     period_index: periodIndex,
     category: c.category,
-    vat: c.vat?.toNumber() ?? null,
-    cost: wirePrice(componentCost(c, new Dec(1)), run.decimals),
+    vat: c.source.vat ?? null,
+    cost: wirePrice(componentCost(c, 1), run.decimals),
   });
 }
 
@@ -122,17 +133,17 @@ function pricePeriod(
   run: PricingRun,
   clock: LocalClock,
   p: NormalizedPeriod,
-  energyBefore: Dec,
+  energyBeforeMwh: number,
   phaseStarts: { session: number | null; reservation: number | null },
   expired: boolean,
 ): PeriodBreakdown {
   const period: PeriodBreakdown = {
     index: p.index,
-    start_date_time: formatDateTime(new Date(p.startMs)),
-    end_date_time: formatDateTime(new Date(p.endMs)),
+    start_date_time: p.startIso,
+    end_date_time: p.endIso,
     phase: p.hasReservationPart ? (p.hasSessionPart ? 'MIXED' : 'RESERVATION') : 'SESSION',
     tariff_id: p.tariff?.id ?? null,
-    energy_before_kwh: energyBefore.toNumber(),
+    energy_before_kwh: mwhToKwh(energyBeforeMwh),
     power_kw: p.powerKw?.toNumber() ?? null,
     current_a: p.currentA?.toNumber() ?? null,
     in_force: {},
@@ -143,17 +154,17 @@ function pricePeriod(
   const t = p.tariff;
   if (p.hasReservationPart) {
     // Nothing flows during a reservation, and its duration counts from the reservation start.
-    const state = { local, energyKwh: ZERO, durationMs: p.startMs - (phaseStarts.reservation ?? p.startMs), powerKw: ZERO, currentA: ZERO };
+    const state = { local, energyMwh: 0, durationMs: p.startMs - (phaseStarts.reservation ?? p.startMs), powerKw: ZERO, currentA: ZERO };
     const sel = t ? selectForReservation(t, state, expired, run.unknown) : { FLAT: null, TIME: null };
     track(run, sel.FLAT, sel.TIME);
     period.in_force.RESERVATION_TIME = sel.TIME && ref(sel.TIME);
     if (!p.hasSessionPart) period.in_force.FLAT = sel.FLAT && ref(sel.FLAT);
     activateFlat(run, sel.FLAT, p.index);
-    charge(run, period, 'RESERVATION_TIME', p.reservationS, sel.TIME);
+    charge(run, period, 'RESERVATION_TIME', p.reservationMs, sel.TIME);
   }
   if (p.hasSessionPart) {
     const durationMs = Math.max(0, p.startMs - (phaseStarts.session ?? p.startMs));
-    const state = { local, energyKwh: energyBefore, durationMs, powerKw: p.powerKw, currentA: p.currentA };
+    const state = { local, energyMwh: energyBeforeMwh, durationMs, powerKw: p.powerKw, currentA: p.currentA };
     const sel = t ? selectForSession(t, state, run.unknown) : { FLAT: null, ENERGY: null, TIME: null, PARKING_TIME: null };
     track(run, sel.FLAT, sel.ENERGY, sel.TIME, sel.PARKING_TIME);
     period.in_force.FLAT = sel.FLAT && ref(sel.FLAT);
@@ -162,17 +173,16 @@ function pricePeriod(
     period.in_force.PARKING_TIME = sel.PARKING_TIME && ref(sel.PARKING_TIME);
     activateFlat(run, sel.FLAT, p.index);
     // Feed-in is not priced by OCPI 2.2.1 tariffs: a negative period bills nothing.
-    charge(run, period, 'ENERGY', p.energyKwh.isNegative() ? ZERO : p.energyKwh, sel.ENERGY);
-    charge(run, period, 'TIME', p.chargingS, sel.TIME);
-    charge(run, period, 'PARKING_TIME', p.parkingS, sel.PARKING_TIME);
+    charge(run, period, 'ENERGY', Math.max(0, p.energyMwh), sel.ENERGY);
+    charge(run, period, 'TIME', p.chargingMs, sel.TIME);
+    charge(run, period, 'PARKING_TIME', p.parkingMs, sel.PARKING_TIME);
   }
   return period;
 }
 
-function sumBilled(usages: readonly Usage[], group: UsageDimension, extras: readonly { group: UsageDimension; extra: Dec }[]): Dec {
-  let total = ZERO;
-  for (const u of usages) if (u.group === group && u.component !== null && u.quantity.gt(0)) total = total.plus(u.quantity);
-  for (const e of extras) if (e.group === group) total = total.plus(e.extra);
+function sumBilled(usages: readonly Usage[], group: UsageDimension, extras: readonly StepExtra[]): number {
+  let total = billableTotal(usages, group);
+  for (const e of extras) if (e.group === group) total += e.extra;
   return total;
 }
 
@@ -191,8 +201,13 @@ export function price(tariffs: TariffLike | readonly TariffLike[], chargingPerio
     throw new PricingInputError([{ field: 'context.moneyDecimals', message: 'must be a whole number from 0 to 10' }]);
   }
   const endMs = parseInstant(context.sessionEnd, 'context.sessionEnd');
+  const endIso = formatDateTime(new Date(endMs));
   const warnings = compiled.flatMap((t) => t.warnings.map((w) => `tariff ${t.id}: ${w}`));
-  const periods = normalizePeriods(parsePeriods(chargingPeriods), compiled, endMs, warnings);
+  const needs = {
+    power: compiled.some((t) => t.thresholds.powerKw.length > 0),
+    current: compiled.some((t) => t.thresholds.currentA.length > 0),
+  };
+  const periods = normalizePeriods(parsePeriods(chargingPeriods), compiled, { endMs, endIso }, needs, warnings);
 
   const firstSession = periods.find((p) => p.hasSessionPart);
   const firstReservation = periods.find((p) => p.hasReservationPart);
@@ -203,26 +218,24 @@ export function price(tariffs: TariffLike | readonly TariffLike[], chargingPerio
   const clock = new LocalClock(context.timeZone);
   const run: PricingRun = { decimals, inForce: new Map(), ledger: new QuantityLedger(), usages: [], flats: new Map(), unknown: { power: false, current: false } };
   const breakdown: PeriodBreakdown[] = [];
-  let energy = ZERO;
+  let energyMwh = 0;
   for (const p of periods) {
-    breakdown.push(pricePeriod(run, clock, p, energy, phaseStarts, expired));
-    energy = energy.plus(p.energyKwh);
+    breakdown.push(pricePeriod(run, clock, p, energyMwh, phaseStarts, expired));
+    energyMwh += p.energyMwh;
   }
 
   const extras = stepRoundings(run.usages);
   const stepRows: StepRounding[] = extras.map((e) => {
-    if (e.extra.gt(0)) run.ledger.add(e.component, e.extra);
-    const inHours = e.group !== 'ENERGY';
-    const show = (d: Dec) => (inHours ? hours(d) : d).toNumber();
+    if (e.extra > 0) run.ledger.add(e.component, e.extra);
     return {
       ...ref(e.component),
       group: e.group,
       rule: e.rule,
       step_size: e.component.stepSize,
-      unit: inHours ? 'h' : 'kWh',
-      measured: show(e.measured),
-      billed: show(e.billed),
-      extra: show(e.extra),
+      unit: e.group === 'ENERGY' ? 'kWh' : 'h',
+      measured: shown(e.group, e.measured),
+      billed: shown(e.group, e.billed),
+      extra: shown(e.group, e.extra),
       period_index: e.periodIndex,
       cost: wirePrice(componentCost(e.component, e.extra), decimals),
     };
@@ -239,27 +252,27 @@ export function price(tariffs: TariffLike | readonly TariffLike[], chargingPerio
   const limitTariff = periods.find((p) => p.tariff)?.tariff ?? compiled[0];
   const { total, limits } = applyPriceLimits(raw, limitTariff, decimals);
 
-  const sum = (pick: (p: NormalizedPeriod) => Dec) => periods.reduce((acc, p) => acc.plus(pick(p)), ZERO);
+  const sum = (pick: (p: NormalizedPeriod) => number) => periods.reduce((acc, p) => acc + pick(p), 0);
   return {
     currency: compiled[0].currency,
     tariff_ids: [...new Set(periods.map((p) => p.tariff?.id).filter((id): id is string => !!id))],
     time_zone: context.timeZone,
     session_start: sessionStartMs === null ? null : formatDateTime(new Date(sessionStartMs)),
-    session_end: formatDateTime(new Date(endMs)),
+    session_end: endIso,
     total_cost: wirePrice(total, decimals),
     total_fixed_cost: wirePrice(cat.fixed, decimals),
     total_energy_cost: wirePrice(cat.energy, decimals),
     total_time_cost: wirePrice(cat.time, decimals),
     total_parking_cost: wirePrice(cat.parking, decimals),
     total_reservation_cost: wirePrice(cat.reservation, decimals),
-    total_energy: energy.toNumber(),
-    total_time: hours(sum((p) => p.chargingS.plus(p.parkingS))).toNumber(),
-    total_parking_time: hours(sum((p) => p.parkingS)).toNumber(),
-    total_reservation_time: hours(sum((p) => p.reservationS)).toNumber(),
-    billed_energy: sumBilled(run.usages, 'ENERGY', extras).toNumber(),
-    billed_time: hours(sumBilled(run.usages, 'TIME', extras)).toNumber(),
-    billed_parking_time: hours(sumBilled(run.usages, 'PARKING_TIME', extras)).toNumber(),
-    billed_reservation_time: hours(sumBilled(run.usages, 'RESERVATION_TIME', extras)).toNumber(),
+    total_energy: mwhToKwh(energyMwh),
+    total_time: msToHours(sum((p) => p.chargingMs + p.parkingMs)),
+    total_parking_time: msToHours(sum((p) => p.parkingMs)),
+    total_reservation_time: msToHours(sum((p) => p.reservationMs)),
+    billed_energy: mwhToKwh(sumBilled(run.usages, 'ENERGY', extras)),
+    billed_time: msToHours(sumBilled(run.usages, 'TIME', extras)),
+    billed_parking_time: msToHours(sumBilled(run.usages, 'PARKING_TIME', extras)),
+    billed_reservation_time: msToHours(sumBilled(run.usages, 'RESERVATION_TIME', extras)),
     exact: {
       total_cost: exactPrice(total),
       total_fixed_cost: exactPrice(cat.fixed),

@@ -8,8 +8,8 @@ import type { LocalView } from './local-time.js';
 
 export interface InstantState {
   readonly local: LocalView;
-  /** Energy delivered in the session before this instant, kWh. */
-  readonly energyKwh: Dec;
+  /** Energy delivered in the session before this instant, mWh (an integer). */
+  readonly energyMwh: number;
   /** Time since the phase started (session start, or reservation start), ms. */
   readonly durationMs: number;
   /** Charging power, kW; null when the input does not tell. */
@@ -46,7 +46,8 @@ export function restrictionsHold(r: CompiledRestrictions | null, s: InstantState
   if (r.startDate !== null && s.local.date < r.startDate) return false;
   if (r.endDate !== null && s.local.date >= r.endDate) return false;
   if (r.days !== null && !r.days.has(s.local.weekday)) return false;
-  if (!inRange(s.energyKwh, r.minKwh, r.maxKwh)) return false;
+  if (r.minMwh !== null && s.energyMwh < r.minMwh) return false;
+  if (r.maxMwh !== null && s.energyMwh >= r.maxMwh) return false;
   if (r.minDurationMs !== null && s.durationMs < r.minDurationMs) return false;
   if (r.maxDurationMs !== null && s.durationMs >= r.maxDurationMs) return false;
   if (r.minPower !== null || r.maxPower !== null) {

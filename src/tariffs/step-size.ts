@@ -9,14 +9,14 @@
  * Nothing restarts at a tariff switch (S7); FLAT has no step (S9).
  */
 import type { CompiledComponent } from './compiled-tariff.js';
-import { Dec, ZERO, ceilToStep, dec } from './decimal.js';
+import { ceilToStep } from './decimal.js';
 import type { UsageDimension } from './price-types.js';
 
 export interface Usage {
   readonly periodIndex: number;
   readonly group: UsageDimension;
-  /** kWh for ENERGY, seconds for the time groups; already >= 0. */
-  readonly quantity: Dec;
+  /** mWh for ENERGY, ms for the time groups; an integer >= 0. */
+  readonly quantity: number;
   readonly component: CompiledComponent | null;
 }
 
@@ -25,28 +25,25 @@ export interface StepExtra {
   readonly rule: string;
   readonly component: CompiledComponent;
   readonly periodIndex: number;
-  readonly measured: Dec;
-  readonly billed: Dec;
-  readonly extra: Dec;
+  readonly measured: number;
+  readonly billed: number;
+  readonly extra: number;
+}
+
+/** Sum of the quantities of `group` billed under some component. */
+export function billableTotal(usages: readonly Usage[], group: UsageDimension): number {
+  let total = 0;
+  for (const u of usages) if (u.group === group && u.component !== null && u.quantity > 0) total += u.quantity;
+  return total;
 }
 
 function roundGroup(usages: readonly Usage[], group: UsageDimension, rule: string): StepExtra | null {
-  let total = ZERO;
   let last: Usage | null = null;
-  for (const u of usages) {
-    if (u.group !== group || u.component === null || !u.quantity.gt(0)) continue;
-    total = total.plus(u.quantity);
-    last = u;
-  }
+  for (const u of usages) if (u.group === group && u.component !== null && u.quantity > 0) last = u;
   if (last === null || last.component === null) return null;
-  // ENERGY steps are in Wh while the quantity is in kWh; time steps and quantities are seconds.
-  const step = group === 'ENERGY' ? dec(last.component.stepSize).div(1000) : dec(last.component.stepSize);
-  const billed = ceilToStep(total, step);
-  return { group, rule, component: last.component, periodIndex: last.periodIndex, measured: total, billed, extra: billed.minus(total) };
-}
-
-function billableTotal(usages: readonly Usage[], group: UsageDimension): Dec {
-  return usages.reduce((sum, u) => (u.group === group && u.component !== null && u.quantity.gt(0) ? sum.plus(u.quantity) : sum), ZERO);
+  const measured = billableTotal(usages, group);
+  const billed = ceilToStep(measured, last.component.stepUnits);
+  return { group, rule, component: last.component, periodIndex: last.periodIndex, measured, billed, extra: billed - measured };
 }
 
 /** The roundings to add, one per group at most (an exact multiple yields extra 0). */
@@ -54,9 +51,10 @@ export function stepRoundings(usages: readonly Usage[]): StepExtra[] {
   const out: StepExtra[] = [];
   const energy = roundGroup(usages, 'ENERGY', 'S1/S4: session energy total rounded up with the step_size of the last ENERGY component used');
   if (energy) out.push(energy);
-  const time = billableTotal(usages, 'PARKING_TIME').gt(0)
-    ? roundGroup(usages, 'PARKING_TIME', 'S6: charging time is not rounded; the parking total is rounded with the step_size of the last PARKING_TIME component used')
-    : roundGroup(usages, 'TIME', 'S1/S6: no billable parking, so the charging time total is rounded with the step_size of the last TIME component used');
+  const time =
+    billableTotal(usages, 'PARKING_TIME') > 0
+      ? roundGroup(usages, 'PARKING_TIME', 'S6: charging time is not rounded; the parking total is rounded with the step_size of the last PARKING_TIME component used')
+      : roundGroup(usages, 'TIME', 'S1/S6: no billable parking, so the charging time total is rounded with the step_size of the last TIME component used');
   if (time) out.push(time);
   const reservation = roundGroup(usages, 'RESERVATION_TIME', 'reservation time total rounded on its own with the step_size of the last reservation TIME component used');
   if (reservation) out.push(reservation);
