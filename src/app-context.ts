@@ -6,7 +6,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Db } from './db/prisma.js';
+import { Outbox } from './delivery/outbox.js';
+import { PullRegistry } from './delivery/pulls.js';
 import { OcpiClient } from './ocpi/client.js';
+import { Metrics } from './observability/metrics.js';
 import type { PaginationSettings } from './ocpi/pagination.js';
 import { RateLimiter } from './ocpi/rate-limit.js';
 import type { ModuleInterface } from './ocpi/registry-types.js';
@@ -31,6 +34,9 @@ export interface AppContext {
   parties: PartyService;
   peerStore: PeerStore;
   peerAuth: PeerAuthenticator;
+  outbox: Outbox;
+  pulls: PullRegistry;
+  metrics: Metrics;
   /** Alias kept short for the OCPI guards. */
   peers: { authenticate: PeerAuthenticator['authenticate'] };
 }
@@ -54,6 +60,9 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
     parties: new PartyService(new PartyStore(db)),
     peerStore,
     peerAuth,
+    outbox: new Outbox(db, config.DATABASE_SCHEMA),
+    pulls: new PullRegistry(),
+    metrics: new Metrics(),
     peers: { authenticate: (h) => peerAuth.authenticate(h) },
   };
 }

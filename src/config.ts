@@ -47,6 +47,15 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_BURST: int(1, 1000000).default(200),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
   SHUTDOWN_GRACE_MS: int(0, 600000).default(15000),
+  DELIVERY_CONCURRENCY: int(1, 1000).default(50),
+  DELIVERY_KEY_CONCURRENCY: int(1, 1000).default(32),
+  DELIVERY_RETRY_WINDOW_MINUTES: int(1, 60 * 24 * 30).default(360),
+  DELIVERY_BACKOFF_BASE_MS: int(10, 3600000).default(1000),
+  DELIVERY_BACKOFF_MAX_MS: int(100, 86400000).default(300000),
+  DISPATCH_INTERVAL_MS: int(50, 600000).default(1000),
+  JOB_LOCK_MS: int(1000, 3600000).default(30000),
+  PULL_INTERVAL_MINUTES: int(1, 60 * 24 * 7).default(180),
+  PULL_JITTER_MINUTES: int(0, 60 * 24).default(30),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { DATABASE_SCHEMA: string };

@@ -20,9 +20,19 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.LOG_LEVEL, { role: config.ROLE });
   if (envFile === '.env.example') log.warn('No .env file: using the defaults of .env.example (copy it to .env to change them)');
-  let platform;
+  // Signal handlers go in before start-up finishes: a SIGTERM during start still shuts down cleanly.
+  const starting = startPlatform(config, { logger: log });
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    starting
+      .then((platform) => platform.close())
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
   try {
-    platform = await startPlatform(config, { logger: log });
+    await starting;
   } catch (e) {
     if (e instanceof StartupError) {
       process.stderr.write(`${e.message}\n`);
@@ -30,15 +40,6 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const stop = (signal: string) => {
-    log.info({ signal }, 'shutting down');
-    platform
-      .close()
-      .then(() => process.exit(0))
-      .catch(() => process.exit(1));
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 void main();

@@ -13,7 +13,7 @@ import { createPrisma } from './db/prisma.js';
 import express from 'express';
 import { type HttpHooks, createHttpApp, healthRouter } from './http/app.js';
 import type { ModuleInterface } from './ocpi/registry-types.js';
-import { startHousekeeping } from './jobs/housekeeping.js';
+import { startDeliveryEngine } from './delivery/engine.js';
 import { createLogger } from './logger.js';
 import { moduleInterfaces } from './modules/registry.js';
 import { createRedis } from './redis.js';
@@ -67,8 +67,9 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
   let url: string | undefined;
   {
     // A worker-only process still answers health checks on PORT, so orchestrators can probe it.
-    const handler = config.ROLE === 'worker' ? express().use(healthRouter(ctx)) : createHttpApp(ctx, options.http);
-    server = http.createServer(handler);
+    const api = config.ROLE === 'worker' ? { http: express().use(healthRouter(ctx)), close: async () => undefined } : createHttpApp(ctx, options.http);
+    server = http.createServer(api.http);
+    closers.push(() => api.close());
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server!.once('error', (e) => reject(new StartupError(`Cannot listen on PORT=${config.PORT}: ${describe(e)}`)));
@@ -76,12 +77,12 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     });
     const port = (server.address() as AddressInfo).port;
     url = `http://127.0.0.1:${port}`;
-    closers.push(() => closeServer(server!, config.SHUTDOWN_GRACE_MS));
+    closers.unshift(() => closeServer(server!, config.SHUTDOWN_GRACE_MS));
     log.info({ port, public_base_url: config.PUBLIC_BASE_URL }, config.ROLE === 'worker' ? 'health endpoints listening' : 'OCPI API listening');
   }
   if (config.ROLE === 'worker' || config.ROLE === 'all') {
-    const housekeeping = await startHousekeeping(ctx);
-    closers.push(() => housekeeping.close());
+    const engine = await startDeliveryEngine(ctx);
+    closers.push(() => engine.close());
     log.info('workers started');
   }
 

@@ -7,12 +7,26 @@ import { AdminError, validationError } from './errors.js';
 
 export function requireAdminKey(app: AppContext) {
   const expected = crypto.createHash('sha256').update(app.config.ADMIN_API_KEY).digest();
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const m = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '');
-    const given = crypto.createHash('sha256').update(m ? m[1].trim() : '').digest();
-    if (!m || !crypto.timingSafeEqual(given, expected)) throw new AdminError(401, 'unauthorized', 'Missing or wrong admin API key (Authorization: Bearer <ADMIN_API_KEY>)');
+  return (req: Request, res: Response, next: NextFunction) => {
+    const presented = presentedKey(req.get('authorization') ?? '');
+    const given = crypto.createHash('sha256').update(presented ?? '').digest();
+    if (presented === null || !crypto.timingSafeEqual(given, expected)) {
+      res.setHeader('WWW-Authenticate', 'Bearer, Basic realm="admin"');
+      throw new AdminError(401, 'unauthorized', 'Missing or wrong admin API key (Authorization: Bearer <ADMIN_API_KEY>)');
+    }
     next();
   };
+}
+
+/** Bearer <key>, or Basic with the key as password (what a browser can send to the dashboard). */
+function presentedKey(header: string): string | null {
+  const bearer = /^Bearer\s+(.+)$/i.exec(header);
+  if (bearer) return bearer[1].trim();
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+  if (!basic) return null;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 ? decoded.slice(colon + 1) : null;
 }
 
 export function mountAdminRoutes(app: AppContext, routes: RouteDef[]): Router {

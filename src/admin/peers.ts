@@ -16,6 +16,7 @@ export function peerView(p: PeerRecord): z.infer<typeof PeerView> {
     versions_url: p.versionsUrl,
     version: p.version,
     auth_encoding: p.authEncoding,
+    retry_window_minutes: p.retryWindowMinutes,
     roles: p.roles.map((r) => ({ role: r.role as any, country_code: r.countryCode, party_id: r.partyId, business_details: r.businessDetails })),
     endpoints: p.endpoints as any,
     last_contact_at: p.lastContactAt?.toISOString() ?? null,
@@ -62,13 +63,13 @@ export const peerRoutes = [
   defineRoute({
     method: 'patch',
     path: '/peers/:id',
-    summary: 'Change how we authenticate to this peer (auth_encoding raw for legacy peers)',
+    summary: 'Per-peer settings: auth_encoding (raw for legacy peers), retry_window_minutes for failed pushes',
     params: PeerPath,
     body: PeerPatch,
     response: PeerView,
     handler: async ({ app, params, body }) => {
       await findPeer(app, params.id);
-      await app.peerStore.setAuthEncoding(params.id, body.auth_encoding);
+      await app.peerStore.updateSettings(params.id, { authEncoding: body.auth_encoding, retryWindowMinutes: body.retry_window_minutes });
       return { data: peerView(await findPeer(app, params.id)) };
     },
   }),
@@ -105,6 +106,9 @@ export const peerRoutes = [
       const updated = await app.peerStore.setStatus(params.id, 'REGISTERED', ['SUSPENDED', 'REGISTERED']);
       if (!updated) throw conflict('Only a suspended peer can be resumed');
       app.peerAuth.evict();
+      // Time spent suspended does not count against the retry window; deliveries continue now.
+      await app.db.outboxMessage.updateMany({ where: { peerId: params.id, status: 'PENDING' }, data: { firstFailedAt: null, nextAttemptAt: new Date() } });
+      await app.outbox.wake([params.id]);
       return { data: peerView(updated) };
     },
   }),

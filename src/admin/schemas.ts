@@ -53,6 +53,7 @@ export const PeerView = z.object({
   versions_url: z.string().nullable(),
   version: z.string().nullable(),
   auth_encoding: z.enum(['base64', 'raw']),
+  retry_window_minutes: z.number().int().nullable(),
   roles: z.array(z.object({ role: Role, country_code: z.string(), party_id: z.string(), business_details: z.unknown() })),
   endpoints: z.array(Endpoint),
   last_contact_at: z.string().nullable(),
@@ -60,6 +61,11 @@ export const PeerView = z.object({
   created_at: z.string(),
 });
 
-export const PeerPatch = z.object({ auth_encoding: z.enum(['base64', 'raw']) });
+export const PeerPatch = z
+  .object({
+    auth_encoding: z.enum(['base64', 'raw']).optional(),
+    retry_window_minutes: z.number().int().min(1).max(60 * 24 * 30).nullable().optional().describe('null: the platform default (DELIVERY_RETRY_WINDOW_MINUTES)'),
+  })
+  .refine((p) => p.auth_encoding !== undefined || p.retry_window_minutes !== undefined, { message: 'nothing to change', path: ['auth_encoding'] });
 
 export const UnregisterView = z.object({ id: z.string().uuid(), status: z.string(), remote: z.string() });

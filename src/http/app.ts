@@ -8,6 +8,7 @@ import type { AppContext } from '../app-context.js';
 import { requestIds } from '../ocpi/headers.js';
 import { mountInterfaces, ocpiErrorHandler, ocpiNotFound } from '../ocpi/mount.js';
 import { buildAdminDocument, buildOcpiDocument } from './openapi.js';
+import { operationsRouter } from './operations.js';
 
 export interface HttpHooks {
   /** Middleware run before everything else (tests record the requests an instance receives). */
@@ -16,7 +17,7 @@ export interface HttpHooks {
   adminExtensions?: Array<(router: express.Router) => void>;
 }
 
-export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): Express {
+export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): { http: Express; close(): Promise<void> } {
   const http = express();
   http.disable('x-powered-by');
   http.set('etag', false);
@@ -24,6 +25,7 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): Express {
   for (const handler of hooks.before ?? []) http.use(handler);
   http.use(requestIds(app.log));
   http.use(accessLog);
+  http.use(app.metrics.http());
 
   http.use(healthRouter(app));
 
@@ -42,6 +44,9 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): Express {
   const docs = { swaggerOptions: { urls: [{ url: '/openapi/ocpi-2.2.1.json', name: 'OCPI 2.2.1' }, { url: '/openapi/admin.json', name: 'Admin API' }] } };
   http.use('/docs', swaggerUi.serveFiles(undefined, docs), swaggerUi.setup(undefined, docs));
 
+  const operations = operationsRouter(app, requireAdminKey(app));
+  http.use(operations.router);
+
   const admin = express.Router();
   admin.use(express.json({ limit: app.config.BODY_LIMIT }), requireAdminKey(app));
   admin.use(mountAdminRoutes(app, adminRoutes));
@@ -55,7 +60,7 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): Express {
     res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}` } });
   });
   http.use(adminErrorHandler);
-  return http;
+  return { http, close: operations.close };
 }
 
 /** Liveness and readiness; served by the api role and, alone, by a worker-only process. */

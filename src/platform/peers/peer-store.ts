@@ -29,6 +29,7 @@ export interface PeerRecord {
   endpoints: PeerEndpoint[];
   peerTokenEnc: string | null;
   authEncoding: 'base64' | 'raw';
+  retryWindowMinutes: number | null;
   lastContactAt: Date | null;
   registeredAt: Date | null;
   createdAt: Date;
@@ -64,6 +65,7 @@ function toRecord(row: any): PeerRecord {
     endpoints: (row.endpoints ?? []) as PeerEndpoint[],
     peerTokenEnc: row.peerTokenEnc,
     authEncoding: row.authEncoding,
+    retryWindowMinutes: row.retryWindowMinutes ?? null,
     lastContactAt: row.lastContactAt,
     registeredAt: row.registeredAt,
     createdAt: row.createdAt,
@@ -186,8 +188,8 @@ export class PeerStore {
     return count ? this.get(peerId) : null;
   }
 
-  async setAuthEncoding(peerId: string, authEncoding: 'base64' | 'raw'): Promise<void> {
-    await this.db.peer.update({ where: { id: peerId }, data: { authEncoding } });
+  async updateSettings(peerId: string, settings: { authEncoding?: 'base64' | 'raw'; retryWindowMinutes?: number | null }): Promise<void> {
+    await this.db.peer.update({ where: { id: peerId }, data: settings });
   }
 
   /** Unregistration: every token we issued dies, and we forget the peer's token. */

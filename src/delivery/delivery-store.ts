@@ -1,0 +1,135 @@
+/**
+ * The queries of the delivery engine. The hot path (pending rows of a peer, marking a batch
+ * delivered, moving cursors) is plain SQL: one statement per batch instead of one per row.
+ */
+import type { Db } from '../db/prisma.js';
+
+export interface PendingRow {
+  id: bigint;
+  objectKey: string;
+  kind: string;
+  module: string;
+  fullVersion: boolean;
+  method: string;
+  interfaceRole: string | null;
+  path: string | null;
+  url: string | null;
+  body: unknown;
+  lastUpdated: Date | null;
+  fromCountry: string | null;
+  fromParty: string | null;
+  toCountry: string | null;
+  toParty: string | null;
+  attempts: number;
+  nextAttemptAt: Date;
+  firstFailedAt: Date | null;
+  deadlineAt: Date | null;
+  createdAt: Date;
+}
+
+export interface Cursor {
+  lastUpdated: Date;
+  messageId: bigint;
+}
+
+export class DeliveryStore {
+  private readonly outbox: string;
+  private readonly cursor: string;
+  private readonly peer: string;
+
+  constructor(
+    private readonly db: Db,
+    schema: string,
+  ) {
+    const q = `"${schema.replace(/"/g, '""')}"`;
+    this.outbox = `${q}."outbox_message"`;
+    this.cursor = `${q}."delivery_cursor"`;
+    this.peer = `${q}."peer"`;
+  }
+
+  pending(peerId: string, limit: number): Promise<PendingRow[]> {
+    return this.db.$queryRawUnsafe<PendingRow[]>(
+      `SELECT id, object_key AS "objectKey", kind, module, full_version AS "fullVersion", method, interface_role AS "interfaceRole",
+              path, url, body, last_updated AS "lastUpdated", from_country AS "fromCountry", from_party AS "fromParty",
+              to_country AS "toCountry", to_party AS "toParty", attempts, next_attempt_at AS "nextAttemptAt",
+              first_failed_at AS "firstFailedAt", deadline_at AS "deadlineAt", created_at AS "createdAt"
+         FROM ${this.outbox} WHERE status = 'PENDING' AND peer_id = $1::uuid ORDER BY id LIMIT $2`,
+      peerId,
+      limit,
+    );
+  }
+
+  async cursors(peerId: string, keys: string[]): Promise<Map<string, Cursor>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.db.$queryRawUnsafe<Array<{ objectKey: string; lastUpdated: Date; messageId: bigint }>>(
+      `SELECT object_key AS "objectKey", last_updated AS "lastUpdated", message_id AS "messageId" FROM ${this.cursor} WHERE peer_id = $1::uuid AND object_key = ANY($2::text[])`,
+      peerId,
+      keys,
+    );
+    return new Map(rows.map((r) => [r.objectKey, { lastUpdated: r.lastUpdated, messageId: r.messageId }]));
+  }
+
+  async markDelivered(ids: bigint[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.$executeRawUnsafe(
+      `UPDATE ${this.outbox} SET status = 'DELIVERED', delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])`,
+      ids.map(String),
+    );
+  }
+
+  async setStatus(ids: bigint[], status: 'SUPERSEDED' | 'DEAD' | 'RESYNC', reason?: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.$executeRawUnsafe(
+      `UPDATE ${this.outbox} SET status = $2, last_error = COALESCE($3, last_error) WHERE id = ANY($1::bigint[]) AND status = 'PENDING'`,
+      ids.map(String),
+      status,
+      reason ?? null,
+    );
+  }
+
+  async scheduleRetry(id: bigint, at: Date, firstFailedAt: Date, attempts: number, reason: string): Promise<void> {
+    await this.db.$executeRawUnsafe(
+      `UPDATE ${this.outbox} SET next_attempt_at = $2, first_failed_at = $3, attempts = $4, last_error = $5 WHERE id = $1::bigint`,
+      String(id),
+      at,
+      firstFailedAt,
+      attempts,
+      reason,
+    );
+  }
+
+  /** After a peer-level failure, nothing else is tried before the failed row's retry time. */
+  async postponePeer(peerId: string, until: Date, now: Date): Promise<void> {
+    await this.db.$executeRawUnsafe(
+      `UPDATE ${this.outbox} SET next_attempt_at = $2, first_failed_at = COALESCE(first_failed_at, $3)
+        WHERE peer_id = $1::uuid AND status = 'PENDING' AND next_attempt_at < $2`,
+      peerId,
+      until,
+      now,
+    );
+  }
+
+  /** Moves cursors forward only: a cursor never goes back to an older version. */
+  async advanceCursors(peerId: string, entries: Array<{ objectKey: string; lastUpdated: Date; messageId: bigint }>): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.$executeRawUnsafe(
+      `INSERT INTO ${this.cursor} (peer_id, object_key, last_updated, message_id)
+       SELECT $1::uuid, k, u, m FROM unnest($2::text[], $3::timestamptz[], $4::bigint[]) AS t(k, u, m)
+       ON CONFLICT (peer_id, object_key) DO UPDATE SET last_updated = EXCLUDED.last_updated, message_id = EXCLUDED.message_id
+        WHERE (EXCLUDED.last_updated, EXCLUDED.message_id) > (${this.cursor}.last_updated, ${this.cursor}.message_id)`,
+      peerId,
+      entries.map((e) => e.objectKey),
+      entries.map((e) => e.lastUpdated),
+      entries.map((e) => String(e.messageId)),
+    );
+  }
+
+  /** Peers that have a row due now and may be delivered to (registered, not suspended). */
+  duePeers(limit: number): Promise<Array<{ peerId: string }>> {
+    return this.db.$queryRawUnsafe(
+      `SELECT DISTINCT o.peer_id AS "peerId" FROM ${this.outbox} o JOIN ${this.peer} p ON p.id = o.peer_id
+        WHERE o.status = 'PENDING' AND o.next_attempt_at <= now() AND p.status = 'REGISTERED' LIMIT $1`,
+      limit,
+    );
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Moves outbox work into BullMQ: one job per peer with something due. Woken at once by the
+ * NOTIFY of each outbox write, and by a periodic sweep that also catches rows whose retry time
+ * came, rows whose job was lost (Redis flushed or restarted, process killed) and resumed peers.
+ * Adding a job that already exists is a no-op (the job id is the peer), so every dispatcher of
+ * every worker process may run at once.
+ */
+import { Client } from 'pg';
+import type { AppContext } from '../app-context.js';
+import type { DeliveryStore } from './delivery-store.js';
+import { type QueueHandle, deliveryJobId } from './queues.js';
+
+export class Dispatcher {
+  private listener: Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private pending = new Set<string>();
+  private flushing: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly app: AppContext,
+    private readonly store: DeliveryStore,
+    private readonly delivery: QueueHandle,
+    private readonly onTick: () => Promise<void> = async () => undefined,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.listen();
+    this.timer = setInterval(() => void this.sweep(), this.app.config.DISPATCH_INTERVAL_MS);
+    await this.sweep();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.flushing;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Dispatch peers with due rows. */
+  async sweep(): Promise<void> {
+    try {
+      const due = await this.store.duePeers(1000);
+      for (const { peerId } of due) this.pending.add(peerId);
+      await this.flush();
+      await this.onTick();
+    } catch (e) {
+      this.app.log.warn({ err: (e as Error).message }, 'dispatcher sweep failed');
+    }
+  }
+
+  private async listen(): Promise<void> {
+    const url = new URL(this.app.config.DATABASE_URL);
+    url.searchParams.delete('schema');
+    const client = new Client({ connectionString: url.toString() });
+    client.on('error', (e) => {
+      this.app.log.warn({ err: e.message }, 'outbox listener lost its connection; reconnecting');
+      this.listener = null;
+      setTimeout(() => !this.stopped && void this.listen().catch(() => undefined), 1000).unref();
+    });
+    client.on('notification', (msg) => {
+      for (const id of (msg.payload ?? '').split(',')) if (id) this.pending.add(id);
+      void this.flush();
+    });
+    await client.connect();
+    await client.query(`LISTEN "${this.app.outbox.channel.replace(/"/g, '""')}"`);
+    this.listener = client;
+  }
+
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    const run = async () => {
+      while (this.pending.size && !this.stopped) {
+        const peers = [...this.pending];
+        this.pending.clear();
+        await this.delivery.queue.addBulk(
+          peers.map((peerId) => ({ name: 'deliver', data: { peerId }, opts: { jobId: deliveryJobId(peerId), removeOnComplete: true, removeOnFail: true } })),
+        );
+      }
+    };
+    // Cleared only once settled (run() may finish synchronously when nothing is pending).
+    this.flushing = run()
+      .catch((e) => this.app.log.warn({ err: (e as Error).message }, 'could not dispatch deliveries; the sweep will retry'))
+      .finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+}

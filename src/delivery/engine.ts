@@ -1,0 +1,65 @@
+/**
+ * The worker role's background machinery: the dispatcher, the delivery and pull workers, and
+ * housekeeping. Stopping it lets running jobs finish before connections close.
+ */
+import { Worker } from 'bullmq';
+import type { AppContext } from '../app-context.js';
+import { startHousekeeping } from '../jobs/housekeeping.js';
+import { createRedis } from '../redis.js';
+import { DeliveryStore } from './delivery-store.js';
+import { Dispatcher } from './dispatcher.js';
+import { DeliveryMetrics } from './metrics.js';
+import { PeerDelivery } from './peer-delivery.js';
+import { PullScheduler } from './pulls.js';
+import { QUEUES, openQueue } from './queues.js';
+
+export interface RunningEngine {
+  dispatcher: Dispatcher;
+  pulls: PullScheduler;
+  close(): Promise<void>;
+}
+
+export async function startDeliveryEngine(app: AppContext): Promise<RunningEngine> {
+  const { config } = app;
+  const store = new DeliveryStore(app.db, config.DATABASE_SCHEMA);
+  const deliveryQueue = openQueue(app, QUEUES.delivery);
+  const pullQueue = openQueue(app, QUEUES.pulls);
+  const peerDelivery = new PeerDelivery(
+    app,
+    store,
+    {
+      keyConcurrency: config.DELIVERY_KEY_CONCURRENCY,
+      batchSize: 1000,
+      retryWindowMs: config.DELIVERY_RETRY_WINDOW_MINUTES * 60_000,
+      backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS },
+    },
+    new DeliveryMetrics(app.metrics),
+  );
+  const pulls = new PullScheduler(app, pullQueue);
+
+  const workerOptions = { prefix: config.REDIS_PREFIX, lockDuration: config.JOB_LOCK_MS, stalledInterval: config.JOB_LOCK_MS, maxStalledCount: 1000 };
+  const deliveryConn = createRedis(config.REDIS_URL, 'bullmq', app.log);
+  const deliveryWorker = new Worker(QUEUES.delivery, async (job) => peerDelivery.run(job.data.peerId), { ...workerOptions, connection: deliveryConn, concurrency: config.DELIVERY_CONCURRENCY });
+  const pullConn = createRedis(config.REDIS_URL, 'bullmq', app.log);
+  const pullWorker = new Worker(QUEUES.pulls, async (job) => pulls.run(job.data.peerId, job.data.module), { ...workerOptions, connection: pullConn, concurrency: 4 });
+  for (const w of [deliveryWorker, pullWorker]) {
+    w.on('failed', (job, err) => app.log.warn({ queue: w.name, job_id: job?.id, err: err.message }, 'job failed'));
+    w.on('error', (err) => app.log.warn({ queue: w.name, err: err.message }, 'worker error'));
+  }
+
+  const dispatcher = new Dispatcher(app, store, deliveryQueue, () => pulls.tick());
+  await dispatcher.start();
+  const housekeeping = await startHousekeeping(app);
+
+  return {
+    dispatcher,
+    pulls,
+    async close() {
+      await dispatcher.stop();
+      await Promise.all([deliveryWorker.close(), pullWorker.close()]);
+      await housekeeping.close();
+      await Promise.all([deliveryQueue.close(), pullQueue.close()]);
+      await Promise.allSettled([deliveryConn.quit(), pullConn.quit()]);
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * Delivers what is pending for one peer. One run at a time per peer (the BullMQ job id is the
+ * peer id), so order per object is kept across worker processes. Within a run, objects are
+ * delivered concurrently and the messages of one object strictly in order.
+ *
+ * Per object (ordered by last_updated, then insert order): a newer complete version supersedes
+ * every older undelivered message; a message
+ * older than what the peer already acknowledged (the cursor) is never sent; a failed message
+ * blocks the ones after it until it is retried, given up (DEAD) or past the retry window (RESYNC).
+ */
+import type { AppContext } from '../app-context.js';
+import type { PeerRecord } from '../platform/peers/peer-store.js';
+import type { Cursor, DeliveryStore, PendingRow } from './delivery-store.js';
+import type { DeliveryMetrics } from './metrics.js';
+import { judgeFailure, nextDelayMs } from './retry-policy.js';
+
+export interface DeliverySettings {
+  keyConcurrency: number;
+  batchSize: number;
+  retryWindowMs: number;
+  backoff: { baseMs: number; maxMs: number };
+}
+
+export interface RunResult {
+  delivered: number;
+  failed: number;
+  dead: number;
+  superseded: number;
+}
+
+interface Work {
+  key: string;
+  rows: PendingRow[];
+}
+
+export class PeerDelivery {
+  constructor(
+    private readonly app: AppContext,
+    private readonly store: DeliveryStore,
+    private readonly settings: DeliverySettings,
+    private readonly metrics: DeliveryMetrics,
+  ) {}
+
+  async run(peerId: string): Promise<RunResult> {
+    const result: RunResult = { delivered: 0, failed: 0, dead: 0, superseded: 0 };
+    const peer = await this.app.peerStore.get(peerId);
+    // Suspended or gone: rows stay PENDING and are picked up when the peer is resumed.
+    if (!peer || peer.status !== 'REGISTERED' || !peer.peerTokenEnc) return result;
+    const token = this.app.secrets.decrypt(peer.peerTokenEnc);
+    const windowMs = peer.retryWindowMinutes ? peer.retryWindowMinutes * 60_000 : this.settings.retryWindowMs;
+
+    for (let round = 0; round < 50; round++) {
+      const rows = await this.store.pending(peerId, this.settings.batchSize);
+      if (rows.length === 0) break;
+      const now = new Date();
+      const { work, superseded, inherited } = await this.plan(peerId, rows, now);
+      await this.store.setStatus(superseded, 'SUPERSEDED');
+      for (const head of inherited) await this.store.scheduleRetry(head.id, head.nextAttemptAt, head.firstFailedAt ?? now, head.attempts, 'superseded a message that was being retried');
+      result.superseded += superseded.length;
+      if (work.length === 0) break;
+
+      const delivered: PendingRow[] = [];
+      let peerDownUntil: Date | null = null;
+      const queue = [...work];
+      const worker = async () => {
+        for (let item = queue.shift(); item && !peerDownUntil; item = queue.shift()) {
+          const outcome = await this.deliverKey(peer, token, item, windowMs, delivered, result);
+          if (outcome) peerDownUntil = outcome;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.settings.keyConcurrency, work.length) }, worker));
+
+      await this.store.markDelivered(delivered.map((r) => r.id));
+      await this.store.advanceCursors(peerId, cursorEntries(delivered));
+      result.delivered += delivered.length;
+      this.metrics.observeDelivered(peer.id, delivered);
+      if (peerDownUntil) {
+        await this.store.postponePeer(peerId, peerDownUntil, now);
+        break;
+      }
+    }
+    return result;
+  }
+
+  /** Coalesces and orders the pending rows per object; returns what to send now and what to drop. */
+  private async plan(peerId: string, rows: PendingRow[], now: Date): Promise<{ work: Work[]; superseded: bigint[]; inherited: PendingRow[] }> {
+    const byKey = new Map<string, PendingRow[]>();
+    for (const row of rows) byKey.set(row.objectKey, [...(byKey.get(row.objectKey) ?? []), row]);
+    const cursors = await this.store.cursors(peerId, [...byKey.keys()]);
+    const superseded: bigint[] = [];
+    const inherited: PendingRow[] = [];
+    const work: Work[] = [];
+    for (const [key, unordered] of byKey) {
+      // An object's history is ordered by last_updated, not by insert order: concurrent
+      // transactions take ids in one order and commit in another.
+      const keyRows = unordered.sort(byVersion);
+      let lastFull = -1;
+      keyRows.forEach((r, i) => r.fullVersion && (lastFull = i));
+      if (lastFull > 0) {
+        const dropped = keyRows.slice(0, lastFull);
+        superseded.push(...dropped.map((r) => r.id));
+        if (inheritRetryState(keyRows[lastFull], dropped)) inherited.push(keyRows[lastFull]);
+      }
+      const cursor = cursors.get(key);
+      const remaining = keyRows.slice(Math.max(lastFull, 0)).filter((r) => {
+        const stale = isOlderThan(r, cursor);
+        if (stale) superseded.push(r.id);
+        return !stale;
+      });
+      if (remaining.length === 0 || remaining[0].nextAttemptAt > now) continue;
+      work.push({ key, rows: remaining });
+    }
+    return { work, superseded, inherited };
+  }
+
+  /** Sends one object's messages in order. Returns a time when the peer as a whole looks down. */
+  private async deliverKey(peer: PeerRecord, token: string, item: Work, windowMs: number, delivered: PendingRow[], result: RunResult): Promise<Date | null> {
+    for (let i = 0; i < item.rows.length; i++) {
+      const row = item.rows[i];
+      const now = new Date();
+      if (row.deadlineAt && now > row.deadlineAt) {
+        await this.store.setStatus([row.id], 'DEAD', 'deadline passed before delivery');
+        this.metrics.count(peer.id, row.module, 'dead');
+        result.dead++;
+        continue;
+      }
+      const url = targetUrl(peer, row);
+      if (!url) {
+        await this.store.setStatus([row.id], 'DEAD', `peer advertises no ${row.module} ${row.interfaceRole} endpoint`);
+        this.metrics.count(peer.id, row.module, 'dead');
+        result.dead++;
+        continue;
+      }
+      try {
+        await this.app.client.request({
+          method: row.method as 'PUT',
+          url,
+          token,
+          encoding: peer.authEncoding,
+          body: row.body ?? undefined,
+          from: row.fromCountry && row.fromParty ? { countryCode: row.fromCountry, partyId: row.fromParty } : undefined,
+          to: row.toCountry && row.toParty ? { countryCode: row.toCountry, partyId: row.toParty } : undefined,
+          correlationId: `outbox-${row.id}`,
+        });
+        delivered.push(row);
+        this.metrics.count(peer.id, row.module, 'delivered');
+      } catch (error) {
+        const verdict = judgeFailure(error);
+        if (!verdict.retry) {
+          await this.store.setStatus([row.id], 'DEAD', verdict.reason);
+          this.metrics.count(peer.id, row.module, 'dead');
+          result.dead++;
+          continue;
+        }
+        result.failed++;
+        this.metrics.count(peer.id, row.module, 'retry');
+        const attempts = row.attempts + 1;
+        const at = new Date(now.getTime() + nextDelayMs(attempts, this.settings.backoff, verdict.retryAfterMs));
+        const firstFailedAt = row.firstFailedAt ?? now;
+        if (row.deadlineAt && at > row.deadlineAt) {
+          await this.store.setStatus([row.id], 'DEAD', `deadline passes before the next attempt: ${verdict.reason}`);
+          result.dead++;
+        } else if (at.getTime() - firstFailedAt.getTime() > windowMs) {
+          // Past the window the peer catches up by pulling; this object stops here.
+          await this.store.setStatus(item.rows.slice(i).map((r) => r.id), 'RESYNC', `retry window exceeded: ${verdict.reason}`);
+          this.metrics.count(peer.id, row.module, 'resync');
+        } else {
+          await this.store.scheduleRetry(row.id, at, firstFailedAt, attempts, verdict.reason);
+        }
+        return verdict.peerLevel ? at : null;
+      }
+    }
+    return null;
+  }
+}
+
+/** A newer version takes over the backoff of what it replaces, so a down peer is not hammered. */
+function inheritRetryState(head: PendingRow, dropped: PendingRow[]): boolean {
+  const before = head.attempts;
+  for (const d of dropped) {
+    if (d.attempts > head.attempts) head.attempts = d.attempts;
+    if (d.nextAttemptAt > head.nextAttemptAt) head.nextAttemptAt = d.nextAttemptAt;
+    if (d.firstFailedAt && (!head.firstFailedAt || d.firstFailedAt < head.firstFailedAt)) head.firstFailedAt = d.firstFailedAt;
+  }
+  return head.attempts !== before;
+}
+
+function byVersion(a: PendingRow, b: PendingRow): number {
+  const ta = a.lastUpdated?.getTime() ?? 0;
+  const tb = b.lastUpdated?.getTime() ?? 0;
+  return ta !== tb ? ta - tb : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function isOlderThan(row: PendingRow, cursor: Cursor | undefined): boolean {
+  if (!cursor || !row.lastUpdated) return false;
+  const a = row.lastUpdated.getTime();
+  const b = cursor.lastUpdated.getTime();
+  return a < b || (a === b && row.id < cursor.messageId);
+}
+
+function cursorEntries(rows: PendingRow[]) {
+  const newest = new Map<string, { objectKey: string; lastUpdated: Date; messageId: bigint }>();
+  for (const r of rows) {
+    if (!r.lastUpdated) continue;
+    const current = newest.get(r.objectKey);
+    if (!current || r.lastUpdated > current.lastUpdated || (r.lastUpdated.getTime() === current.lastUpdated.getTime() && r.id > current.messageId)) {
+      newest.set(r.objectKey, { objectKey: r.objectKey, lastUpdated: r.lastUpdated, messageId: r.id });
+    }
+  }
+  return [...newest.values()];
+}
+
+export function targetUrl(peer: PeerRecord, row: Pick<PendingRow, 'url' | 'module' | 'interfaceRole' | 'path'>): string | null {
+  if (row.url) return row.url;
+  const endpoint = peer.endpoints.find((e) => e.identifier === row.module && e.role === row.interfaceRole);
+  return endpoint ? `${endpoint.url.replace(/\/+$/, '')}${row.path ?? ''}` : null;
+}

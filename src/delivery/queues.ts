@@ -1,0 +1,35 @@
+/** Names and connections of the BullMQ queues. Every queue and worker gets its own connection. */
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AppContext } from '../app-context.js';
+import { createRedis } from '../redis.js';
+
+export const QUEUES = { delivery: 'delivery', pulls: 'pulls', housekeeping: 'housekeeping' } as const;
+
+export function deliveryJobId(peerId: string): string {
+  return `peer-${peerId}`;
+}
+
+export function pullJobId(peerId: string, module: string): string {
+  return `pull-${peerId}-${module}`;
+}
+
+export interface QueueHandle {
+  queue: Queue;
+  connection: Redis;
+  close(): Promise<void>;
+}
+
+export function openQueue(app: AppContext, name: string): QueueHandle {
+  const connection = createRedis(app.config.REDIS_URL, 'bullmq', app.log);
+  const queue = new Queue(name, { connection, prefix: app.config.REDIS_PREFIX });
+  queue.on('error', (e) => app.log.warn({ err: e.message, queue: name }, 'queue error'));
+  return {
+    queue,
+    connection,
+    async close() {
+      await queue.close().catch(() => undefined);
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Prometheus metrics of one platform instance. A registry per instance (not prom-client's
+ * global one) so several instances can live in one test process.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import client from 'prom-client';
+
+export class Metrics {
+  readonly registry = new client.Registry();
+  readonly deliveries: client.Counter<'peer' | 'module' | 'result'>;
+  readonly deliveryLatency: client.Histogram<'module'>;
+  readonly httpRequests: client.Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: client.Histogram<'method' | 'route'>;
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry });
+    this.deliveries = new client.Counter({ name: 'ocpi_deliveries_total', help: 'Delivery attempts by peer, module and result (delivered, retry, dead, resync)', labelNames: ['peer', 'module', 'result'], registers: [this.registry] });
+    this.deliveryLatency = new client.Histogram({
+      name: 'ocpi_delivery_latency_seconds',
+      help: 'From the change being committed to the peer acknowledging it',
+      labelNames: ['module'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 1800, 7200],
+      registers: [this.registry],
+    });
+    this.httpRequests = new client.Counter({ name: 'http_requests_total', help: 'HTTP requests served', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+    this.httpDuration = new client.Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [this.registry] });
+  }
+
+  /** Gauges whose value is read at scrape time (queue depths). */
+  gauge(name: string, help: string, labelNames: string[], collect: () => Promise<Array<{ labels: Record<string, string>; value: number }>>): void {
+    new client.Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { labels, value } of await collect()) this.set(labels, value);
+      },
+    });
+  }
+
+  /** Express middleware; routes are labelled by their pattern, never by raw paths (bounded cardinality). */
+  http() {
+    return (req: Request, res: Response, next: NextFunction) => {
+      const end = this.httpDuration.startTimer();
+      res.on('finish', () => {
+        const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : req.baseUrl || 'unmatched';
+        end({ method: req.method, route });
+        this.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+}
