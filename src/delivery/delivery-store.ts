@@ -36,6 +36,7 @@ export class DeliveryStore {
   private readonly outbox: string;
   private readonly cursor: string;
   private readonly peer: string;
+  private readonly lease: string;
 
   constructor(
     private readonly db: Db,
@@ -45,6 +46,7 @@ export class DeliveryStore {
     this.outbox = `${q}."outbox_message"`;
     this.cursor = `${q}."delivery_cursor"`;
     this.peer = `${q}."peer"`;
+    this.lease = `${q}."delivery_lease"`;
   }
 
   pending(peerId: string, limit: number): Promise<PendingRow[]> {
@@ -122,6 +124,24 @@ export class DeliveryStore {
       entries.map((e) => e.lastUpdated),
       entries.map((e) => String(e.messageId)),
     );
+  }
+
+  /** Takes or renews the peer's lease; false when another live run holds it. */
+  async claimLease(peerId: string, owner: string, ms: number): Promise<boolean> {
+    const rows = await this.db.$queryRawUnsafe<unknown[]>(
+      `INSERT INTO ${this.lease} (peer_id, owner, until) VALUES ($1::uuid, $2, now() + make_interval(secs => $3::double precision / 1000))
+       ON CONFLICT (peer_id) DO UPDATE SET owner = EXCLUDED.owner, until = EXCLUDED.until
+        WHERE ${this.lease}.owner = EXCLUDED.owner OR ${this.lease}.until < now()
+       RETURNING peer_id`,
+      peerId,
+      owner,
+      ms,
+    );
+    return rows.length === 1;
+  }
+
+  async releaseLease(peerId: string, owner: string): Promise<void> {
+    await this.db.$executeRawUnsafe(`DELETE FROM ${this.lease} WHERE peer_id = $1::uuid AND owner = $2`, peerId, owner);
   }
 
   /** Peers that have a row due now and may be delivered to (registered, not suspended). */

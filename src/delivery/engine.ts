@@ -29,6 +29,7 @@ export async function startDeliveryEngine(app: AppContext): Promise<RunningEngin
     store,
     {
       keyConcurrency: config.DELIVERY_KEY_CONCURRENCY,
+      leaseMs: config.JOB_LOCK_MS,
       batchSize: 1000,
       retryWindowMs: config.DELIVERY_RETRY_WINDOW_MINUTES * 60_000,
       backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS },

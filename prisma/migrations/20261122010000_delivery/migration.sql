@@ -42,6 +42,15 @@ CREATE TABLE "delivery_cursor" (
 );
 
 -- CreateTable
+CREATE TABLE "delivery_lease" (
+    "peer_id" UUID NOT NULL,
+    "owner" VARCHAR(64) NOT NULL,
+    "until" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "delivery_lease_pkey" PRIMARY KEY ("peer_id")
+);
+
+-- CreateTable
 CREATE TABLE "pull_state" (
     "peer_id" UUID NOT NULL,
     "module" VARCHAR(32) NOT NULL,
