@@ -51,9 +51,9 @@ export class PullScheduler {
     private readonly queue: QueueHandle,
   ) {}
 
-  /** Called from the dispatcher sweep; does real work at most every few seconds. */
+  /** Called from the dispatcher sweep; looks for due pulls at most once a second. */
   async tick(force = false): Promise<void> {
-    if (!force && Date.now() - this.lastTick < 5000) return;
+    if (!force && Date.now() - this.lastTick < Math.max(1000, this.app.config.DISPATCH_INTERVAL_MS)) return;
     this.lastTick = Date.now();
     const handlers = this.app.pulls.all();
     if (handlers.length === 0) return;
