@@ -48,7 +48,7 @@ export const ConfigSchema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
   SHUTDOWN_GRACE_MS: int(0, 600000).default(15000),
   DELIVERY_CONCURRENCY: int(1, 1000).default(50),
-  DELIVERY_KEY_CONCURRENCY: int(1, 1000).default(32),
+  DELIVERY_KEY_CONCURRENCY: int(1, 1000).default(64),
   DELIVERY_RETRY_WINDOW_MINUTES: int(1, 60 * 24 * 30).default(360),
   DELIVERY_BACKOFF_BASE_MS: int(10, 3600000).default(1000),
   DELIVERY_BACKOFF_MAX_MS: int(100, 86400000).default(300000),

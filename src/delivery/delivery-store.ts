@@ -71,6 +71,25 @@ export class DeliveryStore {
     return new Map(rows.map((r) => [r.objectKey, { lastUpdated: r.lastUpdated, messageId: r.messageId }]));
   }
 
+  /** Marks a batch delivered and moves the cursors forward, in one statement (one round trip). */
+  async recordDelivered(peerId: string, ids: bigint[], cursors: Array<{ objectKey: string; lastUpdated: Date; messageId: bigint }>): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.$executeRawUnsafe(
+      `WITH marked AS (
+         UPDATE ${this.outbox} SET status = 'DELIVERED', delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($2::bigint[])
+       )
+       INSERT INTO ${this.cursor} (peer_id, object_key, last_updated, message_id)
+       SELECT $1::uuid, k, u, m FROM unnest($3::text[], $4::timestamptz[], $5::bigint[]) AS t(k, u, m)
+       ON CONFLICT (peer_id, object_key) DO UPDATE SET last_updated = EXCLUDED.last_updated, message_id = EXCLUDED.message_id
+        WHERE (EXCLUDED.last_updated, EXCLUDED.message_id) > (${this.cursor}.last_updated, ${this.cursor}.message_id)`,
+      peerId,
+      ids.map(String),
+      cursors.map((e) => e.objectKey),
+      cursors.map((e) => e.lastUpdated),
+      cursors.map((e) => String(e.messageId)),
+    );
+  }
+
   async markDelivered(ids: bigint[]): Promise<void> {
     if (ids.length === 0) return;
     await this.db.$executeRawUnsafe(

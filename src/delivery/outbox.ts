@@ -35,18 +35,20 @@ type Tx = Prisma.TransactionClient | Db;
 
 export class Outbox {
   readonly channel: string;
+  private readonly table: string;
 
   constructor(
     private readonly db: Db,
     schema: string,
   ) {
     this.channel = outboxChannel(schema);
+    this.table = `"${schema.replace(/"/g, '""')}"."outbox_message"`;
   }
 
   /** Writes the messages inside the caller's transaction; dispatchers wake at commit. */
   async enqueue(tx: Tx, messages: OutboxMessageInput[]): Promise<void> {
     if (messages.length === 0) return;
-    await enqueueRows(tx, messages);
+    for (let i = 0; i < messages.length; i += 5000) await this.insert(tx, messages.slice(i, i + 5000));
     await this.notify(tx, [...new Set(messages.map((m) => m.peerId))]);
   }
 
@@ -58,28 +60,34 @@ export class Outbox {
   private async notify(tx: Tx, peerIds: string[]): Promise<void> {
     await tx.$executeRawUnsafe('SELECT pg_notify($1, $2)', this.channel, peerIds.join(','));
   }
-}
 
-async function enqueueRows(tx: Tx, messages: OutboxMessageInput[]): Promise<void> {
-  await tx.outboxMessage.createMany({
-    data: messages.map((m) => ({
-      peerId: m.peerId,
-      objectKey: m.objectKey,
-      kind: m.kind,
-      module: m.module,
-      method: m.method,
-      fullVersion: m.fullVersion,
-      interfaceRole: 'url' in m.target ? null : m.target.interfaceRole,
-      path: 'url' in m.target ? null : m.target.path,
-      url: 'url' in m.target ? m.target.url : null,
-      body: m.body === undefined ? undefined : (m.body as Prisma.InputJsonValue),
-      lastUpdated: m.lastUpdated,
-      fromCountry: m.from?.countryCode,
-      fromParty: m.from?.partyId,
-      toCountry: m.to?.countryCode,
-      toParty: m.to?.partyId,
-      deadlineAt: m.deadlineAt,
-      status: 'PENDING',
-    })),
-  });
+  /**
+   * One INSERT ... SELECT FROM unnest(...) per chunk: every change of the platform writes here,
+   * and this is an order of magnitude cheaper than createMany's per-row mapping.
+   */
+  private async insert(tx: Tx, messages: OutboxMessageInput[]): Promise<void> {
+    const col = <T>(pick: (m: OutboxMessageInput) => T) => messages.map(pick);
+    await tx.$executeRawUnsafe(
+      `INSERT INTO ${this.table} (peer_id, object_key, kind, module, method, full_version, interface_role, path, url, body,
+                                  last_updated, from_country, from_party, to_country, to_party, deadline_at, status)
+       SELECT * , 'PENDING' FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[],
+                                        $9::text[], $10::jsonb[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[], $16::timestamptz[])`,
+      col((m) => m.peerId),
+      col((m) => m.objectKey),
+      col((m) => m.kind),
+      col((m) => m.module),
+      col((m) => m.method),
+      col((m) => m.fullVersion),
+      col((m) => ('url' in m.target ? null : m.target.interfaceRole)),
+      col((m) => ('url' in m.target ? null : m.target.path)),
+      col((m) => ('url' in m.target ? m.target.url : null)),
+      col((m) => (m.body === undefined ? null : JSON.stringify(m.body))),
+      col((m) => m.lastUpdated ?? null),
+      col((m) => m.from?.countryCode ?? null),
+      col((m) => m.from?.partyId ?? null),
+      col((m) => m.to?.countryCode ?? null),
+      col((m) => m.to?.partyId ?? null),
+      col((m) => m.deadlineAt ?? null),
+    );
+  }
 }

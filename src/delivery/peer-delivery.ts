@@ -10,6 +10,7 @@
  */
 import crypto from 'node:crypto';
 import type { AppContext } from '../app-context.js';
+import type { OcpiClient } from '../ocpi/client.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
 import type { Cursor, DeliveryStore, PendingRow } from './delivery-store.js';
 import type { DeliveryMetrics } from './metrics.js';
@@ -39,6 +40,7 @@ interface Work {
 export class PeerDelivery {
   constructor(
     private readonly app: AppContext,
+    private readonly client: OcpiClient,
     private readonly store: DeliveryStore,
     private readonly settings: DeliverySettings,
     private readonly metrics: DeliveryMetrics,
@@ -157,7 +159,7 @@ export class PeerDelivery {
         continue;
       }
       try {
-        await this.app.client.request({
+        await this.client.request({
           method: row.method as 'PUT',
           url,
           token,
@@ -202,9 +204,12 @@ export class PeerDelivery {
 }
 
 /** A newer version takes over the backoff of what it replaces, so a down peer is not hammered. */
+/** How long acknowledgements gather before they are written together. */
+const GROUP_COMMIT_MS = 3;
+
 /**
  * Records deliveries in batches: every object waiting on its acknowledgement is released by
- * one UPDATE (and one cursor upsert) per event-loop turn instead of one per message.
+ * one statement every few milliseconds instead of one per message.
  */
 class GroupCommit {
   readonly rows: PendingRow[] = [];
@@ -219,7 +224,7 @@ class GroupCommit {
   record(row: PendingRow): Promise<void> {
     this.rows.push(row);
     this.buffer.push(row);
-    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+    this.flushing ??= new Promise<void>((resolve) => setTimeout(resolve, GROUP_COMMIT_MS)).then(() => this.flush());
     return this.flushing;
   }
 
@@ -231,8 +236,7 @@ class GroupCommit {
     const batch = this.buffer;
     this.buffer = [];
     this.flushing = null;
-    await this.store.markDelivered(batch.map((r) => r.id));
-    await this.store.advanceCursors(this.peerId, cursorEntries(batch));
+    await this.store.recordDelivered(this.peerId, batch.map((r) => r.id), cursorEntries(batch));
   }
 }
 

@@ -6,7 +6,8 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
+import { Agent as UndiciAgent, request as undiciRequest } from 'undici';
 import type { Logger } from 'pino';
 import type { PartyRef } from './context.js';
 import { HEADER, routingRequestHeaders } from './headers.js';
@@ -60,23 +61,73 @@ export interface OcpiClientOptions {
   timeoutMs: number;
   policy: UrlPolicy;
   logger: Logger;
+  /**
+   * axios (default) for handshakes and pulls; undici for bulk delivery, where the per-request
+   * cost of the client decides throughput (see docs/architecture.md). Both share everything
+   * else: URL policy, headers, envelope parsing, errors.
+   */
+  transport?: 'axios' | 'undici';
+}
+
+interface RawReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+type Send = (method: string, url: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number) => Promise<RawReply>;
+
+function axiosTransport(lookup: any): Send {
+  const instance: AxiosInstance = axios.create({
+    httpAgent: new http.Agent({ keepAlive: true, lookup }),
+    httpsAgent: new https.Agent({ keepAlive: true, lookup }),
+    maxRedirects: 0,
+    // We read the envelope whatever the HTTP status: peers put 2xxx codes behind 4xx.
+    validateStatus: () => true,
+    transitional: { clarifyTimeoutError: true },
+    responseType: 'text',
+    transformResponse: (x) => x,
+  });
+  return async (method, url, headers, body, timeoutMs) => {
+    const res = await instance.request<string>({ method, url, data: body, headers, timeout: timeoutMs });
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+    return { status: res.status, headers: out, body: res.data ?? '' };
+  };
+}
+
+/** The URL policy's refusal, wherever a transport wrapped it in its error chain. */
+function policyRefusal(e: unknown): UrlPolicyError | null {
+  for (let cur = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
+    if (cur instanceof UrlPolicyError) return cur;
+  }
+  return null;
+}
+
+function undiciTransport(lookup: any): Send {
+  const dispatcher = new UndiciAgent({ keepAliveTimeout: 30_000, connect: { lookup } });
+  return async (method, url, headers, body, timeoutMs) => {
+    try {
+      const res = await undiciRequest(url, { method: method as 'GET', headers, body, dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, maxRedirections: 0 });
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+      return { status: res.statusCode, headers: out, body: await res.body.text() };
+    } catch (e) {
+      const err = e as { code?: string; cause?: unknown };
+      // Normalise to the error shape the axios transport produces.
+      if (err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT' || err.code === 'UND_ERR_CONNECT_TIMEOUT') throw Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' });
+      const refusal = policyRefusal(e);
+      if (refusal) throw Object.assign(new Error('refused'), { cause: refusal });
+      throw Object.assign(new Error((err.cause as Error)?.message ?? (e as Error).message), { code: (err.cause as { code?: string })?.code ?? err.code });
+    }
+  };
 }
 
 export class OcpiClient {
-  private readonly http: AxiosInstance;
+  private readonly send: Send;
 
   constructor(private readonly options: OcpiClientOptions) {
-    const lookup = options.policy.lookup as any;
-    this.http = axios.create({
-      httpAgent: new http.Agent({ keepAlive: true, lookup }),
-      httpsAgent: new https.Agent({ keepAlive: true, lookup }),
-      maxRedirects: 0,
-      // We read the envelope whatever the HTTP status: peers put 2xxx codes behind 4xx.
-      validateStatus: () => true,
-      transitional: { clarifyTimeoutError: true },
-      responseType: 'text',
-      transformResponse: (x) => x,
-    });
+    this.send = (options.transport === 'undici' ? undiciTransport : axiosTransport)(options.policy.lookup);
   }
 
   async request<T = unknown>(req: OcpiRequest): Promise<OcpiReply<T>> {
@@ -95,23 +146,19 @@ export class OcpiClient {
     };
     if (req.body !== undefined) headers['Content-Type'] = 'application/json';
     const started = Date.now();
-    let res: AxiosResponse<string>;
+    let res: RawReply;
     try {
-      res = await this.http.request<string>({
-        method: req.method,
-        url: req.url,
-        params: req.query,
-        data: req.body === undefined ? undefined : JSON.stringify(req.body),
-        headers,
-        timeout: req.timeoutMs ?? this.options.timeoutMs,
-      });
+      res = await this.send(req.method, withQuery(req.url, req.query), headers, req.body === undefined ? undefined : JSON.stringify(req.body), req.timeoutMs ?? this.options.timeoutMs);
     } catch (e) {
       const err = e as { code?: string; message?: string; cause?: unknown };
-      if (err.cause instanceof UrlPolicyError) throw new OcpiCallError('policy', `Refused to call ${safeUrl(req.url)}: ${err.cause.message}`);
+      const refusal = policyRefusal(e);
+      if (refusal) throw new OcpiCallError('policy', `Refused to call ${safeUrl(req.url)}: ${refusal.message}`);
       if (err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED') throw new OcpiCallError('timeout', `${req.method} ${safeUrl(req.url)} timed out`);
       throw new OcpiCallError('network', `${req.method} ${safeUrl(req.url)} failed: ${err.code ?? err.message ?? 'network error'}`);
     }
-    this.options.logger.debug({ method: req.method, url: safeUrl(req.url), status: res.status, ms: Date.now() - started, request_id: requestId }, 'outbound OCPI call');
+    if (this.options.logger.isLevelEnabled('debug')) {
+      this.options.logger.debug({ method: req.method, url: safeUrl(req.url), status: res.status, ms: Date.now() - started, request_id: requestId }, 'outbound OCPI call');
+    }
     return parseReply<T>(req, res, requestId);
   }
 
@@ -155,6 +202,7 @@ export class OcpiClient {
 }
 
 function withQuery(url: string, query: OcpiRequest['query']): string {
+  if (!query) return url;
   const u = new URL(url);
   for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
   return u.toString();
@@ -166,13 +214,12 @@ function setOffset(url: string, offset: number): string {
   return u.toString();
 }
 
-function parseReply<T>(req: OcpiRequest, res: AxiosResponse<string>, requestId: string): OcpiReply<T> {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+function parseReply<T>(req: OcpiRequest, res: RawReply, requestId: string): OcpiReply<T> {
+  const headers = res.headers;
   const where = `${req.method} ${safeUrl(req.url)}`;
   let body: any;
   try {
-    body = res.data === '' || res.data === undefined ? undefined : JSON.parse(res.data);
+    body = res.body === '' ? undefined : JSON.parse(res.body);
   } catch {
     throw new OcpiCallError(res.status >= 400 ? 'http' : 'envelope', `${where}: HTTP ${res.status} with a body that is not JSON`, res.status, undefined, retryAfter(headers));
   }

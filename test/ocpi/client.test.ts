@@ -8,13 +8,16 @@ import { UrlPolicy } from '../../src/ocpi/url-policy.js';
 import { type FakePeer, ok, startFakePeer } from '../helpers/fake-peer.js';
 
 let peer: FakePeer;
-const client = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: true, extraDeniedCidrs: [] }), logger: pino({ level: 'silent' }) });
-const call = (path: string, extra: object = {}) => client.request({ method: 'GET', url: `${peer.url}${path}`, token: 'tok-1', encoding: 'base64', ...extra });
-
 beforeAll(async () => {
   peer = await startFakePeer();
 });
 afterAll(() => peer.close());
+
+// Both transports are held to exactly the same behaviour.
+describe.each(['axios', 'undici'] as const)('with the %s transport', (transport) => {
+const client = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: true, extraDeniedCidrs: [] }), logger: pino({ level: 'silent' }), transport });
+const call = (path: string, extra: object = {}) => client.request({ method: 'GET', url: `${peer.url}${path}`, token: 'tok-1', encoding: 'base64', ...extra });
+
 beforeEach(() => (peer.received.length = 0));
 
 describe('requests', () => {
@@ -65,7 +68,7 @@ describe('requests', () => {
   });
 
   test('a URL refused by the policy is never called', async () => {
-    const strict = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: false, extraDeniedCidrs: [] }), logger: pino({ level: 'silent' }) });
+    const strict = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: false, extraDeniedCidrs: [] }), logger: pino({ level: 'silent' }), transport });
     await expect(strict.request({ method: 'GET', url: `${peer.url}/versions`, token: 't', encoding: 'base64' })).rejects.toMatchObject({ kind: 'policy' });
     expect(peer.received).toHaveLength(0);
   });
@@ -113,9 +116,19 @@ describe('pagination iterator', () => {
     expect(new Set(seen)).toEqual(new Set(items.map((i) => i.id)));
   });
 
+  test('a host name resolving to a denied address is refused at connect time', async () => {
+    const lenientText = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: true, extraDeniedCidrs: ['127.0.0.0/8', '::1/128'] }), logger: pino({ level: 'silent' }), transport });
+    const port = new URL(peer.url).port;
+    await expect(lenientText.request({ method: 'GET', url: `http://localhost:${port}/versions`, token: 't', encoding: 'base64' })).rejects.toMatchObject({ kind: 'policy' });
+    expect(peer.received).toHaveLength(0);
+  });
+});
+
+describe('Link headers', () => {
   test('parses Link headers with several relations', () => {
     expect(parseNextLink('<https://a/x?offset=1>; rel="prev", <https://a/x?offset=3>; rel="next"')).toBe('https://a/x?offset=3');
     expect(parseNextLink('<https://a/x>; rel=next')).toBe('https://a/x');
     expect(parseNextLink(undefined)).toBeNull();
   });
+});
 });

@@ -1,0 +1,196 @@
+/**
+ * bench/delivery: deliveries per second with one worker process against a local sink, next to
+ * the naive design measured in the same run, and the time one change takes to reach 100 peers.
+ * Run: npx tsx bench/delivery/run.ts   (PostgreSQL and Redis on their default local ports)
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Client } from 'pg';
+import pino from 'pino';
+import { parseConfig } from '../../src/config.js';
+import type { OutboxMessageInput } from '../../src/delivery/outbox.js';
+import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
+
+const ROOT = path.join(__dirname, '..', '..');
+const DB = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_bench';
+const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000);
+const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 5000);
+
+export interface BenchRow {
+  scenario: string;
+  ours: number;
+  baseline: number | null;
+  unit: string;
+}
+
+/** A minimal OCPI peer: answers every request with a success envelope as fast as node:http can. */
+function startSink(): Promise<{ url: string; count: () => number; close: () => void; onRequest: (fn: (() => void) | null) => void }> {
+  let count = 0;
+  let hook: (() => void) | null = null;
+  const body = JSON.stringify({ status_code: 1000, timestamp: '2025-01-01T00:00:00Z' });
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      count++;
+      hook?.();
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: () => count, close: () => server.close(), onRequest: (fn) => (hook = fn) }),
+    ),
+  );
+}
+
+async function freshSchema(): Promise<string> {
+  const schema = `bench_${crypto.randomBytes(4).toString('hex')}`;
+  return schema;
+}
+
+async function dropSchema(schema: string) {
+  const c = new Client({ connectionString: DB });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await c.end();
+}
+
+async function registerPeers(platform: RunningPlatform, sinkUrl: string, n: number): Promise<string[]> {
+  const { ctx } = platform;
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const ours = ctx.secrets.generateToken();
+    const credential = { kind: 'B' as const, tokenHash: ctx.secrets.hash(ours), tokenEnc: ctx.secrets.encrypt(ours) };
+    const endpoints = [{ identifier: 'locations', role: 'RECEIVER', url: `${sinkUrl}/peer${i}/locations` }, { identifier: 'credentials', role: 'SENDER', url: `${sinkUrl}/c` }];
+    const peer = await ctx.peerStore.createOutgoing(`bench ${i}`, `${sinkUrl}/versions`, '2.2.1', endpoints, 'base64', credential);
+    const party = crypto.randomBytes(2).toString('hex').slice(0, 3).toUpperCase();
+    await ctx.peerStore.saveConnection(peer.id, { versionsUrl: `${sinkUrl}/versions`, version: '2.2.1', endpoints, peerTokenEnc: ctx.secrets.encrypt(`peer-${i}`), roles: [{ role: 'EMSP', countryCode: 'DE', partyId: party, businessDetails: { name: 'bench' } }] }, { keepHashes: [credential.tokenHash] });
+    ids.push(peer.id);
+  }
+  return ids;
+}
+
+function message(peerId: string, obj: number, version: number, at: number): OutboxMessageInput {
+  return {
+    peerId,
+    objectKey: `locations:NL/CPO/LOC${obj}`,
+    kind: 'PUSH',
+    module: 'locations',
+    method: 'PATCH',
+    target: { interfaceRole: 'RECEIVER', path: `/NL/CPO/LOC${obj}` },
+    body: { status: 'AVAILABLE', version, last_updated: new Date(at).toISOString() },
+    fullVersion: false,
+    lastUpdated: new Date(at),
+    from: { countryCode: 'NL', partyId: 'CPO' },
+    to: { countryCode: 'DE', partyId: 'P00' },
+  };
+}
+
+function startWorker(env: Record<string, string>) {
+  return spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env, ROLE: 'worker', LOG_LEVEL: 'warn' } });
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number) {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function naiveBaseline(sinkUrl: string): Promise<number> {
+  const prefix = `bench-naive-${crypto.randomBytes(3).toString('hex')}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'naive-worker.ts'), sinkUrl, String(MESSAGES), prefix], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, REDIS_URL: REDIS } });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  await new Promise((r) => child.on('exit', r));
+  const { ms } = JSON.parse(out.trim().split('\n').pop()!);
+  return (MESSAGES / ms) * 1000;
+}
+
+export async function runDeliveryBench(): Promise<BenchRow[]> {
+  const sink = await startSink();
+  const schema = await freshSchema();
+  const env = {
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+    DATABASE_URL: `${DB}?schema=${schema}`,
+    REDIS_URL: REDIS,
+    REDIS_PREFIX: `bench:${schema}`,
+    ADMIN_API_KEY: 'bench-admin-key-0123456789',
+    TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+    LOG_LEVEL: 'warn',
+  };
+  const platform = await startPlatform(parseConfig({ ...env, ROLE: 'api' }), { logger: pino({ level: 'warn' }) });
+  const rows: BenchRow[] = [];
+  const worker = startWorker({ ...env, PORT: String(20000 + Math.floor(Math.random() * 20000)) });
+  try {
+    const [peer] = await registerPeers(platform, sink.url, 1);
+    await new Promise((r) => setTimeout(r, 1500)); // worker start-up
+
+    // Throughput: MESSAGES updates over OBJECTS objects to one peer, every guarantee on.
+    const base = Date.now();
+    const batches: OutboxMessageInput[] = [];
+    for (let i = 0; i < MESSAGES; i++) batches.push(message(peer, i % OBJECTS, Math.floor(i / OBJECTS) + 1, base + i));
+    const before = sink.count();
+    const started = Date.now();
+    for (let i = 0; i < batches.length; i += 2000) await platform.ctx.outbox.enqueue(platform.ctx.db, batches.slice(i, i + 2000));
+    await waitFor(() => sink.count() - before >= MESSAGES, 300_000);
+    await waitFor(async () => (await platform.ctx.db.outboxMessage.count({ where: { status: 'PENDING' } })) === 0, 60_000);
+    const ours = (MESSAGES / (Date.now() - started)) * 1000;
+    const naive = await naiveBaseline(sink.url);
+    rows.push({ scenario: `deliveries/s, one worker process, ${MESSAGES} updates of ${OBJECTS} objects to one peer`, ours: Math.round(ours), baseline: Math.round(naive), unit: 'deliveries/s' });
+
+    // Fan-out: one change to 100 connected peers.
+    const peers = [peer, ...(await registerPeers(platform, sink.url, 99))];
+    const times: number[] = [];
+    for (let round = 0; round < 7; round++) {
+      const target = sink.count() + peers.length;
+      const t0 = process.hrtime.bigint();
+      const reached = new Promise<void>((resolve) => sink.onRequest(() => sink.count() >= target && resolve()));
+      const at = Date.now() + 1_000_000 + round;
+      await platform.ctx.db.$transaction((tx) => platform.ctx.outbox.enqueue(tx, peers.map((p) => message(p, 999_999, round, at))));
+      await reached;
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      sink.onRequest(null);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    times.sort((a, b) => a - b);
+    rows.push({ scenario: 'one change reaches 100 peers (median of 7, ms; max in the next row)', ours: Math.round(times[3]), baseline: null, unit: 'ms' });
+    rows.push({ scenario: 'one change reaches 100 peers (slowest of 7, ms)', ours: Math.round(times[6]), baseline: null, unit: 'ms' });
+  } finally {
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.on('exit', r));
+    await platform.close();
+    sink.close();
+    await dropSchema(schema);
+  }
+  return rows;
+}
+
+export function table(rows: BenchRow[]): string {
+  const lines = ['| scenario | ours | baseline | ratio |', '|---|---:|---:|---:|'];
+  for (const r of rows) lines.push(`| ${r.scenario} | ${r.ours} ${r.unit} | ${r.baseline ?? '-'} | ${r.baseline ? `${(r.ours / r.baseline).toFixed(2)}x` : '-'} |`);
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  runDeliveryBench()
+    .then((rows) => {
+      console.log(table(rows));
+      process.exit(0);
+    })
+    .catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
+}
