@@ -56,6 +56,7 @@ export const ConfigSchema = z.object({
   JOB_LOCK_MS: int(1000, 3600000).default(30000),
   PULL_INTERVAL_MINUTES: int(1, 60 * 24 * 7).default(180),
   PULL_JITTER_MINUTES: int(0, 60 * 24).default(30),
+  OUTBOX_RETENTION_DAYS: int(1, 3650).default(7),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { DATABASE_SCHEMA: string };

@@ -71,7 +71,7 @@ export class DeliveryStore {
     return new Map(rows.map((r) => [r.objectKey, { lastUpdated: r.lastUpdated, messageId: r.messageId }]));
   }
 
-  /** Marks a batch delivered and moves the cursors forward, in one statement (one round trip). */
+  /** Marks a batch delivered and moves the cursors forward (never back), in one round trip. */
   async recordDelivered(peerId: string, ids: bigint[], cursors: Array<{ objectKey: string; lastUpdated: Date; messageId: bigint }>): Promise<void> {
     if (ids.length === 0) return;
     await this.db.$executeRawUnsafe(
@@ -87,14 +87,6 @@ export class DeliveryStore {
       cursors.map((e) => e.objectKey),
       cursors.map((e) => e.lastUpdated),
       cursors.map((e) => String(e.messageId)),
-    );
-  }
-
-  async markDelivered(ids: bigint[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.$executeRawUnsafe(
-      `UPDATE ${this.outbox} SET status = 'DELIVERED', delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])`,
-      ids.map(String),
     );
   }
 
@@ -130,21 +122,6 @@ export class DeliveryStore {
     );
   }
 
-  /** Moves cursors forward only: a cursor never goes back to an older version. */
-  async advanceCursors(peerId: string, entries: Array<{ objectKey: string; lastUpdated: Date; messageId: bigint }>): Promise<void> {
-    if (entries.length === 0) return;
-    await this.db.$executeRawUnsafe(
-      `INSERT INTO ${this.cursor} (peer_id, object_key, last_updated, message_id)
-       SELECT $1::uuid, k, u, m FROM unnest($2::text[], $3::timestamptz[], $4::bigint[]) AS t(k, u, m)
-       ON CONFLICT (peer_id, object_key) DO UPDATE SET last_updated = EXCLUDED.last_updated, message_id = EXCLUDED.message_id
-        WHERE (EXCLUDED.last_updated, EXCLUDED.message_id) > (${this.cursor}.last_updated, ${this.cursor}.message_id)`,
-      peerId,
-      entries.map((e) => e.objectKey),
-      entries.map((e) => e.lastUpdated),
-      entries.map((e) => String(e.messageId)),
-    );
-  }
-
   /** Takes or renews the peer's lease; false when another live run holds it. */
   async claimLease(peerId: string, owner: string, ms: number): Promise<boolean> {
     const rows = await this.db.$queryRawUnsafe<unknown[]>(
@@ -161,6 +138,14 @@ export class DeliveryStore {
 
   async releaseLease(peerId: string, owner: string): Promise<void> {
     await this.db.$executeRawUnsafe(`DELETE FROM ${this.lease} WHERE peer_id = $1::uuid AND owner = $2`, peerId, owner);
+  }
+
+  /** Finished history older than the retention period goes; cursors stay (they guard ordering). */
+  async purgeFinished(olderThan: Date): Promise<number> {
+    return this.db.$executeRawUnsafe(
+      `DELETE FROM ${this.outbox} WHERE status IN ('DELIVERED', 'SUPERSEDED', 'DROPPED') AND created_at < $1`,
+      olderThan,
+    );
   }
 
   /** Peers that have a row due now and may be delivered to (registered, not suspended). */

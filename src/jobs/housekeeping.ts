@@ -1,9 +1,12 @@
 /**
  * Periodic clean-up run by the worker role: invitations whose Token A expired unused are
- * removed, so the peer list shows only live connections and pending invitations.
+ * removed, so the peer list shows only live connections and pending invitations, and finished
+ * outbox history older than OUTBOX_RETENTION_DAYS is deleted (dead and resync rows stay until
+ * an admin acts on them).
  */
 import { Queue, Worker } from 'bullmq';
 import type { AppContext } from '../app-context.js';
+import { DeliveryStore } from '../delivery/delivery-store.js';
 import { createRedis } from '../redis.js';
 
 const QUEUE = 'housekeeping';
@@ -18,8 +21,9 @@ export async function startHousekeeping(app: AppContext): Promise<{ close(): Pro
     QUEUE,
     async () => {
       const removed = await app.peerStore.deleteExpiredInvitations(new Date());
-      if (removed > 0) app.log.info({ removed }, 'expired invitations removed');
-      return { removed };
+      const purged = await new DeliveryStore(app.db, app.config.DATABASE_SCHEMA).purgeFinished(new Date(Date.now() - app.config.OUTBOX_RETENTION_DAYS * 86_400_000));
+      if (removed > 0 || purged > 0) app.log.info({ removed, purged }, 'housekeeping');
+      return { removed, purged };
     },
     { connection: workerConn, prefix: app.config.REDIS_PREFIX, concurrency: 1 },
   );

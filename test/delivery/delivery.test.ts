@@ -197,6 +197,19 @@ test('metrics count deliveries and the queue dashboard answers behind the admin 
   expect(board.text.toLowerCase()).toContain('<html');
 });
 
+test('housekeeping purges finished history past the retention period, and keeps dead rows', async () => {
+  const { DeliveryStore } = await import('../../src/delivery/delivery-store.js');
+  const store = new DeliveryStore(platform.ctx.db, platform.ctx.config.DATABASE_SCHEMA);
+  const old = new Date(Date.now() - 30 * 86_400_000);
+  await platform.ctx.db.outboxMessage.updateMany({ where: { peerId: peer.peerId }, data: { createdAt: old } });
+  const dead = await platform.ctx.db.outboxMessage.count({ where: { peerId: peer.peerId, status: 'DEAD' } });
+  const purged = await store.purgeFinished(new Date(Date.now() - 7 * 86_400_000));
+  expect(purged).toBeGreaterThan(0);
+  const left = await platform.ctx.db.outboxMessage.findMany({ where: { peerId: peer.peerId } });
+  expect(left.every((r) => ['DEAD', 'RESYNC', 'PENDING'].includes(r.status))).toBe(true);
+  expect(left.filter((r) => r.status === 'DEAD')).toHaveLength(dead);
+});
+
 test('statuses of everything above are terminal: nothing is left pending', async () => {
   await eventually(async () => expect(Object.values(await statuses())).not.toContain('PENDING'), 8000);
 });
