@@ -3,6 +3,9 @@ import type { NextFunction, Request, Response } from 'express';
 import type { ZodError } from 'zod';
 import { HandshakeError } from '../modules/2.2.1/credentials/initiator.js';
 import { OcpiError } from '../ocpi/errors.js';
+import { DomainError, type DomainErrorKind } from '../platform/domain-error.js';
+
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = { not_found: 404, conflict: 409, invalid: 400, forbidden: 403 };
 
 export class AdminError extends Error {
   constructor(
@@ -27,6 +30,7 @@ export function adminErrorHandler(err: unknown, req: Request, res: Response, _ne
   let error: AdminError;
   const e = err as { type?: string; status?: number } & Error;
   if (err instanceof AdminError) error = err;
+  else if (err instanceof DomainError) error = new AdminError(DOMAIN_STATUS[err.kind], err.kind === 'invalid' ? 'validation_failed' : err.kind, err.message, err.fields);
   else if (err instanceof HandshakeError) error = new AdminError(err.httpStatus, err.ocpiStatus ? `ocpi_${err.ocpiStatus}` : 'handshake_failed', err.message);
   else if (err instanceof OcpiError) error = new AdminError(err.httpStatus >= 400 ? err.httpStatus : 400, `ocpi_${err.statusCode}`, err.message);
   else if (e?.type === 'entity.parse.failed') error = new AdminError(400, 'invalid_json', 'Request body is not valid JSON');

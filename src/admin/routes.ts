@@ -1,7 +1,8 @@
 /** Every admin API route; the OpenAPI document of the admin API is generated from this list. */
 import type { RouteDef } from '../ocpi/route.js';
+import { cpoLocationRoutes } from './cpo-locations.js';
 import { deliveryRoutes } from './deliveries.js';
 import { partyRoutes } from './parties.js';
 import { peerRoutes } from './peers.js';
 
-export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...deliveryRoutes];
+export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...deliveryRoutes, ...cpoLocationRoutes];

@@ -5,6 +5,7 @@
  */
 import type { ModuleInterface } from '../ocpi/registry-types.js';
 import { credentialsInterface } from './2.2.1/credentials/routes.js';
+import { locationsSenderInterface } from './2.2.1/locations/routes.js';
 import { versionsInterface } from './2.2.1/versions/routes.js';
 
-export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface];
+export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface];

@@ -108,7 +108,13 @@ function handle(app: AppContext, route: RouteDef) {
     const result = await route.handler({ req, res, params, query, body, app });
     echoRoutingHeaders(res, req.ocpi.routing);
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
-    if (result.page) writePageHeaders(req, res, result.page.request, Array.isArray(result.data) ? result.data.length : 0, result.page.total, app.pagination);
+    if (result.page) writePageHeaders(req, res, result.page.request, result.returned ?? (Array.isArray(result.data) ? result.data.length : 0), result.page.total, app.pagination);
+    if (result.rawData !== undefined) {
+      // Stored JSON goes out as it is: no parse, no re-serialisation of the documents.
+      const tail = JSON.stringify(envelope(result.statusCode ?? OcpiStatus.SUCCESS, undefined, result.message)).slice(1);
+      res.status(result.httpStatus ?? 200).type('application/json').send(`{"data":${result.rawData},${tail}`);
+      return;
+    }
     res.status(result.httpStatus ?? 200).json(envelope(result.statusCode ?? OcpiStatus.SUCCESS, result.data, result.message));
   };
 }

@@ -20,6 +20,8 @@ export interface RouteInput<P, Q, B> {
 
 export interface RouteResult {
   data?: unknown;
+  /** `data` already serialised as JSON text (documents served straight from storage). */
+  rawData?: string;
   /** OCPI status code (OCPI routes) — default 1000. */
   statusCode?: number;
   httpStatus?: number;
@@ -27,6 +29,8 @@ export interface RouteResult {
   headers?: Record<string, string>;
   /** Set by list endpoints: the wrapper writes X-Total-Count, X-Limit and Link. */
   page?: { request: PageRequest; total: number };
+  /** Number of objects in a page given as rawData. */
+  returned?: number;
 }
 
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;

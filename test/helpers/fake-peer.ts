@@ -15,6 +15,7 @@ export interface FakePeer {
   received: RecordedRequest[];
   /** Tokens (raw) the peer accepts; empty = accept any. */
   acceptedTokens: Set<string>;
+  /** A path ending in `*` matches every path with that prefix. */
   on(method: string, path: string, handler: Handler): void;
   close(): Promise<void>;
 }
@@ -40,7 +41,7 @@ export async function startFakePeer(extraEndpoints: Array<{ identifier: string; 
 
   app.use(async (req, res, next) => {
     received.push({ method: req.method, path: req.path, query: { ...req.query }, headers: { ...req.headers }, body: req.body });
-    const override = overrides.get(`${req.method} ${req.path}`);
+    const override = overrides.get(`${req.method} ${req.path}`) ?? [...overrides].find(([k]) => k.endsWith('*') && `${req.method} ${req.path}`.startsWith(k.slice(0, -1)))?.[1];
     if (acceptedTokens.size && !acceptedTokens.has(decodeToken(req.get('authorization')) ?? '')) {
       res.status(401).json({ status_code: 2000, timestamp: new Date().toISOString() });
       return;

@@ -111,6 +111,7 @@ export function adminAgent(url: string) {
     get: (path: string) => request(url).get(`/admin${path}`).set(auth),
     post: (path: string, body?: object) => request(url).post(`/admin${path}`).set(auth).send(body ?? {}),
     patch: (path: string, body: object) => request(url).patch(`/admin${path}`).set(auth).send(body),
+    put: (path: string, body: object) => request(url).put(`/admin${path}`).set(auth).send(body),
     delete: (path: string) => request(url).delete(`/admin${path}`).set(auth),
   };
 }

@@ -1,0 +1,69 @@
+/**
+ * CPO backend API for locations: the CPO's own system PUTs and PATCHes OCPI-shaped objects at
+ * location, EVSE or connector level; the platform stores them and pushes them to every peer.
+ */
+import type { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import { BackendConnectorPatch, BackendEvsePatch, BackendLocationPatch, Connector, ConnectorPath, Evse, EvsePath, Location, LocationPath } from '../modules/2.2.1/locations/schemas.js';
+import { type Level, ownLocations } from '../modules/2.2.1/locations/service.js';
+import { defineRoute } from '../ocpi/route.js';
+import { partyKey } from '../platform/parties/party-store.js';
+import { notFound } from './errors.js';
+import { PartyPath } from './schemas.js';
+
+const base = '/parties/:country_code/:party_id/locations/:location_id';
+
+async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>) {
+  const party = await app.parties.find(params.country_code, params.party_id);
+  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
+  return { countryCode: party.countryCode, partyId: party.partyId };
+}
+
+const levels = [
+  { path: base, params: PartyPath.merge(LocationPath), full: Location, patch: BackendLocationPatch, name: 'location', level: (p: any): Level => ({ kind: 'location' }) },
+  { path: `${base}/:evse_uid`, params: PartyPath.merge(EvsePath), full: Evse, patch: BackendEvsePatch, name: 'EVSE', level: (p: any): Level => ({ kind: 'evse', evseUid: p.evse_uid }) },
+  {
+    path: `${base}/:evse_uid/:connector_id`,
+    params: PartyPath.merge(ConnectorPath),
+    full: Connector,
+    patch: BackendConnectorPatch,
+    name: 'connector',
+    level: (p: any): Level => ({ kind: 'connector', evseUid: p.evse_uid, connectorId: p.connector_id }),
+  },
+];
+
+export const cpoLocationRoutes = levels.flatMap((l) => [
+  defineRoute({
+    method: 'put',
+    path: l.path,
+    summary: `Create or replace a ${l.name} (complete object); pushed to every receiving peer`,
+    params: l.params,
+    body: l.full,
+    response: l.full,
+    errors: { 400: 'Invalid object or ids not matching the path', 404: 'Unknown party or parent', 409: 'Older than the stored version' },
+    handler: async ({ app, params, body }) => ({ data: await ownLocations(app).put(await cpoParty(app, params), params.location_id, l.level(params), body as Record<string, unknown>) }),
+  }),
+  defineRoute({
+    method: 'patch',
+    path: l.path,
+    summary: `Change some fields of a ${l.name} (last_updated defaults to now); parents' last_updated follows`,
+    params: l.params,
+    body: l.patch,
+    response: l.full,
+    errors: { 400: 'Invalid fields', 404: 'Unknown party or object', 409: 'Older than the stored version' },
+    handler: async ({ app, params, body }) => ({ data: await ownLocations(app).patch(await cpoParty(app, params), params.location_id, l.level(params), body as Record<string, unknown>) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: l.path,
+    summary: `Read a ${l.name} as stored`,
+    params: l.params,
+    response: l.full,
+    handler: async ({ app, params }) => {
+      const party = await cpoParty(app, params);
+      const found = await ownLocations(app).find([partyKey(party.countryCode, party.partyId)], params.location_id, l.level(params));
+      if (!found) throw notFound(`${l.name[0].toUpperCase()}${l.name.slice(1)}`);
+      return { data: found };
+    },
+  }),
+]);

@@ -1,0 +1,33 @@
+/**
+ * Who receives a push of a module: every live peer (registered or suspended; a suspended peer
+ * gets its backlog on resume) that advertises the module's RECEIVER endpoint, once per party
+ * of a receiving role it declared, so OCPI-to-* names each party.
+ */
+import type { Db, Prisma } from '../db/prisma.js';
+import type { PartyRef } from '../ocpi/context.js';
+
+export interface PushTarget {
+  peerId: string;
+  to: PartyRef;
+}
+
+/** CPO data goes to eMSP-like roles (transport §9.3: OTHER counts as eMSP, NSP and NAP read locations too). */
+export const CPO_DATA_RECEIVERS = ['EMSP', 'NSP', 'NAP', 'OTHER'];
+
+export async function pushTargets(tx: Prisma.TransactionClient | Db, module: string, roles: string[]): Promise<PushTarget[]> {
+  const rows = await tx.peerRole.findMany({
+    where: { role: { in: roles }, peer: { status: { in: ['REGISTERED', 'SUSPENDED'] } } },
+    select: { peerId: true, countryCode: true, partyId: true, peer: { select: { endpoints: true } } },
+  });
+  const seen = new Set<string>();
+  const out: PushTarget[] = [];
+  for (const r of rows) {
+    const endpoints = (r.peer.endpoints ?? []) as Array<{ identifier: string; role: string }>;
+    if (!endpoints.some((e) => e.identifier === module && e.role === 'RECEIVER')) continue;
+    const key = `${r.peerId}/${r.countryCode}/${r.partyId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ peerId: r.peerId, to: { countryCode: r.countryCode, partyId: r.partyId } });
+  }
+  return out;
+}

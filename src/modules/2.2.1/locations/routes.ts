@@ -1,0 +1,77 @@
+/** Locations SENDER interface of our CPO parties (02-locations §2): list and single objects. */
+import { z } from 'zod';
+import type { AppContext } from '../../../app-context.js';
+import type { Request } from 'express';
+import { notFound } from '../../../ocpi/errors.js';
+import { parsePageRequest } from '../../../ocpi/pagination.js';
+import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { OcpiStatus } from '../../../ocpi/status.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
+import { Connector, ConnectorPath, Evse, EvsePath, Location, LocationPath } from './schemas.js';
+import { type Level, ownLocations } from './service.js';
+
+/** The CPO party addressed by the request (resolved from OCPI-to-* by the routing guard). */
+function addressed(req: Request): string[] {
+  const to = req.ocpi.routing!.to!;
+  return [partyKey(to.countryCode, to.partyId)];
+}
+
+async function one(app: AppContext, req: Request, locationId: string, level: Level) {
+  const found = await ownLocations(app).find(addressed(req), locationId, level);
+  if (!found) {
+    if (level.kind === 'location') throw notFound(`Unknown location ${locationId}`, OcpiStatus.UNKNOWN_LOCATION);
+    throw notFound(level.kind === 'evse' ? `Unknown EVSE ${level.evseUid}` : `Unknown connector ${level.connectorId}`);
+  }
+  return { data: found };
+}
+
+export const locationsSenderInterface: ModuleInterface = {
+  identifier: 'locations',
+  role: 'SENDER',
+  owner: 'CPO',
+  basePath: '/cpo/2.2.1/locations',
+  acceptsTokenA: false,
+  routed: true,
+  routes: [
+    defineRoute({
+      method: 'get',
+      path: '/',
+      summary: 'All locations of the addressed CPO party, oldest change first',
+      paginated: true,
+      response: z.array(Location),
+      handler: async ({ req, app }) => {
+        const page = parsePageRequest(req.query, app.pagination);
+        const { documents, total } = await ownLocations(app).store.page(addressed(req), page);
+        return { rawData: `[${documents.join(',')}]`, returned: documents.length, page: { request: page, total } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/:location_id',
+      summary: 'One location',
+      params: LocationPath,
+      response: Location,
+      errors: { 404: 'Unknown location (2003)' },
+      handler: async ({ req, app, params }) => one(app, req, params.location_id, { kind: 'location' }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/:location_id/:evse_uid',
+      summary: 'One EVSE',
+      params: EvsePath,
+      response: Evse,
+      errors: { 404: 'Unknown location or EVSE' },
+      handler: async ({ req, app, params }) => one(app, req, params.location_id, { kind: 'evse', evseUid: params.evse_uid }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/:location_id/:evse_uid/:connector_id',
+      summary: 'One connector',
+      params: ConnectorPath,
+      response: Connector,
+      errors: { 404: 'Unknown location, EVSE or connector' },
+      handler: async ({ req, app, params }) => one(app, req, params.location_id, { kind: 'connector', evseUid: params.evse_uid, connectorId: params.connector_id }),
+    }),
+  ],
+};

@@ -1,0 +1,153 @@
+/**
+ * The rules for our own locations (02-locations): changes at location, EVSE or connector
+ * level, `last_updated` carried up to the parents, never an older version over a newer one,
+ * and every change pushed to every receiving peer in the same transaction.
+ */
+import type { AppContext } from '../../../app-context.js';
+import { CPO_DATA_RECEIVERS, pushTargets } from '../../../delivery/push-targets.js';
+import type { PartyRef } from '../../../ocpi/context.js';
+import { ciEquals, ciKey, formatDateTime } from '../../../ocpi/types.js';
+import { DomainError } from '../../../platform/domain-error.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
+import { type Connector, type Evse, Location } from './schemas.js';
+import { OwnLocationStore } from './store.js';
+
+export type Level = { kind: 'location' } | { kind: 'evse'; evseUid: string } | { kind: 'connector'; evseUid: string; connectorId: string };
+
+type AnyObject = Record<string, unknown>;
+
+const services = new WeakMap<AppContext, OwnLocationsService>();
+
+/** The service of one platform instance. */
+export function ownLocations(app: AppContext): OwnLocationsService {
+  let s = services.get(app);
+  if (!s) services.set(app, (s = new OwnLocationsService(app)));
+  return s;
+}
+
+export class OwnLocationsService {
+  readonly store: OwnLocationStore;
+
+  constructor(private readonly app: AppContext) {
+    this.store = new OwnLocationStore(app.db, app.config.DATABASE_SCHEMA);
+  }
+
+  /** Creates or replaces the object at `level`. The body is a complete object of that level. */
+  put(party: PartyRef, locationId: string, level: Level, body: AnyObject): Promise<AnyObject> {
+    return this.change(party, locationId, level, 'PUT', body);
+  }
+
+  /** Changes some fields of the object at `level`; last_updated defaults to now. */
+  patch(party: PartyRef, locationId: string, level: Level, body: AnyObject): Promise<AnyObject> {
+    return this.change(party, locationId, level, 'PATCH', { ...body, last_updated: body.last_updated ?? formatDateTime(new Date()) });
+  }
+
+  async find(partyKeys: string[], locationId: string, level: Level): Promise<AnyObject | null> {
+    const location = await this.store.get(ciKey(locationId), partyKeys);
+    if (!location) return null;
+    return objectAt(location, level);
+  }
+
+  private async change(party: PartyRef, locationId: string, level: Level, method: 'PUT' | 'PATCH', body: AnyObject): Promise<AnyObject> {
+    const key = ciKey(locationId);
+    const owner = partyKey(party.countryCode, party.partyId);
+    return this.app.db.$transaction(async (tx) => {
+      const current = await this.store.lock(tx, key);
+      if (current && partyKey(current.country_code, current.party_id) !== owner) {
+        throw new DomainError('conflict', `Location ${locationId} belongs to ${current.country_code}/${current.party_id}: location ids are unique across the platform`);
+      }
+      const next = applyChange(party, locationId, level, method, body, current);
+      if (current && Date.parse(next.last_updated) < Date.parse(current.last_updated)) {
+        throw new DomainError('conflict', `last_updated ${body.last_updated} is older than the stored version (${current.last_updated})`);
+      }
+      const checked = Location.safeParse(next);
+      if (!checked.success) {
+        const fields = checked.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message }));
+        throw new DomainError('invalid', fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
+      }
+      await this.store.save(tx, key, owner, checked.data);
+      const pushed = method === 'PUT' ? objectAt(checked.data, level)! : body;
+      const targets = await pushTargets(tx, 'locations', CPO_DATA_RECEIVERS);
+      const from = { countryCode: checked.data.country_code, partyId: checked.data.party_id };
+      await this.app.outbox.enqueue(
+        tx,
+        targets.map((t) => ({
+          peerId: t.peerId,
+          // One key per location: EVSE and connector messages stay behind the location's own.
+          objectKey: `locations:${t.to.countryCode}/${t.to.partyId}:${owner}/${key}`,
+          kind: 'PUSH' as const,
+          module: 'locations',
+          method,
+          target: { interfaceRole: 'RECEIVER' as const, path: receiverPath(checked.data, level) },
+          body: pushed,
+          fullVersion: method === 'PUT' && level.kind === 'location',
+          lastUpdated: new Date(String(pushed.last_updated)),
+          from,
+          to: t.to,
+        })),
+      );
+      return objectAt(checked.data, level)!;
+    });
+  }
+}
+
+function receiverPath(location: Location, level: Level): string {
+  const parts = [location.country_code, location.party_id, location.id];
+  if (level.kind !== 'location') parts.push(level.evseUid);
+  if (level.kind === 'connector') parts.push(level.connectorId);
+  return `/${parts.map(encodeURIComponent).join('/')}`;
+}
+
+export function objectAt(location: Location, level: Level): AnyObject | null {
+  if (level.kind === 'location') return location as AnyObject;
+  const evse = (location.evses ?? []).find((e) => ciEquals(e.uid, level.evseUid));
+  if (!evse || level.kind === 'evse') return (evse as AnyObject) ?? null;
+  return ((evse.connectors ?? []).find((c) => ciEquals(c.id, level.connectorId)) as AnyObject) ?? null;
+}
+
+/** The whole new location document after a change at one level (validated by the caller). */
+function applyChange(party: PartyRef, locationId: string, level: Level, method: 'PUT' | 'PATCH', body: AnyObject, current: Location | null): Location {
+  const stamp = String(body.last_updated);
+  if (level.kind === 'location') {
+    if (method === 'PUT') {
+      if (!ciEquals(String(body.id), locationId)) throw new DomainError('invalid', `body.id: ${String(body.id)} does not match the location id in the path (${locationId})`);
+      if (!ciEquals(String(body.country_code), party.countryCode) || !ciEquals(String(body.party_id), party.partyId)) {
+        throw new DomainError('invalid', `body.country_code/party_id: must be the party in the path (${party.countryCode}/${party.partyId})`);
+      }
+      return body as unknown as Location;
+    }
+    if (!current) throw new DomainError('not_found', `Unknown location ${locationId}`);
+    for (const field of ['id', 'country_code', 'party_id'] as const) {
+      if (body[field] !== undefined && !ciEquals(String(body[field]), String(current[field]))) throw new DomainError('invalid', `body.${field}: cannot be changed`);
+    }
+    return { ...current, ...body } as Location;
+  }
+  if (!current) throw new DomainError('not_found', `Unknown location ${locationId}: PUT the location first`);
+  const evses = [...(current.evses ?? [])];
+  const at = evses.findIndex((e) => ciEquals(e.uid, level.evseUid));
+  if (level.kind === 'evse') {
+    if (body.uid !== undefined && !ciEquals(String(body.uid), level.evseUid)) throw new DomainError('invalid', `body.uid: ${String(body.uid)} does not match the EVSE uid in the path (${level.evseUid})`);
+    if (method === 'PUT') {
+      if (at >= 0) evses[at] = body as unknown as Evse;
+      else evses.push(body as unknown as Evse);
+    } else {
+      if (at < 0) throw new DomainError('not_found', `Unknown EVSE ${level.evseUid} at location ${locationId}`);
+      evses[at] = { ...evses[at], ...body } as Evse;
+    }
+    return { ...current, evses, last_updated: stamp };
+  }
+  if (at < 0) throw new DomainError('not_found', `Unknown EVSE ${level.evseUid} at location ${locationId}`);
+  const connectors = [...evses[at].connectors];
+  const ci = connectors.findIndex((c) => ciEquals(c.id, level.connectorId));
+  if (body.id !== undefined && !ciEquals(String(body.id), level.connectorId)) throw new DomainError('invalid', `body.id: ${String(body.id)} does not match the connector id in the path (${level.connectorId})`);
+  if (method === 'PUT') {
+    if (ci >= 0) connectors[ci] = body as unknown as Connector;
+    else connectors.push(body as unknown as Connector);
+  } else {
+    if (ci < 0) throw new DomainError('not_found', `Unknown connector ${level.connectorId} on EVSE ${level.evseUid}`);
+    connectors[ci] = { ...connectors[ci], ...body } as Connector;
+  }
+  // A connector change is a change of its EVSE and of the location (02-locations §2).
+  evses[at] = { ...evses[at], connectors, last_updated: stamp };
+  return { ...current, evses, last_updated: stamp };
+}

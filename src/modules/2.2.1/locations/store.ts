@@ -1,0 +1,53 @@
+/**
+ * Storage of our own CPO locations: one JSONB document per location. Reads for the sender
+ * interface return the documents as JSON text, so a page is sent without parsing or mapping.
+ */
+import type { Db, Prisma } from '../../../db/prisma.js';
+import type { PageRequest } from '../../../ocpi/pagination.js';
+import type { Location } from './schemas.js';
+
+type Tx = Prisma.TransactionClient | Db;
+
+export class OwnLocationStore {
+  private readonly table: string;
+
+  constructor(
+    private readonly db: Db,
+    schema: string,
+  ) {
+    this.table = `"${schema.replace(/"/g, '""')}"."own_location"`;
+  }
+
+  /** Reads and locks a location for a change in this transaction. */
+  async lock(tx: Tx, locationKey: string): Promise<Location | null> {
+    const rows = await tx.$queryRawUnsafe<Array<{ document: Location }>>(`SELECT document FROM ${this.table} WHERE location_key = $1 FOR UPDATE`, locationKey);
+    return rows[0]?.document ?? null;
+  }
+
+  async save(tx: Tx, locationKey: string, partyKey: string, location: Location): Promise<void> {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO ${this.table} (location_key, party_key, last_updated, document) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (location_key) DO UPDATE SET party_key = EXCLUDED.party_key, last_updated = EXCLUDED.last_updated, document = EXCLUDED.document`,
+      locationKey,
+      partyKey,
+      new Date(location.last_updated),
+      JSON.stringify(location),
+    );
+  }
+
+  async get(locationKey: string, partyKeys: string[]): Promise<Location | null> {
+    const rows = await this.db.$queryRawUnsafe<Array<{ document: Location }>>(`SELECT document FROM ${this.table} WHERE location_key = $1 AND party_key = ANY($2::text[])`, locationKey, partyKeys);
+    return rows[0]?.document ?? null;
+  }
+
+  /** One page as JSON texts, in stable order (last_updated, then id), with the total count. */
+  async page(partyKeys: string[], page: PageRequest): Promise<{ documents: string[]; total: number }> {
+    const where = `party_key = ANY($1::text[]) AND ($2::timestamptz IS NULL OR last_updated >= $2) AND ($3::timestamptz IS NULL OR last_updated < $3)`;
+    const args = [partyKeys, page.dateFrom ?? null, page.dateTo ?? null];
+    const [rows, count] = await Promise.all([
+      this.db.$queryRawUnsafe<Array<{ doc: string }>>(`SELECT document::text AS doc FROM ${this.table} WHERE ${where} ORDER BY last_updated, location_key OFFSET $4 LIMIT $5`, ...args, page.offset, page.limit),
+      this.db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM ${this.table} WHERE ${where}`, ...args),
+    ]);
+    return { documents: rows.map((r) => r.doc), total: Number(count[0].n) };
+  }
+}
