@@ -1,8 +1,9 @@
 /** Every admin API route; the OpenAPI document of the admin API is generated from this list. */
 import type { RouteDef } from '../ocpi/route.js';
 import { cpoLocationRoutes } from './cpo-locations.js';
+import { cpoSessionRoutes } from './cpo-sessions.js';
 import { deliveryRoutes } from './deliveries.js';
 import { partyRoutes } from './parties.js';
 import { peerRoutes } from './peers.js';
 
-export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...deliveryRoutes, ...cpoLocationRoutes];
+export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...deliveryRoutes, ...cpoLocationRoutes, ...cpoSessionRoutes];

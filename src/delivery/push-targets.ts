@@ -31,3 +31,17 @@ export async function pushTargets(tx: Prisma.TransactionClient | Db, module: str
   }
   return out;
 }
+
+/**
+ * Party-specific data (sessions, CDRs) goes only to the peer that registered the token's eMSP
+ * party, never broadcast (transport §9.3: they may be personal data).
+ */
+export async function tokenOwnerTargets(tx: Prisma.TransactionClient | Db, module: string, owner: PartyRef): Promise<PushTarget[]> {
+  const rows = await tx.peerRole.findMany({
+    where: { role: { in: ['EMSP', 'OTHER'] }, partyKey: `${owner.countryCode}${owner.partyId}`.toUpperCase(), peer: { status: { in: ['REGISTERED', 'SUSPENDED'] } } },
+    select: { peerId: true, countryCode: true, partyId: true, peer: { select: { endpoints: true } } },
+  });
+  return rows
+    .filter((r) => ((r.peer.endpoints ?? []) as Array<{ identifier: string; role: string }>).some((e) => e.identifier === module && e.role === 'RECEIVER'))
+    .map((r) => ({ peerId: r.peerId, to: { countryCode: r.countryCode, partyId: r.partyId } }));
+}

@@ -5,7 +5,9 @@
  */
 import type { ModuleInterface } from '../ocpi/registry-types.js';
 import { credentialsInterface } from './2.2.1/credentials/routes.js';
+import { cdrsSenderInterface } from './2.2.1/cdrs/routes.js';
 import { locationsSenderInterface } from './2.2.1/locations/routes.js';
+import { sessionsSenderInterface } from './2.2.1/sessions/routes.js';
 import { versionsInterface } from './2.2.1/versions/routes.js';
 
-export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface];
+export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface, sessionsSenderInterface, cdrsSenderInterface];

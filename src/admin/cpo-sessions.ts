@@ -1,0 +1,78 @@
+/** CPO backend API for sessions and CDRs: the CPO's system reports them, the platform stores and pushes. */
+import { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import { ownCdrs } from '../modules/2.2.1/cdrs/service.js';
+import { ownSessions } from '../modules/2.2.1/sessions/service.js';
+import { defineRoute } from '../ocpi/route.js';
+import { ciString } from '../ocpi/types.js';
+import { Cdr } from '../tariffs/cdr-schemas.js';
+import { Session } from '../tariffs/session-schemas.js';
+import { notFound } from './errors.js';
+import { PartyPath } from './schemas.js';
+
+const SessionPath = PartyPath.extend({ session_id: ciString(36) });
+const CdrPath = PartyPath.extend({ cdr_id: ciString(39) });
+
+async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>) {
+  const party = await app.parties.find(params.country_code, params.party_id);
+  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
+  return { countryCode: party.countryCode, partyId: party.partyId };
+}
+
+export const cpoSessionRoutes = [
+  defineRoute({
+    method: 'put',
+    path: '/parties/:country_code/:party_id/sessions/:session_id',
+    summary: "Create or replace a session (complete object); pushed to the token owner's eMSP",
+    params: SessionPath,
+    body: Session,
+    response: Session,
+    errors: { 400: 'Invalid session', 404: 'Unknown party', 409: 'Session completed, or older than stored' },
+    handler: async ({ app, params, body }) => ({ data: await ownSessions(app).put(await cpoParty(app, params), params.session_id, body) }),
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/parties/:country_code/:party_id/sessions/:session_id',
+    summary: 'Update a session: kWh, status, end, cost; charging_periods given here are appended',
+    params: SessionPath,
+    body: Session.partial(),
+    response: Session,
+    errors: { 400: 'Invalid fields', 404: 'Unknown party or session', 409: 'Session completed, or older than stored' },
+    handler: async ({ app, params, body }) => ({ data: await ownSessions(app).patch(await cpoParty(app, params), params.session_id, body as Record<string, unknown>) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/parties/:country_code/:party_id/sessions/:session_id',
+    summary: 'Read a session as stored',
+    params: SessionPath,
+    response: Session,
+    handler: async ({ app, params }) => {
+      const session = await ownSessions(app).get(await cpoParty(app, params), params.session_id);
+      if (!session) throw notFound('Session');
+      return { data: session };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/parties/:country_code/:party_id/cdrs',
+    summary: "Report a final CDR (immutable; corrections are credit CDRs); POSTed to the token owner's eMSP",
+    successStatus: 201,
+    params: PartyPath,
+    body: z.unknown().describe('An OCPI CDR'),
+    response: Cdr,
+    errors: { 400: 'Invalid CDR', 404: 'Unknown party', 409: 'A CDR with this id exists' },
+    handler: async ({ app, params, body }) => ({ data: await ownCdrs(app).create(await cpoParty(app, params), body) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/parties/:country_code/:party_id/cdrs/:cdr_id',
+    summary: 'Read a CDR as stored',
+    params: CdrPath,
+    response: Cdr,
+    handler: async ({ app, params }) => {
+      const cdr = await ownCdrs(app).get(await cpoParty(app, params), params.cdr_id);
+      if (!cdr) throw notFound('CDR');
+      return { data: cdr };
+    },
+  }),
+];

@@ -1,0 +1,17 @@
+/** Sessions SENDER interface of our CPO parties (05-sessions §2.1). */
+import { z } from 'zod';
+import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { Session } from '../../../tariffs/session-schemas.js';
+import { ownedListRoute } from '../shared/owned-list-route.js';
+import { ownSessions } from './service.js';
+
+export const sessionsSenderInterface: ModuleInterface = {
+  identifier: 'sessions',
+  role: 'SENDER',
+  owner: 'CPO',
+  basePath: '/cpo/2.2.1/sessions',
+  acceptsTokenA: false,
+  routed: true,
+  // date_from is optional here, though the module table marks it required (digest P1: be lenient).
+  routes: [ownedListRoute('Sessions of the addressed CPO party started with tokens of the calling eMSP', z.array(Session), (app) => ownSessions(app).store)],
+};

@@ -1,0 +1,76 @@
+/**
+ * Storage of OCPI objects our CPO parties own and only the token's eMSP may read (sessions,
+ * CDRs): one JSONB document per object, keyed by owner party + upper-cased id, served as stored
+ * JSON text so a page goes out without mapping.
+ */
+import type { Db, Prisma } from '../../../db/prisma.js';
+import type { PageRequest } from '../../../ocpi/pagination.js';
+
+type Tx = Prisma.TransactionClient | Db;
+
+export interface OwnedDocument<T> {
+  document: T;
+  tokenPartyKey: string;
+}
+
+export class OwnedDocumentStore<T extends { last_updated: string }> {
+  private readonly table: string;
+
+  constructor(
+    private readonly db: Db,
+    schema: string,
+    table: 'own_session' | 'own_cdr',
+  ) {
+    this.table = `"${schema.replace(/"/g, '""')}"."${table}"`;
+  }
+
+  static key(partyKey: string, id: string): string {
+    return `${partyKey}/${id.toUpperCase()}`;
+  }
+
+  async lock(tx: Tx, key: string): Promise<T | null> {
+    const rows = await tx.$queryRawUnsafe<Array<{ document: T }>>(`SELECT document FROM ${this.table} WHERE doc_key = $1 FOR UPDATE`, key);
+    return rows[0]?.document ?? null;
+  }
+
+  /** Inserts only: returns false when the key exists (immutable objects). */
+  async insert(tx: Tx, key: string, partyKey: string, tokenPartyKey: string, document: T): Promise<boolean> {
+    const n = await tx.$executeRawUnsafe(
+      `INSERT INTO ${this.table} (doc_key, party_key, token_party_key, last_updated, document) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (doc_key) DO NOTHING`,
+      key,
+      partyKey,
+      tokenPartyKey,
+      new Date(document.last_updated),
+      JSON.stringify(document),
+    );
+    return n === 1;
+  }
+
+  async save(tx: Tx, key: string, partyKey: string, tokenPartyKey: string, document: T): Promise<void> {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO ${this.table} (doc_key, party_key, token_party_key, last_updated, document) VALUES ($1, $2, $3, $4, $5::jsonb)
+       ON CONFLICT (doc_key) DO UPDATE SET token_party_key = EXCLUDED.token_party_key, last_updated = EXCLUDED.last_updated, document = EXCLUDED.document`,
+      key,
+      partyKey,
+      tokenPartyKey,
+      new Date(document.last_updated),
+      JSON.stringify(document),
+    );
+  }
+
+  async get(key: string): Promise<OwnedDocument<T> | null> {
+    const rows = await this.db.$queryRawUnsafe<Array<{ document: T; token_party_key: string }>>(`SELECT document, token_party_key FROM ${this.table} WHERE doc_key = $1`, key);
+    return rows[0] ? { document: rows[0].document, tokenPartyKey: rows[0].token_party_key } : null;
+  }
+
+  /** A page of the owner's documents whose token belongs to one of `tokenPartyKeys`. */
+  async page(partyKeys: string[], tokenPartyKeys: string[], page: PageRequest): Promise<{ documents: string[]; total: number }> {
+    const where = `party_key = ANY($1::text[]) AND token_party_key = ANY($2::text[]) AND ($3::timestamptz IS NULL OR last_updated >= $3) AND ($4::timestamptz IS NULL OR last_updated < $4)`;
+    const args = [partyKeys, tokenPartyKeys, page.dateFrom ?? null, page.dateTo ?? null];
+    const [rows, count] = await Promise.all([
+      this.db.$queryRawUnsafe<Array<{ doc: string }>>(`SELECT document::text AS doc FROM ${this.table} WHERE ${where} ORDER BY last_updated, doc_key OFFSET $5 LIMIT $6`, ...args, page.offset, page.limit),
+      this.db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM ${this.table} WHERE ${where}`, ...args),
+    ]);
+    return { documents: rows.map((r) => r.doc), total: Number(count[0].n) };
+  }
+}
