@@ -57,6 +57,7 @@ export const ConfigSchema = z.object({
   PULL_INTERVAL_MINUTES: int(1, 60 * 24 * 7).default(180),
   PULL_JITTER_MINUTES: int(0, 60 * 24).default(30),
   OUTBOX_RETENTION_DAYS: int(1, 3650).default(7),
+  COMMAND_TIMEOUT_SECONDS: int(1, 3600).default(60),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { DATABASE_SCHEMA: string };

@@ -5,6 +5,7 @@
 import { Worker } from 'bullmq';
 import type { AppContext } from '../app-context.js';
 import { startHousekeeping } from '../jobs/housekeeping.js';
+import { expireCommands } from '../modules/2.2.1/commands/service.js';
 import { OcpiClient } from '../ocpi/client.js';
 import { createRedis } from '../redis.js';
 import { DeliveryStore } from './delivery-store.js';
@@ -52,7 +53,11 @@ export async function startDeliveryEngine(app: AppContext): Promise<RunningEngin
     w.on('error', (err) => app.log.warn({ queue: w.name, err: err.message }, 'worker error'));
   }
 
-  const dispatcher = new Dispatcher(app, store, deliveryQueue, () => pulls.tick());
+  // Each sweep also sends TIMEOUT for commands whose backend never answered.
+  const dispatcher = new Dispatcher(app, store, deliveryQueue, async () => {
+    await pulls.tick();
+    await expireCommands(app);
+  });
   await dispatcher.start();
   const housekeeping = await startHousekeeping(app);
 

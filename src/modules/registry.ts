@@ -4,10 +4,12 @@
  * OpenAPI document contains. Adding a module = adding its folder and a line here.
  */
 import type { ModuleInterface } from '../ocpi/registry-types.js';
+import { commandsReceiverInterface } from './2.2.1/commands/routes.js';
 import { credentialsInterface } from './2.2.1/credentials/routes.js';
 import { cdrsSenderInterface } from './2.2.1/cdrs/routes.js';
 import { locationsSenderInterface } from './2.2.1/locations/routes.js';
 import { sessionsSenderInterface } from './2.2.1/sessions/routes.js';
+import { tokensReceiverInterface } from './2.2.1/tokens/routes.js';
 import { versionsInterface } from './2.2.1/versions/routes.js';
 
-export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface, sessionsSenderInterface, cdrsSenderInterface];
+export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface, sessionsSenderInterface, cdrsSenderInterface, tokensReceiverInterface, commandsReceiverInterface];

@@ -3,6 +3,7 @@
  * request, so they are cached briefly; a change made here clears this process's cache at once
  * and other processes see it within PARTY_CACHE_MS.
  */
+import type { BackendConfig } from '../../backends/adapter.js';
 import type { LocalParty, LocalRole, PartyStore } from './party-store.js';
 
 const PARTY_CACHE_MS = 2000;
@@ -40,6 +41,15 @@ export class PartyService {
     const updated = await this.store.update(countryCode, partyId, { ...patch, roles: patch.roles && dedupe(patch.roles) });
     this.cache = null;
     return updated;
+  }
+
+  /** The adapter that forwards commands to this party's backend, if one is configured. */
+  async backendOf(countryCode: string, partyId: string): Promise<BackendConfig | null> {
+    return ((await this.store.backend(countryCode, partyId)) as BackendConfig | null) ?? null;
+  }
+
+  setBackend(countryCode: string, partyId: string, backend: BackendConfig | null): Promise<boolean> {
+    return this.store.setBackend(countryCode, partyId, backend);
   }
 
   async delete(countryCode: string, partyId: string): Promise<boolean> {

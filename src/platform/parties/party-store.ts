@@ -70,6 +70,16 @@ export class PartyStore {
     return result[0] ? toParty(result[0]) : null;
   }
 
+  async backend(countryCode: string, partyId: string): Promise<unknown> {
+    const row = await this.db.party.findUnique({ where: { partyKey: partyKey(countryCode, partyId) }, select: { backend: true } });
+    return row?.backend ?? null;
+  }
+
+  async setBackend(countryCode: string, partyId: string, backend: unknown): Promise<boolean> {
+    const { count } = await this.db.party.updateMany({ where: { partyKey: partyKey(countryCode, partyId) }, data: { backend: backend === null ? Prisma.DbNull : (backend as Prisma.InputJsonValue) } });
+    return count > 0;
+  }
+
   async delete(countryCode: string, partyId: string): Promise<boolean> {
     const { count } = await this.db.party.deleteMany({ where: { partyKey: partyKey(countryCode, partyId) } });
     return count > 0;

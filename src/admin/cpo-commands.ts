@@ -1,0 +1,86 @@
+/** CPO backend API for commands: connect a backend, read a command, report its result. */
+import { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import { CommandResult } from '../modules/2.2.1/commands/schemas.js';
+import { answerCommand } from '../modules/2.2.1/commands/service.js';
+import { defineRoute } from '../ocpi/route.js';
+import { partyKey } from '../platform/parties/party-store.js';
+import { AdminError, notFound } from './errors.js';
+import { PartyPath } from './schemas.js';
+
+const CommandPath = PartyPath.extend({ command_id: z.string().uuid() });
+
+const BackendInput = z.discriminatedUnion('adapter', [
+  z.object({ adapter: z.literal('webhook'), url: z.string().url(), secret: z.string().min(16, 'must be at least 16 characters') }),
+  z.object({ adapter: z.literal('simulator') }),
+  z.object({ adapter: z.literal('none') }),
+]);
+
+const CommandView = z.object({
+  id: z.string(),
+  command: z.string(),
+  status: z.enum(['FORWARDED', 'ANSWERED', 'TIMEOUT']),
+  result: z.string().nullable(),
+  request: z.record(z.string(), z.unknown()),
+  deadline_at: z.string(),
+  created_at: z.string(),
+  answered_at: z.string().nullable(),
+});
+
+async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>) {
+  const party = await app.parties.find(params.country_code, params.party_id);
+  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
+  return { countryCode: party.countryCode, partyId: party.partyId };
+}
+
+function view(c: { id: string; command: string; status: string; result: string | null; request: unknown; deadlineAt: Date; createdAt: Date; answeredAt: Date | null }) {
+  const { response_url: _hidden, ...request } = c.request as Record<string, unknown>;
+  return { id: c.id, command: c.command, status: c.status as 'FORWARDED', result: c.result, request, deadline_at: c.deadlineAt.toISOString(), created_at: c.createdAt.toISOString(), answered_at: c.answeredAt?.toISOString() ?? null };
+}
+
+export const cpoCommandRoutes = [
+  defineRoute({
+    method: 'put',
+    path: '/parties/:country_code/:party_id/backend',
+    summary: "Connect the party's backend for commands: a signed webhook, the built-in simulator, or none",
+    params: PartyPath,
+    body: BackendInput,
+    response: z.object({ adapter: z.string(), url: z.string().optional() }),
+    handler: async ({ app, params, body }) => {
+      const party = await cpoParty(app, params);
+      if (body.adapter === 'webhook') {
+        try {
+          app.urlPolicy.check(body.url);
+        } catch (e) {
+          throw new AdminError(422, 'url_refused', `body.url: ${(e as Error).message}`);
+        }
+      }
+      const config = body.adapter === 'webhook' ? { adapter: 'webhook' as const, url: body.url, secretEnc: app.secrets.encrypt(body.secret) } : body.adapter === 'simulator' ? { adapter: 'simulator' as const } : null;
+      await app.parties.setBackend(party.countryCode, party.partyId, config);
+      return { data: { adapter: body.adapter, ...(body.adapter === 'webhook' ? { url: body.url } : {}) } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/parties/:country_code/:party_id/commands/:command_id',
+    summary: 'A command received for this party, and its result',
+    params: CommandPath,
+    response: CommandView,
+    handler: async ({ app, params }) => {
+      const party = await cpoParty(app, params);
+      const c = await app.db.cpoCommand.findFirst({ where: { id: params.command_id, partyKey: partyKey(party.countryCode, party.partyId) } });
+      if (!c) throw notFound('Command');
+      return { data: view(c) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/parties/:country_code/:party_id/commands/:command_id/result',
+    summary: "The backend's answer; sent to the eMSP as the CommandResult",
+    params: CommandPath,
+    body: CommandResult,
+    response: CommandView,
+    errors: { 404: 'Unknown command', 409: 'Already answered or timed out' },
+    handler: async ({ app, params, body }) => ({ data: view(await answerCommand(app, await cpoParty(app, params), params.command_id, body)) }),
+  }),
+];

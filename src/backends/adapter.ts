@@ -1,0 +1,54 @@
+/**
+ * How a command reaches a CPO party's own backend. `webhook`: a signed POST to the backend,
+ * which answers later through the admin API. `simulator`: the built-in charge point network.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import axios from 'axios';
+import type { AppContext } from '../app-context.js';
+import type { PartyRef } from '../ocpi/context.js';
+
+export type BackendConfig = { adapter: 'webhook'; url: string; secretEnc: string } | { adapter: 'simulator' };
+
+export interface ForwardedCommand {
+  id: string;
+  party: PartyRef;
+  command: string;
+  request: Record<string, unknown>;
+  deadlineAt: Date;
+}
+
+const simulators = new WeakMap<AppContext, (cmd: ForwardedCommand) => Promise<void>>();
+
+/** The simulator registers itself here (src/backends/simulator.ts) so the adapter needs no import cycle. */
+export function registerSimulator(app: AppContext, handler: (cmd: ForwardedCommand) => Promise<void>): void {
+  simulators.set(app, handler);
+}
+
+export async function forwardToBackend(app: AppContext, backend: BackendConfig, cmd: ForwardedCommand): Promise<void> {
+  if (backend.adapter === 'simulator') {
+    const simulate = simulators.get(app);
+    if (!simulate) throw new Error('simulator not running in this process');
+    return simulate(cmd);
+  }
+  const { response_url: _hidden, ...request } = cmd.request;
+  const body = JSON.stringify({
+    command_id: cmd.id,
+    command: cmd.command,
+    party: { country_code: cmd.party.countryCode, party_id: cmd.party.partyId },
+    // The backend answers here, not at the eMSP's response_url: delivery stays ours.
+    result_url: `${app.config.PUBLIC_BASE_URL}/admin/parties/${cmd.party.countryCode}/${cmd.party.partyId}/commands/${cmd.id}/result`,
+    deadline_at: cmd.deadlineAt.toISOString(),
+    request,
+  });
+  app.urlPolicy.check(backend.url);
+  const signature = crypto.createHmac('sha256', app.secrets.decrypt(backend.secretEnc)).update(body).digest('hex');
+  await axios.post(backend.url, body, {
+    headers: { 'Content-Type': 'application/json', 'X-Signature': `sha256=${signature}`, 'X-Command-Id': cmd.id },
+    timeout: app.config.OUTBOUND_TIMEOUT_MS,
+    maxRedirects: 0,
+    httpAgent: new http.Agent({ lookup: app.urlPolicy.lookup as any }),
+    httpsAgent: new https.Agent({ lookup: app.urlPolicy.lookup as any }),
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * Commands received by our CPO parties (08-commands). The CommandResponse only says whether we
+ * can forward the command; the party's backend answers later and the CommandResult goes to the
+ * eMSP's response_url through the outbox, retried only until the command's timeout. A command
+ * the backend never answers gets a TIMEOUT result from the worker's sweep.
+ */
+import crypto from 'node:crypto';
+import type { AppContext } from '../../../app-context.js';
+import { forwardToBackend } from '../../../backends/adapter.js';
+import type { PartyRef } from '../../../ocpi/context.js';
+import { invalidParameters } from '../../../ocpi/errors.js';
+import { OcpiStatus } from '../../../ocpi/status.js';
+import { ciEquals } from '../../../ocpi/types.js';
+import { DomainError } from '../../../platform/domain-error.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
+import { ownLocations } from '../locations/service.js';
+import { ownSessions } from '../sessions/service.js';
+import type { CommandResult, CommandType } from './schemas.js';
+
+type Req = Record<string, any>;
+export interface CommandCaller {
+  peerId: string;
+  /** The eMSP party that sent the command (OCPI-from-*). */
+  requester: PartyRef;
+  /** Our CPO party it is addressed to (OCPI-to-*). */
+  party: PartyRef;
+}
+
+export interface CommandAnswer {
+  statusCode: number;
+  data: { result: 'ACCEPTED' | 'REJECTED' | 'NOT_SUPPORTED' | 'UNKNOWN_SESSION'; timeout: number; message?: Array<{ language: string; text: string }> };
+}
+
+export async function receiveCommand(app: AppContext, caller: CommandCaller, command: CommandType, request: Req): Promise<CommandAnswer> {
+  const timeout = app.config.COMMAND_TIMEOUT_SECONDS;
+  const answer = (result: CommandAnswer['data']['result'], text?: string, statusCode: number = OcpiStatus.SUCCESS): CommandAnswer => ({
+    statusCode,
+    data: { result, timeout, ...(text ? { message: [{ language: 'en', text }] } : {}) },
+  });
+  try {
+    app.urlPolicy.check(request.response_url);
+  } catch (e) {
+    throw invalidParameters(`response_url: ${(e as Error).message}`);
+  }
+  const owner = [partyKey(caller.party.countryCode, caller.party.partyId)];
+  const locations = ownLocations(app);
+
+  if (request.token && !(ciEquals(request.token.country_code, caller.requester.countryCode) && ciEquals(request.token.party_id, caller.requester.partyId))) {
+    return answer('REJECTED', 'token: an eMSP may only use its own tokens');
+  }
+  if (command === 'START_SESSION' || command === 'RESERVE_NOW' || command === 'UNLOCK_CONNECTOR') {
+    const location = await locations.find(owner, request.location_id, { kind: 'location' });
+    // 2003 with REJECTED: the spec's own example for an unknown location (08-commands D5).
+    if (!location) return answer('REJECTED', `Unknown location ${request.location_id}`, OcpiStatus.UNKNOWN_LOCATION);
+    if (request.evse_uid) {
+      const evse = (await locations.find(owner, request.location_id, { kind: 'evse', evseUid: request.evse_uid })) as { capabilities?: string[]; status: string } | null;
+      if (!evse) return answer('REJECTED', `Unknown EVSE ${request.evse_uid}`);
+      const needs = { START_SESSION: 'REMOTE_START_STOP_CAPABLE', RESERVE_NOW: 'RESERVABLE', UNLOCK_CONNECTOR: 'UNLOCK_CAPABLE' }[command];
+      if (!(evse.capabilities ?? []).includes(needs)) return answer('NOT_SUPPORTED', `EVSE ${request.evse_uid} is not ${needs}`);
+      if (command === 'START_SESSION' && (evse.capabilities ?? []).includes('START_SESSION_CONNECTOR_REQUIRED') && !request.connector_id) {
+        return answer('REJECTED', `connector_id is required for EVSE ${request.evse_uid}`);
+      }
+      if (request.connector_id && !(await locations.find(owner, request.location_id, { kind: 'connector', evseUid: request.evse_uid, connectorId: request.connector_id }))) {
+        return answer('REJECTED', `Unknown connector ${request.connector_id}`);
+      }
+    }
+  }
+  if (command === 'STOP_SESSION') {
+    const session = await ownSessions(app).get(caller.party, request.session_id);
+    if (!session) return answer('UNKNOWN_SESSION', `Unknown session ${request.session_id}`);
+    if (!(ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId))) {
+      return answer('REJECTED', 'The session was not started with a token of this eMSP');
+    }
+  }
+  const party = await app.parties.find(caller.party.countryCode, caller.party.partyId);
+  const backend = party ? await app.parties.backendOf(caller.party.countryCode, caller.party.partyId) : null;
+  if (!backend) return answer('NOT_SUPPORTED', 'This operator has no backend connected for remote commands');
+
+  const record = await app.db.cpoCommand.create({
+    data: {
+      id: crypto.randomUUID(),
+      partyKey: owner[0],
+      peerId: caller.peerId,
+      requesterCountry: caller.requester.countryCode,
+      requesterParty: caller.requester.partyId,
+      command,
+      request,
+      responseUrl: request.response_url,
+      status: 'FORWARDED',
+      deadlineAt: new Date(Date.now() + timeout * 1000),
+    },
+  });
+  // After the answer: the eMSP must not wait for the charge point.
+  setImmediate(() => {
+    forwardToBackend(app, backend, { id: record.id, party: caller.party, command, request, deadlineAt: record.deadlineAt }).catch((e: Error) => {
+      app.log.warn({ command_id: record.id, err: e.message }, 'backend refused or missed a command');
+      void answerCommand(app, caller.party, record.id, { result: 'FAILED', message: [{ language: 'en', text: 'The operator backend could not be reached' }] }).catch(() => undefined);
+    });
+  });
+  return answer('ACCEPTED');
+}
+
+/** The backend's (or the sweep's) answer: stored, and queued for the eMSP's response_url. */
+export async function answerCommand(app: AppContext, party: PartyRef, commandId: string, result: CommandResult) {
+  const key = partyKey(party.countryCode, party.partyId);
+  return app.db.$transaction(async (tx) => {
+    const record = await tx.cpoCommand.findFirst({ where: { id: commandId, partyKey: key } });
+    if (!record) throw new DomainError('not_found', `Unknown command ${commandId}`);
+    // A reservation may be cancelled by the CPO long after it was accepted (08-commands §6.2).
+    const lateCancel = record.command === 'RESERVE_NOW' && result.result === 'CANCELED_RESERVATION' && record.result === 'ACCEPTED';
+    if (record.status !== 'FORWARDED' && !lateCancel) throw new DomainError('conflict', `Command ${commandId} was already answered (${record.result})`);
+    const updated = await tx.cpoCommand.update({ where: { id: commandId }, data: { status: result.result === 'TIMEOUT' ? 'TIMEOUT' : 'ANSWERED', result: result.result, message: result.message ?? undefined, answeredAt: new Date() } });
+    const now = Date.now();
+    await app.outbox.enqueue(tx, [
+      {
+        peerId: record.peerId,
+        objectKey: `commands:${record.id}:${result.result}`,
+        kind: 'CALLBACK',
+        module: 'commands',
+        method: 'POST',
+        target: { url: record.responseUrl },
+        body: { result: result.result, ...(result.message?.length ? { message: result.message } : {}) },
+        fullVersion: true,
+        from: party,
+        to: { countryCode: record.requesterCountry, partyId: record.requesterParty },
+        // Worth delivering only while the eMSP still waits: the command's own timeout (a
+        // TIMEOUT or late cancellation gets one more timeout's worth).
+        deadlineAt: lateCancel || result.result === 'TIMEOUT' ? new Date(now + app.config.COMMAND_TIMEOUT_SECONDS * 1000) : record.deadlineAt,
+      },
+    ]);
+    return updated;
+  });
+}
+
+/** Commands whose backend did not answer in time get a TIMEOUT result. */
+export async function expireCommands(app: AppContext): Promise<number> {
+  const overdue = await app.db.cpoCommand.findMany({ where: { status: 'FORWARDED', deadlineAt: { lt: new Date() } }, take: 500 });
+  let n = 0;
+  for (const c of overdue) {
+    const [countryCode, partyId] = [c.partyKey.slice(0, 2), c.partyKey.slice(2)];
+    await answerCommand(app, { countryCode, partyId }, c.id, { result: 'TIMEOUT', message: [{ language: 'en', text: 'The charge point did not answer in time' }] })
+      .then(() => n++)
+      .catch(() => undefined);
+  }
+  return n;
+}

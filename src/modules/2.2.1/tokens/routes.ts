@@ -1,0 +1,59 @@
+/**
+ * Tokens RECEIVER interface of our CPO parties (07-tokens §2.1): eMSP peers push their tokens
+ * (PUT/PATCH) into our whitelist cache and read back our copy (GET). No POST, no DELETE: a
+ * token is withdrawn with `valid: false`.
+ */
+import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { OcpiStatus } from '../../../ocpi/status.js';
+import { Token, TokenPatch, TokenPath, TokenQuery } from './schemas.js';
+import { type WriteOutcome, receivedTokens } from './service.js';
+
+const PATH = '/:country_code/:party_id/:token_uid';
+
+/** PUT/PATCH answer without `data` (the spec defines none); 201 only for a new token. */
+function written(outcome: WriteOutcome) {
+  const httpStatus = outcome.kind === 'created' ? 201 : 200;
+  return { statusCode: OcpiStatus.SUCCESS, httpStatus, message: outcome.kind === 'ignored' ? outcome.message : undefined };
+}
+
+export const tokensReceiverInterface: ModuleInterface = {
+  identifier: 'tokens',
+  role: 'RECEIVER',
+  owner: 'CPO',
+  basePath: '/cpo/2.2.1/tokens',
+  acceptsTokenA: false,
+  routed: true,
+  routes: [
+    defineRoute({
+      method: 'get',
+      path: PATH,
+      summary: 'Our stored copy of one of the caller\'s tokens',
+      params: TokenPath,
+      query: TokenQuery,
+      response: Token,
+      errors: { 404: 'Unknown token (2004), or a party the caller did not register (2000)' },
+      handler: async ({ req, app, params, query }) => ({ data: await receivedTokens(app).get(req.ocpi.peer!, params, query.type) }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: PATH,
+      summary: 'Create (201) or replace (200) a token; an older version than ours is acknowledged and ignored',
+      params: TokenPath,
+      query: TokenQuery,
+      body: Token,
+      errors: { 201: 'Token created', 404: 'A party the caller did not register (2000)' },
+      handler: async ({ req, app, params, query, body }) => written(await receivedTokens(app).put(req.ocpi.peer!, params, query.type, body)),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: PATH,
+      summary: 'Change some fields of a known token; last_updated is required',
+      params: TokenPath,
+      query: TokenQuery,
+      body: TokenPatch,
+      errors: { 404: 'Unknown token (2004), or a party the caller did not register (2000)' },
+      handler: async ({ req, app, params, query, body }) => written(await receivedTokens(app).patch(req.ocpi.peer!, params, query.type, body)),
+    }),
+  ],
+};

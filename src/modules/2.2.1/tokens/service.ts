@@ -1,0 +1,107 @@
+/**
+ * The rules of the tokens Receiver interface of our CPO parties (07-tokens §2.1, transport §8):
+ * a Client Owned Object, so the eMSP that owns a token is the only one that may write or read
+ * it, the URL and the body must name the same token, and an older version never replaces a
+ * newer one.
+ */
+import type { AppContext } from '../../../app-context.js';
+import type { AuthenticatedPeer } from '../../../ocpi/context.js';
+import { invalidParameters, notFound } from '../../../ocpi/errors.js';
+import { OcpiStatus } from '../../../ocpi/status.js';
+import { ciEquals } from '../../../ocpi/types.js';
+import { Token, type TokenPatch, type TokenPath } from './schemas.js';
+import { ReceivedTokenStore, type TokenKey, tokenKey } from './store.js';
+
+/** What a PUT or PATCH did: the route turns it into HTTP 201/200 and a status message. */
+export type WriteOutcome = { kind: 'created' } | { kind: 'replaced' } | { kind: 'updated' } | { kind: 'ignored'; message: string };
+
+const services = new WeakMap<AppContext, ReceivedTokensService>();
+
+/** The service of one platform instance. */
+export function receivedTokens(app: AppContext): ReceivedTokensService {
+  let s = services.get(app);
+  if (!s) services.set(app, (s = new ReceivedTokensService(app)));
+  return s;
+}
+
+export class ReceivedTokensService {
+  readonly store: ReceivedTokenStore;
+
+  constructor(private readonly app: AppContext) {
+    this.store = new ReceivedTokenStore(app.db, app.config.DATABASE_SCHEMA);
+  }
+
+  async get(peer: AuthenticatedPeer, path: TokenPath, type: string): Promise<Token> {
+    const key = this.ownedKey(peer, path, type);
+    const token = await this.store.get(this.app.db, key);
+    if (!token) throw unknownToken(path, type);
+    return token;
+  }
+
+  /** Creates or fully replaces a token (201 / 200). */
+  async put(peer: AuthenticatedPeer, path: TokenPath, type: string, body: Token): Promise<WriteOutcome> {
+    const key = this.ownedKey(peer, path, type);
+    checkIdentity(path, type, body);
+    const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
+    if (!result) {
+      const stored = await this.store.get(this.app.db, key);
+      return ignored(body.last_updated, stored?.last_updated);
+    }
+    return { kind: result.created ? 'created' : 'replaced' };
+  }
+
+  /** Changes the given fields of a known token; PATCH cannot create one (use PUT). */
+  async patch(peer: AuthenticatedPeer, path: TokenPath, type: string, body: TokenPatch): Promise<WriteOutcome> {
+    const key = this.ownedKey(peer, path, type);
+    checkIdentity(path, type, body);
+    return this.app.db.$transaction(async (tx) => {
+      const current = await this.store.lock(tx, key);
+      if (!current) throw unknownToken(path, type);
+      if (Date.parse(body.last_updated) < Date.parse(current.last_updated)) return ignored(body.last_updated, current.last_updated);
+      // The parts were valid one by one; the whole is checked again so that no combination of
+      // a stored document and a patch can leave an invalid Token behind.
+      const merged = Token.safeParse({ ...current, ...body });
+      if (!merged.success) throw invalidParameters(merged.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      await this.store.upsert(tx, key, peer.peerId, merged.data);
+      return { kind: 'updated' as const };
+    });
+  }
+
+  /**
+   * The key of the addressed token, once the URL's party is known to belong to the caller.
+   * Otherwise HTTP 404 (transport §6.1): a peer must not read or overwrite another eMSP's
+   * tokens, and must not learn whether they exist.
+   */
+  private ownedKey(peer: AuthenticatedPeer, path: TokenPath, type: string): TokenKey {
+    const owns = peer.roles.some((r) => ciEquals(r.countryCode, path.country_code) && ciEquals(r.partyId, path.party_id));
+    if (!owns) throw notFound(`Party ${path.country_code}/${path.party_id} is not a party registered by this peer: a peer may only push its own tokens`);
+    return tokenKey(path.country_code, path.party_id, path.token_uid, type);
+  }
+}
+
+/** The identity fields a body carries must name the token of the URL (2001, transport §8). */
+function checkIdentity(path: TokenPath, type: string, body: Partial<Token>): void {
+  const expected: Array<[keyof Token, string, string]> = [
+    ['country_code', path.country_code, 'the country_code in the path'],
+    ['party_id', path.party_id, 'the party_id in the path'],
+    ['uid', path.token_uid, 'the token_uid in the path'],
+  ];
+  for (const [field, value, where] of expected) {
+    const given = body[field];
+    if (given !== undefined && !ciEquals(String(given), value)) throw invalidParameters(`body.${field}: ${String(given)} does not match ${where} (${value})`);
+  }
+  // TokenType is an enum of upper-case values: compared exactly. RFID is the default of ?type=.
+  if (body.type !== undefined && body.type !== type) throw invalidParameters(`body.type: ${body.type} does not match the type query parameter (${type}; RFID when absent)`);
+}
+
+function unknownToken(path: TokenPath, type: string) {
+  return notFound(`Unknown token ${path.country_code}/${path.party_id}/${path.token_uid} of type ${type}`, OcpiStatus.UNKNOWN_TOKEN);
+}
+
+/**
+ * An older version is acknowledged and dropped: the sender's message was valid, we simply hold
+ * something newer, and an error would make it retry or dead-letter for nothing.
+ */
+function ignored(given: string, stored: string | undefined): WriteOutcome {
+  return { kind: 'ignored', message: `Ignored: last_updated ${given} is older than the stored version (${stored ?? 'unknown'})` };
+}
