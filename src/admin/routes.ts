@@ -3,8 +3,9 @@ import type { RouteDef } from '../ocpi/route.js';
 import { cpoCommandRoutes } from './cpo-commands.js';
 import { cpoLocationRoutes } from './cpo-locations.js';
 import { cpoSessionRoutes } from './cpo-sessions.js';
+import { cpoTariffRoutes } from './cpo-tariffs.js';
 import { deliveryRoutes } from './deliveries.js';
 import { partyRoutes } from './parties.js';
 import { peerRoutes } from './peers.js';
 
-export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...deliveryRoutes, ...cpoLocationRoutes, ...cpoSessionRoutes, ...cpoCommandRoutes];
+export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...deliveryRoutes, ...cpoLocationRoutes, ...cpoSessionRoutes, ...cpoCommandRoutes, ...cpoTariffRoutes];

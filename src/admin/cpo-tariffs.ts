@@ -1,0 +1,63 @@
+/**
+ * CPO backend API for tariffs: the CPO's own system PUTs complete OCPI Tariffs and deletes
+ * them; the platform stores them and pushes every change to every receiving peer.
+ */
+import type { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import { Tariff, TariffPath } from '../modules/2.2.1/tariffs/schemas.js';
+import { ownTariffs } from '../modules/2.2.1/tariffs/service.js';
+import { defineRoute } from '../ocpi/route.js';
+import { partyKey } from '../platform/parties/party-store.js';
+import { notFound } from './errors.js';
+import { PartyPath } from './schemas.js';
+
+const path = '/parties/:country_code/:party_id/tariffs/:tariff_id';
+const Params = PartyPath.merge(TariffPath);
+
+/** Only a local CPO party owns tariffs; any other party is unknown here. */
+async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>) {
+  const party = await app.parties.find(params.country_code, params.party_id);
+  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
+  return { countryCode: party.countryCode, partyId: party.partyId };
+}
+
+export const cpoTariffRoutes = [
+  defineRoute({
+    method: 'put',
+    path,
+    summary: 'Create or replace a tariff (complete object); pushed to every receiving peer',
+    description: 'id, country_code and party_id of the body must be those of the path. The tariff must pass the tariff engine validation.',
+    params: Params,
+    body: Tariff,
+    response: Tariff,
+    errors: { 400: 'Invalid tariff or ids not matching the path', 404: 'Unknown CPO party', 409: 'Older than the stored version (or than its deletion)' },
+    handler: async ({ app, params, body }) => ({ data: await ownTariffs(app).put(await cpoParty(app, params), params.tariff_id, body) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path,
+    summary: 'Read a tariff as stored',
+    params: Params,
+    response: Tariff,
+    errors: { 404: 'Unknown CPO party or tariff' },
+    handler: async ({ app, params }) => {
+      const party = await cpoParty(app, params);
+      const found = await ownTariffs(app).find(partyKey(party.countryCode, party.partyId), params.tariff_id);
+      if (!found) throw notFound(`Tariff ${params.tariff_id}`);
+      return { data: found };
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path,
+    summary: 'Delete a tariff for good; a DELETE is pushed to every receiving peer',
+    description: 'OCPI advises to first remove the tariff id from every connector that lists it.',
+    params: Params,
+    successStatus: 204,
+    errors: { 404: 'Unknown CPO party or tariff' },
+    handler: async ({ app, params }) => {
+      await ownTariffs(app).remove(await cpoParty(app, params), params.tariff_id);
+      return {};
+    },
+  }),
+];
