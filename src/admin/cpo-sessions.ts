@@ -4,7 +4,8 @@ import type { AppContext } from '../app-context.js';
 import { ownCdrs } from '../modules/2.2.1/cdrs/service.js';
 import { ownSessions } from '../modules/2.2.1/sessions/service.js';
 import { defineRoute } from '../ocpi/route.js';
-import { ciString } from '../ocpi/types.js';
+import { DateTime, ciString } from '../ocpi/types.js';
+import { closeSessionWithCdr } from '../modules/2.2.1/cdrs/from-session.js';
 import { Cdr } from '../tariffs/cdr-schemas.js';
 import { Session } from '../tariffs/session-schemas.js';
 import { notFound } from './errors.js';
@@ -51,6 +52,23 @@ export const cpoSessionRoutes = [
       if (!session) throw notFound('Session');
       return { data: session };
     },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/parties/:country_code/:party_id/sessions/:session_id/cdr',
+    summary: 'End the session (if it is not COMPLETED) and build its CDR with the tariff engine; the CDR is stored and pushed',
+    successStatus: 201,
+    params: SessionPath,
+    body: z.object({
+      timeline: z.unknown().optional().describe('Meter timeline (docs/tariffs.md); without it the session charging_periods are priced'),
+      end_date_time: DateTime.optional(),
+      cdr_id: ciString(36).optional(),
+    }),
+    response: z.object({ cdr: Cdr, explanation: z.array(z.string()), warnings: z.array(z.string()) }),
+    errors: { 400: 'The session cannot be priced as given', 404: 'Unknown party or session', 409: 'No location or tariffs to price with, or the CDR exists' },
+    handler: async ({ app, params, body }) => ({
+      data: await closeSessionWithCdr(app, await cpoParty(app, params), params.session_id, { timeline: body.timeline, endDateTime: body.end_date_time, cdrId: body.cdr_id }),
+    }),
   }),
   defineRoute({
     method: 'post',

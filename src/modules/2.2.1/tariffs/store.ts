@@ -70,6 +70,12 @@ export class OwnTariffStore {
     return rows[0]?.document ?? null;
   }
 
+  /** Every live tariff of a party: the candidates when a session is priced. */
+  async all(partyKey: string): Promise<Tariff[]> {
+    const rows = await this.db.$queryRawUnsafe<Array<{ document: Tariff }>>(`SELECT document FROM ${this.table} WHERE party_key = $1 AND deleted_at IS NULL`, partyKey);
+    return rows.map((r) => r.document);
+  }
+
   /** One page as JSON texts, in stable order (last_updated, then id), with the total count. */
   async page(partyKeys: string[], page: PageRequest): Promise<{ documents: string[]; total: number }> {
     const where = `party_key = ANY($1::text[]) AND deleted_at IS NULL AND ($2::timestamptz IS NULL OR last_updated >= $2) AND ($3::timestamptz IS NULL OR last_updated < $3)`;

@@ -1,0 +1,48 @@
+/**
+ * Ending a session and producing its CDR when the CPO backend does not price sessions itself:
+ * the session is completed, priced by the tariff engine with the party's tariffs and the
+ * location as stored, and the CDR is stored and pushed like any other.
+ */
+import type { AppContext } from '../../../app-context.js';
+import type { PartyRef } from '../../../ocpi/context.js';
+import { DomainError } from '../../../platform/domain-error.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
+import { TariffEngineError, buildCdr, explain } from '../../../tariffs/index.js';
+import { ownLocations } from '../locations/service.js';
+import { ownSessions } from '../sessions/service.js';
+import { ownTariffs } from '../tariffs/service.js';
+import { ownCdrs } from './service.js';
+
+export interface CloseOptions {
+  /** Meter timeline of the session (see docs/tariffs.md); else the session's own charging periods. */
+  timeline?: unknown;
+  /** End of the session when it is not COMPLETED yet; default now. */
+  endDateTime?: string;
+  cdrId?: string;
+}
+
+export async function closeSessionWithCdr(app: AppContext, party: PartyRef, sessionId: string, opts: CloseOptions) {
+  const sessions = ownSessions(app);
+  let session = await sessions.get(party, sessionId);
+  if (!session) throw new DomainError('not_found', `Unknown session ${sessionId}`);
+  if (session.status !== 'COMPLETED') {
+    session = await sessions.patch(party, sessionId, { status: 'COMPLETED', end_date_time: opts.endDateTime ?? session.end_date_time ?? new Date().toISOString() });
+  }
+  const owner = partyKey(party.countryCode, party.partyId);
+  const location = await ownLocations(app).find([owner], session.location_id, { kind: 'location' });
+  if (!location) throw new DomainError('conflict', `The session's location ${session.location_id} is not stored: a CDR needs it`);
+  const tariffs = await ownTariffs(app).store.all(owner);
+  if (tariffs.length === 0) throw new DomainError('conflict', 'This party has no tariffs: nothing to price the session with');
+  let built;
+  try {
+    built = buildCdr({ session, location, tariffs, timeline: opts.timeline, cdrId: opts.cdrId });
+  } catch (e) {
+    if (e instanceof TariffEngineError) {
+      const fields = e.issues.map((i) => ({ path: i.field, message: i.message }));
+      throw new DomainError('invalid', e.message, fields);
+    }
+    throw e;
+  }
+  const cdr = await ownCdrs(app).create(party, built.cdr);
+  return { cdr, explanation: explain(built.pricing).lines, warnings: built.warnings };
+}
