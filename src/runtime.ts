@@ -13,6 +13,7 @@ import { createPrisma } from './db/prisma.js';
 import express from 'express';
 import { type HttpHooks, createHttpApp, healthRouter } from './http/app.js';
 import type { ModuleInterface } from './ocpi/registry-types.js';
+import { startSimulator } from './backends/simulator.js';
 import { startDeliveryEngine } from './delivery/engine.js';
 import { createLogger } from './logger.js';
 import { moduleInterfaces } from './modules/registry.js';
@@ -70,6 +71,9 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const api = config.ROLE === 'worker' ? { http: express().use(healthRouter(ctx)), close: async () => undefined } : createHttpApp(ctx, options.http);
     server = http.createServer(api.http);
     closers.push(() => api.close());
+    // Commands are received here, so the built-in simulator backend runs in the API role.
+    const simulator = startSimulator(ctx);
+    closers.push(async () => simulator.stop());
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server!.once('error', (e) => reject(new StartupError(`Cannot listen on PORT=${config.PORT}: ${describe(e)}`)));

@@ -1,0 +1,124 @@
+/**
+ * The built-in charge point network, a CPO backend for demos and tests. It runs commands the
+ * way a charge point management system would: START_SESSION turns the EVSE CHARGING, opens a
+ * session and meters it at SIMULATOR_POWER_KW in time accelerated SIMULATOR_SPEED times;
+ * STOP_SESSION ends it and bills it with the tariff engine. Everything goes through the same
+ * services as a real backend's API calls, so pushes to the eMSP happen as in production.
+ *
+ * State lives in this process: a session running at a restart is lost (it is a simulator).
+ */
+import crypto from 'node:crypto';
+import type { AppContext } from '../app-context.js';
+import { closeSessionWithCdr } from '../modules/2.2.1/cdrs/from-session.js';
+import { answerCommand } from '../modules/2.2.1/commands/service.js';
+import { ownLocations } from '../modules/2.2.1/locations/service.js';
+import { ownSessions } from '../modules/2.2.1/sessions/service.js';
+import type { PartyRef } from '../ocpi/context.js';
+import { ciEquals, formatDateTime } from '../ocpi/types.js';
+import { partyKey } from '../platform/parties/party-store.js';
+import { type ForwardedCommand, registerSimulator } from './adapter.js';
+
+interface Running {
+  party: PartyRef;
+  sessionId: string;
+  locationId: string;
+  evseUid: string;
+  startedAt: number;
+  kwh: number;
+  timer: NodeJS.Timeout;
+}
+
+type Result = Parameters<typeof answerCommand>[3]['result'];
+
+export function startSimulator(app: AppContext): { stop(): void } {
+  const running = new Map<string, Running>();
+  const { SIMULATOR_SPEED: speed, SIMULATOR_POWER_KW: powerKw, SIMULATOR_TICK_MS: tickMs } = app.config;
+  const simulatedNow = (r: Running) => r.startedAt + (Date.now() - r.startedAt) * speed;
+  const reply = (cmd: ForwardedCommand, result: Result, text?: string) =>
+    answerCommand(app, cmd.party, cmd.id, { result, ...(text ? { message: [{ language: 'en', text }] } : {}) });
+  const setEvse = (party: PartyRef, locationId: string, evseUid: string, status: string) => ownLocations(app).patch(party, locationId, { kind: 'evse', evseUid }, { status });
+
+  async function start(cmd: ForwardedCommand): Promise<void> {
+    const req = cmd.request as { location_id: string; evse_uid?: string; connector_id?: string; token: Record<string, string>; authorization_reference?: string };
+    const location = (await ownLocations(app).find([partyKey(cmd.party.countryCode, cmd.party.partyId)], req.location_id, { kind: 'location' })) as {
+      evses?: Array<{ uid: string; status: string; capabilities?: string[]; connectors: Array<{ id: string }> }>;
+    } | null;
+    const evses = (location?.evses ?? []).filter((e) => (req.evse_uid ? ciEquals(e.uid, req.evse_uid) : (e.capabilities ?? []).includes('REMOTE_START_STOP_CAPABLE')));
+    const evse = evses.find((e) => e.status === 'AVAILABLE') ?? evses[0];
+    if (!evse) return void (await reply(cmd, 'REJECTED', 'No EVSE for a remote start at this location'));
+    if (evse.status !== 'AVAILABLE') return void (await reply(cmd, evse.status === 'CHARGING' ? 'EVSE_OCCUPIED' : 'EVSE_INOPERATIVE', `EVSE ${evse.uid} is ${evse.status}`));
+    await reply(cmd, 'ACCEPTED');
+    // The driver plugs in: the EVSE starts charging and a session opens.
+    const sessionId = `SIM-${crypto.randomBytes(4).toString('hex').toUpperCase()}`;
+    const startedAt = Date.now();
+    await setEvse(cmd.party, req.location_id, evse.uid, 'CHARGING');
+    await ownSessions(app).put(cmd.party, sessionId, {
+      country_code: cmd.party.countryCode,
+      party_id: cmd.party.partyId,
+      id: sessionId,
+      start_date_time: formatDateTime(new Date(startedAt)),
+      kwh: 0,
+      cdr_token: { country_code: req.token.country_code, party_id: req.token.party_id, uid: req.token.uid, type: req.token.type as 'RFID', contract_id: req.token.contract_id },
+      auth_method: 'COMMAND',
+      authorization_reference: req.authorization_reference ?? null,
+      location_id: req.location_id,
+      evse_uid: evse.uid,
+      connector_id: req.connector_id ?? evse.connectors[0].id,
+      currency: 'EUR',
+      status: 'ACTIVE',
+      last_updated: formatDateTime(new Date(startedAt)),
+    });
+    const r: Running = { party: cmd.party, sessionId, locationId: req.location_id, evseUid: evse.uid, startedAt, kwh: 0, timer: undefined as never };
+    r.timer = setInterval(() => {
+      r.kwh = Math.round(((simulatedNow(r) - r.startedAt) / 3_600_000) * powerKw * 1000) / 1000;
+      ownSessions(app)
+        .patch(r.party, r.sessionId, { kwh: r.kwh })
+        .catch((e: Error) => app.log.warn({ session_id: r.sessionId, err: e.message }, 'simulator could not update a session'));
+    }, tickMs);
+    r.timer.unref();
+    running.set(sessionId.toUpperCase(), r);
+  }
+
+  async function stop(cmd: ForwardedCommand): Promise<void> {
+    const r = running.get(String(cmd.request.session_id).toUpperCase());
+    if (!r) return void (await reply(cmd, 'REJECTED', 'This session is not running on the simulator'));
+    await reply(cmd, 'ACCEPTED');
+    clearInterval(r.timer);
+    running.delete(r.sessionId.toUpperCase());
+    const end = simulatedNow(r);
+    const kwh = Math.round(((end - r.startedAt) / 3_600_000) * powerKw * 1000) / 1000;
+    await setEvse(r.party, r.locationId, r.evseUid, 'AVAILABLE');
+    await ownSessions(app).patch(r.party, r.sessionId, { kwh });
+    const timeline = {
+      start: formatDateTime(new Date(r.startedAt)),
+      end: formatDateTime(new Date(end)),
+      events: [
+        { at: formatDateTime(new Date(r.startedAt)), state: 'CHARGING', meter_kwh: 0, power_kw: powerKw },
+        { at: formatDateTime(new Date(end)), meter_kwh: kwh },
+      ],
+    };
+    await closeSessionWithCdr(app, r.party, r.sessionId, { timeline, endDateTime: formatDateTime(new Date(end)) });
+  }
+
+  registerSimulator(app, async (cmd) => {
+    switch (cmd.command) {
+      case 'START_SESSION':
+        return start(cmd);
+      case 'STOP_SESSION':
+        return stop(cmd);
+      case 'RESERVE_NOW':
+      case 'CANCEL_RESERVATION':
+      case 'UNLOCK_CONNECTOR':
+        // The virtual hardware has no lock and keeps no reservations, but agrees to both.
+        return void (await reply(cmd, 'ACCEPTED'));
+      default:
+        return void (await reply(cmd, 'NOT_SUPPORTED'));
+    }
+  });
+  return {
+    stop() {
+      for (const r of running.values()) clearInterval(r.timer);
+      running.clear();
+    },
+  };
+}
