@@ -42,7 +42,7 @@ export const locationsSenderInterface: ModuleInterface = {
       response: z.array(Location),
       handler: async ({ req, app }) => {
         const page = parsePageRequest(req.query, app.pagination);
-        const { documents, total } = await ownLocations(app).store.page(addressed(req), page);
+        const { documents, total } = await ownLocations(app).store.page(addressed(req)[0], page);
         return { rawData: `[${documents.join(',')}]`, returned: documents.length, page: { request: page, total } };
       },
     }),

@@ -40,12 +40,23 @@ export class OwnLocationStore {
     return rows[0]?.document ?? null;
   }
 
-  /** One page as JSON texts, in stable order (last_updated, then id), with the total count. */
-  async page(partyKeys: string[], page: PageRequest): Promise<{ documents: string[]; total: number }> {
-    const where = `party_key = ANY($1::text[]) AND ($2::timestamptz IS NULL OR last_updated >= $2) AND ($3::timestamptz IS NULL OR last_updated < $3)`;
-    const args = [partyKeys, page.dateFrom ?? null, page.dateTo ?? null];
+  /**
+   * One page as JSON texts, in stable order (last_updated, then id), with the total count.
+   * The page's keys come from the index alone; only those rows' documents are then read, so the
+   * cost does not grow with the documents' size or with the offset's rows.
+   */
+  async page(partyKey: string, page: PageRequest): Promise<{ documents: string[]; total: number }> {
+    const args: unknown[] = [partyKey];
+    let where = 'party_key = $1';
+    if (page.dateFrom) where += ` AND last_updated >= $${args.push(page.dateFrom)}`;
+    if (page.dateTo) where += ` AND last_updated < $${args.push(page.dateTo)}`;
+    const limitArgs = [...args, page.offset, page.limit];
     const [rows, count] = await Promise.all([
-      this.db.$queryRawUnsafe<Array<{ doc: string }>>(`SELECT document::text AS doc FROM ${this.table} WHERE ${where} ORDER BY last_updated, location_key OFFSET $4 LIMIT $5`, ...args, page.offset, page.limit),
+      this.db.$queryRawUnsafe<Array<{ doc: string }>>(
+        `WITH keys AS (SELECT location_key, last_updated FROM ${this.table} WHERE ${where} ORDER BY last_updated, location_key OFFSET $${args.length + 1} LIMIT $${args.length + 2})
+         SELECT l.document::text AS doc FROM keys k JOIN ${this.table} l USING (location_key) ORDER BY k.last_updated, k.location_key`,
+        ...limitArgs,
+      ),
       this.db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM ${this.table} WHERE ${where}`, ...args),
     ]);
     return { documents: rows.map((r) => r.doc), total: Number(count[0].n) };

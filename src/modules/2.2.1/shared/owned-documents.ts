@@ -63,12 +63,23 @@ export class OwnedDocumentStore<T extends { last_updated: string }> {
     return rows[0] ? { document: rows[0].document, tokenPartyKey: rows[0].token_party_key } : null;
   }
 
-  /** A page of the owner's documents whose token belongs to one of `tokenPartyKeys`. */
-  async page(partyKeys: string[], tokenPartyKeys: string[], page: PageRequest): Promise<{ documents: string[]; total: number }> {
-    const where = `party_key = ANY($1::text[]) AND token_party_key = ANY($2::text[]) AND ($3::timestamptz IS NULL OR last_updated >= $3) AND ($4::timestamptz IS NULL OR last_updated < $4)`;
-    const args = [partyKeys, tokenPartyKeys, page.dateFrom ?? null, page.dateTo ?? null];
+  /**
+   * A page of the owner's documents whose token belongs to one of `tokenPartyKeys`. Keys come
+   * from the index first; only the page's documents are read (see OwnLocationStore.page).
+   */
+  async page(partyKey: string, tokenPartyKeys: string[], page: PageRequest): Promise<{ documents: string[]; total: number }> {
+    const args: unknown[] = [partyKey, tokenPartyKeys];
+    let where = 'party_key = $1 AND token_party_key = ANY($2::text[])';
+    if (page.dateFrom) where += ` AND last_updated >= $${args.push(page.dateFrom)}`;
+    if (page.dateTo) where += ` AND last_updated < $${args.push(page.dateTo)}`;
     const [rows, count] = await Promise.all([
-      this.db.$queryRawUnsafe<Array<{ doc: string }>>(`SELECT document::text AS doc FROM ${this.table} WHERE ${where} ORDER BY last_updated, doc_key OFFSET $5 LIMIT $6`, ...args, page.offset, page.limit),
+      this.db.$queryRawUnsafe<Array<{ doc: string }>>(
+        `WITH keys AS (SELECT doc_key, last_updated FROM ${this.table} WHERE ${where} ORDER BY last_updated, doc_key OFFSET $${args.length + 1} LIMIT $${args.length + 2})
+         SELECT d.document::text AS doc FROM keys k JOIN ${this.table} d USING (doc_key) ORDER BY k.last_updated, k.doc_key`,
+        ...args,
+        page.offset,
+        page.limit,
+      ),
       this.db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM ${this.table} WHERE ${where}`, ...args),
     ]);
     return { documents: rows.map((r) => r.doc), total: Number(count[0].n) };

@@ -20,7 +20,7 @@ export function ownedListRoute(summary: string, response: z.ZodType, storeOf: (a
       const page = parsePageRequest(req.query, app.pagination);
       const to = req.ocpi.routing!.to!;
       const readers = req.ocpi.peer!.roles.map((r) => partyKey(r.countryCode, r.partyId));
-      const { documents, total } = await storeOf(app).page([partyKey(to.countryCode, to.partyId)], readers, page);
+      const { documents, total } = await storeOf(app).page(partyKey(to.countryCode, to.partyId), readers, page);
       return { rawData: `[${documents.join(',')}]`, returned: documents.length, page: { request: page, total } };
     },
   });

@@ -1,0 +1,169 @@
+/**
+ * bench/cpo: 10,000 locations of 4 EVSEs each. Requests per second and p99 for a locations page
+ * (limit 100) at offset 0 and at the last page, and for an EVSE status PATCH through the backend
+ * API (stored + one outbox row), next to a bare Express route sending the same bytes from memory
+ * and a bare Express + Prisma findMany of the same rows, measured in the same run.
+ * Run: npx tsx bench/cpo/run.ts   (PostgreSQL and Redis on their default local ports)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import pino from 'pino';
+import { parseConfig } from '../../src/config.js';
+import { migrate } from '../../src/db/migrate.js';
+import { ensureDatabase } from '../../src/db/ensure-database.js';
+import { createAppContext } from '../../src/app-context.js';
+import { createPrisma } from '../../src/db/prisma.js';
+import { moduleInterfaces } from '../../src/modules/registry.js';
+import { createRedis } from '../../src/redis.js';
+
+const ROOT = path.join(__dirname, '..', '..');
+const DB = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_bench';
+const LOCATIONS = Number(process.env.BENCH_LOCATIONS ?? 10000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+
+export interface BenchRow {
+  scenario: string;
+  ours: number;
+  baseline: number | null;
+  unit: string;
+}
+
+function location(i: number, stamp: number) {
+  const evse = (n: number) => ({
+    uid: `LOC${i}-E${n}`,
+    evse_id: `NL*CPO*E${i}${n}`,
+    status: 'AVAILABLE',
+    capabilities: ['REMOTE_START_STOP_CAPABLE', 'RFID_READER'],
+    connectors: [{ id: '1', standard: 'IEC_62196_T2', format: 'SOCKET', power_type: 'AC_3_PHASE', max_voltage: 230, max_amperage: 32, tariff_ids: ['T1'], last_updated: new Date(stamp).toISOString() }],
+    last_updated: new Date(stamp).toISOString(),
+  });
+  return {
+    country_code: 'NL', party_id: 'CPO', id: `LOC${i}`, publish: true, name: `Station ${i}`, address: `Stationsstraat ${i}`, city: 'Utrecht',
+    postal_code: '3511 ED', country: 'NLD', coordinates: { latitude: '52.089444', longitude: '5.110278' }, parking_type: 'ON_STREET',
+    evses: [evse(1), evse(2), evse(3), evse(4)], time_zone: 'Europe/Amsterdam', last_updated: new Date(stamp).toISOString(),
+  };
+}
+
+function waitReady(child: ChildProcess, url?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('server did not start')), 60000);
+    if (url) {
+      const poll = setInterval(() => fetch(url).then((r) => r.ok && (clearInterval(poll), clearTimeout(t), resolve()), () => undefined), 200);
+    } else {
+      child.stdout!.on('data', (d) => String(d).includes('ready') && (clearTimeout(t), resolve()));
+    }
+  });
+}
+
+async function measure(opts: autocannon.Options): Promise<{ rps: number; p99: number; errors: number }> {
+  const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
+  return { rps: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+export async function runCpoBench(): Promise<BenchRow[]> {
+  const schema = `bench_cpo_${crypto.randomBytes(3).toString('hex')}`;
+  const url = `${DB}?schema=${schema}`;
+  const key = crypto.randomBytes(32).toString('base64');
+  const env = {
+    NODE_ENV: 'production', ROLE: 'api', HOST: '127.0.0.1', PUBLIC_BASE_URL: 'http://127.0.0.1:1', DATABASE_URL: url, REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `bench:${schema}`, ADMIN_API_KEY: 'bench-admin-key-0123456789', TOKEN_ENCRYPTION_KEY: key, LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0', OUTBOUND_ALLOW_PRIVATE: 'true',
+  };
+  await ensureDatabase(url);
+  await migrate(url, schema);
+
+  // Seed: a CPO party, a registered eMSP peer (whose token we use, and who would receive pushes), the locations.
+  const config = parseConfig({ ...env });
+  const db = createPrisma(url, schema, 4);
+  const redis = createRedis(config.REDIS_URL, 'commands');
+  const ctx = createAppContext({ config, log: pino({ level: 'warn' }), db, redis, interfaces: moduleInterfaces });
+  await ctx.parties.create({ countryCode: 'NL', partyId: 'CPO', roles: ['CPO'], businessDetails: { name: 'Bench CPO' } });
+  const peerToken = ctx.secrets.generateToken();
+  const credential = { kind: 'C' as const, tokenHash: ctx.secrets.hash(peerToken), tokenEnc: ctx.secrets.encrypt(peerToken) };
+  const endpoints = [{ identifier: 'locations', role: 'RECEIVER', url: 'http://127.0.0.1:9/emsp/locations' }, { identifier: 'credentials', role: 'SENDER', url: 'http://127.0.0.1:9/c' }];
+  const peer = await ctx.peerStore.createInvitation('bench eMSP', credential);
+  await ctx.peerStore.saveConnection(peer.id, { versionsUrl: 'http://127.0.0.1:9/versions', version: '2.2.1', endpoints, peerTokenEnc: ctx.secrets.encrypt('x'), roles: [{ role: 'EMSP', countryCode: 'DE', partyId: 'EMS', businessDetails: { name: 'eMSP' } }] }, { keepHashes: [credential.tokenHash] });
+  const base = Date.UTC(2025, 0, 1);
+  for (let i = 0; i < LOCATIONS; i += 1000) {
+    const docs = Array.from({ length: Math.min(1000, LOCATIONS - i) }, (_, k) => location(i + k, base + (i + k) * 1000));
+    await db.$executeRawUnsafe(
+      `INSERT INTO "${schema}"."own_location" (location_key, party_key, last_updated, document) SELECT k, 'NLCPO', u, d::jsonb FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS t(k, u, d)`,
+      docs.map((d) => d.id),
+      docs.map((d) => new Date(d.last_updated)),
+      docs.map((d) => JSON.stringify(d)),
+    );
+  }
+  await db.$disconnect();
+  redis.disconnect();
+
+  const port = 20000 + Math.floor(Math.random() * 10000);
+  const platform = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitReady(platform, `http://127.0.0.1:${port}/health/live`);
+  const auth = { Authorization: `Token ${Buffer.from(peerToken).toString('base64')}` };
+  const page = (offset: number) => `http://127.0.0.1:${port}/ocpi/cpo/2.2.1/locations?offset=${offset}&limit=100`;
+  const firstBytes = Buffer.from(await (await fetch(page(0), { headers: auth })).arrayBuffer());
+  const bytesFile = path.join(os.tmpdir(), `bench-cpo-${schema}.json`);
+  fs.writeFileSync(bytesFile, firstBytes);
+  const basePort = port + 1;
+  const baseline = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), String(basePort), bytesFile, DB, schema], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  await waitReady(baseline);
+
+  const rows: BenchRow[] = [];
+  try {
+    const bare = await measure({ url: `http://127.0.0.1:${basePort}/bare` });
+    const prisma = await measure({ url: `http://127.0.0.1:${basePort}/prisma?offset=0` });
+    const first = await measure({ url: page(0), headers: auth });
+    const last = await measure({ url: page(LOCATIONS - 100), headers: auth });
+    let n = 0;
+    const patch = await measure({
+      url: `http://127.0.0.1:${port}`,
+      requests: [
+        {
+          method: 'PATCH',
+          setupRequest: (req) => {
+            const i = n++ % LOCATIONS;
+            return { ...req, path: `/admin/parties/NL/CPO/locations/LOC${i}/LOC${i}-E1`, headers: { 'content-type': 'application/json', authorization: 'Bearer bench-admin-key-0123456789' }, body: JSON.stringify({ status: n % 2 ? 'CHARGING' : 'AVAILABLE' }) };
+          },
+        },
+      ],
+    });
+    const kb = (firstBytes.length / 1024).toFixed(0);
+    rows.push({ scenario: `bare Express, same ${kb} KB page from memory (framework ceiling): req/s`, ours: bare.rps, baseline: null, unit: 'req/s' });
+    rows.push({ scenario: 'bare Express + Prisma findMany, 100 locations: req/s', ours: prisma.rps, baseline: bare.rps, unit: 'req/s' });
+    rows.push({ scenario: `locations page, limit 100, offset 0: req/s (p99 ${first.p99} ms)`, ours: first.rps, baseline: bare.rps, unit: 'req/s' });
+    rows.push({ scenario: `locations page, limit 100, last page (offset ${LOCATIONS - 100}): req/s (p99 ${last.p99} ms)`, ours: last.rps, baseline: first.rps, unit: 'req/s' });
+    rows.push({ scenario: `EVSE status PATCH via backend API, stored + outbox row: req/s (p99 ${patch.p99} ms)`, ours: patch.rps, baseline: null, unit: 'req/s' });
+    for (const [name, r] of Object.entries({ bare, prisma, first, last, patch })) if (r.errors) console.error(`${name}: ${r.errors} errors or non-2xx answers`);
+  } finally {
+    platform.kill('SIGTERM');
+    baseline.kill('SIGTERM');
+    const c = new Client({ connectionString: DB });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await c.end();
+  }
+  return rows;
+}
+
+export function table(rows: BenchRow[]): string {
+  const lines = ['| scenario | ours | baseline | ratio |', '|---|---:|---:|---:|'];
+  for (const r of rows) lines.push(`| ${r.scenario} | ${r.ours} | ${r.baseline ?? '-'} | ${r.baseline ? `${(r.ours / r.baseline).toFixed(2)}x` : '-'} |`);
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  runCpoBench()
+    .then((rows) => {
+      console.log(table(rows));
+      process.exit(0);
+    })
+    .catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
+}
