@@ -14,6 +14,8 @@ import express from 'express';
 import { type HttpHooks, createHttpApp, healthRouter } from './http/app.js';
 import type { ModuleInterface } from './ocpi/registry-types.js';
 import { startSimulator } from './backends/simulator.js';
+import { LocationsReadModel } from './modules/2.2.1/locations/read-model.js';
+import { ownLocations } from './modules/2.2.1/locations/service.js';
 import { startDeliveryEngine } from './delivery/engine.js';
 import { createLogger } from './logger.js';
 import { moduleInterfaces } from './modules/registry.js';
@@ -71,6 +73,11 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const api = config.ROLE === 'worker' ? { http: express().use(healthRouter(ctx)), close: async () => undefined } : createHttpApp(ctx, options.http);
     server = http.createServer(api.http);
     closers.push(() => api.close());
+    // The locations SENDER list is served from memory in the API role.
+    const readModel = new LocationsReadModel(ctx);
+    await readModel.start();
+    ownLocations(ctx).readModel = readModel;
+    closers.push(() => readModel.stop());
     // Commands are received here, so the built-in simulator backend runs in the API role.
     const simulator = startSimulator(ctx);
     closers.push(async () => simulator.stop());

@@ -112,12 +112,15 @@ function handle(app: AppContext, route: RouteDef) {
     if (result.rawData !== undefined) {
       // Stored JSON goes out as it is: no parse, no re-serialisation of the documents.
       const tail = JSON.stringify(envelope(result.statusCode ?? OcpiStatus.SUCCESS, undefined, result.message)).slice(1);
-      res.status(result.httpStatus ?? 200).type('application/json').send(`{"data":${result.rawData},${tail}`);
+      const data = typeof result.rawData === 'string' ? Buffer.from(result.rawData) : result.rawData;
+      res.status(result.httpStatus ?? 200).type('application/json').send(Buffer.concat([DATA_OPEN, data, Buffer.from(`,${tail}`)]));
       return;
     }
     res.status(result.httpStatus ?? 200).json(envelope(result.statusCode ?? OcpiStatus.SUCCESS, result.data, result.message));
   };
 }
+
+const DATA_OPEN = Buffer.from('{"data":');
 
 function parseWith(schema: RouteDef['params'], value: unknown, where: string) {
   if (!schema) return undefined;

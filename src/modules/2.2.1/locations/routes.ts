@@ -26,6 +26,18 @@ async function one(app: AppContext, req: Request, locationId: string, level: Lev
   return { data: found };
 }
 
+const COMMA = Buffer.from(',');
+/** `[doc,doc,...]` from stored JSON texts or pre-encoded buffers, without parsing them. */
+function jsonArray(documents: Array<string | Buffer>): Buffer {
+  const parts: Buffer[] = [Buffer.from('[')];
+  documents.forEach((d, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(typeof d === 'string' ? Buffer.from(d) : d);
+  });
+  parts.push(Buffer.from(']'));
+  return Buffer.concat(parts);
+}
+
 export const locationsSenderInterface: ModuleInterface = {
   identifier: 'locations',
   role: 'SENDER',
@@ -42,8 +54,8 @@ export const locationsSenderInterface: ModuleInterface = {
       response: z.array(Location),
       handler: async ({ req, app }) => {
         const page = parsePageRequest(req.query, app.pagination);
-        const { documents, total } = await ownLocations(app).store.page(addressed(req)[0], page);
-        return { rawData: `[${documents.join(',')}]`, returned: documents.length, page: { request: page, total } };
+        const { documents, total } = await ownLocations(app).page(addressed(req)[0], page);
+        return { rawData: jsonArray(documents), returned: documents.length, page: { request: page, total } };
       },
     }),
     defineRoute({

@@ -10,6 +10,8 @@ import { ciEquals, ciKey, formatDateTime } from '../../../ocpi/types.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { type Connector, type Evse, Location } from './schemas.js';
+import type { PageRequest } from '../../../ocpi/pagination.js';
+import { LocationsReadModel, locationsChannel } from './read-model.js';
 import { OwnLocationStore } from './store.js';
 
 export type Level = { kind: 'location' } | { kind: 'evse'; evseUid: string } | { kind: 'connector'; evseUid: string; connectorId: string };
@@ -27,9 +29,16 @@ export function ownLocations(app: AppContext): OwnLocationsService {
 
 export class OwnLocationsService {
   readonly store: OwnLocationStore;
+  /** Set by the API role (runtime.ts) when it serves the SENDER list from memory. */
+  readModel: LocationsReadModel | null = null;
 
   constructor(private readonly app: AppContext) {
     this.store = new OwnLocationStore(app.db, app.config.DATABASE_SCHEMA);
+  }
+
+  /** A SENDER page: from memory when the read model is live, else from the database. */
+  async page(partyKey: string, page: PageRequest): Promise<{ documents: Array<string | Buffer>; total: number }> {
+    return this.readModel?.serving ? this.readModel.page(partyKey, page) : this.store.page(partyKey, page);
   }
 
   /** Creates or replaces the object at `level`. The body is a complete object of that level. */
@@ -51,7 +60,7 @@ export class OwnLocationsService {
   private async change(party: PartyRef, locationId: string, level: Level, method: 'PUT' | 'PATCH', body: AnyObject): Promise<AnyObject> {
     const key = ciKey(locationId);
     const owner = partyKey(party.countryCode, party.partyId);
-    return this.app.db.$transaction(async (tx) => {
+    const saved = await this.app.db.$transaction(async (tx) => {
       const current = await this.store.lock(tx, key);
       if (current && partyKey(current.country_code, current.party_id) !== owner) {
         throw new DomainError('conflict', `Location ${locationId} belongs to ${current.country_code}/${current.party_id}: location ids are unique across the platform`);
@@ -86,8 +95,12 @@ export class OwnLocationsService {
           to: t.to,
         })),
       );
-      return objectAt(checked.data, level)!;
+      // Other API processes refresh their read model from this (delivered at commit).
+      await tx.$executeRawUnsafe('SELECT pg_notify($1, $2)', locationsChannel(this.app.config.DATABASE_SCHEMA), `${owner}|${key}`);
+      return checked.data;
     });
+    this.readModel?.apply(owner, key, new Date(saved.last_updated), JSON.stringify(saved));
+    return objectAt(saved, level)!;
   }
 }
 
