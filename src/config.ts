@@ -58,6 +58,8 @@ export const ConfigSchema = z.object({
   PULL_JITTER_MINUTES: int(0, 60 * 24).default(30),
   OUTBOX_RETENTION_DAYS: int(1, 3650).default(7),
   COMMAND_TIMEOUT_SECONDS: int(1, 3600).default(60),
+  CHARGING_PROFILE_MIN_INTERVAL_SECONDS: int(0, 86400).default(10),
+  AUTHORIZATION_TIMEOUT_MS: int(100, 60000).default(3000),
   SIMULATOR_SPEED: z.coerce.number().min(1).max(100000).default(60),
   SIMULATOR_POWER_KW: z.coerce.number().min(0.1).max(1000).default(11),
   SIMULATOR_TICK_MS: int(50, 600000).default(1000),

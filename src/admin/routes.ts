@@ -1,5 +1,7 @@
 /** Every admin API route; the OpenAPI document of the admin API is generated from this list. */
 import type { RouteDef } from '../ocpi/route.js';
+import { cpoAuthorizeRoutes } from './cpo-authorize.js';
+import { cpoChargingProfileRoutes } from './cpo-charging-profiles.js';
 import { cpoCommandRoutes } from './cpo-commands.js';
 import { cpoLocationRoutes } from './cpo-locations.js';
 import { cpoSessionRoutes } from './cpo-sessions.js';
@@ -8,4 +10,4 @@ import { deliveryRoutes } from './deliveries.js';
 import { partyRoutes } from './parties.js';
 import { peerRoutes } from './peers.js';
 
-export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...deliveryRoutes, ...cpoLocationRoutes, ...cpoSessionRoutes, ...cpoCommandRoutes, ...cpoTariffRoutes];
+export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...deliveryRoutes, ...cpoLocationRoutes, ...cpoSessionRoutes, ...cpoCommandRoutes, ...cpoTariffRoutes, ...cpoAuthorizeRoutes, ...cpoChargingProfileRoutes];

@@ -10,6 +10,8 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../app-context.js';
 import { closeSessionWithCdr } from '../modules/2.2.1/cdrs/from-session.js';
+import type { ChargingProfile } from '../modules/2.2.1/chargingprofiles/schemas.js';
+import { answerProfileRequest } from '../modules/2.2.1/chargingprofiles/service.js';
 import { answerCommand } from '../modules/2.2.1/commands/service.js';
 import { ownLocations } from '../modules/2.2.1/locations/service.js';
 import { ownSessions } from '../modules/2.2.1/sessions/service.js';
@@ -100,8 +102,23 @@ export function startSimulator(app: AppContext): { stop(): void } {
     await closeSessionWithCdr(app, r.party, r.sessionId, { timeline, endDateTime: formatDateTime(new Date(end)) });
   }
 
+  // The last profile set per session: what the virtual charge point reports as active.
+  const profiles = new Map<string, unknown>();
+  const profileKey = (cmd: ForwardedCommand) => `${partyKey(cmd.party.countryCode, cmd.party.partyId)}:${String(cmd.request.session_id).toUpperCase()}`;
+
   registerSimulator(app, async (cmd) => {
     switch (cmd.command) {
+      case 'SET_CHARGING_PROFILE':
+        profiles.set(profileKey(cmd), cmd.request.charging_profile);
+        return void (await answerProfileRequest(app, cmd.party, cmd.id, { result: 'ACCEPTED' }));
+      case 'CLEAR_PROFILE':
+        profiles.delete(profileKey(cmd));
+        return void (await answerProfileRequest(app, cmd.party, cmd.id, { result: 'ACCEPTED' }));
+      case 'GET_ACTIVE_CHARGING_PROFILE': {
+        const profile = profiles.get(profileKey(cmd)) as ChargingProfile | undefined;
+        const answer = profile ? { result: 'ACCEPTED' as const, profile: { start_date_time: formatDateTime(new Date()), charging_profile: profile } } : { result: 'REJECTED' as const };
+        return void (await answerProfileRequest(app, cmd.party, cmd.id, answer));
+      }
       case 'START_SESSION':
         return start(cmd);
       case 'STOP_SESSION':
@@ -119,6 +136,7 @@ export function startSimulator(app: AppContext): { stop(): void } {
     stop() {
       for (const r of running.values()) clearInterval(r.timer);
       running.clear();
+      profiles.clear();
     },
   };
 }

@@ -5,6 +5,7 @@
 import { Worker } from 'bullmq';
 import type { AppContext } from '../app-context.js';
 import { startHousekeeping } from '../jobs/housekeeping.js';
+import { expireChargingProfileRequests } from '../modules/2.2.1/chargingprofiles/service.js';
 import { expireCommands } from '../modules/2.2.1/commands/service.js';
 import { OcpiClient } from '../ocpi/client.js';
 import { createRedis } from '../redis.js';
@@ -57,6 +58,7 @@ export async function startDeliveryEngine(app: AppContext): Promise<RunningEngin
   const dispatcher = new Dispatcher(app, store, deliveryQueue, async () => {
     await pulls.tick();
     await expireCommands(app);
+    await expireChargingProfileRequests(app);
   });
   await dispatcher.start();
   const housekeeping = await startHousekeeping(app);

@@ -4,6 +4,7 @@
  * OpenAPI document contains. Adding a module = adding its folder and a line here.
  */
 import type { ModuleInterface } from '../ocpi/registry-types.js';
+import { chargingProfilesReceiverInterface } from './2.2.1/chargingprofiles/routes.js';
 import { commandsReceiverInterface } from './2.2.1/commands/routes.js';
 import { credentialsInterface } from './2.2.1/credentials/routes.js';
 import { cdrsSenderInterface } from './2.2.1/cdrs/routes.js';
@@ -13,4 +14,4 @@ import { tariffsSenderInterface } from './2.2.1/tariffs/routes.js';
 import { tokensReceiverInterface } from './2.2.1/tokens/routes.js';
 import { versionsInterface } from './2.2.1/versions/routes.js';
 
-export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface, sessionsSenderInterface, cdrsSenderInterface, tariffsSenderInterface, tokensReceiverInterface, commandsReceiverInterface];
+export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface, sessionsSenderInterface, cdrsSenderInterface, tariffsSenderInterface, tokensReceiverInterface, commandsReceiverInterface, chargingProfilesReceiverInterface];

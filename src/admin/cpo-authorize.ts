@@ -1,0 +1,71 @@
+/**
+ * CPO backend API for real-time token authorization: the backend (a charger presenting an RFID
+ * card, an app start) asks whether a token may charge, and gets the verdict with what it needs
+ * to open the Session (contract_id, authorization_reference, auth_method).
+ */
+import { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import { LocationReferences } from '../modules/2.2.1/tokens/authorization-schemas.js';
+import { authorizeToken } from '../modules/2.2.1/tokens/authorize.js';
+import { AllowedType, Token } from '../modules/2.2.1/tokens/schemas.js';
+import { defineRoute } from '../ocpi/route.js';
+import { CountryCode, DisplayText, PartyId, ciString } from '../ocpi/types.js';
+import { TokenType } from '../tariffs/cdr-schemas.js';
+import { notFound } from './errors.js';
+import { PartyPath } from './schemas.js';
+
+const AuthorizeInput = z.object({
+  uid: ciString(36).min(1, { message: 'must not be empty' }),
+  // The same default as the OCPI `?type=` (P2).
+  type: TokenType.default('RFID'),
+  token_owner: z.object({ country_code: CountryCode, party_id: PartyId }).optional().describe("The token's eMSP, when the backend knows it: needed for tokens the eMSP did not push to us"),
+  location: LocationReferences.optional().describe('Where the driver wants to charge; sent to the eMSP, which answers the allowed EVSEs'),
+});
+
+const AuthorizationView = z.object({
+  allowed: AllowedType,
+  source: z.enum(['STORE', 'PEER', 'FALLBACK']).describe('STORE: the cached token decided; PEER: the eMSP answered; FALLBACK: the eMSP could not be reached in time'),
+  auth_method: z.enum(['AUTH_REQUEST', 'WHITELIST']).describe('What to put in the Session and CDR'),
+  authorization_reference: z.string().optional().describe('Copy into the Session and CDR (P8)'),
+  contract_id: z.string().optional(),
+  visual_number: z.string().nullish(),
+  group_id: z.string().nullish(),
+  token: Token.optional(),
+  location: LocationReferences.optional(),
+  info: DisplayText.optional(),
+});
+
+async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>) {
+  const party = await app.parties.find(params.country_code, params.party_id);
+  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
+  return { countryCode: party.countryCode, partyId: party.partyId };
+}
+
+export const cpoAuthorizeRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/parties/:country_code/:party_id/authorize',
+    summary: "Authorize a token: from the cache or in real time with the token's eMSP, as its whitelist requires",
+    params: PartyPath,
+    body: AuthorizeInput,
+    response: AuthorizationView,
+    errors: { 400: 'Invalid body (the field is named)', 404: 'Not a CPO party of this platform' },
+    handler: async ({ app, params, body }) => {
+      const party = await cpoParty(app, params);
+      const result = await authorizeToken(app, party, { uid: body.uid, type: body.type, tokenOwner: body.token_owner, location: body.location });
+      const token = result.token;
+      return {
+        data: {
+          allowed: result.allowed,
+          source: result.source,
+          // Only a PEER answer is a real-time authorization; a fallback used no eMSP answer (§4).
+          auth_method: result.source === 'PEER' ? 'AUTH_REQUEST' : 'WHITELIST',
+          ...(result.authorization_reference ? { authorization_reference: result.authorization_reference } : {}),
+          ...(token ? { contract_id: token.contract_id, visual_number: token.visual_number ?? null, group_id: token.group_id ?? null, token } : {}),
+          ...(result.location ? { location: result.location } : {}),
+          ...(result.info ? { info: result.info } : {}),
+        },
+      };
+    },
+  }),
+];
