@@ -26,3 +26,13 @@ test.each([
 test('the schema comes from DATABASE_URL', () => {
   expect(testConfig({ DATABASE_URL: 'postgresql://u@h/db?schema=tenant_a' }).DATABASE_SCHEMA).toBe('tenant_a');
 });
+
+test('every setting is documented in the README table and in .env.example', () => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const readme = fs.readFileSync(`${__dirname}/../README.md`, 'utf8');
+  const example = fs.readFileSync(`${__dirname}/../.env.example`, 'utf8');
+  const { ConfigSchema } = require('../src/config.js') as typeof import('../src/config.js');
+  const keys = Object.keys(ConfigSchema.shape).filter((k) => k !== 'NODE_ENV');
+  expect(keys.filter((k) => !readme.includes(`| \`${k}\` |`))).toEqual([]);
+  expect(keys.filter((k) => !new RegExp(`^${k}=`, 'm').test(example))).toEqual([]);
+});
