@@ -102,7 +102,7 @@ export async function runCpoBench(): Promise<BenchRow[]> {
   redis.disconnect();
 
   const port = 20000 + Math.floor(Math.random() * 10000);
-  const platform = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   await waitReady(platform, `http://127.0.0.1:${port}/health/live`);
   const auth = { Authorization: `Token ${Buffer.from(peerToken).toString('base64')}` };
   const page = (offset: number) => `http://127.0.0.1:${port}/ocpi/cpo/2.2.1/locations?offset=${offset}&limit=100`;

@@ -112,8 +112,13 @@ function handle(app: AppContext, route: RouteDef) {
     if (result.rawData !== undefined) {
       // Stored JSON goes out as it is: no parse, no re-serialisation of the documents.
       const tail = JSON.stringify(envelope(result.statusCode ?? OcpiStatus.SUCCESS, undefined, result.message)).slice(1);
-      const data = typeof result.rawData === 'string' ? Buffer.from(result.rawData) : result.rawData;
-      res.status(result.httpStatus ?? 200).type('application/json').send(Buffer.concat([DATA_OPEN, data, Buffer.from(`,${tail}`)]));
+      const data = typeof result.rawData === 'string' ? [Buffer.from(result.rawData)] : Array.isArray(result.rawData) ? result.rawData : [result.rawData];
+      // Written part by part: a page of stored documents is never copied into one buffer.
+      const parts = [DATA_OPEN, ...data, Buffer.from(`,${tail}`)];
+      res.status(result.httpStatus ?? 200).type('application/json');
+      res.setHeader('Content-Length', String(parts.reduce((n, p) => n + p.length, 0)));
+      for (const part of parts) res.write(part);
+      res.end();
       return;
     }
     res.status(result.httpStatus ?? 200).json(envelope(result.statusCode ?? OcpiStatus.SUCCESS, result.data, result.message));

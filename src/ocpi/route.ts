@@ -21,7 +21,7 @@ export interface RouteInput<P, Q, B> {
 export interface RouteResult {
   data?: unknown;
   /** `data` already serialised as JSON text (documents served straight from storage). */
-  rawData?: string | Buffer;
+  rawData?: string | Buffer | Buffer[];
   /** OCPI status code (OCPI routes) — default 1000. */
   statusCode?: number;
   httpStatus?: number;

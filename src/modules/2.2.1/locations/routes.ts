@@ -27,15 +27,15 @@ async function one(app: AppContext, req: Request, locationId: string, level: Lev
 }
 
 const COMMA = Buffer.from(',');
-/** `[doc,doc,...]` from stored JSON texts or pre-encoded buffers, without parsing them. */
-function jsonArray(documents: Array<string | Buffer>): Buffer {
+/** `[doc,doc,...]` from stored JSON texts or pre-encoded buffers, without parsing or copying them. */
+function jsonArray(documents: Array<string | Buffer>): Buffer[] {
   const parts: Buffer[] = [Buffer.from('[')];
   documents.forEach((d, i) => {
     if (i > 0) parts.push(COMMA);
     parts.push(typeof d === 'string' ? Buffer.from(d) : d);
   });
   parts.push(Buffer.from(']'));
-  return Buffer.concat(parts);
+  return parts;
 }
 
 export const locationsSenderInterface: ModuleInterface = {
