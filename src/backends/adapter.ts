@@ -17,8 +17,8 @@ export interface ForwardedCommand {
   command: string;
   request: Record<string, unknown>;
   deadlineAt: Date;
-  /** Where the backend answers; commands' result route unless given (charging profiles). */
-  resultUrl?: string;
+  /** Where the backend answers; commands' result route unless given (charging profiles); null: no answer expected. */
+  resultUrl?: string | null;
 }
 
 const simulators = new WeakMap<AppContext, (cmd: ForwardedCommand) => Promise<void>>();
@@ -40,7 +40,7 @@ export async function forwardToBackend(app: AppContext, backend: BackendConfig, 
     command: cmd.command,
     party: { country_code: cmd.party.countryCode, party_id: cmd.party.partyId },
     // The backend answers here, not at the eMSP's response_url: delivery stays ours.
-    result_url: cmd.resultUrl ?? `${app.config.PUBLIC_BASE_URL}/admin/parties/${cmd.party.countryCode}/${cmd.party.partyId}/commands/${cmd.id}/result`,
+    result_url: cmd.resultUrl === null ? null : cmd.resultUrl ?? `${app.config.PUBLIC_BASE_URL}/admin/parties/${cmd.party.countryCode}/${cmd.party.partyId}/commands/${cmd.id}/result`,
     deadline_at: cmd.deadlineAt.toISOString(),
     request,
   });

@@ -119,6 +119,9 @@ export function startSimulator(app: AppContext): { stop(): void } {
         const answer = profile ? { result: 'ACCEPTED' as const, profile: { start_date_time: formatDateTime(new Date()), charging_profile: profile } } : { result: 'REJECTED' as const };
         return void (await answerProfileRequest(app, cmd.party, cmd.id, answer));
       }
+      case 'CHARGING_PREFERENCES':
+        // The virtual charger charges at full power whatever the driver prefers.
+        return;
       case 'START_SESSION':
         return start(cmd);
       case 'STOP_SESSION':

@@ -134,3 +134,52 @@ describe('CDRs', () => {
     expect((await list('other', 'cdrs').expect(200)).body.data).toEqual([]);
   });
 });
+
+describe('charging preferences', () => {
+  let hook: FakePeer;
+  const prefs = (who: string, sessionId: string, body: object) =>
+    request(platform.url).put(`/ocpi/cpo/2.2.1/sessions/${sessionId}/charging_preferences`).set('Authorization', tokenHeader(emsps[who].token)).send(body);
+
+  beforeAll(async () => {
+    const { aLocation, anEvse } = await import('../../helpers/locations.js');
+    await platform.admin().put('/parties/NL/CPO/locations/LOCP', aLocation('LOCP', { evses: [anEvse('EP1', { capabilities: ['CHARGING_PREFERENCES_CAPABLE'] }), anEvse('EP2')] })).expect(200);
+    await platform.admin().put('/parties/NL/CPO/sessions/SP1', aSession('SP1', { location_id: 'LOCP', evse_uid: 'EP1' })).expect(200);
+    await platform.admin().put('/parties/NL/CPO/sessions/SP2', aSession('SP2', { location_id: 'LOCP', evse_uid: 'EP2' })).expect(200);
+    hook = await startFakePeer();
+    hook.on('POST', '/hook', (_req, res) => void res.json({}));
+  });
+  afterAll(() => hook.close());
+
+  test('without a backend the preferences cannot be applied: NOT_POSSIBLE', async () => {
+    const res = await prefs('owner', 'SP1', { profile_type: 'CHEAP' }).expect(200);
+    expect(res.body).toMatchObject({ status_code: 1000, data: 'NOT_POSSIBLE' });
+  });
+
+  test('with a backend they are forwarded and ACCEPTED; the answer is the bare enum', async () => {
+    await platform.admin().put('/parties/NL/CPO/backend', { adapter: 'webhook', url: `${hook.url}/hook`, secret: 'webhook-secret-0123456789' }).expect(200);
+    const res = await prefs('owner', 'SP1', { profile_type: 'GREEN', departure_time: '2025-06-01T17:00:00Z', energy_need: 30 }).expect(200);
+    expect(res.body.data).toBe('ACCEPTED');
+    const forwarded = hook.received.find((r) => r.path === '/hook')!.body as { command: string; result_url: unknown; request: Record<string, unknown> };
+    expect(forwarded).toMatchObject({ command: 'CHARGING_PREFERENCES', result_url: null, request: { session_id: 'SP1', profile_type: 'GREEN', energy_need: 30 } });
+  });
+
+  test('an EVSE that does not take preferences answers HTTP 404 with 2001', async () => {
+    const res = await prefs('owner', 'SP2', { profile_type: 'FAST' }).expect(404);
+    expect(res.body.status_code).toBe(2001);
+  });
+
+  test("another eMSP's session is answered as unknown", async () => {
+    const res = await prefs('other', 'SP1', { profile_type: 'FAST' }).expect(404);
+    expect(res.body.status_message).toContain('Unknown session');
+  });
+
+  test('an unknown profile type is a 2001 naming the field', async () => {
+    const res = await prefs('owner', 'SP1', { profile_type: 'TURBO' }).expect(200);
+    expect(res.body).toMatchObject({ status_code: 2001, status_message: expect.stringContaining('profile_type') });
+  });
+
+  test('a finished session: NOT_POSSIBLE', async () => {
+    await platform.admin().patch('/parties/NL/CPO/sessions/SP1', { status: 'COMPLETED', end_date_time: '2025-06-01T12:00:00Z', last_updated: later() }).expect(200);
+    expect((await prefs('owner', 'SP1', { profile_type: 'CHEAP' }).expect(200)).body.data).toBe('NOT_POSSIBLE');
+  });
+});

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { Session } from '../../../tariffs/session-schemas.js';
 import { ownedListRoute } from '../shared/owned-list-route.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { ciString } from '../../../ocpi/types.js';
+import { ChargingPreferences, ChargingPreferencesResponse, setChargingPreferences } from './preferences.js';
 import { ownSessions } from './service.js';
 
 export const sessionsSenderInterface: ModuleInterface = {
@@ -13,5 +16,17 @@ export const sessionsSenderInterface: ModuleInterface = {
   acceptsTokenA: false,
   routed: true,
   // date_from is optional here, though the module table marks it required (digest P1: be lenient).
-  routes: [ownedListRoute('Sessions of the addressed CPO party started with tokens of the calling eMSP', z.array(Session), (app) => ownSessions(app).store)],
+  routes: [
+    ownedListRoute('Sessions of the addressed CPO party started with tokens of the calling eMSP', z.array(Session), (app) => ownSessions(app).store),
+    defineRoute({
+      method: 'put',
+      path: '/:session_id/charging_preferences',
+      summary: "The driver's charging preferences for an ongoing session, passed on to the CPO backend",
+      params: z.object({ session_id: ciString(36) }),
+      body: ChargingPreferences,
+      response: ChargingPreferencesResponse,
+      errors: { 404: 'Unknown session, or EVSE not CHARGING_PREFERENCES_CAPABLE (2001)' },
+      handler: async ({ req, app, params, body }) => ({ data: await setChargingPreferences(app, req.ocpi.routing!.to!, req.ocpi.routing!.from!, params.session_id, body) }),
+    }),
+  ],
 };
