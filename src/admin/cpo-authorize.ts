@@ -12,6 +12,7 @@ import { defineRoute } from '../ocpi/route.js';
 import { CountryCode, DisplayText, PartyId, ciString } from '../ocpi/types.js';
 import { TokenType } from '../tariffs/cdr-schemas.js';
 import { notFound } from './errors.js';
+import { cpoParty } from './cpo-party.js';
 import { PartyPath } from './schemas.js';
 
 const AuthorizeInput = z.object({
@@ -35,11 +36,6 @@ const AuthorizationView = z.object({
   info: DisplayText.optional(),
 });
 
-async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>) {
-  const party = await app.parties.find(params.country_code, params.party_id);
-  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
-  return { countryCode: party.countryCode, partyId: party.partyId };
-}
 
 export const cpoAuthorizeRoutes = [
   defineRoute({

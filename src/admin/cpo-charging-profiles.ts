@@ -7,6 +7,7 @@ import { defineRoute } from '../ocpi/route.js';
 import { ciString } from '../ocpi/types.js';
 import { partyKey } from '../platform/parties/party-store.js';
 import { notFound } from './errors.js';
+import { cpoParty } from './cpo-party.js';
 import { PartyPath } from './schemas.js';
 
 const RequestPath = PartyPath.extend({ request_id: z.string().uuid() });
@@ -24,11 +25,6 @@ const RequestView = z.object({
   answered_at: z.string().nullable(),
 });
 
-async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>) {
-  const party = await app.parties.find(params.country_code, params.party_id);
-  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
-  return { countryCode: party.countryCode, partyId: party.partyId };
-}
 
 function view(r: { id: string; sessionId: string; kind: string; status: string; result: string | null; request: unknown; deadlineAt: Date; createdAt: Date; answeredAt: Date | null }) {
   // The sender's response_url is ours to call, not the backend's.

@@ -6,6 +6,7 @@ import { answerCommand } from '../modules/2.2.1/commands/service.js';
 import { defineRoute } from '../ocpi/route.js';
 import { partyKey } from '../platform/parties/party-store.js';
 import { AdminError, notFound } from './errors.js';
+import { cpoParty } from './cpo-party.js';
 import { PartyPath } from './schemas.js';
 
 const CommandPath = PartyPath.extend({ command_id: z.string().uuid() });
@@ -27,11 +28,6 @@ const CommandView = z.object({
   answered_at: z.string().nullable(),
 });
 
-async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>) {
-  const party = await app.parties.find(params.country_code, params.party_id);
-  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
-  return { countryCode: party.countryCode, partyId: party.partyId };
-}
 
 function view(c: { id: string; command: string; status: string; result: string | null; request: unknown; deadlineAt: Date; createdAt: Date; answeredAt: Date | null }) {
   const { response_url: _hidden, ...request } = c.request as Record<string, unknown>;

@@ -9,15 +9,11 @@ import { type Level, ownLocations } from '../modules/2.2.1/locations/service.js'
 import { defineRoute } from '../ocpi/route.js';
 import { partyKey } from '../platform/parties/party-store.js';
 import { notFound } from './errors.js';
+import { cpoParty } from './cpo-party.js';
 import { PartyPath } from './schemas.js';
 
 const base = '/parties/:country_code/:party_id/locations/:location_id';
 
-async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>) {
-  const party = await app.parties.find(params.country_code, params.party_id);
-  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
-  return { countryCode: party.countryCode, partyId: party.partyId };
-}
 
 const levels = [
   { path: base, params: PartyPath.merge(LocationPath), full: Location, patch: BackendLocationPatch, name: 'location', level: (p: any): Level => ({ kind: 'location' }) },

@@ -9,16 +9,12 @@ import { closeSessionWithCdr } from '../modules/2.2.1/cdrs/from-session.js';
 import { Cdr } from '../tariffs/cdr-schemas.js';
 import { Session } from '../tariffs/session-schemas.js';
 import { notFound } from './errors.js';
+import { cpoParty } from './cpo-party.js';
 import { PartyPath } from './schemas.js';
 
 const SessionPath = PartyPath.extend({ session_id: ciString(36) });
 const CdrPath = PartyPath.extend({ cdr_id: ciString(39) });
 
-async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>) {
-  const party = await app.parties.find(params.country_code, params.party_id);
-  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
-  return { countryCode: party.countryCode, partyId: party.partyId };
-}
 
 export const cpoSessionRoutes = [
   defineRoute({

@@ -9,17 +9,13 @@ import { ownTariffs } from '../modules/2.2.1/tariffs/service.js';
 import { defineRoute } from '../ocpi/route.js';
 import { partyKey } from '../platform/parties/party-store.js';
 import { notFound } from './errors.js';
+import { cpoParty } from './cpo-party.js';
 import { PartyPath } from './schemas.js';
 
 const path = '/parties/:country_code/:party_id/tariffs/:tariff_id';
 const Params = PartyPath.merge(TariffPath);
 
 /** Only a local CPO party owns tariffs; any other party is unknown here. */
-async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>) {
-  const party = await app.parties.find(params.country_code, params.party_id);
-  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
-  return { countryCode: party.countryCode, partyId: party.partyId };
-}
 
 export const cpoTariffRoutes = [
   defineRoute({

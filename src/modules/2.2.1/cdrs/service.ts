@@ -3,6 +3,7 @@
  * new id), POSTed only to the eMSP that owns the token, readable only by it.
  */
 import type { AppContext } from '../../../app-context.js';
+import { perApp } from '../../../platform/per-app.js';
 import { tokenOwnerTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { ciEquals } from '../../../ocpi/types.js';
@@ -11,12 +12,6 @@ import { partyKey } from '../../../platform/parties/party-store.js';
 import { type Cdr, OutboundCdr } from '../../../tariffs/cdr-schemas.js';
 import { OwnedDocumentStore } from '../shared/owned-documents.js';
 
-const services = new WeakMap<AppContext, OwnCdrsService>();
-export function ownCdrs(app: AppContext): OwnCdrsService {
-  let s = services.get(app);
-  if (!s) services.set(app, (s = new OwnCdrsService(app)));
-  return s;
-}
 
 export class OwnCdrsService {
   readonly store: OwnedDocumentStore<Cdr>;
@@ -71,3 +66,6 @@ export class OwnCdrsService {
     });
   }
 }
+
+/** The service of one platform instance. */
+export const ownCdrs = perApp((app) => new OwnCdrsService(app));

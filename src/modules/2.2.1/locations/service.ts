@@ -4,6 +4,7 @@
  * and every change pushed to every receiving peer in the same transaction.
  */
 import type { AppContext } from '../../../app-context.js';
+import { perApp } from '../../../platform/per-app.js';
 import { CPO_DATA_RECEIVERS, pushTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { ciEquals, ciKey, formatDateTime } from '../../../ocpi/types.js';
@@ -18,14 +19,6 @@ export type Level = { kind: 'location' } | { kind: 'evse'; evseUid: string } | {
 
 type AnyObject = Record<string, unknown>;
 
-const services = new WeakMap<AppContext, OwnLocationsService>();
-
-/** The service of one platform instance. */
-export function ownLocations(app: AppContext): OwnLocationsService {
-  let s = services.get(app);
-  if (!s) services.set(app, (s = new OwnLocationsService(app)));
-  return s;
-}
 
 export class OwnLocationsService {
   readonly store: OwnLocationStore;
@@ -164,3 +157,6 @@ function applyChange(party: PartyRef, locationId: string, level: Level, method: 
   evses[at] = { ...evses[at], connectors, last_updated: stamp };
   return { ...current, evses, last_updated: stamp };
 }
+
+/** The service of one platform instance. */
+export const ownLocations = perApp((app) => new OwnLocationsService(app));

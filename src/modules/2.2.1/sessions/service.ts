@@ -4,6 +4,7 @@
  * and a COMPLETED session is final.
  */
 import type { AppContext } from '../../../app-context.js';
+import { perApp } from '../../../platform/per-app.js';
 import { tokenOwnerTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { ciEquals, formatDateTime } from '../../../ocpi/types.js';
@@ -14,12 +15,6 @@ import { OwnedDocumentStore } from '../shared/owned-documents.js';
 
 type AnyObject = Record<string, unknown>;
 
-const services = new WeakMap<AppContext, OwnSessionsService>();
-export function ownSessions(app: AppContext): OwnSessionsService {
-  let s = services.get(app);
-  if (!s) services.set(app, (s = new OwnSessionsService(app)));
-  return s;
-}
 
 export class OwnSessionsService {
   readonly store: OwnedDocumentStore<Session>;
@@ -94,3 +89,6 @@ export class OwnSessionsService {
     });
   }
 }
+
+/** The service of one platform instance. */
+export const ownSessions = perApp((app) => new OwnSessionsService(app));

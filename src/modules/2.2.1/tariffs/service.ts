@@ -4,6 +4,7 @@
  * for good. Every change is pushed to every receiving peer in the same transaction.
  */
 import type { AppContext } from '../../../app-context.js';
+import { perApp } from '../../../platform/per-app.js';
 import type { Prisma } from '../../../db/prisma.js';
 import type { OutboxMessageInput } from '../../../delivery/outbox.js';
 import { CPO_DATA_RECEIVERS, pushTargets } from '../../../delivery/push-targets.js';
@@ -15,14 +16,6 @@ import { TariffValidationError, validateTariff } from '../../../tariffs/index.js
 import type { Tariff } from './schemas.js';
 import { OwnTariffStore } from './store.js';
 
-const services = new WeakMap<AppContext, OwnTariffsService>();
-
-/** The service of one platform instance. */
-export function ownTariffs(app: AppContext): OwnTariffsService {
-  let s = services.get(app);
-  if (!s) services.set(app, (s = new OwnTariffsService(app)));
-  return s;
-}
 
 export class OwnTariffsService {
   readonly store: OwnTariffStore;
@@ -116,3 +109,6 @@ function checked(body: unknown): Tariff {
 function invalid(path: string, message: string): DomainError {
   return new DomainError('invalid', `${path}: ${message}`, [{ path, message }]);
 }
+
+/** The service of one platform instance. */
+export const ownTariffs = perApp((app) => new OwnTariffsService(app));

@@ -5,6 +5,7 @@
  * newer one.
  */
 import type { AppContext } from '../../../app-context.js';
+import { perApp } from '../../../platform/per-app.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
@@ -15,14 +16,6 @@ import { ReceivedTokenStore, type TokenKey, tokenKey } from './store.js';
 /** What a PUT or PATCH did: the route turns it into HTTP 201/200 and a status message. */
 export type WriteOutcome = { kind: 'created' } | { kind: 'replaced' } | { kind: 'updated' } | { kind: 'ignored'; message: string };
 
-const services = new WeakMap<AppContext, ReceivedTokensService>();
-
-/** The service of one platform instance. */
-export function receivedTokens(app: AppContext): ReceivedTokensService {
-  let s = services.get(app);
-  if (!s) services.set(app, (s = new ReceivedTokensService(app)));
-  return s;
-}
 
 export class ReceivedTokensService {
   readonly store: ReceivedTokenStore;
@@ -105,3 +98,6 @@ function unknownToken(path: TokenPath, type: string) {
 function ignored(given: string, stored: string | undefined): WriteOutcome {
   return { kind: 'ignored', message: `Ignored: last_updated ${given} is older than the stored version (${stored ?? 'unknown'})` };
 }
+
+/** The service of one platform instance. */
+export const receivedTokens = perApp((app) => new ReceivedTokensService(app));

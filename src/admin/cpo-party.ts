@@ -1,0 +1,12 @@
+/** The CPO party a backend API path names; 404 when it is unknown or not a CPO. */
+import type { z } from 'zod';
+import type { AppContext } from '../app-context.js';
+import type { PartyRef } from '../ocpi/context.js';
+import { notFound } from './errors.js';
+import type { PartyPath } from './schemas.js';
+
+export async function cpoParty(app: AppContext, params: z.infer<typeof PartyPath>): Promise<PartyRef> {
+  const party = await app.parties.find(params.country_code, params.party_id);
+  if (!party || !party.roles.includes('CPO')) throw notFound(`CPO party ${params.country_code}/${params.party_id}`);
+  return { countryCode: party.countryCode, partyId: party.partyId };
+}
