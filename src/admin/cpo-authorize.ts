@@ -4,14 +4,12 @@
  * to open the Session (contract_id, authorization_reference, auth_method).
  */
 import { z } from 'zod';
-import type { AppContext } from '../app-context.js';
 import { LocationReferences } from '../modules/2.2.1/tokens/authorization-schemas.js';
 import { authorizeToken } from '../modules/2.2.1/tokens/authorize.js';
 import { AllowedType, Token } from '../modules/2.2.1/tokens/schemas.js';
 import { defineRoute } from '../ocpi/route.js';
 import { CountryCode, DisplayText, PartyId, ciString } from '../ocpi/types.js';
 import { TokenType } from '../tariffs/cdr-schemas.js';
-import { notFound } from './errors.js';
 import { cpoParty } from './cpo-party.js';
 import { PartyPath } from './schemas.js';
 

@@ -1,6 +1,5 @@
 /** CPO backend API for charging profiles: read a request, report its result, report a changed ActiveChargingProfile. */
 import { z } from 'zod';
-import type { AppContext } from '../app-context.js';
 import { ActiveChargingProfile, ChargingProfileAnswer } from '../modules/2.2.1/chargingprofiles/schemas.js';
 import { answerProfileRequest, reportActiveProfile } from '../modules/2.2.1/chargingprofiles/service.js';
 import { defineRoute } from '../ocpi/route.js';

@@ -1,6 +1,5 @@
 /** CPO backend API for commands: connect a backend, read a command, report its result. */
 import { z } from 'zod';
-import type { AppContext } from '../app-context.js';
 import { CommandResult } from '../modules/2.2.1/commands/schemas.js';
 import { answerCommand } from '../modules/2.2.1/commands/service.js';
 import { defineRoute } from '../ocpi/route.js';

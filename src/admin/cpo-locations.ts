@@ -2,8 +2,6 @@
  * CPO backend API for locations: the CPO's own system PUTs and PATCHes OCPI-shaped objects at
  * location, EVSE or connector level; the platform stores them and pushes them to every peer.
  */
-import type { z } from 'zod';
-import type { AppContext } from '../app-context.js';
 import { BackendConnectorPatch, BackendEvsePatch, BackendLocationPatch, Connector, ConnectorPath, Evse, EvsePath, Location, LocationPath } from '../modules/2.2.1/locations/schemas.js';
 import { type Level, ownLocations } from '../modules/2.2.1/locations/service.js';
 import { defineRoute } from '../ocpi/route.js';

@@ -1,6 +1,5 @@
 /** CPO backend API for sessions and CDRs: the CPO's system reports them, the platform stores and pushes. */
 import { z } from 'zod';
-import type { AppContext } from '../app-context.js';
 import { ownCdrs } from '../modules/2.2.1/cdrs/service.js';
 import { ownSessions } from '../modules/2.2.1/sessions/service.js';
 import { defineRoute } from '../ocpi/route.js';

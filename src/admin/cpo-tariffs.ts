@@ -2,8 +2,6 @@
  * CPO backend API for tariffs: the CPO's own system PUTs complete OCPI Tariffs and deletes
  * them; the platform stores them and pushes every change to every receiving peer.
  */
-import type { z } from 'zod';
-import type { AppContext } from '../app-context.js';
 import { Tariff, TariffPath } from '../modules/2.2.1/tariffs/schemas.js';
 import { ownTariffs } from '../modules/2.2.1/tariffs/service.js';
 import { defineRoute } from '../ocpi/route.js';
