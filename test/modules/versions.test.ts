@@ -8,11 +8,15 @@ import { testInterface } from '../helpers/test-module.js';
 const interfaces = [...moduleInterfaces, testInterface];
 const BASE = 'https://ocpi.example.com';
 
-test('credentials is always listed, a CPO interface only when a local party is a CPO', () => {
+test('credentials is always listed; CPO and eMSP interfaces only for the roles local parties have', () => {
   const none = advertisedEndpoints(interfaces, new Set(), BASE);
   expect(none).toEqual([{ identifier: 'credentials', role: 'SENDER', url: `${BASE}/ocpi/2.2.1/credentials` }]);
-  expect(advertisedEndpoints(interfaces, new Set(['EMSP']), BASE)).toEqual(none);
-  expect(advertisedEndpoints(interfaces, new Set(['CPO']), BASE)).toContainEqual({ identifier: 'tokens', role: 'RECEIVER', url: `${BASE}/ocpi/cpo/2.2.1/things` });
+  const emsp = advertisedEndpoints(interfaces, new Set(['EMSP']), BASE);
+  expect(emsp).toContainEqual({ identifier: 'locations', role: 'RECEIVER', url: `${BASE}/ocpi/emsp/2.2.1/locations` });
+  expect(emsp.filter((e) => e.url.includes('/cpo/'))).toEqual([]);
+  const cpo = advertisedEndpoints(interfaces, new Set(['CPO']), BASE);
+  expect(cpo).toContainEqual({ identifier: 'tokens', role: 'RECEIVER', url: `${BASE}/ocpi/cpo/2.2.1/things` });
+  expect(cpo.filter((e) => e.url.includes('/emsp/'))).toEqual([]);
 });
 
 describe('over HTTP', () => {

@@ -1,0 +1,114 @@
+/**
+ * Locations RECEIVER interface of our eMSP parties (02-locations §3): CPO peers push their
+ * locations, EVSEs and connectors (PUT/PATCH) and read back our copy (GET). No POST, no
+ * DELETE: an EVSE is retired with PATCH `status: REMOVED`.
+ */
+import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { OcpiStatus } from '../../../ocpi/status.js';
+import { ReceiverConnectorPath, ReceiverEvsePath, ReceiverLocationPath, type Patch, type WriteOutcome, receivedLocations } from './receiver-service.js';
+import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './schemas.js';
+
+const LOCATION = '/:country_code/:party_id/:location_id';
+const EVSE = `${LOCATION}/:evse_uid`;
+const CONNECTOR = `${EVSE}/:connector_id`;
+
+/** PUT/PATCH answer without `data` (the spec defines none); 201 only for a new object. */
+function written(outcome: WriteOutcome) {
+  const httpStatus = outcome.kind === 'created' ? 201 : 200;
+  return { statusCode: OcpiStatus.SUCCESS, httpStatus, message: outcome.kind === 'ignored' ? outcome.message : undefined };
+}
+
+const PARTY_404 = 'a party the caller did not register (2000)';
+
+export const locationsReceiverInterface: ModuleInterface = {
+  identifier: 'locations',
+  role: 'RECEIVER',
+  owner: 'EMSP',
+  basePath: '/emsp/2.2.1/locations',
+  acceptsTokenA: false,
+  routed: true,
+  routes: [
+    defineRoute({
+      method: 'get',
+      path: LOCATION,
+      summary: "Our stored copy of one of the caller's locations",
+      params: ReceiverLocationPath,
+      response: Location,
+      errors: { 404: `Unknown location (2003), or ${PARTY_404}` },
+      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getLocation(req.ocpi.peer!, params) }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: LOCATION,
+      summary: 'Create (201) or replace (200) a location; an older version than ours is acknowledged and ignored',
+      params: ReceiverLocationPath,
+      body: Location,
+      errors: { 201: 'Location created', 404: PARTY_404 },
+      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).putLocation(req.ocpi.peer!, params, body)),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: LOCATION,
+      summary: 'Change some fields of a known location; last_updated is required, a list replaces the whole list',
+      params: ReceiverLocationPath,
+      body: LocationPatch,
+      errors: { 404: `Unknown location (2003), or ${PARTY_404}` },
+      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).patchLocation(req.ocpi.peer!, params, body as Patch<Location>)),
+    }),
+    defineRoute({
+      method: 'get',
+      path: EVSE,
+      summary: "Our stored copy of one EVSE of the caller's locations",
+      params: ReceiverEvsePath,
+      response: Evse,
+      errors: { 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
+      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getEvse(req.ocpi.peer!, params) }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: EVSE,
+      summary: 'Add (201) or replace (200) an EVSE of a known location; its last_updated is copied to the location',
+      params: ReceiverEvsePath,
+      body: Evse,
+      errors: { 201: 'EVSE created', 404: `Unknown location (2003): PUT the full location, or ${PARTY_404}` },
+      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).putEvse(req.ocpi.peer!, params, body)),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: EVSE,
+      summary: 'Change some fields of a known EVSE (e.g. status); last_updated is required and copied to the location',
+      params: ReceiverEvsePath,
+      body: EvsePatch,
+      errors: { 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
+      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).patchEvse(req.ocpi.peer!, params, body as Patch<Evse>)),
+    }),
+    defineRoute({
+      method: 'get',
+      path: CONNECTOR,
+      summary: "Our stored copy of one connector of the caller's locations",
+      params: ReceiverConnectorPath,
+      response: Connector,
+      errors: { 404: `Unknown location (2003), unknown EVSE or connector (2000), or ${PARTY_404}` },
+      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getConnector(req.ocpi.peer!, params) }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: CONNECTOR,
+      summary: 'Add (201) or replace (200) a connector of a known EVSE; its last_updated is copied to the EVSE and location',
+      params: ReceiverConnectorPath,
+      body: Connector,
+      errors: { 201: 'Connector created', 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
+      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).putConnector(req.ocpi.peer!, params, body)),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: CONNECTOR,
+      summary: 'Change some fields of a known connector; last_updated is required and copied to the EVSE and location',
+      params: ReceiverConnectorPath,
+      body: ConnectorPatch,
+      errors: { 404: `Unknown location (2003), unknown EVSE or connector (2000), or ${PARTY_404}` },
+      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).patchConnector(req.ocpi.peer!, params, body as Patch<Connector>)),
+    }),
+  ],
+};

@@ -1,0 +1,202 @@
+/**
+ * The rules of the locations Receiver interface of our eMSP parties (02-locations §3, transport
+ * §8): Client Owned Objects, so only the CPO that owns a location may write or read it; the URL
+ * and the body must name the same object; an older version never replaces a newer one; a child
+ * write carries its last_updated up to its EVSE and Location (§3.1, pitfall 7).
+ */
+import { z } from 'zod';
+import type { AppContext } from '../../../app-context.js';
+import type { AuthenticatedPeer } from '../../../ocpi/context.js';
+import { fromZod, invalidParameters, notFound } from '../../../ocpi/errors.js';
+import { OcpiStatus } from '../../../ocpi/status.js';
+import { CountryCode, PartyId, ciEquals } from '../../../ocpi/types.js';
+import { perApp } from '../../../platform/per-app.js';
+import { ReceivedLocationStore, type LocationKey, locationKey } from './receiver-store.js';
+import { type Connector, ConnectorPath, type Evse, EvsePath, Location, LocationPath } from './schemas.js';
+
+/** `{country_code}/{party_id}` are the CPO's (the location owner's), not ours. */
+export const ReceiverLocationPath = LocationPath.extend({ country_code: CountryCode, party_id: PartyId });
+export const ReceiverEvsePath = EvsePath.extend({ country_code: CountryCode, party_id: PartyId });
+export const ReceiverConnectorPath = ConnectorPath.extend({ country_code: CountryCode, party_id: PartyId });
+export type ReceiverLocationPath = z.infer<typeof ReceiverLocationPath>;
+export type ReceiverEvsePath = z.infer<typeof ReceiverEvsePath>;
+export type ReceiverConnectorPath = z.infer<typeof ReceiverConnectorPath>;
+
+/** What a PUT or PATCH did: the route turns it into HTTP 201/200 and a status message. */
+export type WriteOutcome = { kind: 'created' } | { kind: 'replaced' } | { kind: 'updated' } | { kind: 'ignored'; message: string };
+
+/** A validated PATCH body (schemas.ts `patchOf` loses its static shape, so routes narrow to this). */
+export type Patch<T> = Partial<T> & { last_updated: string };
+
+export class ReceivedLocationsService {
+  readonly store: ReceivedLocationStore;
+
+  constructor(private readonly app: AppContext) {
+    this.store = new ReceivedLocationStore(app.db, app.config.DATABASE_SCHEMA);
+  }
+
+  async getLocation(peer: AuthenticatedPeer, path: ReceiverLocationPath): Promise<Location> {
+    const location = await this.store.get(this.app.db, this.ownedKey(peer, path));
+    if (!location) throw unknownLocation(path);
+    return location;
+  }
+
+  async getEvse(peer: AuthenticatedPeer, path: ReceiverEvsePath): Promise<Evse> {
+    return findEvse(await this.getLocation(peer, path), path);
+  }
+
+  async getConnector(peer: AuthenticatedPeer, path: ReceiverConnectorPath): Promise<Connector> {
+    return findConnector(findEvse(await this.getLocation(peer, path), path), path);
+  }
+
+  /** Creates (201) or fully replaces (200) a location, EVSEs included. */
+  async putLocation(peer: AuthenticatedPeer, path: ReceiverLocationPath, body: Location): Promise<WriteOutcome> {
+    const key = this.ownedKey(peer, path);
+    checkLocationIdentity(path, body);
+    const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
+    if (!result) return ignored(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
+    return { kind: result.created ? 'created' : 'replaced' };
+  }
+
+  /** Changes the given fields of a known location; a list replaces the whole list (pitfall 1). */
+  async patchLocation(peer: AuthenticatedPeer, path: ReceiverLocationPath, body: Patch<Location>): Promise<WriteOutcome> {
+    checkLocationIdentity(path, body);
+    return this.modify(peer, path, (current) => {
+      if (isOlder(body.last_updated, current.last_updated)) return ignored(body.last_updated, current.last_updated);
+      return { location: { ...current, ...body }, kind: 'updated' };
+    });
+  }
+
+  /** Adds (201) or replaces (200) one EVSE of a known location. */
+  async putEvse(peer: AuthenticatedPeer, path: ReceiverEvsePath, body: Evse): Promise<WriteOutcome> {
+    checkField('uid', body.uid, path.evse_uid, 'evse_uid');
+    return this.modify(peer, path, (current) => {
+      const evses = current.evses ?? [];
+      const index = evses.findIndex((e) => ciEquals(e.uid, path.evse_uid));
+      if (index >= 0 && isOlder(body.last_updated, evses[index].last_updated)) return ignored(body.last_updated, evses[index].last_updated);
+      const next = index >= 0 ? evses.map((e, i) => (i === index ? body : e)) : [...evses, body];
+      return { location: withStamp({ ...current, evses: next }, body.last_updated), kind: index >= 0 ? 'replaced' : 'created' };
+    });
+  }
+
+  /** Changes the given fields of a known EVSE; PATCH cannot create one. */
+  async patchEvse(peer: AuthenticatedPeer, path: ReceiverEvsePath, body: Patch<Evse>): Promise<WriteOutcome> {
+    if (body.uid !== undefined) checkField('uid', body.uid, path.evse_uid, 'evse_uid');
+    return this.modify(peer, path, (current) => {
+      const evse = findEvse(current, path);
+      if (isOlder(body.last_updated, evse.last_updated)) return ignored(body.last_updated, evse.last_updated);
+      const evses = (current.evses ?? []).map((e) => (e === evse ? { ...evse, ...body } : e));
+      return { location: withStamp({ ...current, evses }, body.last_updated), kind: 'updated' };
+    });
+  }
+
+  /** Adds (201) or replaces (200) one Connector of a known EVSE. */
+  async putConnector(peer: AuthenticatedPeer, path: ReceiverConnectorPath, body: Connector): Promise<WriteOutcome> {
+    checkField('id', body.id, path.connector_id, 'connector_id');
+    return this.modify(peer, path, (current) => {
+      const evse = findEvse(current, path);
+      const index = evse.connectors.findIndex((c) => ciEquals(c.id, path.connector_id));
+      if (index >= 0 && isOlder(body.last_updated, evse.connectors[index].last_updated)) return ignored(body.last_updated, evse.connectors[index].last_updated);
+      const connectors = index >= 0 ? evse.connectors.map((c, i) => (i === index ? body : c)) : [...evse.connectors, body];
+      const evses = (current.evses ?? []).map((e) => (e === evse ? withStamp({ ...evse, connectors }, body.last_updated) : e));
+      return { location: withStamp({ ...current, evses }, body.last_updated), kind: index >= 0 ? 'replaced' : 'created' };
+    });
+  }
+
+  /** Changes the given fields of a known Connector; PATCH cannot create one. */
+  async patchConnector(peer: AuthenticatedPeer, path: ReceiverConnectorPath, body: Patch<Connector>): Promise<WriteOutcome> {
+    if (body.id !== undefined) checkField('id', body.id, path.connector_id, 'connector_id');
+    return this.modify(peer, path, (current) => {
+      const evse = findEvse(current, path);
+      const connector = findConnector(evse, path);
+      if (isOlder(body.last_updated, connector.last_updated)) return ignored(body.last_updated, connector.last_updated);
+      const connectors = evse.connectors.map((c) => (c === connector ? { ...connector, ...body } : c));
+      const evses = (current.evses ?? []).map((e) => (e === evse ? withStamp({ ...evse, connectors }, body.last_updated) : e));
+      return { location: withStamp({ ...current, evses }, body.last_updated), kind: 'updated' };
+    });
+  }
+
+  /**
+   * Read-modify-write of a known location under a row lock. An unknown location is 404 with
+   * 2003 (pitfall 2): the CPO then PUTs the full location. The result is validated as a whole
+   * so that no combination of a stored document and a partial write leaves an invalid Location.
+   */
+  private async modify(
+    peer: AuthenticatedPeer,
+    path: ReceiverLocationPath,
+    change: (current: Location) => { location: Location; kind: 'created' | 'replaced' | 'updated' } | WriteOutcome,
+  ): Promise<WriteOutcome> {
+    const key = this.ownedKey(peer, path);
+    return this.app.db.$transaction(async (tx) => {
+      const current = await this.store.lock(tx, key);
+      if (!current) throw unknownLocation(path);
+      const result = change(current);
+      if (!('location' in result)) return result;
+      const merged = Location.safeParse(result.location);
+      if (!merged.success) throw fromZod(merged.error);
+      await this.store.replace(tx, key, peer.peerId, merged.data);
+      return { kind: result.kind };
+    });
+  }
+
+  /**
+   * The key of the addressed location, once the URL's party is known to belong to the caller.
+   * Otherwise HTTP 404 (transport §8): a peer must not read or overwrite another CPO's
+   * locations, and must not learn whether they exist.
+   */
+  private ownedKey(peer: AuthenticatedPeer, path: ReceiverLocationPath): LocationKey {
+    const owns = peer.roles.some((r) => ciEquals(r.countryCode, path.country_code) && ciEquals(r.partyId, path.party_id));
+    if (!owns) throw notFound(`Party ${path.country_code}/${path.party_id} is not a party registered by this peer: a peer may only push its own locations`);
+    return locationKey(path.country_code, path.party_id, path.location_id);
+  }
+}
+
+function checkLocationIdentity(path: ReceiverLocationPath, body: Partial<Location>): void {
+  if (body.country_code !== undefined) checkField('country_code', body.country_code, path.country_code, 'country_code');
+  if (body.party_id !== undefined) checkField('party_id', body.party_id, path.party_id, 'party_id');
+  if (body.id !== undefined) checkField('id', body.id, path.location_id, 'location_id');
+}
+
+/** An identity field of the body must name the object of the URL (2001, transport §8). */
+function checkField(field: string, given: string, expected: string, param: string): void {
+  if (!ciEquals(given, expected)) throw invalidParameters(`body.${field}: ${given} does not match the ${param} in the path (${expected})`);
+}
+
+function findEvse(location: Location, path: ReceiverEvsePath): Evse {
+  const evse = (location.evses ?? []).find((e) => ciEquals(e.uid, path.evse_uid));
+  if (!evse) throw notFound(`Unknown EVSE ${path.evse_uid} in location ${path.country_code}/${path.party_id}/${path.location_id}`);
+  return evse;
+}
+
+function findConnector(evse: Evse, path: ReceiverConnectorPath): Connector {
+  const connector = evse.connectors.find((c) => ciEquals(c.id, path.connector_id));
+  if (!connector) throw notFound(`Unknown connector ${path.connector_id} of EVSE ${path.evse_uid} in location ${path.country_code}/${path.party_id}/${path.location_id}`);
+  return connector;
+}
+
+function unknownLocation(path: ReceiverLocationPath) {
+  return notFound(`Unknown location ${path.country_code}/${path.party_id}/${path.location_id}: PUT the full location first`, OcpiStatus.UNKNOWN_LOCATION);
+}
+
+function isOlder(given: string, stored: string): boolean {
+  return Date.parse(given) < Date.parse(stored);
+}
+
+/**
+ * The parent takes the pushed child's last_updated (§3.1, pitfall 7), never the server clock;
+ * it never moves back, so a later full PUT of the parent is still compared against the newest.
+ */
+function withStamp<T extends { last_updated: string }>(parent: T, childStamp: string): T {
+  return isOlder(parent.last_updated, childStamp) ? { ...parent, last_updated: childStamp } : parent;
+}
+
+/**
+ * An older version is acknowledged and dropped: the sender's message was valid, we simply hold
+ * something newer, and an error would make it retry or dead-letter for nothing.
+ */
+function ignored(given: string, stored: string | undefined): WriteOutcome {
+  return { kind: 'ignored', message: `Ignored: last_updated ${given} is older than the stored version (${stored ?? 'unknown'})` };
+}
+
+/** The service of one platform instance. */
+export const receivedLocations = perApp((app) => new ReceivedLocationsService(app));
