@@ -7,12 +7,15 @@ import type { ModuleInterface } from '../ocpi/registry-types.js';
 import { chargingProfilesReceiverInterface } from './2.2.1/chargingprofiles/routes.js';
 import { commandsReceiverInterface } from './2.2.1/commands/routes.js';
 import { credentialsInterface } from './2.2.1/credentials/routes.js';
+import { cdrsReceiverInterface } from './2.2.1/cdrs/receiver-routes.js';
 import { cdrsSenderInterface } from './2.2.1/cdrs/routes.js';
 import { locationsReceiverInterface } from './2.2.1/locations/receiver-routes.js';
 import { locationsSenderInterface } from './2.2.1/locations/routes.js';
+import { sessionsReceiverInterface } from './2.2.1/sessions/receiver-routes.js';
 import { sessionsSenderInterface } from './2.2.1/sessions/routes.js';
+import { tariffsReceiverInterface } from './2.2.1/tariffs/receiver-routes.js';
 import { tariffsSenderInterface } from './2.2.1/tariffs/routes.js';
 import { tokensReceiverInterface } from './2.2.1/tokens/routes.js';
 import { versionsInterface } from './2.2.1/versions/routes.js';
 
-export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface, locationsReceiverInterface, sessionsSenderInterface, cdrsSenderInterface, tariffsSenderInterface, tokensReceiverInterface, commandsReceiverInterface, chargingProfilesReceiverInterface];
+export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface, locationsReceiverInterface, sessionsSenderInterface, sessionsReceiverInterface, cdrsSenderInterface, cdrsReceiverInterface, tariffsSenderInterface, tariffsReceiverInterface, tokensReceiverInterface, commandsReceiverInterface, chargingProfilesReceiverInterface];

@@ -1,0 +1,45 @@
+/**
+ * Cdrs RECEIVER interface of our eMSP parties (06-cdrs §2.2): CPO peers POST final CDRs and GET
+ * them back at the exact URL we answered in the `Location` header. No PUT, PATCH or DELETE: a
+ * CDR is never changed, only credited by another CDR.
+ */
+import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { OcpiStatus } from '../../../ocpi/status.js';
+import { CdrIdPath, ReceivedCdr, receivedCdrs } from './receiver-service.js';
+
+export const cdrsReceiverInterface: ModuleInterface = {
+  identifier: 'cdrs',
+  role: 'RECEIVER',
+  owner: 'EMSP',
+  basePath: '/emsp/2.2.1/cdrs',
+  acceptsTokenA: false,
+  routed: true,
+  routes: [
+    defineRoute({
+      method: 'post',
+      path: '/',
+      summary: 'Store a final CDR (201) and answer its URL in the Location header; a duplicate is acknowledged (200) with the first one\'s URL',
+      body: ReceivedCdr,
+      errors: { 201: 'CDR stored; header Location holds its URL. An invalid CDR, or one of a party the caller did not register, is 2001 (HTTP 200)' },
+      handler: async ({ req, app, body }) => {
+        const outcome = await receivedCdrs(app).post(req.ocpi.peer!, body);
+        return {
+          statusCode: OcpiStatus.SUCCESS,
+          httpStatus: outcome.created ? 201 : 200,
+          message: outcome.created ? undefined : 'Duplicate CDR: already stored, not overwritten',
+          headers: { Location: outcome.location },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/:id',
+      summary: 'A CDR the caller posted, at the URL answered in Location',
+      params: CdrIdPath,
+      response: ReceivedCdr,
+      errors: { 404: 'Unknown CDR, or one of a party the caller did not register' },
+      handler: async ({ req, app, params }) => ({ data: await receivedCdrs(app).get(req.ocpi.peer!, params.id) }),
+    }),
+  ],
+};

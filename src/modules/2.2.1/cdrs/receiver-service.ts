@@ -1,0 +1,77 @@
+/**
+ * The rules of the cdrs Receiver interface of our eMSP parties (06-cdrs §2.2): a CPO peer posts
+ * final CDRs of its own parties and may read them back at the `Location` URL we answered with.
+ * CDRs are immutable: a duplicate is acknowledged with the first one's URL, never stored twice.
+ */
+import { z } from 'zod';
+import type { AppContext } from '../../../app-context.js';
+import type { AuthenticatedPeer } from '../../../ocpi/context.js';
+import { invalidParameters, notFound } from '../../../ocpi/errors.js';
+import { ciEquals, ocpiString } from '../../../ocpi/types.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
+import { perApp } from '../../../platform/per-app.js';
+import { Cdr, CdrLocation } from '../../../tariffs/cdr-schemas.js';
+import { ReceivedCdrStore } from './receiver-store.js';
+
+/**
+ * What we accept: `Cdr`, lenient on the CdrLocation text lengths (pitfall P7: the bugfix branch
+ * widened Location.address to 255 and state to 45 but not CdrLocation, so a CPO copying its
+ * Location verbatim sends longer values). Everything else, credit rules included, as `Cdr`.
+ */
+export const ReceivedCdrLocation = CdrLocation.extend({
+  address: ocpiString(255),
+  city: ocpiString(255),
+  state: ocpiString(45).nullish(),
+});
+export const ReceivedCdr = Cdr.safeExtend({ cdr_location: ReceivedCdrLocation });
+export type ReceivedCdr = z.infer<typeof ReceivedCdr>;
+
+/** Our uuid; anything else is simply unknown (404), never a parameter error. */
+export const CdrIdPath = z.object({ id: z.string() });
+
+/** What a POST did: the route answers 201 for a new CDR, 200 for a duplicate, both with `Location`. */
+export interface PostOutcome {
+  created: boolean;
+  location: string;
+}
+
+export class ReceivedCdrsService {
+  readonly store: ReceivedCdrStore;
+
+  constructor(private readonly app: AppContext) {
+    this.store = new ReceivedCdrStore(app.db, app.config.DATABASE_SCHEMA);
+  }
+
+  /** The absolute URL of a stored CDR: the value of `Location` and the address of GET. */
+  locationOf(id: string): string {
+    return `${this.app.config.PUBLIC_BASE_URL}/ocpi/emsp/2.2.1/cdrs/${id}`;
+  }
+
+  /**
+   * Stores a CDR of one of the caller's parties. There is no party in the URL, so transport §8's
+   * 404 does not apply: a body naming a party the caller did not register is an invalid
+   * parameter (2001, like a body that does not match its URL), and nothing is stored.
+   */
+  async post(peer: AuthenticatedPeer, cdr: ReceivedCdr): Promise<PostOutcome> {
+    const owns = peer.roles.some((r) => ciEquals(r.countryCode, cdr.country_code) && ciEquals(r.partyId, cdr.party_id));
+    if (!owns) {
+      throw invalidParameters(`body.country_code/party_id: ${cdr.country_code}/${cdr.party_id} is not a party registered by this peer: a peer may only post its own CDRs`);
+    }
+    const { id, created } = await this.store.insertOnce(peer.peerId, cdr);
+    return { created, location: this.locationOf(id) };
+  }
+
+  /**
+   * A CDR by our uuid, for the peer that posted it or any peer registered for its CPO party.
+   * Anything else is 404, so a peer cannot learn which uuids exist.
+   */
+  async get(peer: AuthenticatedPeer, id: string): Promise<ReceivedCdr> {
+    const stored = await this.store.findById(id);
+    const allowed = stored && (stored.peerId === peer.peerId || peer.roles.some((r) => partyKey(r.countryCode, r.partyId) === stored.partyKey));
+    if (!stored || !allowed) throw notFound(`Unknown CDR ${id}`);
+    return stored.document;
+  }
+}
+
+/** The service of one platform instance. */
+export const receivedCdrs = perApp((app) => new ReceivedCdrsService(app));

@@ -1,0 +1,58 @@
+/**
+ * Sessions RECEIVER interface of our eMSP parties (05-sessions §2.2): CPO peers push their
+ * sessions (PUT), update them (PATCH, charging_periods appended) and read back our copy (GET).
+ * No POST, no DELETE.
+ */
+import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { OcpiStatus } from '../../../ocpi/status.js';
+import { Session } from '../../../tariffs/session-schemas.js';
+import { ReceiverSessionPath, SessionPatch, type WriteOutcome, receivedSessions } from './receiver-service.js';
+
+const SESSION = '/:country_code/:party_id/:session_id';
+
+/** PUT/PATCH answer without `data` (the spec defines none); 201 only for a new session. */
+function written(outcome: WriteOutcome) {
+  const httpStatus = outcome.kind === 'created' ? 201 : 200;
+  return { statusCode: OcpiStatus.SUCCESS, httpStatus, message: outcome.kind === 'ignored' ? outcome.message : undefined };
+}
+
+const PARTY_404 = 'a party the caller did not register (2000)';
+
+export const sessionsReceiverInterface: ModuleInterface = {
+  identifier: 'sessions',
+  role: 'RECEIVER',
+  owner: 'EMSP',
+  basePath: '/emsp/2.2.1/sessions',
+  acceptsTokenA: false,
+  routed: true,
+  routes: [
+    defineRoute({
+      method: 'get',
+      path: SESSION,
+      summary: "Our stored copy of one of the caller's sessions",
+      params: ReceiverSessionPath,
+      response: Session,
+      errors: { 404: `Unknown session (2000), or ${PARTY_404}` },
+      handler: async ({ req, app, params }) => ({ data: await receivedSessions(app).getSession(req.ocpi.peer!, params) }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: SESSION,
+      summary: 'Create (201) or fully replace (200) a session, charging_periods included; an older version than ours is acknowledged and ignored',
+      params: ReceiverSessionPath,
+      body: Session,
+      errors: { 201: 'Session created', 404: PARTY_404 },
+      handler: async ({ req, app, params, body }) => written(await receivedSessions(app).putSession(req.ocpi.peer!, params, body)),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: SESSION,
+      summary: 'Change some fields of a known session; last_updated is required, charging_periods are appended',
+      params: ReceiverSessionPath,
+      body: SessionPatch,
+      errors: { 404: `Unknown session (2000), or ${PARTY_404}` },
+      handler: async ({ req, app, params, body }) => written(await receivedSessions(app).patchSession(req.ocpi.peer!, params, body)),
+    }),
+  ],
+};

@@ -1,0 +1,108 @@
+/**
+ * The rules of the sessions Receiver interface of our eMSP parties (05-sessions §2.2-2.3,
+ * transport §8): Client Owned Objects, so only the CPO that owns a session may write or read it
+ * (ownership check, §6); the URL and the body must name the same session; an older version never
+ * replaces a newer one; a PATCH appends its charging_periods to the stored ones (P3).
+ */
+import { z } from 'zod';
+import type { AppContext } from '../../../app-context.js';
+import type { AuthenticatedPeer } from '../../../ocpi/context.js';
+import { fromZod, invalidParameters, notFound } from '../../../ocpi/errors.js';
+import { CountryCode, DateTime, PartyId, ciEquals, ciString } from '../../../ocpi/types.js';
+import { perApp } from '../../../platform/per-app.js';
+import { Session } from '../../../tariffs/session-schemas.js';
+import { ReceivedSessionStore, type SessionKey, sessionKey } from './receiver-store.js';
+
+/** `{country_code}/{party_id}` are the CPO's (the session owner's), not ours. */
+export const ReceiverSessionPath = z.object({ country_code: CountryCode, party_id: PartyId, session_id: ciString(36) });
+export type ReceiverSessionPath = z.infer<typeof ReceiverSessionPath>;
+
+/** A partial Session; last_updated is mandatory (§2.3), its absence is 2001. */
+export const SessionPatch = Session.partial().extend({ last_updated: DateTime });
+export type SessionPatch = z.infer<typeof SessionPatch>;
+
+/** What a PUT or PATCH did: the route turns it into HTTP 201/200 and a status message. */
+export type WriteOutcome = { kind: 'created' } | { kind: 'replaced' } | { kind: 'updated' } | { kind: 'ignored'; message: string };
+
+export class ReceivedSessionsService {
+  readonly store: ReceivedSessionStore;
+
+  constructor(private readonly app: AppContext) {
+    this.store = new ReceivedSessionStore(app.db, app.config.DATABASE_SCHEMA);
+  }
+
+  async getSession(peer: AuthenticatedPeer, path: ReceiverSessionPath): Promise<Session> {
+    const session = await this.store.get(this.app.db, this.ownedKey(peer, path));
+    if (!session) throw unknownSession(path);
+    return session;
+  }
+
+  /** Creates (201) or fully replaces (200) a session, charging_periods included (an absent list wipes them). */
+  async putSession(peer: AuthenticatedPeer, path: ReceiverSessionPath, body: Session): Promise<WriteOutcome> {
+    const key = this.ownedKey(peer, path);
+    checkIdentity(path, body);
+    const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
+    if (!result) return ignored(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
+    return { kind: result.created ? 'created' : 'replaced' };
+  }
+
+  /**
+   * Changes the given fields of a known session under a row lock; charging_periods are appended
+   * (absent, null or empty: no change). An unknown session is 404: the CPO then PUTs it. The
+   * result is validated as a whole Session (else 2001, nothing changes).
+   */
+  async patchSession(peer: AuthenticatedPeer, path: ReceiverSessionPath, body: SessionPatch): Promise<WriteOutcome> {
+    const key = this.ownedKey(peer, path);
+    checkIdentity(path, body);
+    return this.app.db.$transaction(async (tx) => {
+      const current = await this.store.lock(tx, key);
+      if (!current) throw unknownSession(path);
+      if (isOlder(body.last_updated, current.last_updated)) return ignored(body.last_updated, current.last_updated);
+      const { charging_periods: added, ...fields } = body;
+      const next: Session = { ...current, ...fields };
+      if (added && added.length > 0) next.charging_periods = [...(current.charging_periods ?? []), ...added];
+      const merged = Session.safeParse(next);
+      if (!merged.success) throw fromZod(merged.error);
+      await this.store.replace(tx, key, peer.peerId, merged.data);
+      return { kind: 'updated' as const };
+    });
+  }
+
+  /**
+   * The key of the addressed session, once the URL's party is known to belong to the caller.
+   * Otherwise HTTP 404 (transport §8): a peer must not read or overwrite another CPO's sessions,
+   * and must not learn whether they exist.
+   */
+  private ownedKey(peer: AuthenticatedPeer, path: ReceiverSessionPath): SessionKey {
+    const owns = peer.roles.some((r) => ciEquals(r.countryCode, path.country_code) && ciEquals(r.partyId, path.party_id));
+    if (!owns) throw notFound(`Party ${path.country_code}/${path.party_id} is not a party registered by this peer: a peer may only push its own sessions`);
+    return sessionKey(path.country_code, path.party_id, path.session_id);
+  }
+}
+
+function checkIdentity(path: ReceiverSessionPath, body: Partial<Session>): void {
+  if (body.country_code !== undefined) checkField('country_code', body.country_code, path.country_code, 'country_code');
+  if (body.party_id !== undefined) checkField('party_id', body.party_id, path.party_id, 'party_id');
+  if (body.id !== undefined) checkField('id', body.id, path.session_id, 'session_id');
+}
+
+/** An identity field of the body must name the object of the URL (2001, transport §8). */
+function checkField(field: string, given: string, expected: string, param: string): void {
+  if (!ciEquals(given, expected)) throw invalidParameters(`body.${field}: ${given} does not match the ${param} in the path (${expected})`);
+}
+
+function unknownSession(path: ReceiverSessionPath) {
+  return notFound(`Unknown session ${path.country_code}/${path.party_id}/${path.session_id}: PUT the full session first`);
+}
+
+function isOlder(given: string, stored: string): boolean {
+  return Date.parse(given) < Date.parse(stored);
+}
+
+/** An older version is acknowledged and dropped (valid message, we simply hold something newer). */
+function ignored(given: string, stored: string | undefined): WriteOutcome {
+  return { kind: 'ignored', message: `Ignored: last_updated ${given} is older than the stored version (${stored ?? 'unknown'})` };
+}
+
+/** The service of one platform instance. */
+export const receivedSessions = perApp((app) => new ReceivedSessionsService(app));

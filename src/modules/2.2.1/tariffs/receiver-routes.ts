@@ -1,0 +1,59 @@
+/**
+ * Tariffs RECEIVER interface of our eMSP parties (03-tariffs §3.2): CPO peers push their tariffs
+ * (PUT), remove them (DELETE) and read back our copy (GET). No PATCH in 2.2.1.
+ */
+import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { OcpiStatus } from '../../../ocpi/status.js';
+import { Tariff } from '../../../tariffs/schemas.js';
+import { ReceiverTariffPath, type WriteOutcome, receivedTariffs } from './receiver-service.js';
+
+const TARIFF = '/:country_code/:party_id/:tariff_id';
+
+/** PUT answer without `data` (the spec defines none); 201 only for a new tariff. */
+function written(outcome: WriteOutcome) {
+  const httpStatus = outcome.kind === 'created' ? 201 : 200;
+  return { statusCode: OcpiStatus.SUCCESS, httpStatus, message: outcome.kind === 'ignored' ? outcome.message : undefined };
+}
+
+const PARTY_404 = 'a party the caller did not register (2000)';
+
+export const tariffsReceiverInterface: ModuleInterface = {
+  identifier: 'tariffs',
+  role: 'RECEIVER',
+  owner: 'EMSP',
+  basePath: '/emsp/2.2.1/tariffs',
+  acceptsTokenA: false,
+  routed: true,
+  routes: [
+    defineRoute({
+      method: 'get',
+      path: TARIFF,
+      summary: "Our stored copy of one of the caller's tariffs",
+      params: ReceiverTariffPath,
+      response: Tariff,
+      errors: { 404: `Unknown tariff (2000), or ${PARTY_404}` },
+      handler: async ({ req, app, params }) => ({ data: await receivedTariffs(app).getTariff(req.ocpi.peer!, params) }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: TARIFF,
+      summary: 'Create (201) or replace (200) a tariff; an older version than ours is acknowledged and ignored',
+      params: ReceiverTariffPath,
+      body: Tariff,
+      errors: { 201: 'Tariff created', 404: PARTY_404 },
+      handler: async ({ req, app, params, body }) => written(await receivedTariffs(app).putTariff(req.ocpi.peer!, params, body)),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: TARIFF,
+      summary: 'Remove a tariff the CPO no longer offers',
+      params: ReceiverTariffPath,
+      errors: { 404: `Unknown tariff (2000), or ${PARTY_404}` },
+      handler: async ({ req, app, params }) => {
+        await receivedTariffs(app).deleteTariff(req.ocpi.peer!, params);
+        return {};
+      },
+    }),
+  ],
+};

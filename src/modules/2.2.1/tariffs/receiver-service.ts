@@ -1,0 +1,78 @@
+/**
+ * The rules of the tariffs Receiver interface of our eMSP parties (03-tariffs §3.2, transport
+ * §8): Client Owned Objects, so only the CPO that owns a tariff may write, delete or read it; the
+ * URL and the body must name the same tariff; an older version never replaces a newer one.
+ * A received tariff is validated with the OCPI `Tariff` schema only, not with the stricter rules
+ * of our own tariff engine: it is the CPO's tariff, we store what it publishes.
+ */
+import { z } from 'zod';
+import type { AppContext } from '../../../app-context.js';
+import type { AuthenticatedPeer } from '../../../ocpi/context.js';
+import { invalidParameters, notFound } from '../../../ocpi/errors.js';
+import { CountryCode, PartyId, ciEquals, ciString } from '../../../ocpi/types.js';
+import { perApp } from '../../../platform/per-app.js';
+import type { Tariff } from '../../../tariffs/schemas.js';
+import { ReceivedTariffStore, type TariffKey, tariffKey } from './receiver-store.js';
+
+/** `{country_code}/{party_id}` are the CPO's (the tariff owner's), not ours. */
+export const ReceiverTariffPath = z.object({ country_code: CountryCode, party_id: PartyId, tariff_id: ciString(36) });
+export type ReceiverTariffPath = z.infer<typeof ReceiverTariffPath>;
+
+/** What a PUT did: the route turns it into HTTP 201/200 and a status message. */
+export type WriteOutcome = { kind: 'created' } | { kind: 'replaced' } | { kind: 'ignored'; message: string };
+
+export class ReceivedTariffsService {
+  readonly store: ReceivedTariffStore;
+
+  constructor(private readonly app: AppContext) {
+    this.store = new ReceivedTariffStore(app.db, app.config.DATABASE_SCHEMA);
+  }
+
+  async getTariff(peer: AuthenticatedPeer, path: ReceiverTariffPath): Promise<Tariff> {
+    const tariff = await this.store.get(this.app.db, this.ownedKey(peer, path));
+    if (!tariff) throw unknownTariff(path);
+    return tariff;
+  }
+
+  /** Creates (201) or fully replaces (200) a tariff. */
+  async putTariff(peer: AuthenticatedPeer, path: ReceiverTariffPath, body: Tariff): Promise<WriteOutcome> {
+    const key = this.ownedKey(peer, path);
+    checkField('country_code', body.country_code, path.country_code, 'country_code');
+    checkField('party_id', body.party_id, path.party_id, 'party_id');
+    checkField('id', body.id, path.tariff_id, 'tariff_id');
+    const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
+    if (!result) {
+      const stored = (await this.store.get(this.app.db, key))?.last_updated;
+      return { kind: 'ignored', message: `Ignored: last_updated ${body.last_updated} is older than the stored version (${stored ?? 'unknown'})` };
+    }
+    return { kind: result.created ? 'created' : 'replaced' };
+  }
+
+  /** Removes a tariff the CPO no longer offers; an unknown one is 404 (2000). */
+  async deleteTariff(peer: AuthenticatedPeer, path: ReceiverTariffPath): Promise<void> {
+    if (!(await this.store.delete(this.app.db, this.ownedKey(peer, path)))) throw unknownTariff(path);
+  }
+
+  /**
+   * The key of the addressed tariff, once the URL's party is known to belong to the caller.
+   * Otherwise HTTP 404 (transport §8): a peer must not read, overwrite or delete another CPO's
+   * tariffs, and must not learn whether they exist.
+   */
+  private ownedKey(peer: AuthenticatedPeer, path: ReceiverTariffPath): TariffKey {
+    const owns = peer.roles.some((r) => ciEquals(r.countryCode, path.country_code) && ciEquals(r.partyId, path.party_id));
+    if (!owns) throw notFound(`Party ${path.country_code}/${path.party_id} is not a party registered by this peer: a peer may only push its own tariffs`);
+    return tariffKey(path.country_code, path.party_id, path.tariff_id);
+  }
+}
+
+/** An identity field of the body must name the object of the URL (2001, transport §8). */
+function checkField(field: string, given: string, expected: string, param: string): void {
+  if (!ciEquals(given, expected)) throw invalidParameters(`body.${field}: ${given} does not match the ${param} in the path (${expected})`);
+}
+
+function unknownTariff(path: ReceiverTariffPath) {
+  return notFound(`Unknown tariff ${path.country_code}/${path.party_id}/${path.tariff_id}`);
+}
+
+/** The service of one platform instance. */
+export const receivedTariffs = perApp((app) => new ReceivedTariffsService(app));
