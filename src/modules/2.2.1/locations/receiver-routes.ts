@@ -4,9 +4,9 @@
  * DELETE: an EVSE is retired with PATCH `status: REMOVED`.
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { written, PARTY_404 } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { OcpiStatus } from '../../../ocpi/status.js';
-import { ReceiverConnectorPath, ReceiverEvsePath, ReceiverLocationPath, type Patch, type WriteOutcome, receivedLocations } from './receiver-service.js';
+import { ReceiverConnectorPath, ReceiverEvsePath, ReceiverLocationPath, type Patch, receivedLocations } from './receiver-service.js';
 import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './schemas.js';
 
 const LOCATION = '/:country_code/:party_id/:location_id';
@@ -14,12 +14,7 @@ const EVSE = `${LOCATION}/:evse_uid`;
 const CONNECTOR = `${EVSE}/:connector_id`;
 
 /** PUT/PATCH answer without `data` (the spec defines none); 201 only for a new object. */
-function written(outcome: WriteOutcome) {
-  const httpStatus = outcome.kind === 'created' ? 201 : 200;
-  return { statusCode: OcpiStatus.SUCCESS, httpStatus, message: outcome.kind === 'ignored' ? outcome.message : undefined };
-}
 
-const PARTY_404 = 'a party the caller did not register (2000)';
 
 export const locationsReceiverInterface: ModuleInterface = {
   identifier: 'locations',

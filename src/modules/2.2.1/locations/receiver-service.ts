@@ -5,6 +5,7 @@
  * write carries its last_updated up to its EVSE and Location (§3.1, pitfall 7).
  */
 import { z } from 'zod';
+import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
 import type { AppContext } from '../../../app-context.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { fromZod, invalidParameters, notFound } from '../../../ocpi/errors.js';
@@ -22,8 +23,6 @@ export type ReceiverLocationPath = z.infer<typeof ReceiverLocationPath>;
 export type ReceiverEvsePath = z.infer<typeof ReceiverEvsePath>;
 export type ReceiverConnectorPath = z.infer<typeof ReceiverConnectorPath>;
 
-/** What a PUT or PATCH did: the route turns it into HTTP 201/200 and a status message. */
-export type WriteOutcome = { kind: 'created' } | { kind: 'replaced' } | { kind: 'updated' } | { kind: 'ignored'; message: string };
 
 /** A validated PATCH body (schemas.ts `patchOf` loses its static shape, so routes narrow to this). */
 export type Patch<T> = Partial<T> & { last_updated: string };
@@ -54,7 +53,7 @@ export class ReceivedLocationsService {
     const key = this.ownedKey(peer, path);
     checkLocationIdentity(path, body);
     const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
-    if (!result) return ignored(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
+    if (!result) return ignoredAsOlder(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
     return { kind: result.created ? 'created' : 'replaced' };
   }
 
@@ -62,7 +61,7 @@ export class ReceivedLocationsService {
   async patchLocation(peer: AuthenticatedPeer, path: ReceiverLocationPath, body: Patch<Location>): Promise<WriteOutcome> {
     checkLocationIdentity(path, body);
     return this.modify(peer, path, (current) => {
-      if (isOlder(body.last_updated, current.last_updated)) return ignored(body.last_updated, current.last_updated);
+      if (isOlder(body.last_updated, current.last_updated)) return ignoredAsOlder(body.last_updated, current.last_updated);
       return { location: { ...current, ...body }, kind: 'updated' };
     });
   }
@@ -73,7 +72,7 @@ export class ReceivedLocationsService {
     return this.modify(peer, path, (current) => {
       const evses = current.evses ?? [];
       const index = evses.findIndex((e) => ciEquals(e.uid, path.evse_uid));
-      if (index >= 0 && isOlder(body.last_updated, evses[index].last_updated)) return ignored(body.last_updated, evses[index].last_updated);
+      if (index >= 0 && isOlder(body.last_updated, evses[index].last_updated)) return ignoredAsOlder(body.last_updated, evses[index].last_updated);
       const next = index >= 0 ? evses.map((e, i) => (i === index ? body : e)) : [...evses, body];
       return { location: withStamp({ ...current, evses: next }, body.last_updated), kind: index >= 0 ? 'replaced' : 'created' };
     });
@@ -84,7 +83,7 @@ export class ReceivedLocationsService {
     if (body.uid !== undefined) checkField('uid', body.uid, path.evse_uid, 'evse_uid');
     return this.modify(peer, path, (current) => {
       const evse = findEvse(current, path);
-      if (isOlder(body.last_updated, evse.last_updated)) return ignored(body.last_updated, evse.last_updated);
+      if (isOlder(body.last_updated, evse.last_updated)) return ignoredAsOlder(body.last_updated, evse.last_updated);
       const evses = (current.evses ?? []).map((e) => (e === evse ? { ...evse, ...body } : e));
       return { location: withStamp({ ...current, evses }, body.last_updated), kind: 'updated' };
     });
@@ -96,7 +95,7 @@ export class ReceivedLocationsService {
     return this.modify(peer, path, (current) => {
       const evse = findEvse(current, path);
       const index = evse.connectors.findIndex((c) => ciEquals(c.id, path.connector_id));
-      if (index >= 0 && isOlder(body.last_updated, evse.connectors[index].last_updated)) return ignored(body.last_updated, evse.connectors[index].last_updated);
+      if (index >= 0 && isOlder(body.last_updated, evse.connectors[index].last_updated)) return ignoredAsOlder(body.last_updated, evse.connectors[index].last_updated);
       const connectors = index >= 0 ? evse.connectors.map((c, i) => (i === index ? body : c)) : [...evse.connectors, body];
       const evses = (current.evses ?? []).map((e) => (e === evse ? withStamp({ ...evse, connectors }, body.last_updated) : e));
       return { location: withStamp({ ...current, evses }, body.last_updated), kind: index >= 0 ? 'replaced' : 'created' };
@@ -109,7 +108,7 @@ export class ReceivedLocationsService {
     return this.modify(peer, path, (current) => {
       const evse = findEvse(current, path);
       const connector = findConnector(evse, path);
-      if (isOlder(body.last_updated, connector.last_updated)) return ignored(body.last_updated, connector.last_updated);
+      if (isOlder(body.last_updated, connector.last_updated)) return ignoredAsOlder(body.last_updated, connector.last_updated);
       const connectors = evse.connectors.map((c) => (c === connector ? { ...connector, ...body } : c));
       const evses = (current.evses ?? []).map((e) => (e === evse ? withStamp({ ...evse, connectors }, body.last_updated) : e));
       return { location: withStamp({ ...current, evses }, body.last_updated), kind: 'updated' };
@@ -145,8 +144,7 @@ export class ReceivedLocationsService {
    * locations, and must not learn whether they exist.
    */
   private ownedKey(peer: AuthenticatedPeer, path: ReceiverLocationPath): LocationKey {
-    const owns = peer.roles.some((r) => ciEquals(r.countryCode, path.country_code) && ciEquals(r.partyId, path.party_id));
-    if (!owns) throw notFound(`Party ${path.country_code}/${path.party_id} is not a party registered by this peer: a peer may only push its own locations`);
+    assertCallerOwns(peer, path.country_code, path.party_id, 'locations');
     return locationKey(path.country_code, path.party_id, path.location_id);
   }
 }
@@ -194,9 +192,6 @@ function withStamp<T extends { last_updated: string }>(parent: T, childStamp: st
  * An older version is acknowledged and dropped: the sender's message was valid, we simply hold
  * something newer, and an error would make it retry or dead-letter for nothing.
  */
-function ignored(given: string, stored: string | undefined): WriteOutcome {
-  return { kind: 'ignored', message: `Ignored: last_updated ${given} is older than the stored version (${stored ?? 'unknown'})` };
-}
 
 /** The service of one platform instance. */
 export const receivedLocations = perApp((app) => new ReceivedLocationsService(app));

@@ -4,20 +4,15 @@
  * No POST, no DELETE.
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { written, PARTY_404 } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { OcpiStatus } from '../../../ocpi/status.js';
 import { Session } from '../../../tariffs/session-schemas.js';
-import { ReceiverSessionPath, SessionPatch, type WriteOutcome, receivedSessions } from './receiver-service.js';
+import { ReceiverSessionPath, SessionPatch, receivedSessions } from './receiver-service.js';
 
 const SESSION = '/:country_code/:party_id/:session_id';
 
 /** PUT/PATCH answer without `data` (the spec defines none); 201 only for a new session. */
-function written(outcome: WriteOutcome) {
-  const httpStatus = outcome.kind === 'created' ? 201 : 200;
-  return { statusCode: OcpiStatus.SUCCESS, httpStatus, message: outcome.kind === 'ignored' ? outcome.message : undefined };
-}
 
-const PARTY_404 = 'a party the caller did not register (2000)';
 
 export const sessionsReceiverInterface: ModuleInterface = {
   identifier: 'sessions',

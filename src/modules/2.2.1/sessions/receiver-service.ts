@@ -5,6 +5,7 @@
  * replaces a newer one; a PATCH appends its charging_periods to the stored ones (P3).
  */
 import { z } from 'zod';
+import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
 import type { AppContext } from '../../../app-context.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { fromZod, invalidParameters, notFound } from '../../../ocpi/errors.js';
@@ -21,8 +22,6 @@ export type ReceiverSessionPath = z.infer<typeof ReceiverSessionPath>;
 export const SessionPatch = Session.partial().extend({ last_updated: DateTime });
 export type SessionPatch = z.infer<typeof SessionPatch>;
 
-/** What a PUT or PATCH did: the route turns it into HTTP 201/200 and a status message. */
-export type WriteOutcome = { kind: 'created' } | { kind: 'replaced' } | { kind: 'updated' } | { kind: 'ignored'; message: string };
 
 export class ReceivedSessionsService {
   readonly store: ReceivedSessionStore;
@@ -42,7 +41,7 @@ export class ReceivedSessionsService {
     const key = this.ownedKey(peer, path);
     checkIdentity(path, body);
     const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
-    if (!result) return ignored(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
+    if (!result) return ignoredAsOlder(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
     return { kind: result.created ? 'created' : 'replaced' };
   }
 
@@ -57,7 +56,7 @@ export class ReceivedSessionsService {
     return this.app.db.$transaction(async (tx) => {
       const current = await this.store.lock(tx, key);
       if (!current) throw unknownSession(path);
-      if (isOlder(body.last_updated, current.last_updated)) return ignored(body.last_updated, current.last_updated);
+      if (isOlder(body.last_updated, current.last_updated)) return ignoredAsOlder(body.last_updated, current.last_updated);
       const { charging_periods: added, ...fields } = body;
       const next: Session = { ...current, ...fields };
       if (added && added.length > 0) next.charging_periods = [...(current.charging_periods ?? []), ...added];
@@ -74,8 +73,7 @@ export class ReceivedSessionsService {
    * and must not learn whether they exist.
    */
   private ownedKey(peer: AuthenticatedPeer, path: ReceiverSessionPath): SessionKey {
-    const owns = peer.roles.some((r) => ciEquals(r.countryCode, path.country_code) && ciEquals(r.partyId, path.party_id));
-    if (!owns) throw notFound(`Party ${path.country_code}/${path.party_id} is not a party registered by this peer: a peer may only push its own sessions`);
+    assertCallerOwns(peer, path.country_code, path.party_id, 'sessions');
     return sessionKey(path.country_code, path.party_id, path.session_id);
   }
 }
@@ -100,9 +98,6 @@ function isOlder(given: string, stored: string): boolean {
 }
 
 /** An older version is acknowledged and dropped (valid message, we simply hold something newer). */
-function ignored(given: string, stored: string | undefined): WriteOutcome {
-  return { kind: 'ignored', message: `Ignored: last_updated ${given} is older than the stored version (${stored ?? 'unknown'})` };
-}
 
 /** The service of one platform instance. */
 export const receivedSessions = perApp((app) => new ReceivedSessionsService(app));

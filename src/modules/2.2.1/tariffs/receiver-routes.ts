@@ -3,20 +3,15 @@
  * (PUT), remove them (DELETE) and read back our copy (GET). No PATCH in 2.2.1.
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { written, PARTY_404 } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { OcpiStatus } from '../../../ocpi/status.js';
 import { Tariff } from '../../../tariffs/schemas.js';
-import { ReceiverTariffPath, type WriteOutcome, receivedTariffs } from './receiver-service.js';
+import { ReceiverTariffPath, receivedTariffs } from './receiver-service.js';
 
 const TARIFF = '/:country_code/:party_id/:tariff_id';
 
 /** PUT answer without `data` (the spec defines none); 201 only for a new tariff. */
-function written(outcome: WriteOutcome) {
-  const httpStatus = outcome.kind === 'created' ? 201 : 200;
-  return { statusCode: OcpiStatus.SUCCESS, httpStatus, message: outcome.kind === 'ignored' ? outcome.message : undefined };
-}
 
-const PARTY_404 = 'a party the caller did not register (2000)';
 
 export const tariffsReceiverInterface: ModuleInterface = {
   identifier: 'tariffs',

@@ -6,6 +6,7 @@
  * of our own tariff engine: it is the CPO's tariff, we store what it publishes.
  */
 import { z } from 'zod';
+import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
 import type { AppContext } from '../../../app-context.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { invalidParameters, notFound } from '../../../ocpi/errors.js';
@@ -18,8 +19,6 @@ import { ReceivedTariffStore, type TariffKey, tariffKey } from './receiver-store
 export const ReceiverTariffPath = z.object({ country_code: CountryCode, party_id: PartyId, tariff_id: ciString(36) });
 export type ReceiverTariffPath = z.infer<typeof ReceiverTariffPath>;
 
-/** What a PUT did: the route turns it into HTTP 201/200 and a status message. */
-export type WriteOutcome = { kind: 'created' } | { kind: 'replaced' } | { kind: 'ignored'; message: string };
 
 export class ReceivedTariffsService {
   readonly store: ReceivedTariffStore;
@@ -43,7 +42,7 @@ export class ReceivedTariffsService {
     const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
     if (!result) {
       const stored = (await this.store.get(this.app.db, key))?.last_updated;
-      return { kind: 'ignored', message: `Ignored: last_updated ${body.last_updated} is older than the stored version (${stored ?? 'unknown'})` };
+      return ignoredAsOlder(body.last_updated, stored);
     }
     return { kind: result.created ? 'created' : 'replaced' };
   }
@@ -59,8 +58,7 @@ export class ReceivedTariffsService {
    * tariffs, and must not learn whether they exist.
    */
   private ownedKey(peer: AuthenticatedPeer, path: ReceiverTariffPath): TariffKey {
-    const owns = peer.roles.some((r) => ciEquals(r.countryCode, path.country_code) && ciEquals(r.partyId, path.party_id));
-    if (!owns) throw notFound(`Party ${path.country_code}/${path.party_id} is not a party registered by this peer: a peer may only push its own tariffs`);
+    assertCallerOwns(peer, path.country_code, path.party_id, 'tariffs');
     return tariffKey(path.country_code, path.party_id, path.tariff_id);
   }
 }

@@ -4,18 +4,14 @@
  * token is withdrawn with `valid: false`.
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { written } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { OcpiStatus } from '../../../ocpi/status.js';
 import { Token, TokenPatch, TokenPath, TokenQuery } from './schemas.js';
-import { type WriteOutcome, receivedTokens } from './service.js';
+import { receivedTokens } from './service.js';
 
 const PATH = '/:country_code/:party_id/:token_uid';
 
 /** PUT/PATCH answer without `data` (the spec defines none); 201 only for a new token. */
-function written(outcome: WriteOutcome) {
-  const httpStatus = outcome.kind === 'created' ? 201 : 200;
-  return { statusCode: OcpiStatus.SUCCESS, httpStatus, message: outcome.kind === 'ignored' ? outcome.message : undefined };
-}
 
 export const tokensReceiverInterface: ModuleInterface = {
   identifier: 'tokens',

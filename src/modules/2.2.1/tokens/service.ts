@@ -5,6 +5,7 @@
  * newer one.
  */
 import type { AppContext } from '../../../app-context.js';
+import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
 import { perApp } from '../../../platform/per-app.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { invalidParameters, notFound } from '../../../ocpi/errors.js';
@@ -13,8 +14,6 @@ import { ciEquals } from '../../../ocpi/types.js';
 import { Token, type TokenPatch, type TokenPath } from './schemas.js';
 import { ReceivedTokenStore, type TokenKey, tokenKey } from './store.js';
 
-/** What a PUT or PATCH did: the route turns it into HTTP 201/200 and a status message. */
-export type WriteOutcome = { kind: 'created' } | { kind: 'replaced' } | { kind: 'updated' } | { kind: 'ignored'; message: string };
 
 
 export class ReceivedTokensService {
@@ -38,7 +37,7 @@ export class ReceivedTokensService {
     const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
     if (!result) {
       const stored = await this.store.get(this.app.db, key);
-      return ignored(body.last_updated, stored?.last_updated);
+      return ignoredAsOlder(body.last_updated, stored?.last_updated);
     }
     return { kind: result.created ? 'created' : 'replaced' };
   }
@@ -50,7 +49,7 @@ export class ReceivedTokensService {
     return this.app.db.$transaction(async (tx) => {
       const current = await this.store.lock(tx, key);
       if (!current) throw unknownToken(path, type);
-      if (Date.parse(body.last_updated) < Date.parse(current.last_updated)) return ignored(body.last_updated, current.last_updated);
+      if (Date.parse(body.last_updated) < Date.parse(current.last_updated)) return ignoredAsOlder(body.last_updated, current.last_updated);
       // The parts were valid one by one; the whole is checked again so that no combination of
       // a stored document and a patch can leave an invalid Token behind.
       const merged = Token.safeParse({ ...current, ...body });
@@ -66,8 +65,7 @@ export class ReceivedTokensService {
    * tokens, and must not learn whether they exist.
    */
   private ownedKey(peer: AuthenticatedPeer, path: TokenPath, type: string): TokenKey {
-    const owns = peer.roles.some((r) => ciEquals(r.countryCode, path.country_code) && ciEquals(r.partyId, path.party_id));
-    if (!owns) throw notFound(`Party ${path.country_code}/${path.party_id} is not a party registered by this peer: a peer may only push its own tokens`);
+    assertCallerOwns(peer, path.country_code, path.party_id, 'tokens');
     return tokenKey(path.country_code, path.party_id, path.token_uid, type);
   }
 }
@@ -95,9 +93,6 @@ function unknownToken(path: TokenPath, type: string) {
  * An older version is acknowledged and dropped: the sender's message was valid, we simply hold
  * something newer, and an error would make it retry or dead-letter for nothing.
  */
-function ignored(given: string, stored: string | undefined): WriteOutcome {
-  return { kind: 'ignored', message: `Ignored: last_updated ${given} is older than the stored version (${stored ?? 'unknown'})` };
-}
 
 /** The service of one platform instance. */
 export const receivedTokens = perApp((app) => new ReceivedTokensService(app));
