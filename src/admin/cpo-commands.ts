@@ -11,7 +11,13 @@ import { PartyPath } from './schemas.js';
 const CommandPath = PartyPath.extend({ command_id: z.string().uuid() });
 
 const BackendInput = z.discriminatedUnion('adapter', [
-  z.object({ adapter: z.literal('webhook'), url: z.string().url(), secret: z.string().min(16, 'must be at least 16 characters') }),
+  z.object({
+    adapter: z.literal('webhook'),
+    url: z.string().url(),
+    secret: z.string().min(16, 'must be at least 16 characters'),
+    /** eMSP parties: ask this webhook whether a token may charge (real-time authorization). */
+    authorize: z.boolean().optional(),
+  }),
   z.object({ adapter: z.literal('simulator') }),
   z.object({ adapter: z.literal('none') }),
 ]);
@@ -37,12 +43,15 @@ export const cpoCommandRoutes = [
   defineRoute({
     method: 'put',
     path: '/parties/:country_code/:party_id/backend',
-    summary: "Connect the party's backend for commands: a signed webhook, the built-in simulator, or none",
+    summary: "Connect the party's backend: for a CPO the executor of commands (signed webhook, simulator or none); for an eMSP the webhook of its events and, optionally, authorization",
     params: PartyPath,
     body: BackendInput,
     response: z.object({ adapter: z.string(), url: z.string().optional() }),
     handler: async ({ app, params, body }) => {
-      const party = await cpoParty(app, params);
+      const found = await app.parties.find(params.country_code, params.party_id);
+      if (!found) throw notFound(`Party ${params.country_code}/${params.party_id}`);
+      const party = { countryCode: found.countryCode, partyId: found.partyId };
+      if (!found.roles.includes('CPO') && body.adapter === 'simulator') throw new AdminError(400, 'validation_failed', 'body.adapter: the simulator is a CPO backend; an eMSP party takes a webhook or none');
       if (body.adapter === 'webhook') {
         try {
           app.urlPolicy.check(body.url);
@@ -50,7 +59,7 @@ export const cpoCommandRoutes = [
           throw new AdminError(422, 'url_refused', `body.url: ${(e as Error).message}`);
         }
       }
-      const config = body.adapter === 'webhook' ? { adapter: 'webhook' as const, url: body.url, secretEnc: app.secrets.encrypt(body.secret) } : body.adapter === 'simulator' ? { adapter: 'simulator' as const } : null;
+      const config = body.adapter === 'webhook' ? { adapter: 'webhook' as const, url: body.url, secretEnc: app.secrets.encrypt(body.secret), ...(body.authorize ? { authorize: true } : {}) } : body.adapter === 'simulator' ? { adapter: 'simulator' as const } : null;
       await app.parties.setBackend(party.countryCode, party.partyId, config);
       return { data: { adapter: body.adapter, ...(body.adapter === 'webhook' ? { url: body.url } : {}) } };
     },

@@ -9,7 +9,13 @@ import axios from 'axios';
 import type { AppContext } from '../app-context.js';
 import type { PartyRef } from '../ocpi/context.js';
 
-export type BackendConfig = { adapter: 'webhook'; url: string; secretEnc: string } | { adapter: 'simulator' };
+/**
+ * A party's own backend. For a CPO party it executes commands; for an eMSP party the same
+ * webhook receives events (session, CDR, command result) and, with `authorize`, answers
+ * real-time authorization requests for its tokens.
+ */
+export type WebhookBackend = { adapter: 'webhook'; url: string; secretEnc: string; authorize?: boolean };
+export type BackendConfig = WebhookBackend | { adapter: 'simulator' };
 
 export interface ForwardedCommand {
   id: string;
@@ -44,13 +50,23 @@ export async function forwardToBackend(app: AppContext, backend: BackendConfig, 
     deadline_at: cmd.deadlineAt.toISOString(),
     request,
   });
+  await postSigned(app, backend, body, { 'X-Command-Id': cmd.id });
+}
+
+
+/**
+ * POSTs a JSON body to a party's webhook, signed `X-Signature: sha256=<hex HMAC of the body>`
+ * with the shared secret, through the outbound URL policy. Returns the parsed answer.
+ */
+export async function postSigned(app: AppContext, backend: WebhookBackend, body: string, headers: Record<string, string> = {}, timeoutMs = app.config.OUTBOUND_TIMEOUT_MS): Promise<unknown> {
   app.urlPolicy.check(backend.url);
   const signature = crypto.createHmac('sha256', app.secrets.decrypt(backend.secretEnc)).update(body).digest('hex');
-  await axios.post(backend.url, body, {
-    headers: { 'Content-Type': 'application/json', 'X-Signature': `sha256=${signature}`, 'X-Command-Id': cmd.id },
-    timeout: app.config.OUTBOUND_TIMEOUT_MS,
+  const res = await axios.post(backend.url, body, {
+    headers: { 'Content-Type': 'application/json', 'X-Signature': `sha256=${signature}`, ...headers },
+    timeout: timeoutMs,
     maxRedirects: 0,
     httpAgent: new http.Agent({ lookup: app.urlPolicy.lookup as any }),
     httpsAgent: new https.Agent({ lookup: app.urlPolicy.lookup as any }),
   });
+  return res.data;
 }
