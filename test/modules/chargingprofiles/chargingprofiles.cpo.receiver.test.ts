@@ -58,7 +58,7 @@ test('without a connected backend a known session is NOT_SUPPORTED', async () =>
 describe('with the simulator as backend', () => {
   beforeAll(async () => {
     await platform.admin().put('/parties/NL/CPO/backend', { adapter: 'simulator' }).expect(200);
-    await platform.admin().put('/parties/NL/CPO/locations/LOC-NOCAP', aLocation('LOC-NOCAP', { evses: [anEvse('EVSE1')] })).expect(200);
+    await platform.admin().put('/parties/NL/CPO/locations/LOC-NOCAP', aLocation('LOC-NOCAP', { evses: [anEvse('EVSE-NOCAP')] })).expect(200);
     await platform.admin().put('/parties/NL/CPO/locations/LOC-CAP', aLocation('LOC-CAP', { evses: [anEvse('EVSE1', { capabilities: ['CHARGING_PROFILE_CAPABLE'] })] })).expect(200);
   });
 
@@ -99,7 +99,7 @@ describe('with the simulator as backend', () => {
     ['an unknown session', 'UNKNOWN_SESSION', 'NOPE', null],
     ["another eMSP's session", 'REJECTED', 'S-OTHER', { cdr_token: { country_code: 'FR', party_id: 'OTH', uid: 'X', type: 'RFID', contract_id: 'FR-1' } }],
     ['a session that is not ACTIVE', 'REJECTED', 'S-PENDING', { status: 'PENDING' }],
-    ['a session on an EVSE without CHARGING_PROFILE_CAPABLE', 'NOT_SUPPORTED', 'S-NOCAP', { location_id: 'LOC-NOCAP', evse_uid: 'EVSE1' }],
+    ['a session on an EVSE without CHARGING_PROFILE_CAPABLE', 'NOT_SUPPORTED', 'S-NOCAP', { location_id: 'LOC-NOCAP', evse_uid: 'EVSE-NOCAP' }],
   ])('%s is %s and nothing is forwarded', async (_name, result, id, overrides) => {
     if (overrides) await session(id, overrides);
     const url = responseUrl();

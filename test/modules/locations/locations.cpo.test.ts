@@ -110,7 +110,8 @@ describe('backend API and push', () => {
 
 describe('SENDER interface', () => {
   beforeAll(async () => {
-    for (let i = 2; i <= 6; i++) await platform.admin().put(backend(`/LOC${i}`), aLocation(`LOC${i}`)).expect(200);
+    // EVSE uids are unique across the platform, so every location has its own.
+    for (let i = 2; i <= 6; i++) await platform.admin().put(backend(`/LOC${i}`), aLocation(`LOC${i}`, { evses: [anEvse(`L${i}-EVSE1`), anEvse(`L${i}-EVSE2`)] })).expect(200);
   });
 
   test('the list pages through every location in last_updated order, each a valid Location', async () => {
@@ -128,18 +129,18 @@ describe('SENDER interface', () => {
 
   test('date_from returns only what changed since', async () => {
     const since = later();
-    await platform.admin().patch(backend('/LOC4/EVSE2'), { status: 'OUTOFORDER', last_updated: later() }).expect(200);
+    await platform.admin().patch(backend('/LOC4/L4-EVSE2'), { status: 'OUTOFORDER', last_updated: later() }).expect(200);
     // LOC1 was stamped with the real clock above, far after the fixtures' clock: date_to leaves it out.
     const res = await sender(`?date_from=${since}&date_to=${later()}`).expect(200);
     expect(res.body.data.map((l: { id: string }) => l.id)).toEqual(['LOC4']);
   });
 
   test('ids are case-insensitive and unknown objects answer 404', async () => {
-    expect((await sender('/loc2/evse1/1').expect(200)).body.data.id).toBe('1');
+    expect((await sender('/loc2/l2-evse1/1').expect(200)).body.data.id).toBe('1');
     const missing = await sender('/NOPE').expect(404);
     expect(missing.body.status_code).toBe(2003);
     await sender('/LOC2/NOPE').expect(404);
-    await sender('/LOC2/EVSE1/9').expect(404);
+    await sender('/LOC2/L2-EVSE1/9').expect(404);
   });
 
   test('a location id belongs to one party: another CPO party cannot take it over', async () => {
@@ -149,11 +150,31 @@ describe('SENDER interface', () => {
   });
 
   test('with two CPO parties, each sees only its own locations, addressed by OCPI-to-*', async () => {
-    await platform.admin().put('/parties/NL/CP2/locations/OTHER1', aLocation('OTHER1', { party_id: 'CP2' })).expect(200);
+    await platform.admin().put('/parties/NL/CP2/locations/OTHER1', aLocation('OTHER1', { party_id: 'CP2', evses: [anEvse('OTHER1-EVSE1')] })).expect(200);
     const toCp2 = await sender().set({ 'OCPI-to-country-code': 'NL', 'OCPI-to-party-id': 'CP2' }).expect(200);
     expect(toCp2.body.data.map((l: { id: string }) => l.id)).toEqual(['OTHER1']);
     await sender('/LOC1').set({ 'OCPI-to-country-code': 'NL', 'OCPI-to-party-id': 'CP2' }).expect(404);
     // Without headers the receiver is ambiguous now.
     expect((await sender()).body.status_code).toBe(2001);
+  });
+});
+
+describe('EVSE uids', () => {
+  test('an EVSE uid used by another location is refused with 409 and nothing is written or pushed', async () => {
+    const before = await platform.ctx.db.outboxMessage.count();
+    const res = await platform.admin().put(backend('/LOC-DUP'), aLocation('LOC-DUP', { evses: [anEvse('evse1')] })).expect(409);
+    expect(res.body.error.message).toContain('EVSE1');
+    // LOC1 carries the real clock by now (earlier PATCHes without last_updated).
+    await platform.admin().put(backend('/LOC1/EVSE1-NEW'), anEvse('EVSE1-NEW', { last_updated: new Date(Date.now() + 60_000).toISOString() })).expect(200);
+    await platform.admin().put(backend('/LOC-DUP'), aLocation('LOC-DUP', { evses: [anEvse('DUP-EVSE1')] })).expect(200);
+    await platform.admin().put(backend('/LOC-DUP/EVSE1-NEW'), anEvse('EVSE1-NEW')).expect(409);
+    await platform.admin().get(backend('/LOC-DUP/EVSE1-NEW')).expect(404);
+    expect(await platform.ctx.db.outboxMessage.count()).toBe(before + 2);
+  });
+
+  test('the same EVSE uid twice in one location is a 400 naming body.evses', async () => {
+    const res = await platform.admin().put(backend('/LOC-TWICE'), aLocation('LOC-TWICE', { evses: [anEvse('TW-1'), anEvse('tw-1')] })).expect(400);
+    expect(res.body.error.message).toContain('body.evses');
+    await platform.admin().get(backend('/LOC-TWICE')).expect(404);
   });
 });

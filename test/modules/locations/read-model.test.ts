@@ -7,7 +7,7 @@ import { freePort } from '../../helpers/platform.js';
 import { startPlatform, type RunningPlatform } from '../../../src/runtime.js';
 import { aBusinessDetails, aCredentialsRole } from '../../helpers/builders.js';
 import { eventually } from '../../helpers/eventually.js';
-import { aLocation, later } from '../../helpers/locations.js';
+import { aLocation, anEvse, later } from '../../helpers/locations.js';
 import { type TestPlatform, adminAgent, request, startTestPlatform, tokenHeader } from '../../helpers/platform.js';
 import { aRegisteredPeer } from '../../helpers/registered-peer.js';
 import { parseConfig } from '../../../src/config.js';
@@ -44,7 +44,7 @@ test('a location written through one process is listed by the other', async () =
 });
 
 test('an update moves the location to the end of the order in the other process too', async () => {
-  await first.admin().put('/parties/NL/CPO/locations/RM2', aLocation('RM2')).expect(200);
+  await first.admin().put('/parties/NL/CPO/locations/RM2', aLocation('RM2', { evses: [anEvse('RM2-EVSE1')] })).expect(200);
   await adminAgent(secondUrl).patch('/parties/NL/CPO/locations/RM1', { name: 'Renamed', last_updated: later() }).expect(200);
   for (const url of [first.url, secondUrl]) {
     await eventually(async () => expect((await listAt(url)).map((l) => [l.id, l.name])).toEqual([['RM2', 'Station RM2'], ['RM1', 'Renamed']]));

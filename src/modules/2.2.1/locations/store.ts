@@ -35,6 +35,18 @@ export class OwnLocationStore {
     );
   }
 
+  /**
+   * Records the location's EVSE uids (upper-cased) and returns those already used by another
+   * location. Rows are never removed: an EVSE is never deleted, only REMOVED.
+   */
+  async claimEvseUids(tx: Tx, locationKey: string, evseKeys: string[]): Promise<string[]> {
+    if (evseKeys.length === 0) return [];
+    const table = this.table.replace('"own_location"', '"own_evse_uid"');
+    await tx.$executeRawUnsafe(`INSERT INTO ${table} (evse_key, location_key) SELECT unnest($1::text[]), $2 ON CONFLICT (evse_key) DO NOTHING`, evseKeys, locationKey);
+    const taken = await tx.$queryRawUnsafe<Array<{ evse_key: string }>>(`SELECT evse_key FROM ${table} WHERE evse_key = ANY($1::text[]) AND location_key <> $2`, evseKeys, locationKey);
+    return taken.map((r) => r.evse_key);
+  }
+
   async get(locationKey: string, partyKeys: string[]): Promise<Location | null> {
     const rows = await this.db.$queryRawUnsafe<Array<{ document: Location }>>(`SELECT document FROM ${this.table} WHERE location_key = $1 AND party_key = ANY($2::text[])`, locationKey, partyKeys);
     return rows[0]?.document ?? null;
