@@ -67,7 +67,7 @@ export class OwnLocationsService {
         const fields = checked.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message }));
         throw new DomainError('invalid', fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
       }
-      await this.claimEvseUids(tx, key, checked.data);
+      await this.claimEvseUids(tx, key, checked.data, current);
       await this.store.save(tx, key, owner, checked.data);
       const pushed = method === 'PUT' ? objectAt(checked.data, level)! : body;
       const targets = await pushTargets(tx, 'locations', CPO_DATA_RECEIVERS);
@@ -98,11 +98,15 @@ export class OwnLocationsService {
   }
 
   /** EVSE uids are unique within a location and across every location of the platform (02-locations, EVSE.uid). */
-  private async claimEvseUids(tx: Parameters<OwnLocationStore['lock']>[0], locationKey: string, location: Location): Promise<void> {
+  private async claimEvseUids(tx: Parameters<OwnLocationStore['lock']>[0], locationKey: string, location: Location, current: Location | null): Promise<void> {
     const keys = (location.evses ?? []).map((e) => ciKey(e.uid));
     const twice = keys.find((k, i) => keys.indexOf(k) !== i);
     if (twice) throw new DomainError('invalid', `body.evses: EVSE uid ${twice} appears twice in location ${location.id}`, [{ path: 'body.evses', message: `uid ${twice} appears twice` }]);
-    const taken = await this.store.claimEvseUids(tx, locationKey, keys);
+    // A status change (the hot path) keeps the EVSE set: nothing new to claim.
+    const held = new Set((current?.evses ?? []).map((e) => ciKey(e.uid)));
+    const added = keys.filter((k) => !held.has(k));
+    if (added.length === 0) return;
+    const taken = await this.store.claimEvseUids(tx, locationKey, added);
     if (taken.length) throw new DomainError('conflict', `EVSE uid ${taken.join(', ')} is already used by another location: EVSE uids are unique across the platform`);
   }
 }
