@@ -4,6 +4,7 @@ import type { ZodError } from 'zod';
 import { HandshakeError } from '../modules/2.2.1/credentials/initiator.js';
 import { OcpiError } from '../ocpi/errors.js';
 import { DomainError, type DomainErrorKind } from '../platform/domain-error.js';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS, isServiceUnavailable } from '../platform/unavailable.js';
 
 const DOMAIN_STATUS: Record<DomainErrorKind, number> = { not_found: 404, conflict: 409, invalid: 400, forbidden: 403 };
 
@@ -35,7 +36,11 @@ export function adminErrorHandler(err: unknown, req: Request, res: Response, _ne
   else if (err instanceof OcpiError) error = new AdminError(err.httpStatus >= 400 ? err.httpStatus : 400, `ocpi_${err.statusCode}`, err.message);
   else if (e?.type === 'entity.parse.failed') error = new AdminError(400, 'invalid_json', 'Request body is not valid JSON');
   else if (e?.type === 'entity.too.large') error = new AdminError(413, 'too_large', 'Request body is too large');
-  else {
+  else if (isServiceUnavailable(err)) {
+    req.ocpi?.log.warn({ err: e?.message }, 'storage unavailable during admin request');
+    if (!res.headersSent) res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+    error = new AdminError(503, 'unavailable', 'Service temporarily unavailable, please retry later');
+  } else {
     req.ocpi?.log.error({ err }, 'unhandled error in admin request');
     error = new AdminError(500, 'internal', 'Internal server error');
   }

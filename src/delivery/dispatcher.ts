@@ -13,9 +13,13 @@ import { type QueueHandle, deliveryJobId } from './queues.js';
 export class Dispatcher {
   private listener: Client | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private timedSweep: Promise<void> | null = null;
   private pending = new Set<string>();
   private flushing: Promise<void> | null = null;
   private stopped = false;
+  /** Set once the first LISTEN succeeded. */
+  private listening = false;
+  private retry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly app: AppContext,
@@ -26,13 +30,18 @@ export class Dispatcher {
 
   async start(): Promise<void> {
     await this.listen();
-    this.timer = setInterval(() => void this.sweep(), this.app.config.DISPATCH_INTERVAL_MS);
+    // One timed sweep at a time: while PostgreSQL or Redis stalls, sweeps must not pile up.
+    this.timer = setInterval(() => {
+      if (!this.timedSweep) this.timedSweep = this.sweep().finally(() => (this.timedSweep = null));
+    }, this.app.config.DISPATCH_INTERVAL_MS);
     await this.sweep();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.retry) clearTimeout(this.retry);
+    await this.timedSweep;
     await this.flushing;
     await this.listener?.end().catch(() => undefined);
   }
@@ -53,18 +62,45 @@ export class Dispatcher {
     const url = new URL(this.app.config.DATABASE_URL);
     url.searchParams.delete('schema');
     const client = new Client({ connectionString: url.toString() });
-    client.on('error', (e) => {
-      this.app.log.warn({ err: e.message }, 'outbox listener lost its connection; reconnecting');
-      this.listener = null;
-      setTimeout(() => !this.stopped && void this.listen().catch(() => undefined), 1000).unref();
-    });
+    // 'error', 'end' and a failed connect may all report the same loss: one reconnection per client.
+    let lost = false;
+    const lose = (e?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (e) this.app.log.warn({ err: e.message }, 'outbox listener lost its connection; reconnecting');
+      void client.end().catch(() => undefined);
+      if (this.listener === client) this.listener = null;
+      this.relisten();
+    };
+    client.on('error', lose);
+    client.on('end', () => lose());
     client.on('notification', (msg) => {
       for (const id of (msg.payload ?? '').split(',')) if (id) this.pending.add(id);
       void this.flush();
     });
-    await client.connect();
-    await client.query(`LISTEN "${this.app.outbox.channel.replace(/"/g, '""')}"`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.app.outbox.channel.replace(/"/g, '""')}"`);
+    } catch (e) {
+      lose();
+      throw e;
+    }
+    if (this.stopped) return void (await client.end().catch(() => undefined));
+    this.listening = true;
     this.listener = client;
+  }
+
+  /**
+   * Retries until PostgreSQL is back (the sweep delivers meanwhile, only less promptly). A
+   * dispatcher whose first LISTEN failed never started: that is the caller's error to report.
+   */
+  private relisten(): void {
+    if (this.stopped || !this.listening || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      if (!this.stopped) void this.listen().catch(() => undefined);
+    }, 1000);
+    this.retry.unref();
   }
 
   private flush(): Promise<void> {

@@ -88,7 +88,8 @@ function accessLog(req: Request, res: Response, next: NextFunction): void {
 }
 
 async function readiness(app: AppContext): Promise<Record<string, string>> {
-  const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
+  // unref: a finished probe's timer must not keep a stopping process alive for 2 s.
+  const withTimeout = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
   const [db, redis] = await Promise.allSettled([withTimeout(app.db.$queryRawUnsafe('SELECT 1')), withTimeout(app.redis.ping())]);
   return {
     postgres: db.status === 'fulfilled' ? 'ok' : 'unreachable',

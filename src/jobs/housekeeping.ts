@@ -28,6 +28,9 @@ export async function startHousekeeping(app: AppContext): Promise<{ close(): Pro
     { connection: workerConn, prefix: app.config.REDIS_PREFIX, concurrency: 1 },
   );
   worker.on('failed', (_job, err) => app.log.warn({ err: err.message }, 'housekeeping job failed'));
+  // Without listeners BullMQ prints every Redis reconnection failure to the console.
+  worker.on('error', (err) => app.log.warn({ err: err.message }, 'housekeeping worker error'));
+  queue.on('error', (err) => app.log.warn({ err: err.message }, 'housekeeping queue error'));
   return {
     async close() {
       await worker.close();

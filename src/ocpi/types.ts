@@ -7,6 +7,8 @@ import { z } from 'zod';
 // Control characters (CR, LF, TAB...) are not allowed in any OCPI string.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
+// A lone UTF-16 surrogate (e.g. a JSON "\ud800" escape) is no UTF-8 text, and PostgreSQL refuses it in JSONB.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Length in characters (code points), not UTF-16 units: the digest's reading of string(n). */
 export function charLength(value: string): number {
@@ -20,8 +22,18 @@ export function ocpiString(max: number) {
   return z
     .string()
     .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' })
+    .refine((s) => !LONE_SURROGATE.test(s), { message: 'must be valid Unicode (a lone surrogate is not)' })
     .refine((s) => charLength(s) <= max, { message: `must be at most ${max} characters` })
     .meta({ maxLength: max });
+}
+
+const UNSTORABLE = /[\u0000\p{Cs}]/u;
+/** False when JSON holds text PostgreSQL cannot keep in JSONB (NUL, lone surrogates), in a value or a key. */
+export function storableJson(value: unknown): boolean {
+  if (typeof value === 'string') return !UNSTORABLE.test(value);
+  if (Array.isArray(value)) return value.every(storableJson);
+  if (value !== null && typeof value === 'object') return Object.entries(value).every(([k, v]) => !UNSTORABLE.test(k) && storableJson(v));
+  return true;
 }
 
 /** OCPI `CiString(n)`: printable ASCII, compared case-insensitively (see `ciKey`). */

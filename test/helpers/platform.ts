@@ -69,14 +69,18 @@ export function uniqueSchema(label: string): string {
   return `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${crypto.randomBytes(4).toString('hex')}`;
 }
 
-export async function startTestPlatform(label: string, opts: { env?: Record<string, string>; interfaces?: ModuleInterface[] } = {}): Promise<TestPlatform> {
+/**
+ * `databaseHost` (host:port) replaces the PostgreSQL address of the instance's DATABASE_URL, keeping
+ * its database and schema: the fault tests put a cuttable proxy there (test/helpers/tcp-proxy.ts).
+ */
+export async function startTestPlatform(label: string, opts: { env?: Record<string, string>; interfaces?: ModuleInterface[]; databaseHost?: string } = {}): Promise<TestPlatform> {
   const port = await freePort();
   const schema = uniqueSchema(label);
   const url = `http://127.0.0.1:${port}`;
   const config = testConfig({
     PORT: String(port),
     PUBLIC_BASE_URL: url,
-    DATABASE_URL: `${TEST_DATABASE_URL}?schema=${schema}`,
+    DATABASE_URL: `${withHost(TEST_DATABASE_URL, opts.databaseHost)}?schema=${schema}`,
     REDIS_PREFIX: `test:${schema}`,
     ...opts.env,
   });
@@ -103,6 +107,13 @@ export async function startTestPlatform(label: string, opts: { env?: Record<stri
       await dropSchema(schema);
     },
   };
+}
+
+function withHost(databaseUrl: string, host: string | undefined): string {
+  if (!host) return databaseUrl;
+  const url = new URL(databaseUrl);
+  url.host = host;
+  return url.toString();
 }
 
 export function adminAgent(url: string) {

@@ -1,6 +1,6 @@
 /** Commands module objects (08-commands §3-4). */
 import { z } from 'zod';
-import { CountryCode, DateTime, DisplayText, PartyId, Url, ciString, optionalList } from '../../../ocpi/types.js';
+import { CountryCode, DateTime, DisplayText, PartyId, Url, ciString, optionalList, storableJson } from '../../../ocpi/types.js';
 import { TokenType } from '../../../tariffs/cdr-schemas.js';
 
 export const CommandType = z.enum(['CANCEL_RESERVATION', 'RESERVE_NOW', 'START_SESSION', 'STOP_SESSION', 'UNLOCK_CONNECTOR']);
@@ -13,13 +13,16 @@ export type CommandResultType = z.infer<typeof CommandResultType>;
  * The Token inside a command. The CPO must not judge it (the eMSP authorized it already,
  * 08-commands §6.1), so only what the Session's cdr_token needs is enforced; the rest passes.
  */
-export const CommandToken = z.looseObject({
-  country_code: CountryCode,
-  party_id: PartyId,
-  uid: ciString(36),
-  type: TokenType,
-  contract_id: ciString(36),
-});
+export const CommandToken = z
+  .looseObject({
+    country_code: CountryCode,
+    party_id: PartyId,
+    uid: ciString(36),
+    type: TokenType,
+    contract_id: ciString(36),
+  })
+  // The fields passed through unchecked are stored with the command.
+  .refine(storableJson, { message: 'must not contain NUL characters or lone surrogates' });
 
 const base = { response_url: Url };
 export const StartSession = z.object({ ...base, token: CommandToken, location_id: ciString(36), evse_uid: ciString(36).nullish(), connector_id: ciString(36).nullish(), authorization_reference: ciString(36).nullish() }).refine(

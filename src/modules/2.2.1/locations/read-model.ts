@@ -25,6 +25,8 @@ export class LocationsReadModel {
   private readonly parties = new Map<string, Promise<Entry[]>>();
   private listener: Client | null = null;
   private closed = false;
+  private started = false;
+  private retry: NodeJS.Timeout | null = null;
   private readonly table: string;
 
   constructor(private readonly app: AppContext) {
@@ -36,19 +38,35 @@ export class LocationsReadModel {
     const url = new URL(this.app.config.DATABASE_URL);
     url.searchParams.delete('schema');
     const client = new Client({ connectionString: url.toString() });
-    client.on('error', () => this.lose());
-    client.on('end', () => this.lose());
+    // 'error', 'end' and a failed connect may all report the same loss: one reconnection per client.
+    let lost = false;
+    const lose = () => {
+      if (lost) return;
+      lost = true;
+      void client.end().catch(() => undefined);
+      this.lose(client);
+    };
+    client.on('error', lose);
+    client.on('end', lose);
     client.on('notification', (msg) => {
       const [partyKey, locationKey] = (msg.payload ?? '').split('|');
       if (this.parties.has(partyKey)) void this.refresh(partyKey, locationKey).catch(() => this.parties.delete(partyKey));
     });
-    await client.connect();
-    await client.query(`LISTEN "${locationsChannel(this.app.config.DATABASE_SCHEMA).replace(/"/g, '""')}"`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${locationsChannel(this.app.config.DATABASE_SCHEMA).replace(/"/g, '""')}"`);
+    } catch (e) {
+      lose();
+      throw e;
+    }
+    if (this.closed) return void (await client.end().catch(() => undefined));
+    this.started = true;
     this.listener = client;
   }
 
   async stop(): Promise<void> {
     this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
     await this.listener?.end().catch(() => undefined);
   }
 
@@ -91,10 +109,16 @@ export class LocationsReadModel {
     if (rows[0]) this.apply(partyKey, key, rows[0].at, rows[0].text);
   }
 
-  private lose(): void {
-    this.listener = null;
+  private lose(client: Client): void {
+    if (this.listener === client) this.listener = null;
     this.parties.clear();
-    if (!this.closed) setTimeout(() => !this.closed && void this.start().catch(() => this.lose()), 1000).unref();
+    // Only a model that once listened reconnects (a failed first start is the caller's error).
+    if (this.closed || !this.started || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      if (!this.closed) void this.start().catch(() => undefined);
+    }, 1000);
+    this.retry.unref();
   }
 }
 
