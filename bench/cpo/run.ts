@@ -20,6 +20,7 @@ import { createAppContext } from '../../src/app-context.js';
 import { createPrisma } from '../../src/db/prisma.js';
 import { moduleInterfaces } from '../../src/modules/registry.js';
 import { createRedis } from '../../src/redis.js';
+import { printBenchResults } from '../result.js';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DB = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_bench';
@@ -50,7 +51,7 @@ function location(i: number, stamp: number) {
   };
 }
 
-function waitReady(child: ChildProcess, url?: string): Promise<void> {
+export function waitReady(child: ChildProcess, url?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('server did not start')), 60000);
     if (url) {
@@ -160,6 +161,7 @@ if (require.main === module) {
   runCpoBench()
     .then((rows) => {
       console.log(table(rows));
+      printBenchResults(rows);
       process.exit(0);
     })
     .catch((e) => {

@@ -13,6 +13,7 @@ import pino from 'pino';
 import { parseConfig } from '../../src/config.js';
 import type { OutboxMessageInput } from '../../src/delivery/outbox.js';
 import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
+import { printBenchResults } from '../result.js';
 
 const ROOT = path.join(__dirname, '..', '..');
 const DB = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_bench';
@@ -187,6 +188,7 @@ if (require.main === module) {
   runDeliveryBench()
     .then((rows) => {
       console.log(table(rows));
+      printBenchResults(rows);
       process.exit(0);
     })
     .catch((e) => {

@@ -13,6 +13,7 @@ import {
   type MeterTimelineInput,
   type TariffInput,
 } from '../../src/tariffs/index.js';
+import { printBenchResults } from '../result.js';
 
 export interface BenchFigure {
   scenario: string;
@@ -152,7 +153,11 @@ function table(rows: BenchFigure[]): string {
 
 if (require.main === module) {
   runTariffBench().then(
-    (rows) => console.log(table(rows)),
+    (rows) => {
+      console.log(table(rows));
+      // No baseline: there is no other pricing engine here to measure against.
+      printBenchResults(rows.map((r) => ({ ...r, ours: Math.round(r.ours), baseline: null })));
+    },
     (err: unknown) => {
       console.error(err);
       process.exitCode = 1;

@@ -1,0 +1,102 @@
+/**
+ * `npm run bench [-- name...]`: runs every bench/<name>/run.ts (or the named ones) one after the
+ * other, each in its own process so one bench's pools, servers and JIT state cannot skew the
+ * next, collects their `BENCH_RESULT` lines and prints one table, also written to
+ * bench/RESULTS.md with the date, core count and Node version.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { type BenchResult, parseBenchResult } from './result.js';
+
+const BENCH_DIR = __dirname;
+const ROOT = path.join(BENCH_DIR, '..');
+
+export function discoverBenches(dir = BENCH_DIR): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, 'run.ts')))
+    .map((d) => d.name)
+    .sort();
+}
+
+interface BenchRun {
+  name: string;
+  results: BenchResult[];
+  exitCode: number | null;
+  seconds: number;
+}
+
+function runBench(name: string): Promise<BenchRun> {
+  const started = Date.now();
+  // Same runner the benches use for their own child processes.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, name, 'run.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  const results: BenchResult[] = [];
+  const lines = readline.createInterface({ input: child.stdout! });
+  lines.on('line', (line) => {
+    const result = parseBenchResult(line);
+    if (result) results.push(result);
+    else process.stdout.write(`  [${name}] ${line}\n`);
+  });
+  return new Promise((resolve) => {
+    child.on('close', (code) => resolve({ name, results, exitCode: code, seconds: Math.round((Date.now() - started) / 1000) }));
+  });
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+function formatNumber(n: number): string {
+  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
+
+export function resultsTable(runs: BenchRun[]): string {
+  const lines = ['| bench | scenario | ours | baseline | ratio (ours / baseline) |', '|---|---|---:|---:|---:|'];
+  for (const run of runs) {
+    if (run.exitCode !== 0) lines.push(`| ${run.name} | **failed** (exit code ${run.exitCode}, ${run.results.length} figures before failing) | - | - | - |`);
+    for (const r of run.results) {
+      const ratio = r.baseline ? `${(r.ours / r.baseline).toFixed(2)}x` : '-';
+      const scenario = r.note ? `${r.scenario} (${r.note})` : r.scenario;
+      lines.push(`| ${run.name} | ${cell(scenario)} | ${formatNumber(r.ours)} ${cell(r.unit)} | ${r.baseline === null ? '-' : `${formatNumber(r.baseline)} ${cell(r.unit)}`} | ${ratio} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const available = discoverBenches();
+  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const unknown = wanted.filter((w) => !available.includes(w));
+  if (unknown.length) {
+    console.error(`Unknown bench ${unknown.join(', ')}; available: ${available.join(', ')}`);
+    process.exit(2);
+  }
+  const names = wanted.length ? available.filter((n) => wanted.includes(n)) : available;
+  const runs: BenchRun[] = [];
+  for (const name of names) {
+    console.log(`\n== bench/${name} ==`);
+    const run = await runBench(name);
+    console.log(`== bench/${name}: ${run.results.length} figures, ${run.seconds} s${run.exitCode === 0 ? '' : `, exit code ${run.exitCode}`}`);
+    runs.push(run);
+  }
+  const table = resultsTable(runs);
+  const header = [
+    '# Benchmark results',
+    '',
+    `Written by \`npm run bench${wanted.length ? ` -- ${names.join(' ')}` : ''}\` on ${new Date().toISOString()}: ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${os.platform()} ${os.arch()}.`,
+    'Figures from a shared machine are noisy; a ratio compares two figures measured in the same run.',
+    '',
+  ];
+  console.log(`\n${table}`);
+  fs.writeFileSync(path.join(BENCH_DIR, 'RESULTS.md'), `${[...header, table].join('\n')}\n`);
+  console.log('\nWritten to bench/RESULTS.md');
+  if (runs.some((r) => r.exitCode !== 0)) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
