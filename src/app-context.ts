@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/prisma.js';
 import { Outbox } from './delivery/outbox.js';
 import { PullRegistry } from './delivery/pulls.js';
+import { registerPullHandlers } from './modules/2.2.1/pull-handlers.js';
 import { OcpiClient } from './ocpi/client.js';
 import { Metrics } from './observability/metrics.js';
 import type { PaginationSettings } from './ocpi/pagination.js';
@@ -61,7 +62,8 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
     peerStore,
     peerAuth,
     outbox: new Outbox(db, config.DATABASE_SCHEMA),
-    pulls: new PullRegistry(),
+    // Both roles get the handlers: the worker runs pulls, the api serves their admin views.
+    pulls: registerPullHandlers(new PullRegistry()),
     metrics: new Metrics(),
     peers: { authenticate: (h) => peerAuth.authenticate(h) },
   };

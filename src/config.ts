@@ -60,6 +60,7 @@ export const ConfigSchema = z.object({
   COMMAND_TIMEOUT_SECONDS: int(1, 3600).default(60),
   CHARGING_PROFILE_MIN_INTERVAL_SECONDS: int(0, 86400).default(10),
   AUTHORIZATION_TIMEOUT_MS: int(100, 60000).default(3000),
+  EMSP_AUTHORIZE_TIMEOUT_MS: int(100, 60000).default(2000),
   SIMULATOR_SPEED: z.coerce.number().min(1).max(100000).default(60),
   SIMULATOR_POWER_KW: z.coerce.number().min(0.1).max(1000).default(11),
   SIMULATOR_TICK_MS: int(50, 600000).default(1000),

@@ -2,10 +2,12 @@
 import { z } from 'zod';
 import { CommandResult } from '../modules/2.2.1/commands/schemas.js';
 import { answerCommand } from '../modules/2.2.1/commands/service.js';
+import { findEmspCommand } from '../modules/2.2.1/commands/emsp-service.js';
 import { defineRoute } from '../ocpi/route.js';
 import { partyKey } from '../platform/parties/party-store.js';
 import { AdminError, notFound } from './errors.js';
 import { cpoParty } from './cpo-party.js';
+import { EmspCommandView } from './emsp-commands.js';
 import { PartyPath } from './schemas.js';
 
 const CommandPath = PartyPath.extend({ command_id: z.string().uuid() });
@@ -67,14 +69,20 @@ export const cpoCommandRoutes = [
   defineRoute({
     method: 'get',
     path: '/parties/:country_code/:party_id/commands/:command_id',
-    summary: 'A command received for this party, and its result',
+    summary: 'A command received by this CPO party, or sent by this eMSP party, and its result',
     params: CommandPath,
-    response: CommandView,
+    response: z.union([CommandView, EmspCommandView]),
     handler: async ({ app, params }) => {
-      const party = await cpoParty(app, params);
-      const c = await app.db.cpoCommand.findFirst({ where: { id: params.command_id, partyKey: partyKey(party.countryCode, party.partyId) } });
-      if (!c) throw notFound('Command');
-      return { data: view(c) };
+      // One path for both sides: a command our CPO party received, else one our eMSP party sent.
+      const found = await app.parties.find(params.country_code, params.party_id);
+      if (!found) throw notFound(`Party ${params.country_code}/${params.party_id}`);
+      if (found.roles.includes('CPO')) {
+        const c = await app.db.cpoCommand.findFirst({ where: { id: params.command_id, partyKey: partyKey(found.countryCode, found.partyId) } });
+        if (c) return { data: view(c) };
+      }
+      const sent = found.roles.includes('EMSP') ? await findEmspCommand(app, found, params.command_id) : null;
+      if (!sent) throw notFound('Command');
+      return { data: sent };
     },
   }),
   defineRoute({

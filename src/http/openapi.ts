@@ -72,7 +72,8 @@ export function buildOcpiDocument(interfaces: ModuleInterface[]): Json {
           summary: route.summary,
           ...(route.description ? { description: route.description } : {}),
           parameters: [...parameters(route), ...(iface.routed ? ROUTING_PARAMETERS : [])],
-          ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body) } } } } : {}),
+          // A body schema that accepts nothing (e.g. tokens authorize) makes the body optional.
+          ...(route.body ? { requestBody: { required: !route.body.safeParse(undefined).success, content: { 'application/json': { schema: schemaOf(route.body) } } } } : {}),
           responses: {
             '200': { description: 'OCPI envelope', headers, content: { 'application/json': { schema: envelopeSchema(route.response) } } },
             ...errors,

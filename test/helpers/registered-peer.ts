@@ -15,8 +15,14 @@ export interface RegisteredPeer {
   tokenB: string;
 }
 
-export async function aRegisteredPeer(platform: TestPlatform, roles = [aCredentialsRole()], tokenB = `peer-token-${Math.random().toString(36).slice(2)}`): Promise<RegisteredPeer> {
-  const fake = await startFakePeer();
+/** `endpoints`: module interfaces the fake advertises besides credentials (paths on the fake). */
+export async function aRegisteredPeer(
+  platform: TestPlatform,
+  roles = [aCredentialsRole()],
+  tokenB = `peer-token-${Math.random().toString(36).slice(2)}`,
+  endpoints: Array<{ identifier: string; role: string; path: string }> = [],
+): Promise<RegisteredPeer> {
+  const fake = await startFakePeer(endpoints);
   fake.acceptedTokens.add(tokenB);
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
   const res = await request(platform.url)

@@ -10,6 +10,7 @@ const PARTY_CACHE_MS = 2000;
 
 export class PartyService {
   private cache: { at: number; parties: Promise<LocalParty[]> } | null = null;
+  private readonly backends = new Map<string, { at: number; backend: Promise<BackendConfig | null> }>();
 
   constructor(private readonly store: PartyStore) {}
 
@@ -43,18 +44,31 @@ export class PartyService {
     return updated;
   }
 
-  /** The adapter that forwards commands to this party's backend, if one is configured. */
-  async backendOf(countryCode: string, partyId: string): Promise<BackendConfig | null> {
-    return ((await this.store.backend(countryCode, partyId)) as BackendConfig | null) ?? null;
+  /**
+   * The party's backend (command executor, eMSP webhook), if one is configured. Cached like the
+   * party list: real-time authorization asks for it on every request.
+   */
+  backendOf(countryCode: string, partyId: string): Promise<BackendConfig | null> {
+    const key = `${countryCode}*${partyId}`.toUpperCase();
+    const now = Date.now();
+    const hit = this.backends.get(key);
+    if (hit && now - hit.at <= PARTY_CACHE_MS) return hit.backend;
+    const backend = this.store.backend(countryCode, partyId).then((b) => (b as BackendConfig | null) ?? null);
+    this.backends.set(key, { at: now, backend });
+    backend.catch(() => this.backends.delete(key));
+    return backend;
   }
 
-  setBackend(countryCode: string, partyId: string, backend: BackendConfig | null): Promise<boolean> {
-    return this.store.setBackend(countryCode, partyId, backend);
+  async setBackend(countryCode: string, partyId: string, backend: BackendConfig | null): Promise<boolean> {
+    const done = await this.store.setBackend(countryCode, partyId, backend);
+    this.backends.clear();
+    return done;
   }
 
   async delete(countryCode: string, partyId: string): Promise<boolean> {
     const deleted = await this.store.delete(countryCode, partyId);
     this.cache = null;
+    this.backends.clear();
     return deleted;
   }
 

@@ -12,6 +12,7 @@ import { partyKey } from '../../../platform/parties/party-store.js';
 import { perApp } from '../../../platform/per-app.js';
 import { Cdr, CdrLocation } from '../../../tariffs/cdr-schemas.js';
 import { ReceivedCdrStore } from './receiver-store.js';
+import { emitCdrReceived } from '../sessions/receiver-events.js';
 
 /**
  * What we accept: `Cdr`, lenient on the CdrLocation text lengths (pitfall P7: the bugfix branch
@@ -57,7 +58,12 @@ export class ReceivedCdrsService {
     if (!owns) {
       throw invalidParameters(`body.country_code/party_id: ${cdr.country_code}/${cdr.party_id} is not a party registered by this peer: a peer may only post its own CDRs`);
     }
-    const { id, created } = await this.store.insertOnce(peer.peerId, cdr);
+    // The backend hears of a CDR once: only the write that stored it records the event.
+    const { id, created } = await this.app.db.$transaction(async (tx) => {
+      const stored = await this.store.insertOnce(peer.peerId, cdr, tx);
+      if (stored.created) await emitCdrReceived(this.app, tx, cdr);
+      return stored;
+    });
     return { created, location: this.locationOf(id) };
   }
 

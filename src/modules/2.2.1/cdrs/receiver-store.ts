@@ -4,7 +4,7 @@
  * upper-cased CDR id. CDRs are immutable: an insert never overwrites (pitfall P2).
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../../db/prisma.js';
+import type { Db, Prisma } from '../../../db/prisma.js';
 import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import type { Cdr } from '../../../tariffs/cdr-schemas.js';
@@ -43,10 +43,10 @@ export class ReceivedCdrStore {
    * Stores a new CDR unless one with the same owner and id exists; either way answers the uuid
    * of the stored row and whether this call created it. The first version always wins.
    */
-  async insertOnce(peerId: string, cdr: Cdr): Promise<{ id: string; created: boolean }> {
+  async insertOnce(peerId: string, cdr: Cdr, tx: Prisma.TransactionClient | Db = this.db): Promise<{ id: string; created: boolean }> {
     const owner = partyKey(cdr.country_code, cdr.party_id);
     const cdrKey = ciKey(cdr.id);
-    const inserted = await this.db.$queryRawUnsafe<Array<{ id: string }>>(
+    const inserted = await tx.$queryRawUnsafe<Array<{ id: string }>>(
       `INSERT INTO ${this.table} (id, party_key, cdr_key, peer_id, last_updated, document) VALUES ($1::uuid, $2, $3, $4::uuid, $5, $6::jsonb)
        ON CONFLICT (party_key, cdr_key) DO NOTHING
        RETURNING id::text AS id`,
@@ -58,7 +58,7 @@ export class ReceivedCdrStore {
       JSON.stringify(cdr),
     );
     if (inserted[0]) return { id: inserted[0].id, created: true };
-    const existing = await this.db.$queryRawUnsafe<Array<{ id: string }>>(
+    const existing = await tx.$queryRawUnsafe<Array<{ id: string }>>(
       `SELECT id::text AS id FROM ${this.table} WHERE party_key = $1 AND cdr_key = $2`,
       owner,
       cdrKey,

@@ -5,6 +5,7 @@
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { written, PARTY_404 } from '../shared/client-owned.js';
+import { recordRecipient } from '../shared/received-recipients.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { ReceiverConnectorPath, ReceiverEvsePath, ReceiverLocationPath, type Patch, receivedLocations } from './receiver-service.js';
 import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './schemas.js';
@@ -40,7 +41,11 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverLocationPath,
       body: Location,
       errors: { 201: 'Location created', 404: PARTY_404 },
-      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).putLocation(req.ocpi.peer!, params, body)),
+      handler: async ({ req, app, params, body }) => {
+        const outcome = await receivedLocations(app).putLocation(req.ocpi.peer!, params, body);
+        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
+        return written(outcome);
+      },
     }),
     defineRoute({
       method: 'patch',
@@ -49,7 +54,11 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverLocationPath,
       body: LocationPatch,
       errors: { 404: `Unknown location (2003), or ${PARTY_404}` },
-      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).patchLocation(req.ocpi.peer!, params, body as Patch<Location>)),
+      handler: async ({ req, app, params, body }) => {
+        const outcome = await receivedLocations(app).patchLocation(req.ocpi.peer!, params, body as Patch<Location>);
+        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
+        return written(outcome);
+      },
     }),
     defineRoute({
       method: 'get',
@@ -67,7 +76,11 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverEvsePath,
       body: Evse,
       errors: { 201: 'EVSE created', 404: `Unknown location (2003): PUT the full location, or ${PARTY_404}` },
-      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).putEvse(req.ocpi.peer!, params, body)),
+      handler: async ({ req, app, params, body }) => {
+        const outcome = await receivedLocations(app).putEvse(req.ocpi.peer!, params, body);
+        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
+        return written(outcome);
+      },
     }),
     defineRoute({
       method: 'patch',
@@ -76,7 +89,11 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverEvsePath,
       body: EvsePatch,
       errors: { 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).patchEvse(req.ocpi.peer!, params, body as Patch<Evse>)),
+      handler: async ({ req, app, params, body }) => {
+        const outcome = await receivedLocations(app).patchEvse(req.ocpi.peer!, params, body as Patch<Evse>);
+        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
+        return written(outcome);
+      },
     }),
     defineRoute({
       method: 'get',
@@ -94,7 +111,11 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverConnectorPath,
       body: Connector,
       errors: { 201: 'Connector created', 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).putConnector(req.ocpi.peer!, params, body)),
+      handler: async ({ req, app, params, body }) => {
+        const outcome = await receivedLocations(app).putConnector(req.ocpi.peer!, params, body);
+        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
+        return written(outcome);
+      },
     }),
     defineRoute({
       method: 'patch',
@@ -103,7 +124,11 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverConnectorPath,
       body: ConnectorPatch,
       errors: { 404: `Unknown location (2003), unknown EVSE or connector (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params, body }) => written(await receivedLocations(app).patchConnector(req.ocpi.peer!, params, body as Patch<Connector>)),
+      handler: async ({ req, app, params, body }) => {
+        const outcome = await receivedLocations(app).patchConnector(req.ocpi.peer!, params, body as Patch<Connector>);
+        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
+        return written(outcome);
+      },
     }),
   ],
 };

@@ -13,6 +13,7 @@ import { CountryCode, DateTime, PartyId, ciEquals, ciString } from '../../../ocp
 import { perApp } from '../../../platform/per-app.js';
 import { Session } from '../../../tariffs/session-schemas.js';
 import { ReceivedSessionStore, type SessionKey, sessionKey } from './receiver-store.js';
+import { emitSessionEvents } from './receiver-events.js';
 
 /** `{country_code}/{party_id}` are the CPO's (the session owner's), not ours. */
 export const ReceiverSessionPath = z.object({ country_code: CountryCode, party_id: PartyId, session_id: ciString(36) });
@@ -40,9 +41,14 @@ export class ReceivedSessionsService {
   async putSession(peer: AuthenticatedPeer, path: ReceiverSessionPath, body: Session): Promise<WriteOutcome> {
     const key = this.ownedKey(peer, path);
     checkIdentity(path, body);
-    const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
-    if (!result) return ignoredAsOlder(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
-    return { kind: result.created ? 'created' : 'replaced' };
+    // The version held before decides which backend event this write gives (started, updated, ended).
+    return this.app.db.$transaction(async (tx): Promise<WriteOutcome> => {
+      const previous = await this.store.lock(tx, key);
+      const result = await this.store.upsert(tx, key, peer.peerId, body);
+      if (!result) return ignoredAsOlder(body.last_updated, (previous ?? (await this.store.get(tx, key)))?.last_updated);
+      await emitSessionEvents(this.app, tx, previous, body);
+      return { kind: result.created ? 'created' : 'replaced' };
+    });
   }
 
   /**
@@ -63,6 +69,7 @@ export class ReceivedSessionsService {
       const merged = Session.safeParse(next);
       if (!merged.success) throw fromZod(merged.error);
       await this.store.replace(tx, key, peer.peerId, merged.data);
+      await emitSessionEvents(this.app, tx, current, merged.data);
       return { kind: 'updated' as const };
     });
   }

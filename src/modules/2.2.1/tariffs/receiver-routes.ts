@@ -4,6 +4,7 @@
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { written, PARTY_404 } from '../shared/client-owned.js';
+import { forgetRecipients, recordRecipient } from '../shared/received-recipients.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { Tariff } from '../../../tariffs/schemas.js';
 import { ReceiverTariffPath, receivedTariffs } from './receiver-service.js';
@@ -37,7 +38,11 @@ export const tariffsReceiverInterface: ModuleInterface = {
       params: ReceiverTariffPath,
       body: Tariff,
       errors: { 201: 'Tariff created', 404: PARTY_404 },
-      handler: async ({ req, app, params, body }) => written(await receivedTariffs(app).putTariff(req.ocpi.peer!, params, body)),
+      handler: async ({ req, app, params, body }) => {
+        const outcome = await receivedTariffs(app).putTariff(req.ocpi.peer!, params, body);
+        await recordRecipient(app, 'tariffs', params, params.tariff_id, req.ocpi.routing?.to);
+        return written(outcome);
+      },
     }),
     defineRoute({
       method: 'delete',
@@ -47,6 +52,7 @@ export const tariffsReceiverInterface: ModuleInterface = {
       errors: { 404: `Unknown tariff (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params }) => {
         await receivedTariffs(app).deleteTariff(req.ocpi.peer!, params);
+        await forgetRecipients(app, 'tariffs', params, params.tariff_id);
         return {};
       },
     }),

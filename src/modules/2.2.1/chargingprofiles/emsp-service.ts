@@ -1,0 +1,205 @@
+/**
+ * Charging profile requests our eMSP parties send to CPOs (09-chargingprofiles, Sender side):
+ * set (PUT), ask for the active profile (GET) and clear (DELETE), each with its own unique
+ * response_url, since the three result objects cannot be told apart by shape (P1). Same life
+ * cycle as our commands: REQUESTED -> ACCEPTED | REJECTED | FAILED; ACCEPTED -> RESULT | TIMEOUT.
+ * The CPO's ActiveChargingProfile updates (PUT on our SENDER endpoint) and the profile of an
+ * ActiveChargingProfileResult are kept per session.
+ */
+import crypto from 'node:crypto';
+import type { z } from 'zod';
+import type { AppContext } from '../../../app-context.js';
+import { enqueueEmspEvent } from '../../../backends/emsp-events.js';
+import { Prisma } from '../../../db/prisma.js';
+import type { EmspChargingProfileRequest } from '../../../generated/prisma/client.js';
+import { OcpiCallError } from '../../../ocpi/client.js';
+import type { PartyRef } from '../../../ocpi/context.js';
+import { ciEquals, ciKey } from '../../../ocpi/types.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
+import { RESULT_GRACE_MS } from '../commands/emsp-service.js';
+import { UUID, callerSpeaksFor, cpoOfSession, cpoPeer, table } from '../shared/cpo-target.js';
+import { type ActiveChargingProfile, type ActiveChargingProfileResult, type ChargingProfile, ChargingProfileResponse } from './schemas.js';
+
+export type ProfileKind = 'GET' | 'SET' | 'CLEAR';
+const LOST_ANSWER_MS = 60_000;
+
+export function profileRequestView(r: EmspChargingProfileRequest) {
+  return {
+    id: r.id,
+    kind: r.kind as ProfileKind,
+    session_id: r.sessionId,
+    status: r.status as 'REQUESTED' | 'ACCEPTED' | 'REJECTED' | 'RESULT' | 'TIMEOUT' | 'FAILED',
+    cpo: { country_code: r.cpoCountry, party_id: r.cpoParty },
+    request: r.request as Record<string, unknown>,
+    response: r.responseResult ? { result: r.responseResult, timeout: r.responseTimeout ?? 0 } : null,
+    result: (r.resultBody as Record<string, unknown> | null) ?? null,
+    failure: r.failure,
+    deadline_at: r.deadlineAt.toISOString(),
+    created_at: r.createdAt.toISOString(),
+    responded_at: r.respondedAt?.toISOString() ?? null,
+    result_at: r.resultAt?.toISOString() ?? null,
+  };
+}
+export type ProfileRequestView = ReturnType<typeof profileRequestView>;
+
+export type ProfileInput = { kind: 'SET'; charging_profile: ChargingProfile } | { kind: 'GET'; duration: number } | { kind: 'CLEAR' };
+
+/**
+ * Sends a charging profile request of our eMSP `party` for a received session of one of its
+ * tokens, to the CPO that owns the session. `delivered` is false when the CPO gave no usable answer.
+ */
+export async function sendProfileRequest(app: AppContext, party: PartyRef, sessionId: string, input: ProfileInput): Promise<{ request: ProfileRequestView; delivered: boolean }> {
+  const target = await cpoOfSession(app, party, sessionId);
+  const peer = await cpoPeer(app, target.cpo, 'chargingprofiles');
+  const id = crypto.randomUUID();
+  const responseUrl = `${app.config.PUBLIC_BASE_URL}/ocpi/emsp/2.2.1/chargingprofiles/${input.kind.toLowerCase()}/${id}`;
+  const sent = input.kind === 'SET' ? { charging_profile: input.charging_profile, response_url: responseUrl } : input.kind === 'GET' ? { duration: input.duration, response_url: responseUrl } : { response_url: responseUrl };
+
+  await app.db.emspChargingProfileRequest.create({
+    data: {
+      id,
+      partyKey: partyKey(party.countryCode, party.partyId),
+      cpoCountry: peer.to.countryCode,
+      cpoParty: peer.to.partyId,
+      peerId: peer.peerId,
+      sessionId: target.sessionId,
+      sessionKey: ciKey(target.sessionId),
+      kind: input.kind,
+      request: sent as Prisma.InputJsonValue,
+      status: 'REQUESTED',
+      deadlineAt: new Date(Date.now() + app.config.OUTBOUND_TIMEOUT_MS + LOST_ANSWER_MS),
+    },
+  });
+
+  // `{url}/{session_id}` (P6); GET and DELETE carry everything in the query, percent-encoded (P4).
+  const url = `${peer.url}/${encodeURIComponent(target.sessionId)}`;
+  const method = input.kind === 'SET' ? 'PUT' : input.kind === 'GET' ? 'GET' : 'DELETE';
+  let outcome: { response: ChargingProfileResponse } | { failure: string };
+  try {
+    const reply = await app.client.request({
+      method,
+      url,
+      token: peer.token,
+      encoding: peer.encoding,
+      ...(input.kind === 'SET' ? { body: sent } : { query: sent as unknown as Record<string, string | number> }),
+      from: party,
+      to: peer.to,
+    });
+    const parsed = ChargingProfileResponse.safeParse(reply.data);
+    outcome = parsed.success ? { response: parsed.data } : { failure: `The CPO answered ${reply.statusCode} without a valid ChargingProfileResponse (${parsed.error.issues[0].path.join('.') || 'data'}: ${parsed.error.issues[0].message})` };
+  } catch (e) {
+    if (!(e instanceof OcpiCallError)) throw e;
+    const carried = e.kind === 'ocpi' ? ChargingProfileResponse.safeParse(e.data) : null;
+    outcome = carried?.success ? { response: carried.data } : { failure: e.message };
+  }
+  const stored = await recordOutcome(app, id, outcome);
+  return { request: profileRequestView(stored), delivered: 'response' in outcome };
+}
+
+async function recordOutcome(app: AppContext, id: string, outcome: { response: ChargingProfileResponse } | { failure: string }): Promise<EmspChargingProfileRequest> {
+  return app.db.$transaction(async (tx) => {
+    const [row] = await tx.$queryRawUnsafe<Array<{ status: string }>>(`SELECT status FROM ${table(app, 'emsp_charging_profile_request')} WHERE id = $1::uuid FOR UPDATE`, id);
+    const waiting = row?.status === 'REQUESTED';
+    const now = new Date();
+    if ('failure' in outcome) return tx.emspChargingProfileRequest.update({ where: { id }, data: { failure: outcome.failure.slice(0, 1000), ...(waiting ? { status: 'FAILED' } : {}) } });
+    const { result, timeout } = outcome.response;
+    const accepted = result === 'ACCEPTED';
+    return tx.emspChargingProfileRequest.update({
+      where: { id },
+      data: {
+        responseResult: result,
+        responseTimeout: timeout,
+        respondedAt: now,
+        ...(waiting ? { status: accepted ? 'ACCEPTED' : 'REJECTED', deadlineAt: accepted ? new Date(now.getTime() + Math.max(0, timeout) * 1000 + RESULT_GRACE_MS) : now } : {}),
+      },
+    });
+  });
+}
+
+/**
+ * A result POSTed to one of our response_urls: ActiveChargingProfileResult, ChargingProfileResult
+ * or ClearProfileResult, told apart by the request the URL belongs to (P1). `null`: unknown to
+ * this caller (only the peer of the request's CPO party may answer). A second result is
+ * acknowledged and ignored.
+ */
+export async function receiveProfileResult(app: AppContext, callerRoles: Array<{ countryCode: string; partyId: string }>, to: PartyRef, kind: ProfileKind, id: string, body: z.infer<typeof ActiveChargingProfileResult>): Promise<{ stored: true } | { stored: false; reason: string } | null> {
+  if (!UUID.test(id)) return null;
+  return app.db.$transaction(async (tx) => {
+    const [locked] = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id FROM ${table(app, 'emsp_charging_profile_request')} WHERE id = $1::uuid FOR UPDATE`, id);
+    if (!locked) return null;
+    const r = await tx.emspChargingProfileRequest.findUniqueOrThrow({ where: { id } });
+    const party = { countryCode: r.partyKey.slice(0, 2), partyId: r.partyKey.slice(2) };
+    if (r.kind !== kind || !callerSpeaksFor(callerRoles, { countryCode: r.cpoCountry, partyId: r.cpoParty }) || !(ciEquals(to.countryCode, party.countryCode) && ciEquals(to.partyId, party.partyId))) return null;
+    if (r.status === 'RESULT') return { stored: false as const, reason: `Ignored: a result (${r.result}) was already received for this request` };
+    // Only an active profile request's result carries a profile; a stray one elsewhere is dropped.
+    const resultBody = kind === 'GET' && body.profile ? { result: body.result, profile: body.profile } : { result: body.result };
+    const updated = await tx.emspChargingProfileRequest.update({ where: { id }, data: { status: 'RESULT', result: body.result, resultBody, resultAt: new Date() } });
+    if (kind === 'GET' && body.profile) await saveActiveProfile(tx, { countryCode: r.cpoCountry, partyId: r.cpoParty }, r.sessionId, r.peerId, 'RESULT', body.profile);
+    await enqueueEmspEvent(app, tx, party, 'chargingprofile.result', profileRequestView(updated));
+    return { stored: true as const };
+  });
+}
+
+/**
+ * An ActiveChargingProfile the CPO PUT for one of its sessions (§2.3). Only the CPO that owns
+ * the session (the caller's OCPI-from party) may report it; `false`: the session is unknown.
+ */
+export async function receiveActiveProfile(app: AppContext, peerId: string, cpo: PartyRef, sessionId: string, profile: ActiveChargingProfile): Promise<boolean> {
+  const rows = await app.db.$queryRawUnsafe<Array<{ id: string; token_cc: string | null; token_pid: string | null }>>(
+    `SELECT document->>'id' AS id, document->'cdr_token'->>'country_code' AS token_cc, document->'cdr_token'->>'party_id' AS token_pid FROM ${table(app, 'received_session')} WHERE party_key = $1 AND session_key = $2`,
+    partyKey(cpo.countryCode, cpo.partyId),
+    ciKey(sessionId),
+  );
+  const session = rows[0];
+  if (!session) return false;
+  await app.db.$transaction(async (tx) => {
+    await saveActiveProfile(tx, cpo, session.id, peerId, 'PUT', profile);
+    // The eMSP whose token charges is the one to tell.
+    if (session.token_cc && session.token_pid) {
+      const emsp = await app.parties.find(session.token_cc, session.token_pid);
+      if (emsp?.roles.includes('EMSP')) {
+        await enqueueEmspEvent(app, tx, emsp, 'chargingprofile.active', { cpo: { country_code: cpo.countryCode, party_id: cpo.partyId }, session_id: session.id, active_charging_profile: profile });
+      }
+    }
+  });
+  return true;
+}
+
+async function saveActiveProfile(tx: Prisma.TransactionClient, cpo: PartyRef, sessionId: string, peerId: string, source: 'PUT' | 'RESULT', profile: ActiveChargingProfile): Promise<void> {
+  const key = { cpoKey: partyKey(cpo.countryCode, cpo.partyId), sessionKey: ciKey(sessionId) };
+  const data = { sessionId, peerId, source, profile: profile as Prisma.InputJsonValue, receivedAt: new Date() };
+  await tx.emspActiveChargingProfile.upsert({ where: { cpoKey_sessionKey: key }, create: { ...key, ...data }, update: data });
+}
+
+/** The latest ActiveChargingProfile reported for a received session of `party`'s tokens. */
+export async function activeProfileOf(app: AppContext, party: PartyRef, sessionId: string) {
+  const { cpo, sessionId: id } = await cpoOfSession(app, party, sessionId);
+  const row = await app.db.emspActiveChargingProfile.findUnique({ where: { cpoKey_sessionKey: { cpoKey: partyKey(cpo.countryCode, cpo.partyId), sessionKey: ciKey(id) } } });
+  return row ? { session_id: row.sessionId, source: row.source as 'PUT' | 'RESULT', received_at: row.receivedAt.toISOString(), active_charging_profile: row.profile as ActiveChargingProfile } : null;
+}
+
+export async function findProfileRequest(app: AppContext, party: PartyRef, sessionId: string, id: string): Promise<ProfileRequestView | null> {
+  if (!UUID.test(id)) return null;
+  const r = await app.db.emspChargingProfileRequest.findFirst({ where: { id, partyKey: partyKey(party.countryCode, party.partyId), sessionKey: ciKey(sessionId) } });
+  return r ? profileRequestView(r) : null;
+}
+
+/** Accepted requests without a result past their deadline become TIMEOUT; unanswered REQUESTED ones FAILED. */
+export async function expireEmspChargingProfileRequests(app: AppContext): Promise<number> {
+  const overdue = await app.db.emspChargingProfileRequest.findMany({ where: { status: { in: ['ACCEPTED', 'REQUESTED'] }, deadlineAt: { lt: new Date() } }, select: { id: true, status: true }, take: 500 });
+  let n = 0;
+  for (const o of overdue) {
+    await app.db
+      .$transaction(async (tx) => {
+        const timedOut = o.status === 'ACCEPTED';
+        const data = timedOut ? { status: 'TIMEOUT' } : { status: 'FAILED', failure: 'The CPO answer was never recorded (the platform stopped during the call)' };
+        const { count } = await tx.emspChargingProfileRequest.updateMany({ where: { id: o.id, status: o.status }, data });
+        if (count !== 1) return;
+        const r = await tx.emspChargingProfileRequest.findUniqueOrThrow({ where: { id: o.id } });
+        if (timedOut) await enqueueEmspEvent(app, tx, { countryCode: r.partyKey.slice(0, 2), partyId: r.partyKey.slice(2) }, 'chargingprofile.result', profileRequestView(r));
+        n++;
+      })
+      .catch((e: Error) => app.log.warn({ request_id: o.id, err: e.message }, 'could not expire an eMSP charging profile request'));
+  }
+  return n;
+}

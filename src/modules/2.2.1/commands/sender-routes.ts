@@ -1,0 +1,37 @@
+/**
+ * Commands SENDER interface of our eMSP parties (08-commands §2.2): the CPO POSTs the
+ * CommandResult to the response_url we gave, `{command}/{command id}`.
+ */
+import { z } from 'zod';
+import { notFound } from '../../../ocpi/errors.js';
+import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { receiveCommandResult } from './emsp-service.js';
+import { CommandResult, CommandType } from './schemas.js';
+
+export const commandsSenderInterface: ModuleInterface = {
+  identifier: 'commands',
+  role: 'SENDER',
+  owner: 'EMSP',
+  basePath: '/emsp/2.2.1/commands',
+  acceptsTokenA: false,
+  routed: true,
+  routes: [
+    defineRoute({
+      method: 'post',
+      path: '/:command/:uid',
+      summary: 'The CommandResult of a command we sent (the response_url of the command)',
+      description:
+        'Only the peer that registered the CPO party the command went to may post its result; for anyone else, and for an unknown id, the command does not exist (HTTP 404, 2000). A second result is acknowledged and ignored, except CANCELED_RESERVATION for an accepted reservation.',
+      params: z.object({ command: CommandType, uid: z.string().max(36) }),
+      body: CommandResult,
+      errors: { 404: 'Unknown command (2000)' },
+      handler: async ({ req, app, params, body }) => {
+        const { peer, routing } = req.ocpi;
+        const outcome = await receiveCommandResult(app, peer!.roles, routing!.to!, params.command, params.uid, body);
+        if (!outcome) throw notFound(`Unknown command ${params.command}/${params.uid}`);
+        return { message: outcome.stored ? undefined : outcome.reason };
+      },
+    }),
+  ],
+};

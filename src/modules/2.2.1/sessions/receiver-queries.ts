@@ -1,0 +1,51 @@
+/**
+ * Read-only queries of the sessions CPO peers sent us, for the backend of the eMSP party whose
+ * token the session runs on (`cdr_token` names it: that is who the CPO sends a session to).
+ */
+import type { AppContext } from '../../../app-context.js';
+import type { PartyRef } from '../../../ocpi/context.js';
+import { ciKey } from '../../../ocpi/types.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
+import { perApp } from '../../../platform/per-app.js';
+import type { Session } from '../../../tariffs/session-schemas.js';
+import { type ReceivedListFilter, type ReceivedPage, SqlParams, commonConditions, quoted, tokenOwnedBy } from '../shared/received-query.js';
+
+export interface SessionFilter extends ReceivedListFilter {
+  status?: string;
+}
+
+export class ReceivedSessionQueries {
+  private readonly sessions: string;
+
+  constructor(private readonly app: AppContext) {
+    this.sessions = quoted(app.config.DATABASE_SCHEMA, 'received_session');
+  }
+
+  /** The matching sessions by last_updated, and their total. */
+  async list(filter: SessionFilter): Promise<ReceivedPage<Session>> {
+    const p = new SqlParams();
+    const where = [tokenOwnedBy('s', p, filter.recipient), ...commonConditions('s', p, filter)];
+    if (filter.status) where.push(`s.document->>'status' = ${p.add(filter.status)}`);
+    const from = `${this.sessions} s WHERE ${where.join(' AND ')}`;
+    const countValues = [...p.values];
+    const page = `SELECT s.document FROM ${from} ORDER BY s.last_updated, s.party_key, s.session_key OFFSET ${p.add(filter.offset)} LIMIT ${p.add(filter.limit)}`;
+    const [counted, rows] = await Promise.all([
+      this.app.db.$queryRawUnsafe<Array<{ total: number }>>(`SELECT count(*)::int AS total FROM ${from}`, ...countValues),
+      this.app.db.$queryRawUnsafe<Array<{ document: Session }>>(page, ...p.values),
+    ]);
+    return { total: counted[0]?.total ?? 0, items: rows.map((r) => r.document) };
+  }
+
+  /** One session, when it runs on a token of the recipient. */
+  async get(recipient: PartyRef, countryCode: string, partyId: string, sessionId: string): Promise<Session | null> {
+    const p = new SqlParams();
+    const rows = await this.app.db.$queryRawUnsafe<Array<{ document: Session }>>(
+      `SELECT s.document FROM ${this.sessions} s WHERE ${tokenOwnedBy('s', p, recipient)} AND s.party_key = ${p.add(partyKey(countryCode, partyId))} AND s.session_key = ${p.add(ciKey(sessionId))}`,
+      ...p.values,
+    );
+    return rows[0]?.document ?? null;
+  }
+}
+
+/** The queries of one platform instance. */
+export const receivedSessionQueries = perApp((app) => new ReceivedSessionQueries(app));
