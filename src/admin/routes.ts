@@ -7,7 +7,13 @@ import { cpoLocationRoutes } from './cpo-locations.js';
 import { cpoSessionRoutes } from './cpo-sessions.js';
 import { cpoTariffRoutes } from './cpo-tariffs.js';
 import { deliveryRoutes } from './deliveries.js';
+import { emspChargingProfileRoutes } from './emsp-charging-profiles.js';
+import { emspCommandRoutes } from './emsp-commands.js';
+import { emspEventRoutes } from './emsp-events.js';
+import { emspTokenRoutes } from './emsp-tokens.js';
+import { emspReceivedRoutes } from './emsp-received.js';
 import { partyRoutes } from './parties.js';
 import { peerRoutes } from './peers.js';
+import { hubRoutes } from './hub.js';
 
-export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...deliveryRoutes, ...cpoLocationRoutes, ...cpoSessionRoutes, ...cpoCommandRoutes, ...cpoTariffRoutes, ...cpoAuthorizeRoutes, ...cpoChargingProfileRoutes];
+export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...deliveryRoutes, ...cpoLocationRoutes, ...cpoSessionRoutes, ...cpoCommandRoutes, ...cpoTariffRoutes, ...cpoAuthorizeRoutes, ...cpoChargingProfileRoutes, ...emspReceivedRoutes, ...emspTokenRoutes, ...emspEventRoutes, ...emspCommandRoutes, ...emspChargingProfileRoutes, ...hubRoutes];

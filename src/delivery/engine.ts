@@ -4,9 +4,13 @@
  */
 import { Worker } from 'bullmq';
 import type { AppContext } from '../app-context.js';
+import { deliverEmspEvents } from '../backends/emsp-events.js';
+import { hubClientInfo } from '../hub/client-info.js';
 import { startHousekeeping } from '../jobs/housekeeping.js';
 import { expireChargingProfileRequests } from '../modules/2.2.1/chargingprofiles/service.js';
 import { expireCommands } from '../modules/2.2.1/commands/service.js';
+import { expireEmspCommands } from '../modules/2.2.1/commands/emsp-service.js';
+import { expireEmspChargingProfileRequests } from '../modules/2.2.1/chargingprofiles/emsp-service.js';
 import { OcpiClient } from '../ocpi/client.js';
 import { createRedis } from '../redis.js';
 import { DeliveryStore } from './delivery-store.js';
@@ -59,6 +63,12 @@ export async function startDeliveryEngine(app: AppContext): Promise<RunningEngin
     await pulls.tick();
     await expireCommands(app);
     await expireChargingProfileRequests(app);
+    await expireEmspCommands(app);
+    await expireEmspChargingProfileRequests(app);
+    // Hub role: ClientInfo kept in line with connections, liveness checks (throttled inside).
+    await hubClientInfo(app).tick();
+    // Last: a slow webhook holds up only this sweep's tail (each sweep runs on its own timer).
+    await deliverEmspEvents(app);
   });
   await dispatcher.start();
   const housekeeping = await startHousekeeping(app);

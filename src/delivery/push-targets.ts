@@ -16,7 +16,8 @@ export const CPO_DATA_RECEIVERS = ['EMSP', 'NSP', 'NAP', 'OTHER'];
 
 export async function pushTargets(tx: Prisma.TransactionClient | Db, module: string, roles: string[]): Promise<PushTarget[]> {
   const rows = await tx.peerRole.findMany({
-    where: { role: { in: roles }, peer: { status: { in: ['REGISTERED', 'SUSPENDED'] } } },
+    // A hub connection takes every broadcast push, addressed to the hub itself (transport §9.3).
+    where: { role: { in: [...roles, 'HUB'] }, peer: { status: { in: ['REGISTERED', 'SUSPENDED'] } } },
     select: { peerId: true, countryCode: true, partyId: true, peer: { select: { endpoints: true } } },
   });
   const seen = new Set<string>();
@@ -41,7 +42,15 @@ export async function tokenOwnerTargets(tx: Prisma.TransactionClient | Db, modul
     where: { role: { in: ['EMSP', 'OTHER'] }, partyKey: `${owner.countryCode}${owner.partyId}`.toUpperCase(), peer: { status: { in: ['REGISTERED', 'SUSPENDED'] } } },
     select: { peerId: true, countryCode: true, partyId: true, peer: { select: { endpoints: true } } },
   });
-  return rows
+  const direct = rows
     .filter((r) => ((r.peer.endpoints ?? []) as Array<{ identifier: string; role: string }>).some((e) => e.identifier === module && e.role === 'RECEIVER'))
+    .map((r) => ({ peerId: r.peerId, to: { countryCode: r.countryCode, partyId: r.partyId } }));
+  if (direct.length) return direct;
+  // Not connected directly: the hub whose ClientInfo reports the party behind it routes it there.
+  const behindHub = await tx.remoteClientInfo.findMany({ where: { partyKey: `${owner.countryCode}${owner.partyId}`.toUpperCase(), role: { in: ['EMSP', 'OTHER'] }, status: { not: 'SUSPENDED' } } });
+  if (!behindHub.length) return [];
+  const hubs = await tx.peer.findMany({ where: { id: { in: behindHub.map((r) => r.peerId) }, status: { in: ['REGISTERED', 'SUSPENDED'] } }, select: { id: true, endpoints: true } });
+  return behindHub
+    .filter((r) => hubs.some((h) => h.id === r.peerId && ((h.endpoints ?? []) as Array<{ identifier: string; role: string }>).some((e) => e.identifier === module && e.role === 'RECEIVER')))
     .map((r) => ({ peerId: r.peerId, to: { countryCode: r.countryCode, partyId: r.partyId } }));
 }

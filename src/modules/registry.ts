@@ -5,7 +5,9 @@
  */
 import type { ModuleInterface } from '../ocpi/registry-types.js';
 import { chargingProfilesReceiverInterface } from './2.2.1/chargingprofiles/routes.js';
+import { chargingProfilesSenderInterface } from './2.2.1/chargingprofiles/sender-routes.js';
 import { commandsReceiverInterface } from './2.2.1/commands/routes.js';
+import { commandsSenderInterface } from './2.2.1/commands/sender-routes.js';
 import { credentialsInterface } from './2.2.1/credentials/routes.js';
 import { cdrsReceiverInterface } from './2.2.1/cdrs/receiver-routes.js';
 import { cdrsSenderInterface } from './2.2.1/cdrs/routes.js';
@@ -16,6 +18,9 @@ import { sessionsSenderInterface } from './2.2.1/sessions/routes.js';
 import { tariffsReceiverInterface } from './2.2.1/tariffs/receiver-routes.js';
 import { tariffsSenderInterface } from './2.2.1/tariffs/routes.js';
 import { tokensReceiverInterface } from './2.2.1/tokens/routes.js';
+import { tokensSenderInterface } from './2.2.1/tokens/sender-routes.js';
+import { hubClientInfoReceiverInterface, hubClientInfoSenderInterface } from './2.2.1/hubclientinfo/routes.js';
 import { versionsInterface } from './2.2.1/versions/routes.js';
+import { hubInterface } from '../hub/routes.js';
 
-export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface, locationsReceiverInterface, sessionsSenderInterface, sessionsReceiverInterface, cdrsSenderInterface, cdrsReceiverInterface, tariffsSenderInterface, tariffsReceiverInterface, tokensReceiverInterface, commandsReceiverInterface, chargingProfilesReceiverInterface];
+export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface, locationsReceiverInterface, sessionsSenderInterface, sessionsReceiverInterface, cdrsSenderInterface, cdrsReceiverInterface, tariffsSenderInterface, tariffsReceiverInterface, tokensReceiverInterface, tokensSenderInterface, commandsReceiverInterface, commandsSenderInterface, chargingProfilesReceiverInterface, chargingProfilesSenderInterface, hubClientInfoSenderInterface, hubClientInfoReceiverInterface, hubInterface];

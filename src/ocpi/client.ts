@@ -25,6 +25,8 @@ export class OcpiCallError extends Error {
     readonly httpStatus?: number,
     readonly ocpiStatus?: number,
     readonly retryAfterMs?: number,
+    /** The envelope's `data` of a 2xxx/3xxx answer: some carry a result object (08-commands P5). */
+    readonly data?: unknown,
   ) {
     super(message);
   }
@@ -69,7 +71,7 @@ export interface OcpiClientOptions {
   transport?: 'axios' | 'undici';
 }
 
-interface RawReply {
+export interface RawReply {
   status: number;
   headers: Record<string, string>;
   body: string;
@@ -131,6 +133,16 @@ export class OcpiClient {
   }
 
   async request<T = unknown>(req: OcpiRequest): Promise<OcpiReply<T>> {
+    const { reply, requestId } = await this.exchange(req);
+    return parseReply<T>(req, reply, requestId);
+  }
+
+  /**
+   * The call without reading the envelope: whatever the peer answered (any HTTP or OCPI
+   * status) comes back as it is. The hub relays answers this way; transport failures still
+   * throw OcpiCallError (policy, network, timeout).
+   */
+  async exchange(req: OcpiRequest): Promise<{ reply: RawReply; requestId: string }> {
     try {
       this.options.policy.check(req.url);
     } catch (e) {
@@ -159,7 +171,7 @@ export class OcpiClient {
     if (this.options.logger.isLevelEnabled('debug')) {
       this.options.logger.debug({ method: req.method, url: safeUrl(req.url), status: res.status, ms: Date.now() - started, request_id: requestId }, 'outbound OCPI call');
     }
-    return parseReply<T>(req, res, requestId);
+    return { reply: res, requestId };
   }
 
   /**
@@ -230,7 +242,7 @@ function parseReply<T>(req: OcpiRequest, res: RawReply, requestId: string): Ocpi
   }
   const statusMessage = typeof body.status_message === 'string' ? body.status_message.slice(0, 500) : undefined;
   if (!isSuccess(statusCode)) {
-    throw new OcpiCallError('ocpi', `${where}: OCPI ${statusCode}${statusMessage ? ` ${statusMessage}` : ''}`, res.status, statusCode, retryAfter(headers));
+    throw new OcpiCallError('ocpi', `${where}: OCPI ${statusCode}${statusMessage ? ` ${statusMessage}` : ''}`, res.status, statusCode, retryAfter(headers), body.data);
   }
   if (res.status >= 400) throw new OcpiCallError('http', `${where}: HTTP ${res.status} with OCPI ${statusCode}`, res.status, statusCode, retryAfter(headers));
   return { data: body.data as T, statusCode, statusMessage, httpStatus: res.status, headers, requestId };

@@ -5,6 +5,10 @@
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../app-context.js';
+import { hubRouter } from '../hub/router.js';
+import { hubState } from '../hub/state.js';
+import { withHubParties } from '../hub/remote-parties.js';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS, isServiceUnavailable } from '../platform/unavailable.js';
 import { OcpiError, fromZod, methodNotAllowed, unauthorized } from './errors.js';
 import { echoRoutingHeaders, parseRoutingHeaders } from './headers.js';
 import { writePageHeaders } from './pagination.js';
@@ -15,6 +19,8 @@ import { ciEquals } from './types.js';
 
 export function mountInterfaces(app: AppContext, interfaces: ModuleInterface[]): Router {
   const ocpi = express.Router();
+  // Hub URLs first: a request the hub serves locally continues below with a rewritten URL.
+  ocpi.use(hubRouter(app));
   for (const iface of interfaces) ocpi.use(iface.basePath, interfaceRouter(app, iface));
   return ocpi;
 }
@@ -38,7 +44,7 @@ function interfaceRouter(app: AppContext, iface: ModuleInterface): Router {
   return router;
 }
 
-function authenticate(app: AppContext, iface: ModuleInterface) {
+export function authenticate(app: AppContext, iface: ModuleInterface) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const peer = await app.peers.authenticate(req.get('authorization'));
     if (!peer) throw unauthorized();
@@ -50,7 +56,8 @@ function authenticate(app: AppContext, iface: ModuleInterface) {
     if (wait > 0) {
       throw new OcpiError(OcpiStatus.CLIENT_ERROR, 'Too many requests from this peer', 429, undefined, { 'Retry-After': String(Math.ceil(wait / 1000)) });
     }
-    req.ocpi.peer = peer;
+    // A hub peer also speaks for the parties its ClientInfo reported behind it.
+    req.ocpi.peer = await withHubParties(app, peer);
     req.ocpi.log = req.ocpi.log.child({ peer_id: peer.peerId });
     next();
   };
@@ -83,6 +90,7 @@ function resolveRouting(app: AppContext, iface: ModuleInterface) {
     if (to) {
       const target = to;
       const match = candidates.find((p) => ciEquals(p.countryCode, target.countryCode) && ciEquals(p.partyId, target.partyId));
+      if (!match && (await hubState(app).hubParty())) throw new OcpiError(OcpiStatus.UNKNOWN_RECEIVER, `${target.countryCode}/${target.partyId} is not known to the hub`);
       if (!match) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `OCPI-to-country-code/OCPI-to-party-id ${target.countryCode}/${target.partyId} is not a ${localRole ?? ''} party on this platform`.replace('  ', ' '), 404);
       to = { countryCode: match.countryCode, partyId: match.partyId };
     } else {
@@ -117,8 +125,11 @@ function handle(app: AppContext, route: RouteDef) {
       const parts = [DATA_OPEN, ...data, Buffer.from(`,${tail}`)];
       res.status(result.httpStatus ?? 200).type('application/json');
       res.setHeader('Content-Length', String(parts.reduce((n, p) => n + p.length, 0)));
+      // Corked: the parts leave in one writev instead of one socket write each.
+      res.cork();
       for (const part of parts) res.write(part);
       res.end();
+      res.uncork();
       return;
     }
     res.status(result.httpStatus ?? 200).json(envelope(result.statusCode ?? OcpiStatus.SUCCESS, result.data, result.message));
@@ -143,7 +154,11 @@ export function ocpiErrorHandler(err: unknown, req: Request, res: Response, _nex
   else if (e?.type === 'entity.too.large') error = new OcpiError(OcpiStatus.CLIENT_ERROR, 'Request body is too large', 413);
   else if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') error = new OcpiError(OcpiStatus.CLIENT_ERROR, 'Unsupported body encoding', 415);
   else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) error = new OcpiError(OcpiStatus.CLIENT_ERROR, e.message || 'Bad request', e.status);
-  else {
+  else if (isServiceUnavailable(err)) {
+    // Storage unreachable for a moment: a retryable answer, not a 500 (docs/reliability.md).
+    req.ocpi?.log.warn({ err: e?.message }, 'storage unavailable during OCPI request');
+    error = new OcpiError(OcpiStatus.SERVER_ERROR, 'Service temporarily unavailable, please retry later', 503, undefined, { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+  } else {
     req.ocpi?.log.error({ err }, 'unhandled error in OCPI request');
     error = new OcpiError(OcpiStatus.SERVER_ERROR, 'Internal server error', 500);
   }

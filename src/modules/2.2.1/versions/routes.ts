@@ -1,4 +1,6 @@
 /** Versions module: the version list and the 2.2.1 version details (any token: A, B or C). */
+import { withClientInfoReceiver, withHubEndpoints } from '../../../hub/endpoints.js';
+import { hubState } from '../../../hub/state.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { OCPI_VERSION, VersionDetails, VersionList } from './schemas.js';
@@ -25,12 +27,13 @@ export const versionsInterface: ModuleInterface = {
       summary: 'Endpoints of OCPI 2.2.1 on this platform',
       description: 'Lists every module interface that exists for the roles of the local parties, plus credentials.',
       response: VersionDetails,
-      handler: async ({ app }) => ({
-        data: {
-          version: OCPI_VERSION,
-          endpoints: advertisedEndpoints(app.interfaces, await app.parties.localRoles(), app.config.PUBLIC_BASE_URL),
-        },
-      }),
+      handler: async ({ app }) => {
+        const roles = await app.parties.localRoles();
+        const endpoints = withClientInfoReceiver(advertisedEndpoints(app.interfaces, roles, app.config.PUBLIC_BASE_URL), roles, app.config.PUBLIC_BASE_URL);
+        // A hub advertises its routing URLs for every functional module, in both roles.
+        const hub = await hubState(app).hubParty();
+        return { data: { version: OCPI_VERSION, endpoints: hub ? withHubEndpoints(endpoints, app.config.PUBLIC_BASE_URL) : endpoints } };
+      },
     }),
   ],
 };

@@ -1,0 +1,75 @@
+/**
+ * Broadcast push (transport §9.3): a POST/PUT/PATCH/DELETE addressed to the hub itself is sent
+ * to every connected party of the opposite role whose platform offers the same module
+ * interface, through the outbox (durable, retried, ordered per object). The hub answers the
+ * broadcaster at once; receivers' errors stay with the hub (delivery dashboard).
+ */
+import type { Request } from 'express';
+import type { AppContext } from '../app-context.js';
+import type { OutboxMessageInput } from '../delivery/outbox.js';
+import type { PartyRef } from '../ocpi/context.js';
+import { parseDateTime } from '../ocpi/types.js';
+import { hubAccess } from './access.js';
+import { endpointOf, hubDirectory, isConnected } from './directory.js';
+
+const EMSP_LIKE = ['EMSP', 'NSP', 'NAP', 'OTHER'];
+const CPO_DATA = new Set(['locations', 'tariffs', 'sessions', 'cdrs']);
+
+/**
+ * CPO data goes to eMSP-like roles; what eMSP-like roles send goes to CPOs (OTHER counts as
+ * eMSP). The module decides for a party with both roles: tokens flow to CPOs, locations from them.
+ */
+export function oppositeRoles(senderRoles: string[], module?: string): string[] {
+  const cpo = senderRoles.includes('CPO');
+  const emspLike = senderRoles.some((r) => EMSP_LIKE.includes(r));
+  if (cpo && emspLike && module) return CPO_DATA.has(module) ? EMSP_LIKE : ['CPO'];
+  return cpo ? EMSP_LIKE : ['CPO'];
+}
+
+export interface BroadcastInput {
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  module: string;
+  interfaceRole: 'SENDER' | 'RECEIVER';
+  /** Path below the module endpoint, query included. */
+  path: string;
+  body?: unknown;
+  callerPeerId: string;
+  from: PartyRef;
+  hub: PartyRef;
+}
+
+export async function broadcast(app: AppContext, _req: Request, input: BroadcastInput): Promise<number> {
+  const directory = hubDirectory(app);
+  const sender = await directory.find(input.from);
+  const wanted = oppositeRoles(sender?.roles ?? [], input.module);
+  const access = hubAccess(app);
+  const messages: OutboxMessageInput[] = [];
+  const seen = new Set<string>();
+  const stamp = typeof (input.body as { last_updated?: unknown })?.last_updated === 'string' ? parseDateTime((input.body as { last_updated: string }).last_updated) : null;
+  for (const w of await directory.peerParties()) {
+    if (w.kind !== 'peer' || w.peer.id === input.callerPeerId || !isConnected(w.peer)) continue;
+    if (w.viaHub && w.remoteStatus !== 'CONNECTED') continue;
+    if (!w.roles.some((r) => wanted.includes(r))) continue;
+    if (!endpointOf(w.peer, input.module, input.interfaceRole)) continue;
+    if (!(await access.allowed(input.from, w.party))) continue;
+    const key = `${w.peer.id}/${w.party.countryCode}/${w.party.partyId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    messages.push({
+      peerId: w.peer.id,
+      objectKey: `hub:${input.module}:${input.path.split('?')[0]}`,
+      kind: 'PUSH',
+      module: input.module,
+      method: input.method,
+      target: { interfaceRole: input.interfaceRole, path: input.path },
+      body: input.body,
+      fullVersion: input.method === 'PUT',
+      lastUpdated: stamp ?? undefined,
+      // Hub -> each receiver: from = the hub, to = that receiver (transport §9.2).
+      from: input.hub,
+      to: w.party,
+    });
+  }
+  await app.outbox.enqueue(app.db, messages);
+  return messages.length;
+}

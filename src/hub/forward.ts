@@ -1,0 +1,144 @@
+/**
+ * Party-to-party forwarding: the request goes to the receiving peer's endpoint for the same
+ * module and interface, with the receiving peer's token, a new X-Request-ID, the caller's
+ * X-Correlation-ID and the caller's routing headers; the body is passed on as received (so
+ * `last_updated` is untouched) except for `response_url`, which becomes a hub alias. The
+ * receiver's answer goes back as it came (2xxx/3xxx included) with its Link/Location made hub
+ * URLs. Transport failures become hub errors: timeout 4002, unreachable 4003, anything else 4000.
+ */
+import type { Request, Response } from 'express';
+import type { AppContext } from '../app-context.js';
+import { OcpiCallError, OcpiClient, type RawReply } from '../ocpi/client.js';
+import { perApp } from '../platform/per-app.js';
+import type { PartyRef } from '../ocpi/context.js';
+import { HEADER, echoRoutingHeaders } from '../ocpi/headers.js';
+import type { PeerRecord } from '../platform/peers/peer-store.js';
+import { CALLBACK_TTL_MS, createAlias, rewriteLinkHeader, signedLink } from './aliases.js';
+import { hubClientInfo } from './client-info.js';
+import { isConnected } from './directory.js';
+import { forwardTimeout, hubError, receiverNotConnected } from './errors.js';
+import { hubState } from './state.js';
+
+export interface ForwardCall {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  module: string;
+  url: string;
+  body?: unknown;
+  /** The peer asking (it may follow the answer's Links) and the party it speaks for. */
+  callerPeerId: string;
+  from?: PartyRef;
+  /** The peer the call goes to and the party it is for. */
+  target: PeerRecord;
+  to?: PartyRef;
+}
+
+/**
+ * The OcpiClient the hub forwards with: same rules as app.client (URL policy, headers, errors),
+ * on the undici transport, whose per-request cost is a fraction of axios' (see bench/hub).
+ */
+export const hubClient = perApp((app) => new OcpiClient({ timeoutMs: app.config.OUTBOUND_TIMEOUT_MS, policy: app.urlPolicy, logger: app.log, transport: 'undici' }));
+
+/** Modules whose requests carry a `response_url` the receiver will call later. */
+const CALLBACK_MODULES = new Set(['commands', 'chargingprofiles']);
+
+export function isBodyMethod(method: string): boolean {
+  return method === 'POST' || method === 'PUT' || method === 'PATCH';
+}
+
+/** Replaces `response_url` in the body and the query by hub aliases that lead back to the caller. */
+export async function rewriteCallbacks(app: AppContext, call: ForwardCall): Promise<ForwardCall> {
+  if (!CALLBACK_MODULES.has(call.module)) return call;
+  const alias = (original: string) =>
+    createAlias(app, { kind: 'CALLBACK', module: call.module, url: original, callerPeerId: call.target.id, targetPeerId: call.callerPeerId, from: call.to, to: call.from, ttlMs: CALLBACK_TTL_MS });
+  let { body, url } = call;
+  if (body && typeof body === 'object' && typeof (body as { response_url?: unknown }).response_url === 'string') {
+    body = { ...(body as object), response_url: await alias((body as { response_url: string }).response_url) };
+  }
+  const u = new URL(url);
+  const inQuery = u.searchParams.get('response_url');
+  if (inQuery) {
+    u.searchParams.set('response_url', await alias(inQuery));
+    url = u.toString();
+  }
+  return { ...call, body, url };
+}
+
+/** Sends the call and writes the receiver's answer to `res`. */
+export async function forwardAndRelay(app: AppContext, req: Request, res: Response, call: ForwardCall): Promise<void> {
+  if (!isConnected(call.target)) throw receiverNotConnected(`${describe(call.to)} is not connected to the hub right now`);
+  const { forwardTimeoutMs } = await hubState(app).settings();
+  let reply: RawReply;
+  try {
+    ({ reply } = await hubClient(app).exchange({
+      method: call.method,
+      url: call.url,
+      token: app.secrets.decrypt(call.target.peerTokenEnc!),
+      encoding: call.target.authEncoding,
+      body: isBodyMethod(call.method) ? call.body : undefined,
+      from: call.from,
+      to: call.to,
+      correlationId: req.ocpi.correlationId,
+      timeoutMs: forwardTimeoutMs,
+    }));
+  } catch (e) {
+    const kind = e instanceof OcpiCallError ? e.kind : 'network';
+    if (kind === 'timeout' || kind === 'network') await hubClientInfo(app).noteTraffic(call.target.id, false).catch(() => undefined);
+    if (kind === 'timeout') throw forwardTimeout(`${describe(call.to)} did not answer the forwarded request within ${forwardTimeoutMs} ms`);
+    if (kind === 'network') throw receiverNotConnected(`${describe(call.to)} could not be reached`);
+    throw hubError(`The request could not be forwarded to ${describe(call.to)}`);
+  }
+  await hubClientInfo(app).noteTraffic(call.target.id, true).catch(() => undefined);
+  await relay(app, res, reply, call);
+}
+
+async function relay(app: AppContext, res: Response, reply: RawReply, call: ForwardCall): Promise<void> {
+  if (envelopeStatus(reply.body) === null) throw hubError(`${describe(call.to)} answered HTTP ${reply.status} without an OCPI envelope`);
+  // A receiver's Link/Location must stay on its own origin: the hub follows it with the receiver's token.
+  const origin = new URL(call.url).origin;
+  const linkAlias = (url: string): string | false =>
+    sameOrigin(url, origin) && signedLink(app, { module: call.module, url, callerPeerId: call.callerPeerId, targetPeerId: call.target.id, from: call.from, to: call.to });
+  for (const name of [HEADER.totalCount, HEADER.limit]) {
+    const v = reply.headers[name.toLowerCase()];
+    if (v !== undefined) res.setHeader(name, v);
+  }
+  if (reply.headers['link']) {
+    const link = rewriteLinkHeader(reply.headers['link'], linkAlias);
+    if (link) res.setHeader(HEADER.link, link);
+  }
+  const location = reply.headers['location'] && linkAlias(reply.headers['location']);
+  if (location) res.setHeader('Location', location);
+  // The answer travels receiver -> hub -> requester with the same parties: to = requester, from = receiver.
+  echoRoutingHeaders(res, { from: call.from, to: call.to });
+  res.status(reply.status).type('application/json').send(reply.body);
+}
+
+export function describe(party: PartyRef | undefined): string {
+  return party ? `${party.countryCode}/${party.partyId}` : 'the receiver';
+}
+
+const STATUS_AT_EDGE = /"status_code"\s*:\s*(\d+)/;
+
+/**
+ * The OCPI status code of an answer, or null when it is not an envelope. Pages are large and
+ * relayed as text, so the code is looked for where envelopes put it (the first or last few
+ * hundred characters) before paying for a full parse.
+ */
+export function envelopeStatus(body: string): number | null {
+  if (!body) return null;
+  const edge = body.length > 2048 ? STATUS_AT_EDGE.exec(body.slice(-400)) ?? STATUS_AT_EDGE.exec(body.slice(0, 400)) : null;
+  if (edge && body.trimStart().startsWith('{') && body.trimEnd().endsWith('}')) return Number(edge[1]);
+  try {
+    const code = JSON.parse(body)?.status_code;
+    return Number.isInteger(code) ? code : null;
+  } catch {
+    return null;
+  }
+}
+
+function sameOrigin(url: string, origin: string): boolean {
+  try {
+    return new URL(url).origin === origin;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Open routing by content (transport §9.5): the hub remembers who owns the objects it sees
+ * created through it (a PUT to a RECEIVER names the owner in its client-owned URL
+ * `/{country_code}/{party_id}/{id}`), and a request without OCPI-to-* that names such an object
+ * (a command's location_id or session_id, a token uid to authorize, a charging profile's
+ * session, one object of a SENDER) goes to its owner.
+ */
+import type { AppContext } from '../app-context.js';
+import type { PartyRef } from '../ocpi/context.js';
+import { ciKey } from '../ocpi/types.js';
+import { partyKey } from '../platform/parties/party-store.js';
+
+const OWNED_MODULES = new Set(['locations', 'sessions', 'tokens', 'tariffs']);
+
+function segments(path: string): string[] {
+  return path.split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
+}
+
+/** After a PUT of a client-owned object through the hub: remember its owner. */
+export async function recordOwner(app: AppContext, module: string, interfaceRole: string, method: string, path: string): Promise<void> {
+  if (method !== 'PUT' || interfaceRole !== 'RECEIVER' || !OWNED_MODULES.has(module)) return;
+  const [cc, pid, id] = segments(path);
+  if (!cc || !pid || !id || cc.length !== 2 || pid.length !== 3 || id.length > 40) return;
+  const row = { module, objectKey: ciKey(id), partyKey: partyKey(cc, pid), countryCode: cc.toUpperCase(), partyId: pid.toUpperCase() };
+  await app.db.hubObjectOwner.upsert({
+    where: { module_objectKey_partyKey: { module, objectKey: row.objectKey, partyKey: row.partyKey } },
+    create: row,
+    update: { updatedAt: new Date() },
+  });
+}
+
+/** Which object a request names, if any: [module that owns it, its id]. */
+export function namedObject(module: string, interfaceRole: string, method: string, path: string, body: unknown): [string, string] | null {
+  const seg = segments(path);
+  const b = (body ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v.length <= 40 ? v : null);
+  if (module === 'commands' && interfaceRole === 'RECEIVER' && method === 'POST') {
+    if (seg[0] === 'STOP_SESSION' && str(b.session_id)) return ['sessions', str(b.session_id)!];
+    if (str(b.location_id)) return ['locations', str(b.location_id)!];
+    return null;
+  }
+  if (module === 'chargingprofiles' && interfaceRole === 'RECEIVER' && seg[0]) return ['sessions', seg[0]];
+  if (module === 'tokens' && interfaceRole === 'SENDER' && seg[1] === 'authorize') return ['tokens', seg[0]];
+  if (interfaceRole === 'SENDER' && method === 'GET' && OWNED_MODULES.has(module) && seg[0]) return [module, seg[0]];
+  return null;
+}
+
+/** The one owner of the named object, or null when none or several are known. */
+export async function ownerOf(app: AppContext, object: [string, string]): Promise<PartyRef | null> {
+  const rows = await app.db.hubObjectOwner.findMany({ where: { module: object[0], objectKey: ciKey(object[1]) }, take: 2 });
+  return rows.length === 1 ? { countryCode: rows[0].countryCode, partyId: rows[0].partyId } : null;
+}

@@ -1,0 +1,172 @@
+/**
+ * The hub's entry point under /ocpi. While the hub role is on, the version details advertise
+ * `/ocpi/hub/2.2.1/{module}/{sender|receiver}` for every functional module interface, and
+ * requests there are routed here by their OCPI-to-* headers:
+ *   to = the hub itself      GET on a SENDER: GET all (merged); other methods: broadcast
+ *   to = one of our parties  served by our own module interface (the URL is rewritten to it)
+ *   to = a peer's party      forwarded to that peer (4001 unknown, 4003 not connected...)
+ *   no OCPI-to-*             open routing: the only reachable candidate, else broadcast
+ * `/ocpi/hub/alias/{id}` forwards callbacks and page requests (see aliases.ts).
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { AppContext } from '../app-context.js';
+import { OcpiError, invalidParameters, notFound } from '../ocpi/errors.js';
+import type { PartyRef } from '../ocpi/context.js';
+import { echoRoutingHeaders, parseRoutingHeaders } from '../ocpi/headers.js';
+import { authenticate } from '../ocpi/mount.js';
+import type { ModuleInterface } from '../ocpi/registry-types.js';
+import { OcpiStatus, envelope } from '../ocpi/status.js';
+import { ciEquals } from '../ocpi/types.js';
+import { partyKey } from '../platform/parties/party-store.js';
+import { hubAccess } from './access.js';
+import { ALIAS_PATH, type Alias, LINK_PATH, findAlias, readSignedLink } from './aliases.js';
+import { broadcast, oppositeRoles } from './broadcast.js';
+import { endpointOf, hubDirectory, isConnected, type Whereabouts } from './directory.js';
+import { receiverNotConnected, unknownReceiver } from './errors.js';
+import { describe, forwardAndRelay, isBodyMethod, rewriteCallbacks } from './forward.js';
+import { getAll } from './get-all.js';
+import { namedObject, ownerOf, recordOwner } from './owners.js';
+import { assertSendsOwnObjects } from './ownership.js';
+import { hubState } from './state.js';
+
+export const HUB_PATH = '/hub/2.2.1';
+export const ROUTED_MODULES = ['cdrs', 'chargingprofiles', 'commands', 'locations', 'sessions', 'tariffs', 'tokens'] as const;
+
+const MODULE_PATH = /^\/hub\/2\.2\.1\/([a-z]+)\/(sender|receiver)(\/[^?]*)?$/;
+// Exactly the alias: nothing may be appended to the URL it stands for.
+const ALIAS = new RegExp(`^${ALIAS_PATH.replace(/\//g, '\\/')}\\/([0-9a-f]{32})$`);
+const LINK = new RegExp(`^${LINK_PATH.replace(/\//g, '\\/')}\\/([A-Za-z0-9_-]{1,4000})$`);
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What the hub advertises for the functional modules, both interfaces of each. */
+export function hubEndpoints(publicBaseUrl: string) {
+  return ROUTED_MODULES.flatMap((module) =>
+    (['SENDER', 'RECEIVER'] as const).map((role) => ({ identifier: module, role, url: `${publicBaseUrl}/ocpi${HUB_PATH}/${module}/${role.toLowerCase()}` })),
+  );
+}
+
+// Guards as for any functional module: token C only, suspended peers refused, rate limited.
+const GUARD = { acceptsTokenA: false, routed: true } as ModuleInterface;
+
+export function hubRouter(app: AppContext) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const moduleMatch = MODULE_PATH.exec(req.path);
+    const aliasMatch = moduleMatch ? null : ALIAS.exec(req.path);
+    const linkMatch = moduleMatch || aliasMatch ? null : LINK.exec(req.path);
+    if (!moduleMatch && !aliasMatch && !linkMatch) return next();
+    const hub = await hubState(app).hubParty();
+    if (!hub) return next();
+    if (!METHODS.has(req.method)) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `${req.method} is not supported`, 405);
+    await authenticate(app, GUARD)(req, res, () => undefined);
+    if (aliasMatch) return serveAlias(app, req, res, await findAlias(app, aliasMatch[1]));
+    if (linkMatch) return serveAlias(app, req, res, req.method === 'GET' ? readSignedLink(app, linkMatch[1]) : null);
+    const module = moduleMatch![1];
+    if (!(ROUTED_MODULES as readonly string[]).includes(module)) throw notFound(`No hub endpoint for module ${module}`);
+    const interfaceRole = moduleMatch![2].toUpperCase() as 'SENDER' | 'RECEIVER';
+    const rest = moduleMatch![3] ?? '';
+    const search = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    const routing = parseRoutingHeaders(req);
+    const from = senderParty(req, routing.from);
+    req.ocpi.routing = { from, to: routing.to };
+    const method = req.method as Method;
+    const callerPeerId = req.ocpi.peer!.peerId;
+
+    assertSendsOwnObjects(module, interfaceRole, method, rest, req.body, from);
+    await recordOwner(app, module, interfaceRole, method, rest);
+    let to = routing.to;
+    if (to && ciEquals(to.countryCode, hub.countryCode) && ciEquals(to.partyId, hub.partyId)) {
+      req.ocpi.routing = { from, to: hub };
+      if (method === 'GET') {
+        if (interfaceRole !== 'SENDER' || rest !== '') throw invalidParameters('A GET addressed to the hub must be a list GET on a SENDER interface; send OCPI-to-* of the owner, or leave it out for open routing');
+        return getAll(app, req, res, { module, callerPeerId, from, hub });
+      }
+      await broadcast(app, req, { method, module, interfaceRole, path: rest + search, body: req.body, callerPeerId, from, hub });
+      echoRoutingHeaders(res, { from, to: hub });
+      return void res.status(200).json(envelope(OcpiStatus.SUCCESS));
+    }
+
+    let target: Whereabouts | null;
+    if (to) {
+      target = await hubDirectory(app).find(to);
+      // A party registered a moment ago may not be in the cached directory yet.
+      if (!target) {
+        hubDirectory(app).invalidate();
+        target = await hubDirectory(app).find(to);
+      }
+      if (!target) throw unknownReceiver(`${describe(to)} is not known to the hub`);
+    } else {
+      target = await openRoute(app, { module, interfaceRole, method, rest, body: req.body, callerPeerId, from });
+      if (!target) {
+        if (method === 'GET') throw unknownReceiver('The receiver cannot be determined from this request: send OCPI-to-country-code/OCPI-to-party-id');
+        // Open routing that cannot decide falls back to a broadcast (transport §9.5).
+        await broadcast(app, req, { method, module, interfaceRole, path: rest + search, body: req.body, callerPeerId, from, hub });
+        echoRoutingHeaders(res, { from, to: hub });
+        return void res.status(200).json(envelope(OcpiStatus.SUCCESS));
+      }
+      to = target.party;
+    }
+    req.ocpi.routing = { from, to: target.party };
+    if (!(await hubAccess(app).allowed(from, target.party))) throw unknownReceiver(`${describe(target.party)} is not reachable for ${describe(from)} through this hub`);
+
+    if (target.kind === 'local') {
+      const local = app.interfaces.find((i) => i.identifier === module && i.role === interfaceRole && i.owner !== 'UNLISTED');
+      if (!local) throw unknownReceiver(`${describe(target.party)} does not offer ${module} ${interfaceRole}`);
+      // Served by our own interface, with every guard of a direct request.
+      req.url = `${local.basePath}${rest}${search}`;
+      return next();
+    }
+    if (!isConnected(target.peer) || (target.viaHub && target.remoteStatus !== 'CONNECTED')) {
+      throw receiverNotConnected(`${describe(target.party)} is not connected to the hub right now`);
+    }
+    const endpoint = endpointOf(target.peer, module, interfaceRole);
+    if (!endpoint) throw unknownReceiver(`${describe(target.party)} does not offer ${module} ${interfaceRole}`);
+    const call = await rewriteCallbacks(app, { method, module, url: `${endpoint}${rest}${search}`, body: isBodyMethod(method) ? req.body : undefined, callerPeerId, from, target: target.peer, to: target.party });
+    return forwardAndRelay(app, req, res, call);
+  };
+}
+
+/** OCPI-from-* must be a party the caller registered; absent, the caller's only party. */
+function senderParty(req: Request, given: PartyRef | undefined): PartyRef {
+  const roles = req.ocpi.peer!.roles;
+  if (given) {
+    const own = roles.find((r) => ciEquals(r.countryCode, given.countryCode) && ciEquals(r.partyId, given.partyId));
+    if (!own) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `OCPI-from-country-code/OCPI-from-party-id ${describe(given)} is not a party registered by this peer`, 403);
+    return { countryCode: own.countryCode, partyId: own.partyId };
+  }
+  const distinct = new Map(roles.map((r) => [partyKey(r.countryCode, r.partyId), { countryCode: r.countryCode, partyId: r.partyId }]));
+  if (distinct.size !== 1) throw invalidParameters('OCPI-from-country-code and OCPI-from-party-id are required: this peer registered several parties', 400);
+  return [...distinct.values()][0];
+}
+
+/**
+ * Open routing: the owner of the object the request names, when the hub has seen it created
+ * (owners.ts); else the only reachable party of the opposite role that offers the interface;
+ * else null (the caller broadcasts or refuses).
+ */
+async function openRoute(app: AppContext, q: { module: string; interfaceRole: string; method: string; rest: string; body: unknown; callerPeerId: string; from: PartyRef }): Promise<Whereabouts | null> {
+  const directory = hubDirectory(app);
+  const named = namedObject(q.module, q.interfaceRole, q.method, q.rest, q.body);
+  const owner = named && (await ownerOf(app, named));
+  if (owner) {
+    const found = await directory.find(owner);
+    if (found) return found;
+  }
+  const sender = await directory.find(q.from);
+  const wanted = oppositeRoles(sender?.roles ?? [], q.module);
+  const candidates = (await directory.peerParties()).filter(
+    (w) => w.kind === 'peer' && w.peer.id !== q.callerPeerId && w.roles.some((r) => wanted.includes(r)) && endpointOf(w.peer, q.module, q.interfaceRole),
+  );
+  return candidates.length === 1 ? candidates[0] : null;
+}
+
+async function serveAlias(app: AppContext, req: Request, res: Response, alias: Alias | null): Promise<void> {
+  const peer = req.ocpi.peer!;
+  // An alias is only usable by the peer it was handed to; to anyone else it does not exist.
+  if (!alias || alias.callerPeerId !== peer.peerId) throw notFound('Unknown or expired hub URL');
+  req.ocpi.routing = { from: alias.from, to: alias.to };
+  const target = (await hubDirectory(app).peers()).find((p) => p.id === alias.targetPeerId);
+  if (!target) throw unknownReceiver(`${describe(alias.to)} is no longer connected to the hub`);
+  const method = req.method as Method;
+  await forwardAndRelay(app, req, res, { method, module: alias.module, url: alias.url, body: isBodyMethod(method) ? req.body : undefined, callerPeerId: peer.peerId, from: alias.from, target, to: alias.to });
+}

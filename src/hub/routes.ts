@@ -1,0 +1,57 @@
+/**
+ * The hub's URLs as a registry entry, so they are documented like every OCPI route. While the
+ * hub role is on, `hub/router.ts` serves these paths (any depth below `{role}`) before the
+ * registry's routers are reached; these handlers only answer when it is off.
+ */
+import { z } from 'zod';
+import { notFound } from '../ocpi/errors.js';
+import type { ModuleInterface } from '../ocpi/registry-types.js';
+import { type HttpMethod, defineRoute } from '../ocpi/route.js';
+import type { ModuleId } from '../ocpi/types.js';
+
+const ROUTED = ['cdrs', 'chargingprofiles', 'commands', 'locations', 'sessions', 'tariffs', 'tokens'] as const;
+const ModulePath = z.object({ module: z.enum(ROUTED), role: z.enum(['sender', 'receiver']) });
+const off = async (): Promise<never> => {
+  throw notFound('The hub role is off on this platform');
+};
+
+const DESCRIPTION =
+  'Routed by OCPI-to-*: the hub party (GET all on a SENDER list, or broadcast for other methods), one of our parties (served locally), a party of a connected peer (forwarded), or absent (open routing). Deeper paths (object ids, client-owned /{country_code}/{party_id}/{id}...) are routed the same way. Hub errors: 4001 unknown receiver, 4002 timeout, 4003 not connected, 4000 other.';
+
+function moduleRoutes(method: HttpMethod) {
+  return [
+    defineRoute({ method, path: '/2.2.1/:module/:role', summary: `${method.toUpperCase()} routed through the hub`, description: DESCRIPTION, params: ModulePath, errors: { 403: 'OCPI-from-* is not a party of the caller' }, handler: off }),
+    defineRoute({ method, path: '/2.2.1/:module/:role/:path', summary: `${method.toUpperCase()} of an object, routed through the hub`, description: DESCRIPTION, params: ModulePath.extend({ path: z.string() }), errors: { 403: 'OCPI-from-* is not a party of the caller' }, handler: off }),
+  ];
+}
+
+export const hubInterface: ModuleInterface = {
+  // Not a module: the hub's routing surface (never advertised under this identifier).
+  identifier: 'hub' as ModuleId,
+  role: 'RECEIVER',
+  owner: 'UNLISTED',
+  basePath: '/hub',
+  acceptsTokenA: false,
+  routed: false,
+  routes: [
+    ...(['get', 'post', 'put', 'patch', 'delete'] as const).flatMap(moduleRoutes),
+    ...(['get', 'post', 'put'] as const).map((method) =>
+      defineRoute({
+        method,
+        path: '/alias/:id',
+        summary: 'A hub-owned response_url: the receiver posts its asynchronous result here',
+        description: 'Usable only by the peer it was handed to (404 to anyone else or once expired); forwarded to the original URL with the routing headers of the original exchange.',
+        params: z.object({ id: z.string() }),
+        handler: off,
+      }),
+    ),
+    defineRoute({
+      method: 'get',
+      path: '/link/:link',
+      summary: 'A hub-owned Link or Location: the next page or object of a list read through the hub',
+      description: 'A signed URL usable only by the peer it was handed to (404 to anyone else, when altered or once expired); forwarded to the receiver\'s URL with the routing headers of the original request.',
+      params: z.object({ link: z.string() }),
+      handler: off,
+    }),
+  ],
+};
