@@ -1,0 +1,181 @@
+/**
+ * The demo's story: a CPO platform and an eMSP platform (optionally both behind a hub) meet
+ * through the admin API, the eMSP's driver charges at the CPO's station by remote start, and
+ * the priced CDR arrives with its explained breakdown. Every step waits for the platforms'
+ * real traffic; any step that does not happen in time fails the demo.
+ */
+import { explain, price } from '../tariffs/index.js';
+import { CPO, EMSP, businessDetails, driverToken, locations, tariffs } from './fixture.js';
+import { type DemoPlatform, type DemoSettings, startDemoPlatform, stopDemoPlatform } from './platforms.js';
+import { Timeline } from './timeline.js';
+
+export interface DemoOptions extends DemoSettings {
+  hub: boolean;
+  /** kWh to charge before the driver stops. */
+  targetKwh: number;
+  out: (line: string) => void;
+}
+
+export interface DemoSummary {
+  energyKwh: number;
+  durationMinutes: number;
+  cost: { excl_vat: number; incl_vat?: number };
+  currency: string;
+  messages: number;
+  wallSeconds: number;
+}
+
+const path = {
+  cpo: `/parties/${CPO.country_code}/${CPO.party_id}`,
+  emsp: `/parties/${EMSP.country_code}/${EMSP.party_id}`,
+};
+
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const started = Date.now();
+  const out = options.out;
+  const timeline = new Timeline(out);
+  const names = new Map<string, string>();
+  // Who sent a request: the platform whose port it came from is unknown to express, so the
+  // story names senders by the interface called (CPO data goes to eMSP interfaces, and back).
+  const senderOf = (receiver: string) => (req: { path: string }) => {
+    if (!options.hub) return receiver === 'CPO' ? 'eMSP' : 'CPO';
+    if (receiver !== 'HUB') return 'HUB';
+    return /\/emsp\//.test(req.path) || /\/hub\//.test(req.path) ? 'CPO' : /\/cpo\//.test(req.path) ? 'eMSP' : '?';
+  };
+  const platforms: DemoPlatform[] = [];
+  const start = async (name: string) => {
+    const p = await startDemoPlatform(name, options, timeline.recorder(name, senderOf(name)));
+    platforms.push(p);
+    names.set(p.url, name);
+    return p;
+  };
+  try {
+    step(out, `Starting the platforms${options.hub ? ' (CPO and eMSP behind a hub)' : ''}`);
+    const [cpo, emsp, hub] = await Promise.all([start('CPO'), start('eMSP'), options.hub ? start('HUB') : Promise.resolve(undefined)]);
+    out(`  CPO  platform ${cpo.url}   eMSP platform ${emsp.url}${hub ? `   hub ${hub.url}` : ''}`);
+
+    step(out, `The CPO ${CPO.name} publishes its network; its charge points are simulated at ${options.speed}x`);
+    await cpo.admin.post('/parties', { country_code: CPO.country_code, party_id: CPO.party_id, role: 'CPO', business_details: businessDetails(CPO.name) });
+    await cpo.admin.put(`${path.cpo}/backend`, { adapter: 'simulator' });
+    for (const t of tariffs()) await cpo.admin.put(`${path.cpo}/tariffs/${t.id}`, t);
+    for (const l of locations()) await cpo.admin.put(`${path.cpo}/locations/${l.id}`, l);
+    await emsp.admin.post('/parties', { country_code: EMSP.country_code, party_id: EMSP.party_id, role: 'EMSP', business_details: businessDetails(EMSP.name) });
+    out(`  ${locations().length} locations, ${tariffs().length} tariffs; eMSP ${EMSP.name} registered as a local party`);
+
+    step(out, 'The platforms connect (OCPI credentials handshake)');
+    if (hub) {
+      await hub.admin.put('/hub', { country_code: 'NL', party_id: 'HUB', business_details: businessDetails('Demo Hub') });
+      for (const p of [cpo, emsp]) {
+        const invitation = await hub.admin.post('/peers/invitations', { label: p.name });
+        await p.admin.post('/peers/connect', { versions_url: invitation.versions_url, token: invitation.token, label: 'Demo Hub' });
+      }
+    } else {
+      const invitation = await cpo.admin.post('/peers/invitations', { label: EMSP.name });
+      await emsp.admin.post('/peers/connect', { versions_url: invitation.versions_url, token: invitation.token, label: CPO.name });
+    }
+    timeline.flush();
+
+    step(out, "The eMSP learns the CPO's locations and tariffs");
+    await waitFor('the locations at the eMSP', 20_000, async () => (await emsp.admin.get(`${path.emsp}/received/locations`)).total === locations().length);
+    await waitFor('the tariffs at the eMSP', 20_000, async () => (await emsp.admin.get(`${path.emsp}/received/tariffs`)).total === tariffs().length);
+    timeline.flush();
+
+    step(out, "The eMSP issues the driver's token; it is pushed to the CPO");
+    const token = driverToken();
+    await emsp.admin.put(`${path.emsp}/tokens/${token.uid}`, token);
+    await waitFor('the token at the CPO', 20_000, async () => timeline.messages.some((m) => m.to === 'CPO' && m.method === 'PUT' && m.path.includes(`/tokens/`) && m.httpStatus < 300));
+    timeline.flush();
+
+    const location = locations()[0];
+    const evseUid = location.evses[0].uid;
+    step(out, `The driver's app asks for a remote start at ${location.name}, EVSE ${location.evses[0].evse_id}`);
+    const startCmd = await emsp.admin.post(`${path.emsp}/commands/START_SESSION`, { location_id: location.id, evse_uid: evseUid, token });
+    await waitForCommand(out, emsp, startCmd.id, 'START_SESSION');
+    timeline.flush();
+
+    step(out, `Charging (simulated at ${options.speed}x) until ${options.targetKwh} kWh`);
+    const session = await waitFor('the session at the eMSP', 20_000, async () => (await emsp.admin.get(`${path.emsp}/received/sessions`)).items.find((s: { status: string }) => s.status === 'ACTIVE'));
+    await waitFor(`${options.targetKwh} kWh charged`, 120_000, async () => {
+      const s = await emsp.admin.get(`${path.emsp}/received/sessions/${CPO.country_code}/${CPO.party_id}/${session.id}`);
+      progress(out, Number(s.kwh ?? 0), options.targetKwh);
+      return Number(s.kwh ?? 0) >= options.targetKwh;
+    }, 300);
+    out('');
+    timeline.flush();
+
+    step(out, 'The driver stops the session from the app');
+    const stopCmd = await emsp.admin.post(`${path.emsp}/commands/STOP_SESSION`, { session_id: session.id, cpo: { country_code: CPO.country_code, party_id: CPO.party_id } });
+    await waitForCommand(out, emsp, stopCmd.id, 'STOP_SESSION');
+
+    step(out, 'The priced CDR arrives at the eMSP');
+    const cdr = await waitFor('the CDR at the eMSP', 30_000, async () => (await emsp.admin.get(`${path.emsp}/received/cdrs`)).items.find((c: { session_id?: string }) => c.session_id === session.id));
+    timeline.flush();
+    explainCdr(out, cdr, location.time_zone);
+
+    const summary: DemoSummary = {
+      energyKwh: cdr.total_energy,
+      durationMinutes: (Date.parse(cdr.end_date_time) - Date.parse(cdr.start_date_time)) / 60_000,
+      cost: cdr.total_cost,
+      currency: cdr.currency,
+      messages: timeline.messages.length,
+      wallSeconds: (Date.now() - started) / 1000,
+    };
+    step(out, 'Summary');
+    out(`  energy ${summary.energyKwh.toFixed(2)} kWh, charging time ${Math.round(summary.durationMinutes)} min (simulated)`);
+    out(`  cost ${summary.cost.excl_vat.toFixed(2)} ${summary.currency} excl. VAT${summary.cost.incl_vat !== undefined ? `, ${summary.cost.incl_vat.toFixed(2)} ${summary.currency} incl. VAT` : ''}`);
+    out(`  ${summary.messages} OCPI messages exchanged, ${summary.wallSeconds.toFixed(1)} s wall time`);
+    return summary;
+  } finally {
+    timeline.flush();
+    for (const p of platforms.reverse()) await stopDemoPlatform(p, options.databaseUrl).catch(() => undefined);
+  }
+}
+
+async function waitForCommand(out: (l: string) => void, emsp: DemoPlatform, id: string, name: string): Promise<void> {
+  const done = await waitFor(`the ${name} result`, 30_000, async () => {
+    const c = await emsp.admin.get(`${path.emsp}/commands/${id}`);
+    return ['RESULT', 'REJECTED', 'TIMEOUT', 'FAILED'].includes(c.status) ? c : undefined;
+  });
+  const outcome = done.result?.result ?? done.response?.result ?? done.status;
+  out(`  ${name}: CommandResponse ${done.response?.result ?? '-'}, CommandResult ${done.result?.result ?? '-'}`);
+  if (outcome !== 'ACCEPTED') throw new Error(`${name} ended ${done.status} (${outcome})`);
+}
+
+/** The eMSP checks the CDR the way its billing would: re-price it with the tariff it carries and explain it. */
+function explainCdr(out: (l: string) => void, cdr: any, timeZone: string): void {
+  const result = price(cdr.tariffs ?? [], cdr.charging_periods, { timeZone, sessionEnd: cdr.end_date_time, sessionStart: cdr.start_date_time });
+  out('');
+  for (const line of explain(result).lines) out(`  ${line}`);
+  const same = Math.abs(result.total_cost.excl_vat - cdr.total_cost.excl_vat) < 0.005;
+  out('');
+  out(`  Re-priced by the eMSP: ${result.total_cost.excl_vat.toFixed(2)} ${cdr.currency} excl. VAT: ${same ? 'matches the CDR' : `DIFFERS from the CDR (${cdr.total_cost.excl_vat})`}`);
+  if (!same) throw new Error('the CDR total does not match its own tariff');
+}
+
+function step(out: (l: string) => void, text: string): void {
+  out('');
+  out(`▶ ${text}`);
+}
+
+function progress(out: (l: string) => void, kwh: number, target: number): void {
+  const width = 30;
+  const done = Math.min(width, Math.round((kwh / target) * width));
+  const bar = `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${kwh.toFixed(2)} / ${target} kWh`;
+  if (process.stdout.isTTY) process.stdout.write(`\r  ${bar}`);
+  else out(`  ${bar}`);
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | false | undefined | null>, everyMs = 150): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}

@@ -1,0 +1,38 @@
+/**
+ * `npm run demo` as a new user runs it: the real entry point in its own process, two platforms,
+ * a roaming session from token to priced CDR. It must exit 0 and tell the whole story.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers/platform.js';
+
+function runDemo(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts', ...args], {
+      cwd: path.join(__dirname, '..'),
+      env: { ...process.env, DEMO_DATABASE_URL: TEST_DATABASE_URL, DEMO_REDIS_URL: TEST_REDIS_URL, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    child.stderr.on('data', (d) => (out += String(d)));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+test('the demo charges a car from token to priced CDR and prints the timeline and summary', async () => {
+  const { code, out } = await runDemo(['--speed', '3600', '--kwh', '5']);
+  if (code !== 0) console.log(out);
+  expect(code).toBe(0);
+  for (const step of ['credentials handshake', 'START_SESSION: CommandResponse ACCEPTED, CommandResult ACCEPTED', 'STOP_SESSION: CommandResponse ACCEPTED', 'matches the CDR', 'Summary']) expect(out).toContain(step);
+  // The timeline shows the messages that crossed, with their statuses.
+  expect(out).toMatch(/eMSP → CPO\s+POST\s+\/cpo\/2\.2\.1\/commands\/START_SESSION\s+200\/1000/);
+  expect(out).toMatch(/CPO\s+→ eMSP POST\s+\/emsp\/2\.2\.1\/cdrs\s+201\/1000 CDR/);
+  expect(out).toMatch(/\d+ OCPI messages exchanged/);
+}, 120_000);
+
+test('the demo exits non-zero and says why when a step cannot happen', async () => {
+  const { code, out } = await runDemo(['--speed', '3600'], { DEMO_REDIS_URL: 'redis://127.0.0.1:1' });
+  expect(code).toBe(1);
+  expect(out).toMatch(/demo failed: .*REDIS_URL/);
+}, 60_000);
