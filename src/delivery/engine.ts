@@ -45,6 +45,8 @@ export async function startDeliveryEngine(app: AppContext): Promise<RunningEngin
       backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS },
     },
     new DeliveryMetrics(app.metrics),
+    // Pushes are traffic too: a peer that stops answering them is OFFLINE in the hub's ClientInfo.
+    (peerId, answered) => hubClientInfo(app).noteTraffic(peerId, answered),
   );
   const pulls = new PullScheduler(app, pullQueue);
 

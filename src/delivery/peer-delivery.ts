@@ -44,6 +44,8 @@ export class PeerDelivery {
     private readonly store: DeliveryStore,
     private readonly settings: DeliverySettings,
     private readonly metrics: DeliveryMetrics,
+    /** Told whether the peer answered at all (the hub keeps ClientInfo status from it). */
+    private readonly onPeerOutcome: (peerId: string, answered: boolean) => Promise<void> = async () => undefined,
   ) {}
 
   /**
@@ -100,7 +102,9 @@ export class PeerDelivery {
       await delivered.settled();
       result.delivered += delivered.rows.length;
       this.metrics.observeDelivered(peer.id, delivered.rows);
+      if (delivered.rows.length) await this.onPeerOutcome(peer.id, true).catch(() => undefined);
       if (peerDownUntil) {
+        await this.onPeerOutcome(peer.id, false).catch(() => undefined);
         await this.store.postponePeer(peerId, peerDownUntil, now);
         break;
       }

@@ -101,6 +101,21 @@ describe('hubclientinfo SENDER', () => {
     expect(res.body.status_code).toBe(4003);
     await eventually(() => expect(cpo.fake.received.some((r) => r.path === '/hubclientinfo/receiver/FR/DWN' && (r.body as { status: string }).status === 'OFFLINE')).toBe(true));
   });
+
+  test('a broadcast push the party cannot take marks it OFFLINE, and one it takes again CONNECTED', async () => {
+    const flaky = await aHubPeer(hub, 'EMSP', 'FR', 'FLK');
+    let down = true;
+    for (const m of ['PUT', 'PATCH']) {
+      flaky.fake.on(m, '/locations/receiver/*', (_req, res) => void (down ? res.status(503).end() : res.json(ok())));
+      flaky.fake.on(m, '/hubclientinfo/receiver/*', (_req, res) => void res.json(ok()));
+    }
+    await eventually(async () => expect((await hub.admin().get('/hub/parties')).body).toContainEqual(expect.objectContaining({ party_id: 'FLK', status: 'CONNECTED' })));
+    await viaHub(hub, cpo, 'patch', '/locations/receiver/NL/CPO/LOC1/EVSE2', HUB).send({ status: 'BLOCKED', last_updated: '2026-02-01T09:00:00Z' }).expect(200);
+    await eventually(async () => expect((await hub.admin().get('/hub/parties')).body).toContainEqual(expect.objectContaining({ party_id: 'FLK', status: 'OFFLINE' })));
+    down = false;
+    await eventually(async () => expect((await hub.admin().get('/hub/parties')).body).toContainEqual(expect.objectContaining({ party_id: 'FLK', status: 'CONNECTED' })), 15000);
+    await flaky.fake.close();
+  });
 });
 
 describe('liveness', () => {
