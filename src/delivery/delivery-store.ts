@@ -25,6 +25,7 @@ export interface PendingRow {
   firstFailedAt: Date | null;
   deadlineAt: Date | null;
   createdAt: Date;
+  correlationId: string | null;
 }
 
 export interface Cursor {
@@ -54,7 +55,8 @@ export class DeliveryStore {
       `SELECT id, object_key AS "objectKey", kind, module, full_version AS "fullVersion", method, interface_role AS "interfaceRole",
               path, url, body, last_updated AS "lastUpdated", from_country AS "fromCountry", from_party AS "fromParty",
               to_country AS "toCountry", to_party AS "toParty", attempts, next_attempt_at AS "nextAttemptAt",
-              first_failed_at AS "firstFailedAt", deadline_at AS "deadlineAt", created_at AS "createdAt"
+              first_failed_at AS "firstFailedAt", deadline_at AS "deadlineAt", created_at AS "createdAt",
+              correlation_id AS "correlationId"
          FROM ${this.outbox} WHERE status = 'PENDING' AND peer_id = $1::uuid ORDER BY id LIMIT $2`,
       peerId,
       limit,

@@ -29,6 +29,8 @@ export interface OutboxMessageInput {
   to?: PartyRef;
   /** Callbacks of async commands are only worth delivering until then. */
   deadlineAt?: Date;
+  /** The X-Correlation-ID of the exchange this message continues (a hub broadcast). */
+  correlationId?: string;
 }
 
 type Tx = Prisma.TransactionClient | Db;
@@ -69,9 +71,10 @@ export class Outbox {
     const col = <T>(pick: (m: OutboxMessageInput) => T) => messages.map(pick);
     await tx.$executeRawUnsafe(
       `INSERT INTO ${this.table} (peer_id, object_key, kind, module, method, full_version, interface_role, path, url, body,
-                                  last_updated, from_country, from_party, to_country, to_party, deadline_at, status)
+                                  last_updated, from_country, from_party, to_country, to_party, deadline_at, correlation_id, status)
        SELECT * , 'PENDING' FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[],
-                                        $9::text[], $10::jsonb[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[], $16::timestamptz[])`,
+                                        $9::text[], $10::jsonb[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[], $16::timestamptz[],
+                                        $17::text[])`,
       col((m) => m.peerId),
       col((m) => m.objectKey),
       col((m) => m.kind),
@@ -88,6 +91,7 @@ export class Outbox {
       col((m) => m.to?.countryCode ?? null),
       col((m) => m.to?.partyId ?? null),
       col((m) => m.deadlineAt ?? null),
+      col((m) => m.correlationId ?? null),
     );
   }
 }

@@ -171,7 +171,7 @@ export class PeerDelivery {
           body: row.body ?? undefined,
           from: row.fromCountry && row.fromParty ? { countryCode: row.fromCountry, partyId: row.fromParty } : undefined,
           to: row.toCountry && row.toParty ? { countryCode: row.toCountry, partyId: row.toParty } : undefined,
-          correlationId: `outbox-${row.id}`,
+          correlationId: row.correlationId ?? `outbox-${row.id}`,
         });
         // Recorded before the object's next message goes out: if this process dies, its
         // successor repeats at most this one message, never an older one after a newer.

@@ -38,7 +38,7 @@ export interface BroadcastInput {
   hub: PartyRef;
 }
 
-export async function broadcast(app: AppContext, _req: Request, input: BroadcastInput): Promise<number> {
+export async function broadcast(app: AppContext, req: Request, input: BroadcastInput): Promise<number> {
   const directory = hubDirectory(app);
   const sender = await directory.find(input.from);
   const wanted = oppositeRoles(sender?.roles ?? [], input.module);
@@ -68,6 +68,8 @@ export async function broadcast(app: AppContext, _req: Request, input: Broadcast
       // Hub -> each receiver: from = the hub, to = that receiver (transport §9.2).
       from: input.hub,
       to: w.party,
+      // Every copy continues the broadcaster's exchange (transport: a hub keeps X-Correlation-ID).
+      correlationId: req.ocpi.correlationId,
     });
   }
   await app.outbox.enqueue(app.db, messages);

@@ -39,7 +39,7 @@ afterAll(async () => {
 describe('broadcast push', () => {
   test('a PATCH addressed to the hub reaches every party of the opposite role, from the hub, and the hub answers at once', async () => {
     const body = { status: 'CHARGING', last_updated: '2026-02-01T08:00:00Z' };
-    const res = await viaHub(hub, cpo, 'patch', '/locations/receiver/NL/CPO/LOC1/EVSE1', HUB).send(body).expect(200);
+    const res = await viaHub(hub, cpo, 'patch', '/locations/receiver/NL/CPO/LOC1/EVSE1', HUB).set('X-Correlation-ID', 'broadcast-corr-1').send(body).expect(200);
     expect(res.body.status_code).toBe(1000);
     expect(res.headers).toMatchObject({ 'ocpi-to-country-code': 'NL', 'ocpi-to-party-id': 'CPO', 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'HUB' });
     for (const receiver of [emsp, nsp]) {
@@ -50,6 +50,9 @@ describe('broadcast push', () => {
       });
       expect(got.body).toEqual(body);
       expect(got.headers).toMatchObject({ 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'HUB', 'ocpi-to-country-code': receiver.party.country_code, 'ocpi-to-party-id': receiver.party.party_id });
+      // Each copy continues the broadcaster's exchange, under a request id of its own.
+      expect(got.headers['x-correlation-id']).toBe('broadcast-corr-1');
+      expect(got.headers['x-request-id']).not.toBe(res.headers['x-request-id']);
     }
     expect(cpo.fake.received.some((x) => x.path.startsWith('/locations/receiver/'))).toBe(false);
   });
