@@ -31,6 +31,22 @@ test('the demo charges a car from token to priced CDR and prints the timeline an
   expect(out).toMatch(/\d+ OCPI messages exchanged/);
 }, 120_000);
 
+test('the demo runs the same story with both platforms connected only to a hub, each message named by its real sender', async () => {
+  const { code, out } = await runDemo(['--hub', '--speed', '3600', '--kwh', '5']);
+  if (code !== 0) console.log(out);
+  expect(code).toBe(0);
+  for (const step of ['CPO and eMSP behind a hub', 'START_SESSION: CommandResponse ACCEPTED, CommandResult ACCEPTED', 'STOP_SESSION: CommandResponse ACCEPTED', 'matches the CDR', 'Summary']) expect(out).toContain(step);
+  // eMSP -> hub -> CPO for the pull, the command and its result; CPO -> hub -> eMSP for the CDR.
+  expect(out).toMatch(/eMSP → HUB\s+GET\s+\/hub\/2\.2\.1\/locations\/sender\s+200\/1000 pull: 3 location/);
+  expect(out).toMatch(/eMSP → HUB\s+PUT\s+\/hub\/2\.2\.1\/tokens\/receiver\//);
+  expect(out).toMatch(/eMSP → HUB\s+POST\s+\/hub\/2\.2\.1\/commands\/receiver\/START_SESSION\s+200\/1000/);
+  expect(out).toMatch(/HUB\s+→ CPO\s+POST\s+\/cpo\/2\.2\.1\/commands\/START_SESSION\s+200\/1000/);
+  expect(out).toMatch(/CPO\s+→ HUB\s+POST\s+\/hub\/alias\/\w+\s+200\/1000 callback through the hub: result ACCEPTED/);
+  expect(out).toMatch(/CPO\s+→ HUB\s+POST\s+\/hub\/2\.2\.1\/cdrs\/receiver\s+201\/1000 CDR/);
+  expect(out).toMatch(/HUB\s+→ eMSP POST\s+\/emsp\/2\.2\.1\/cdrs\s+201\/1000 CDR/);
+  expect(out).not.toMatch(/\s\?\s+→/);
+}, 120_000);
+
 test('the demo exits non-zero and says why when a step cannot happen', async () => {
   const { code, out } = await runDemo(['--speed', '3600'], { DEMO_REDIS_URL: 'redis://127.0.0.1:1' });
   expect(code).toBe(1);

@@ -35,12 +35,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const out = options.out;
   const timeline = new Timeline(out);
   const names = new Map<string, string>();
-  // Who sent a request: the platform whose port it came from is unknown to express, so the
-  // story names senders by the interface called (CPO data goes to eMSP interfaces, and back).
-  const senderOf = (receiver: string) => (req: { path: string }) => {
+  // Who sent a request: with two platforms, the other one. Behind a hub, the CPO and the eMSP
+  // receive only from the hub; the hub knows its callers by their token, so it names them by
+  // the connection (peer id) the story created for each with its invitation.
+  const hubPeers = new Map<string, string>();
+  const senderOf = (receiver: string) => (req: { ocpi?: { peer?: { peerId: string } } }) => {
     if (!options.hub) return receiver === 'CPO' ? 'eMSP' : 'CPO';
     if (receiver !== 'HUB') return 'HUB';
-    return /\/emsp\//.test(req.path) || /\/hub\//.test(req.path) ? 'CPO' : /\/cpo\//.test(req.path) ? 'eMSP' : '?';
+    const peerId = req.ocpi?.peer?.peerId;
+    return (peerId && hubPeers.get(peerId)) || '?';
   };
   const platforms: DemoPlatform[] = [];
   const start = async (name: string) => {
@@ -67,6 +70,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       await hub.admin.put('/hub', { country_code: 'NL', party_id: 'HUB', business_details: businessDetails('Demo Hub') });
       for (const p of [cpo, emsp]) {
         const invitation = await hub.admin.post('/peers/invitations', { label: p.name });
+        hubPeers.set(invitation.peer_id, p.name);
         await p.admin.post('/peers/connect', { versions_url: invitation.versions_url, token: invitation.token, label: 'Demo Hub' });
       }
     } else {

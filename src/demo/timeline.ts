@@ -76,7 +76,11 @@ export function summarize(method: string, path: string, body: unknown, answer: u
   const a = (answer && typeof answer === 'object' ? answer : {}) as Obj;
   const parts = path.split('/').filter(Boolean);
   const module = parts.find((p) => ['versions', 'credentials', 'locations', 'tariffs', 'tokens', 'sessions', 'cdrs', 'commands', 'chargingprofiles', 'hubclientinfo'].includes(p)) ?? parts[parts.length - 1] ?? '';
-  const tail = parts.slice(parts.indexOf(module) + 1);
+  let tail = parts.slice(parts.indexOf(module) + 1);
+  // Hub URLs name the interface after the module: /hub/2.2.1/{module}/{sender|receiver}/...
+  if (parts[1] === 'hub' && (tail[0] === 'sender' || tail[0] === 'receiver')) tail = tail.slice(1);
+  if (parts[1] === 'hub' && parts[2] === 'alias') return `callback through the hub: result ${String(b.result)}`;
+  if (parts[1] === 'hub' && parts[2] === 'link') return 'next page through the hub';
   switch (module) {
     case 'versions':
       return parts.length <= 2 ? 'which OCPI versions do you speak?' : 'which modules do you offer in 2.2.1?';

@@ -8,6 +8,7 @@ import type { PartyRef } from '../../../ocpi/context.js';
 import { ciEquals, ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import type { AuthEncoding } from '../../../ocpi/client.js';
+import { routeThroughHub } from '../../../hub/behind-hub.js';
 import { recipientTable } from './received-recipients.js';
 
 export type TargetProblem = 'unknown_location' | 'unknown_session' | 'ambiguous' | 'cpo_not_connected' | 'no_endpoint';
@@ -75,13 +76,15 @@ export async function cpoOfSession(app: AppContext, emsp: PartyRef, sessionId: s
   return { cpo: { countryCode: ours[0].country_code, partyId: ours[0].party_id }, sessionId: ours[0].id };
 }
 
-/** The registered peer that declared `cpo` with role CPO and offers the module's RECEIVER interface. */
+/**
+ * The registered peer that declared `cpo` with role CPO and offers the module's RECEIVER
+ * interface; else the hub connection that reports `cpo` as CONNECTED behind it.
+ */
 export async function cpoPeer(app: AppContext, cpo: PartyRef, module: 'commands' | 'chargingprofiles'): Promise<CpoPeer> {
   const rows = await app.db.peerRole.findMany({
     where: { role: 'CPO', partyKey: partyKey(cpo.countryCode, cpo.partyId), peer: { status: 'REGISTERED' } },
     select: { peerId: true, countryCode: true, partyId: true, peer: { select: { endpoints: true, peerTokenEnc: true, authEncoding: true } } },
   });
-  if (rows.length === 0) throw new TargetError('cpo_not_connected', `No registered peer declared CPO party ${describe(cpo)}`);
   for (const r of rows) {
     const endpoint = ((r.peer.endpoints ?? []) as Array<{ identifier: string; role: string; url: string }>).find((e) => e.identifier === module && e.role === 'RECEIVER');
     if (!endpoint || !r.peer.peerTokenEnc) continue;
@@ -94,10 +97,19 @@ export async function cpoPeer(app: AppContext, cpo: PartyRef, module: 'commands'
       encoding: r.peer.authEncoding as AuthEncoding,
     };
   }
+  // Not reachable directly: a hub we are connected to may report the party behind it; the
+  // request then goes to the hub's endpoint with OCPI-to-* = that party (transport §9.2).
+  const viaHub = await routeThroughHub(app, cpo, 'CPO', module, 'RECEIVER');
+  if (viaHub) return viaHub;
+  if (rows.length === 0) throw new TargetError('cpo_not_connected', `No registered peer declared CPO party ${describe(cpo)}, and no connected hub reports it`);
   throw new TargetError('no_endpoint', `The peer of CPO party ${describe(cpo)} offers no ${module} RECEIVER endpoint`);
 }
 
-/** Whether the calling peer registered `cpo` (any role): only it may answer for that party. */
+/**
+ * Whether the calling peer registered `cpo` (any role): only it may answer for that party. A hub
+ * connection's roles include the parties its ClientInfo reported (hub/remote-parties.ts), so the
+ * hub that carried a command may post its result.
+ */
 export function callerSpeaksFor(roles: Array<{ countryCode: string; partyId: string }>, cpo: PartyRef): boolean {
   return roles.some((r) => ciEquals(r.countryCode, cpo.countryCode) && ciEquals(r.partyId, cpo.partyId));
 }

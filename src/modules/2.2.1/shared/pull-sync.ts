@@ -9,11 +9,17 @@
  * one CPO party of the peer, so a list is read once per (our eMSP party, their CPO party). A CPO
  * may scope sessions, CDRs and even tariffs to the requesting eMSP, so each of our parties reads
  * its own view; for the usual one-to-one connection that is a single crawl.
+ *
+ * A hub connection is pulled too (transport §9.4, GET All via Hub): OCPI-to = the hub's party,
+ * and the hub merges the lists of every CPO behind it. An object is stored only when its owner
+ * (its own country_code/party_id) is a party the hub reported as CPO in its ClientInfo; the hub
+ * itself owns no locations, tariffs, sessions or CDRs (docs/interop.md, Hub).
  */
 import type { z } from 'zod';
 import type { AppContext } from '../../../app-context.js';
 import type { PullContext, PullHandler } from '../../../delivery/pulls.js';
 import { judgeFailure, nextDelayMs } from '../../../delivery/retry-policy.js';
+import { remoteParties } from '../../../hub/remote-parties.js';
 import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import type { OcpiClient, OcpiRequest } from '../../../ocpi/client.js';
 import { OcpiError } from '../../../ocpi/errors.js';
@@ -58,7 +64,9 @@ export function pullHandler<S extends z.ZodType>(spec: PullSpec<S>): PullHandler
   return {
     module: spec.module,
     async appliesTo(peer, app) {
-      if (peer.status !== 'REGISTERED' || !senderUrl(peer, spec.module) || !cpoParties(peer).length) return false;
+      if (peer.status !== 'REGISTERED' || !senderUrl(peer, spec.module)) return false;
+      // A hub is pulled once it reported a CPO: before its ClientInfo arrives, every object would be skipped.
+      if (!cpoParties(peer).length && !(hubParties(peer).length && (await cpoBehindHub(app, peer)).length)) return false;
       return (await emspParties(app)).length > 0;
     },
     async pull(ctx) {
@@ -67,8 +75,9 @@ export function pullHandler<S extends z.ZodType>(spec: PullSpec<S>): PullHandler
       const tally: Tally = { read: 0, stored: 0, ignored: 0, invalid: 0, foreign: 0, notOurs: 0, refused: 0 };
       const ours = await emspParties(ctx.app);
       const client = retryingClient(ctx.app);
+      const caller = await asCaller(ctx.app, ctx.peer);
       for (const from of ours) {
-        for (const to of cpoParties(ctx.peer)) await crawl(spec, ctx, client, url, from, to, ours, tally);
+        for (const to of [...cpoParties(ctx.peer), ...hubParties(ctx.peer)]) await crawl(spec, ctx, client, url, from, to, ours, caller, tally);
       }
       const skipped = tally.invalid + tally.foreign + tally.notOurs + tally.refused;
       const log = { peer_id: ctx.peer.id, module: spec.module, full: !ctx.since, ...tally };
@@ -79,11 +88,10 @@ export function pullHandler<S extends z.ZodType>(spec: PullSpec<S>): PullHandler
   };
 }
 
-async function crawl<S extends z.ZodType>(spec: PullSpec<S>, ctx: PullContext, client: OcpiClient, url: string, from: PartyRef, to: PartyRef, ours: PartyRef[], tally: Tally): Promise<void> {
+async function crawl<S extends z.ZodType>(spec: PullSpec<S>, ctx: PullContext, client: OcpiClient, url: string, from: PartyRef, to: PartyRef, ours: PartyRef[], caller: AuthenticatedPeer, tally: Tally): Promise<void> {
   const { app, peer, token, since } = ctx;
   const dateFrom = since ? since.toISOString() : spec.dateFromRequired ? EPOCH : undefined;
   const req: OcpiRequest = { method: 'GET', url, token, encoding: peer.authEncoding, query: { date_from: dateFrom }, from, to };
-  const caller = asCaller(peer);
   for await (const page of client.paginate<unknown>(req)) {
     for (const raw of page) {
       tally.read++;
@@ -98,7 +106,7 @@ async function crawl<S extends z.ZodType>(spec: PullSpec<S>, ctx: PullContext, c
       if (!caller.roles.some((r) => ciEquals(r.countryCode, object.country_code) && ciEquals(r.partyId, object.party_id))) {
         // Transport §8: the owner is read from the object; a peer cannot feed us another party's data.
         tally.foreign++;
-        app.log.warn({ peer_id: peer.id, module: spec.module, object_id: object.id, owner: `${object.country_code}/${object.party_id}` }, 'pulled object of a party the peer did not register; skipped');
+        app.log.warn({ peer_id: peer.id, module: spec.module, object_id: object.id, owner: `${object.country_code}/${object.party_id}` }, 'pulled object of a party the peer did not register (or its hub did not report as CPO); skipped');
         continue;
       }
       let recipient = from;
@@ -147,9 +155,26 @@ function retryingClient(app: AppContext): OcpiClient {
   return client;
 }
 
-/** The peer as the receiver services see a caller: the parties it registered decide ownership. */
-function asCaller(peer: PeerRecord): AuthenticatedPeer {
-  return { peerId: peer.id, status: peer.status, credentialKind: 'C', credentialHash: '', roles: peer.roles.map((r) => ({ role: r.role, countryCode: r.countryCode, partyId: r.partyId })) };
+/**
+ * The peer as the receiver services see a caller: the parties it registered decide ownership. A
+ * hub's own party owns no pulled object; it speaks for the CPOs its ClientInfo reported.
+ */
+async function asCaller(app: AppContext, peer: PeerRecord): Promise<AuthenticatedPeer> {
+  const own = peer.roles.filter((r) => r.role !== 'HUB').map((r) => ({ role: r.role, countryCode: r.countryCode, partyId: r.partyId }));
+  const behind = hubParties(peer).length ? (await cpoBehindHub(app, peer)).map((p) => ({ role: 'CPO', ...p })) : [];
+  return { peerId: peer.id, status: peer.status, credentialKind: 'C', credentialHash: '', roles: [...own, ...behind] };
+}
+
+/** The CPO parties a hub connection reported behind it (ClientInfo), other than SUSPENDED ones. */
+async function cpoBehindHub(app: AppContext, peer: PeerRecord): Promise<PartyRef[]> {
+  // Cached briefly and invalidated by our hubclientinfo RECEIVER: appliesTo runs at every sweep.
+  const behind = await remoteParties(app).behind(peer.id);
+  return behind.filter((r) => r.role === 'CPO').map((r) => ({ countryCode: r.countryCode, partyId: r.partyId }));
+}
+
+/** The hub parties of a peer: the `to` of a GET All via Hub. */
+function hubParties(peer: PeerRecord): PartyRef[] {
+  return peer.roles.filter((r) => r.role === 'HUB').map((r) => ({ countryCode: r.countryCode, partyId: r.partyId }));
 }
 
 function senderUrl(peer: PeerRecord, module: string): string | undefined {
