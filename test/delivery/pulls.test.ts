@@ -60,8 +60,12 @@ const makeDue = () => platform.ctx.db.pullState.updateMany({ where: { peerId }, 
 test('a newly connected peer is pulled in full, following every page', async () => {
   await eventually(() => expect(pulls).toHaveLength(1), 15000);
   expect(pulls[0]).toEqual({ since: null, items: ['L1', 'L2', 'L3', 'L4', 'L5'] });
-  const state = await platform.admin().get(`/peers/${peerId}/pulls`).expect(200);
-  expect(state.body).toEqual([expect.objectContaining({ module: 'locations', last_count: 5, last_error: null, last_success_at: expect.any(String) })]);
+  // The handler has returned; the scheduler records the outcome right after.
+  const state = await eventually(async () => {
+    const res = await platform.admin().get(`/peers/${peerId}/pulls`).expect(200);
+    expect(res.body).toEqual([expect.objectContaining({ module: 'locations', last_count: 5, last_error: null, last_success_at: expect.any(String) })]);
+    return res;
+  });
   // The next regular pull is hours away (interval plus splay).
   expect(new Date(state.body[0].next_pull_at).getTime()).toBeGreaterThan(Date.now() + 60 * 60_000);
 });
