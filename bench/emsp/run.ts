@@ -84,7 +84,7 @@ export async function runEmspBench(): Promise<BenchRow[]> {
   redis.disconnect();
 
   const port = 20000 + Math.floor(Math.random() * 10000);
-  const platform = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const basePort = port + 1;
   const baseline = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), String(basePort)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const base = `http://127.0.0.1:${port}/ocpi/emsp/2.2.1`;

@@ -24,10 +24,12 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): { http: E
   http.set('query parser', 'simple');
   for (const handler of hooks.before ?? []) http.use(handler);
   http.use(requestIds(app.log));
-  http.use(accessLog);
+  http.use(accessLog(app));
   http.use(app.metrics.http());
 
-  http.use(healthRouter(app));
+  // Entered only for its own paths: every request passing through a router costs a little.
+  const health = healthRouter(app);
+  http.use((req: Request, res: Response, next: NextFunction) => (req.path.startsWith('/health/') ? health(req, res, next) : next()));
 
   // Peers do not always label their bodies; any body on /ocpi is read as JSON (tolerant reader).
   const ocpiJson = express.json({ limit: app.config.BODY_LIMIT, type: () => true, strict: false });
@@ -77,14 +79,18 @@ export function healthRouter(app: AppContext): express.Router {
   return router;
 }
 
-function accessLog(req: Request, res: Response, next: NextFunction): void {
-  const started = process.hrtime.bigint();
-  res.on('finish', () => {
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    // Only method, path and status: query strings and headers may carry secrets.
-    req.ocpi.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
-  });
-  next();
+function accessLog(app: AppContext) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    // Asked per request, so a level changed at run time takes effect; below info, no listener at all.
+    if (!app.log.isLevelEnabled('info')) return next();
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // Only method, path and status: query strings and headers may carry secrets.
+      req.ocpi.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  };
 }
 
 async function readiness(app: AppContext): Promise<Record<string, string>> {

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { invalidParameters } from './errors.js';
-import type { PartyRef, RoutingHeaders } from './context.js';
+import type { OcpiRequestState, PartyRef, RoutingHeaders } from './context.js';
 
 export const HEADER = {
   requestId: 'X-Request-ID',
@@ -33,9 +33,47 @@ export function requestIds(rootLogger: Logger) {
     const correlationId = idFrom(req.get(HEADER.correlationId));
     res.setHeader(HEADER.requestId, requestId);
     res.setHeader(HEADER.correlationId, correlationId);
-    req.ocpi = { requestId, correlationId, log: rootLogger.child({ request_id: requestId, correlation_id: correlationId }) };
+    req.ocpi = new RequestState(rootLogger, requestId, correlationId);
     next();
   };
+}
+
+/**
+ * `req.ocpi`, whose logger is made on first use: most requests never log anything, and a pino
+ * child per request (two with the peer's) is a measurable share of a small request's cost.
+ */
+class RequestState implements OcpiRequestState {
+  peer?: OcpiRequestState['peer'];
+  routing?: OcpiRequestState['routing'];
+  private logger: Logger | undefined;
+  private bindings: Record<string, string>;
+
+  constructor(
+    private readonly root: Logger,
+    readonly requestId: string,
+    readonly correlationId: string,
+  ) {
+    this.bindings = { request_id: requestId, correlation_id: correlationId };
+  }
+
+  get log(): Logger {
+    return (this.logger ??= this.root.child(this.bindings));
+  }
+
+  set log(logger: Logger) {
+    this.logger = logger;
+  }
+
+  bind(bindings: Record<string, string>): void {
+    if (this.logger) this.logger = this.logger.child(bindings);
+    else this.bindings = { ...this.bindings, ...bindings };
+  }
+}
+
+/** Adds bindings (e.g. the peer id) to every later log line of this request. */
+export function bindRequestLog(state: OcpiRequestState, bindings: Record<string, string>): void {
+  if (state instanceof RequestState) state.bind(bindings);
+  else state.log = state.log.child(bindings);
 }
 
 const COUNTRY = /^[A-Za-z]{2}$/;

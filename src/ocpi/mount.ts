@@ -10,7 +10,7 @@ import { hubState } from '../hub/state.js';
 import { withHubParties } from '../hub/remote-parties.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS, isServiceUnavailable } from '../platform/unavailable.js';
 import { OcpiError, fromZod, methodNotAllowed, unauthorized } from './errors.js';
-import { echoRoutingHeaders, parseRoutingHeaders } from './headers.js';
+import { bindRequestLog, echoRoutingHeaders, parseRoutingHeaders } from './headers.js';
 import { writePageHeaders } from './pagination.js';
 import type { ModuleInterface } from './registry-types.js';
 import type { RouteDef } from './route.js';
@@ -21,22 +21,52 @@ export function mountInterfaces(app: AppContext, interfaces: ModuleInterface[]):
   const ocpi = express.Router();
   // Hub URLs first: a request the hub serves locally continues below with a rewritten URL.
   ocpi.use(hubRouter(app));
-  for (const iface of interfaces) ocpi.use(iface.basePath, interfaceRouter(app, iface));
+  // One router per interface holding its routes under their full paths. A request enters only
+  // the routers of the interfaces its path belongs to, in registry order: neither is every
+  // interface's router offered each request, nor is one router of all routes scanned.
+  const mounted = interfaces.map((iface) => ({ accepts: acceptsPath(iface), router: interfaceRouter(app, iface) }));
+  ocpi.use((req: Request, res: Response, next: NextFunction) => {
+    const path = req.path.toLowerCase();
+    let i = 0;
+    const nextInterface = (err?: unknown) => {
+      if (err) return next(err);
+      while (i < mounted.length) {
+        const m = mounted[i++];
+        if (m.accepts(path)) return m.router(req, res, nextInterface);
+      }
+      next();
+    };
+    nextInterface();
+  });
   return ocpi;
 }
 
+/**
+ * Whether a (lower-cased) path may belong to an interface, as Express matches a mount path: the
+ * base path itself or below it, in any case. An interface at the root (versions) has fixed
+ * paths, matched exactly (optional trailing slash).
+ */
+function acceptsPath(iface: ModuleInterface): (path: string) => boolean {
+  const base = iface.basePath.toLowerCase();
+  if (base !== '') return (path) => path === base || (path.startsWith(base) && path[base.length] === '/');
+  if (iface.routes.some((r) => r.path.includes(':') || r.path.includes('*'))) return () => true;
+  const paths = new Set(iface.routes.map((r) => r.path.toLowerCase()));
+  return (path) => paths.has(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
+}
+
 function interfaceRouter(app: AppContext, iface: ModuleInterface): Router {
-  const router = express.Router({ mergeParams: true });
+  const router = express.Router();
   // Guards run per route, not per router: a request that matches no route of this interface
   // falls through untouched to the next one.
   const guards = [authenticate(app, iface), ...(iface.routed ? [resolveRouting(app, iface)] : [])];
+  const fullPath = (path: string) => (path === '/' && iface.basePath ? iface.basePath : `${iface.basePath}${path}`);
   const methodsByPath = new Map<string, string[]>();
   for (const route of iface.routes) {
-    router[route.method](route.path, ...guards, handle(app, route));
+    router[route.method](fullPath(route.path), ...guards, handle(app, route));
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
   }
   for (const [path, methods] of methodsByPath) {
-    router.all(path, authenticate(app, iface), (req: Request, res: Response) => {
+    router.all(fullPath(path), authenticate(app, iface), (req: Request, res: Response) => {
       res.setHeader('Allow', methods.join(', '));
       throw methodNotAllowed(`${req.method} is not supported here; allowed: ${methods.join(', ')}`);
     });
@@ -58,7 +88,7 @@ export function authenticate(app: AppContext, iface: ModuleInterface) {
     }
     // A hub peer also speaks for the parties its ClientInfo reported behind it.
     req.ocpi.peer = await withHubParties(app, peer);
-    req.ocpi.log = req.ocpi.log.child({ peer_id: peer.peerId });
+    bindRequestLog(req.ocpi, { peer_id: peer.peerId });
     next();
   };
 }
@@ -118,18 +148,22 @@ function handle(app: AppContext, route: RouteDef) {
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
     if (result.page) writePageHeaders(req, res, result.page.request, result.returned ?? (Array.isArray(result.data) ? result.data.length : 0), result.page.total, app.pagination);
     if (result.rawData !== undefined) {
-      // Stored JSON goes out as it is: no parse, no re-serialisation of the documents.
-      const tail = JSON.stringify(envelope(result.statusCode ?? OcpiStatus.SUCCESS, undefined, result.message)).slice(1);
-      const data = typeof result.rawData === 'string' ? [Buffer.from(result.rawData)] : Array.isArray(result.rawData) ? result.rawData : [result.rawData];
-      // Written part by part: a page of stored documents is never copied into one buffer.
-      const parts = [DATA_OPEN, ...data, Buffer.from(`,${tail}`)];
-      res.status(result.httpStatus ?? 200).type('application/json');
-      res.setHeader('Content-Length', String(parts.reduce((n, p) => n + p.length, 0)));
-      // Corked: the parts leave in one writev instead of one socket write each.
-      res.cork();
-      for (const part of parts) res.write(part);
-      res.end();
-      res.uncork();
+      // Stored JSON goes out as it is: no parse, no re-serialisation of the documents. The parts
+      // are copied once into one body: a res.write() per document costs far more than its bytes.
+      const tail = `,${JSON.stringify(envelope(result.statusCode ?? OcpiStatus.SUCCESS, undefined, result.message)).slice(1)}`;
+      const data = Array.isArray(result.rawData) ? result.rawData : [result.rawData];
+      let length = DATA_OPEN.length + Buffer.byteLength(tail);
+      for (const part of data) length += typeof part === 'string' ? Buffer.byteLength(part) : part.length;
+      const buffer = takeBody(length);
+      const body = buffer.length === length ? buffer : buffer.subarray(0, length);
+      let at = DATA_OPEN.copy(body, 0);
+      for (const part of data) at += typeof part === 'string' ? body.write(part, at) : part.copy(body, at);
+      body.write(tail, at);
+      res.status(result.httpStatus ?? 200);
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.setHeader('Content-Length', String(length));
+      if (buffer.length >= POOLED_BODY) res.once('finish', () => returnBody(buffer));
+      res.end(body);
       return;
     }
     res.status(result.httpStatus ?? 200).json(envelope(result.statusCode ?? OcpiStatus.SUCCESS, result.data, result.message));
@@ -137,6 +171,36 @@ function handle(app: AppContext, route: RouteDef) {
 }
 
 const DATA_OPEN = Buffer.from('{"data":');
+
+/**
+ * Bodies of large raw-data answers (a page of locations is ~200 KB) are reused: allocating that
+ * much per request costs twice the copy into it (fresh memory is faulted in page by page). A
+ * buffer comes back once its response has finished, i.e. every byte was handed to the kernel; a
+ * response cut short never returns its buffer (the garbage collector takes it).
+ */
+const POOLED_BODY = 32 * 1024;
+const POOL_BYTES = 16 * 1024 * 1024;
+const bodyPool: Buffer[] = [];
+let pooledBytes = 0;
+
+function takeBody(length: number): Buffer {
+  if (length < POOLED_BODY) return Buffer.allocUnsafe(length);
+  for (let i = bodyPool.length - 1; i >= 0; i--) {
+    if (bodyPool[i].length >= length) {
+      const [buffer] = bodyPool.splice(i, 1);
+      pooledBytes -= buffer.length;
+      return buffer;
+    }
+  }
+  // Rounded up, so that pages of about the same size share buffers.
+  return Buffer.allocUnsafeSlow(Math.ceil(length / POOLED_BODY) * POOLED_BODY);
+}
+
+function returnBody(buffer: Buffer): void {
+  if (pooledBytes + buffer.length > POOL_BYTES) return;
+  bodyPool.push(buffer);
+  pooledBytes += buffer.length;
+}
 
 function parseWith(schema: RouteDef['params'], value: unknown, where: string) {
   if (!schema) return undefined;

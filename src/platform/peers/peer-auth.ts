@@ -8,6 +8,8 @@ import { Secrets } from '../secrets.js';
 import type { PeerStore } from './peer-store.js';
 
 const AUTH_CACHE_MS = 2000;
+// "Token " and the Base64 form of a 64-character token, with room for stray spaces.
+const MAX_CACHED_HEADER = 128;
 const CONTACT_WRITE_INTERVAL_MS = 60_000;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const TOKEN_CHARS = /^[\x21-\x7e]{1,64}$/;
@@ -19,6 +21,7 @@ interface CacheEntry {
 
 export class PeerAuthenticator {
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly byHeader = new Map<string, CacheEntry>();
   private readonly lastContactWrite = new Map<string, number>();
 
   constructor(
@@ -42,12 +45,32 @@ export class PeerAuthenticator {
   }
 
   async authenticate(header: string | undefined): Promise<AuthenticatedPeer | null> {
+    if (!header) return null;
+    // Only headers that can hold a valid token are cached, so that junk cannot fill memory.
+    const peer = await (header.length > MAX_CACHED_HEADER ? this.resolve(header) : this.cachedResolve(header));
+    if (peer) this.noteContact(peer.peerId);
+    return peer;
+  }
+
+  /**
+   * The same header within AUTH_CACHE_MS skips decoding and the HMAC as well (held in memory
+   * only, like the request that carries it; emptied with the hash cache).
+   */
+  private cachedResolve(header: string): Promise<AuthenticatedPeer | null> {
+    const now = Date.now();
+    const hit = this.byHeader.get(header);
+    if (hit && now - hit.at < AUTH_CACHE_MS) return hit.value;
+    if (this.byHeader.size > 10_000) this.byHeader.clear();
+    const entry = { at: now, value: this.resolve(header) };
+    this.byHeader.set(header, entry);
+    entry.value.catch(() => this.byHeader.get(header) === entry && this.byHeader.delete(header));
+    return entry.value;
+  }
+
+  private async resolve(header: string): Promise<AuthenticatedPeer | null> {
     for (const token of PeerAuthenticator.candidates(header)) {
       const peer = await this.lookup(this.secrets.hash(token));
-      if (peer) {
-        this.noteContact(peer.peerId);
-        return peer;
-      }
+      if (peer) return peer;
     }
     return null;
   }
@@ -55,6 +78,7 @@ export class PeerAuthenticator {
   /** Called after any change to a peer's tokens or status made by this process. */
   evict(): void {
     this.cache.clear();
+    this.byHeader.clear();
   }
 
   private lookup(hash: string): Promise<AuthenticatedPeer | null> {

@@ -104,6 +104,33 @@ describe('PATCH and last_updated propagation', () => {
     expect((await as(cpo).get('/NL/CPO/LOC3').expect(200)).body.data.last_updated).toBe(iso(stamp));
   });
 
+  test('a child PATCH older than its location never moves the location\'s last_updated back', async () => {
+    const evseStamp = later();
+    const patchStamp = later();
+    const locationStamp = later();
+    await as(cpo).put('/NL/CPO/NEWER', aLocation('NEWER', { evses: [anEvse('EVSE1', { last_updated: evseStamp, connectors: [aConnector('1', { last_updated: evseStamp })] })], last_updated: locationStamp })).expect(201);
+    await as(cpo).patch('/NL/CPO/NEWER/EVSE1', { status: 'CHARGING', last_updated: patchStamp }).expect(200);
+    await as(cpo).patch('/NL/CPO/NEWER/EVSE1/1', { max_voltage: 400, last_updated: patchStamp }).expect(200);
+    const location = (await as(cpo).get('/NL/CPO/NEWER').expect(200)).body.data;
+    expect(location.last_updated).toBe(iso(locationStamp));
+    expect(location.evses[0]).toMatchObject({ status: 'CHARGING', last_updated: iso(patchStamp) });
+    expect(location.evses[0].connectors[0]).toMatchObject({ max_voltage: 400, last_updated: iso(patchStamp) });
+  });
+
+  test('concurrent PATCHes of the EVSEs of one location are all applied: each EVSE ends at its newest, in any arrival order', async () => {
+    await as(cpo).put('/NL/CPO/RACE', aLocation('RACE', { evses: ['E1', 'E2', 'E3'].map((uid) => anEvse(uid)) })).expect(201);
+    const statuses = ['CHARGING', 'BLOCKED', 'AVAILABLE', 'OUTOFORDER'];
+    const patches = Array.from({ length: 30 }, (_, i) => ({ uid: `E${(i % 3) + 1}`, status: statuses[i % 4], last_updated: later() }));
+    const newest = new Map(patches.map((p) => [p.uid, p]));
+    // Sent all at once, newest first for half of them, so that older ones often arrive last.
+    const order = [...patches.slice(0, 15).reverse(), ...patches.slice(15)];
+    const answers = await Promise.all(order.map((p) => as(cpo).patch(`/NL/CPO/RACE/${p.uid}`, { status: p.status, last_updated: p.last_updated })));
+    for (const res of answers) expect(res.body.status_code).toBe(1000);
+    const location = (await as(cpo).get('/NL/CPO/RACE').expect(200)).body.data;
+    for (const evse of location.evses) expect(evse).toMatchObject({ status: newest.get(evse.uid)!.status, last_updated: iso(newest.get(evse.uid)!.last_updated) });
+    expect(location.last_updated).toBe(iso(patches[patches.length - 1].last_updated));
+  });
+
   test('a location PATCH changes the given fields; a list in it replaces the whole list', async () => {
     const stamp = later();
     await as(cpo).patch('/NL/CPO/LOC3', { name: 'Gent Zuid', evses: [anEvse('ONLY')], last_updated: stamp }).expect(200);

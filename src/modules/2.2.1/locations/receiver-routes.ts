@@ -90,9 +90,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: EvsePatch,
       errors: { 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        const outcome = await receivedLocations(app).patchEvse(req.ocpi.peer!, params, body as Patch<Evse>);
-        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
-        return written(outcome);
+        return written(await receivedLocations(app).patchEvse(req.ocpi.peer!, params, body as Patch<Evse>, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -125,9 +123,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: ConnectorPatch,
       errors: { 404: `Unknown location (2003), unknown EVSE or connector (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        const outcome = await receivedLocations(app).patchConnector(req.ocpi.peer!, params, body as Patch<Connector>);
-        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
-        return written(outcome);
+        return written(await receivedLocations(app).patchConnector(req.ocpi.peer!, params, body as Patch<Connector>, req.ocpi.routing?.to));
       },
     }),
   ],

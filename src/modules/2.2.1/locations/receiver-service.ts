@@ -7,11 +7,13 @@
 import { z } from 'zod';
 import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
 import type { AppContext } from '../../../app-context.js';
-import type { AuthenticatedPeer } from '../../../ocpi/context.js';
+import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import { fromZod, invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { CountryCode, PartyId, ciEquals } from '../../../ocpi/types.js';
+import { CountryCode, PartyId, ciEquals, ciKey } from '../../../ocpi/types.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
 import { perApp } from '../../../platform/per-app.js';
+import { recordRecipient } from '../shared/received-recipients.js';
 import { ReceivedLocationStore, type LocationKey, locationKey } from './receiver-store.js';
 import { type Connector, ConnectorPath, type Evse, EvsePath, Location, LocationPath } from './schemas.js';
 
@@ -78,15 +80,21 @@ export class ReceivedLocationsService {
     });
   }
 
-  /** Changes the given fields of a known EVSE; PATCH cannot create one. */
-  async patchEvse(peer: AuthenticatedPeer, path: ReceiverEvsePath, body: Patch<Evse>): Promise<WriteOutcome> {
+  /**
+   * Changes the given fields of a known EVSE; PATCH cannot create one. `recipient` (the
+   * request's OCPI-to party) is recorded once the write is acknowledged (received-recipients.ts).
+   */
+  async patchEvse(peer: AuthenticatedPeer, path: ReceiverEvsePath, body: Patch<Evse>, recipient?: PartyRef): Promise<WriteOutcome> {
     if (body.uid !== undefined) checkField('uid', body.uid, path.evse_uid, 'evse_uid');
-    return this.modify(peer, path, (current) => {
+    if (await this.patchInPlace(peer, path, body, EVSE_IN_PLACE, recipient)) return { kind: 'updated' };
+    const outcome = await this.modify(peer, path, (current) => {
       const evse = findEvse(current, path);
       if (isOlder(body.last_updated, evse.last_updated)) return ignoredAsOlder(body.last_updated, evse.last_updated);
       const evses = (current.evses ?? []).map((e) => (e === evse ? { ...evse, ...body } : e));
       return { location: withStamp({ ...current, evses }, body.last_updated), kind: 'updated' };
     });
+    await recordRecipient(this.app, 'locations', path, path.location_id, recipient);
+    return outcome;
   }
 
   /** Adds (201) or replaces (200) one Connector of a known EVSE. */
@@ -102,16 +110,38 @@ export class ReceivedLocationsService {
     });
   }
 
-  /** Changes the given fields of a known Connector; PATCH cannot create one. */
-  async patchConnector(peer: AuthenticatedPeer, path: ReceiverConnectorPath, body: Patch<Connector>): Promise<WriteOutcome> {
+  /** Changes the given fields of a known Connector; PATCH cannot create one. `recipient` as for patchEvse. */
+  async patchConnector(peer: AuthenticatedPeer, path: ReceiverConnectorPath, body: Patch<Connector>, recipient?: PartyRef): Promise<WriteOutcome> {
     if (body.id !== undefined) checkField('id', body.id, path.connector_id, 'connector_id');
-    return this.modify(peer, path, (current) => {
+    if (await this.patchInPlace(peer, path, body, CONNECTOR_IN_PLACE, recipient, path.connector_id)) return { kind: 'updated' };
+    const outcome = await this.modify(peer, path, (current) => {
       const evse = findEvse(current, path);
       const connector = findConnector(evse, path);
       if (isOlder(body.last_updated, connector.last_updated)) return ignoredAsOlder(body.last_updated, connector.last_updated);
       const connectors = evse.connectors.map((c) => (c === connector ? { ...connector, ...body } : c));
       const evses = (current.evses ?? []).map((e) => (e === evse ? withStamp({ ...evse, connectors }, body.last_updated) : e));
       return { location: withStamp({ ...current, evses }, body.last_updated), kind: 'updated' };
+    });
+    await recordRecipient(this.app, 'locations', path, path.location_id, recipient);
+    return outcome;
+  }
+
+  /**
+   * The common case of a child PATCH (a status change, a new tariff id) as one statement
+   * (store.patchInPlace). Only for bodies of fields that are valid on their own, so that merging
+   * them into a valid stored EVSE or connector cannot make the Location invalid (what modify()
+   * re-validates); anything else, and every write the statement leaves alone (unknown objects,
+   * older versions), goes the general way, which gives the answers.
+   */
+  private async patchInPlace(peer: AuthenticatedPeer, path: ReceiverEvsePath, body: Record<string, unknown>, fields: ReadonlySet<string>, recipient: PartyRef | undefined, connectorId?: string): Promise<boolean> {
+    for (const field of Object.keys(body)) if (!fields.has(field)) return false;
+    const key = this.ownedKey(peer, path);
+    return this.store.patchInPlace(key, peer.peerId, {
+      evseKey: ciKey(path.evse_uid),
+      connectorKey: connectorId === undefined ? undefined : ciKey(connectorId),
+      patch: body,
+      stamp: body.last_updated as string,
+      recipientKey: recipient && partyKey(recipient.countryCode, recipient.partyId),
     });
   }
 
@@ -192,6 +222,11 @@ function withStamp<T extends { last_updated: string }>(parent: T, childStamp: st
  * An older version is acknowledged and dropped: the sender's message was valid, we simply hold
  * something newer, and an error would make it retry or dead-letter for nothing.
  */
+
+// Fields of an EVSE or connector checked each on its own by the schema (no rule across fields,
+// no nested list of children): the PATCH bodies patchInPlace takes. `connectors` is left out.
+const EVSE_IN_PLACE: ReadonlySet<string> = new Set(['uid', 'evse_id', 'status', 'status_schedule', 'capabilities', 'floor_level', 'coordinates', 'physical_reference', 'directions', 'parking_restrictions', 'images', 'last_updated']);
+const CONNECTOR_IN_PLACE: ReadonlySet<string> = new Set(['id', 'standard', 'format', 'power_type', 'max_voltage', 'max_amperage', 'max_electric_power', 'tariff_ids', 'terms_and_conditions', 'last_updated']);
 
 /** The service of one platform instance. */
 export const receivedLocations = perApp((app) => new ReceivedLocationsService(app));

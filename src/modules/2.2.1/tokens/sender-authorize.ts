@@ -25,7 +25,8 @@ type Verdict = { allowed: AllowedType; location?: LocationReferences } | 'NEEDS_
 /** What the backend answers: an AuthorizationInfo whose token we may fill in ourselves. */
 const BackendAnswer = AuthorizationInfo.extend({ token: z.unknown().optional() });
 
-export async function authorizeOwnToken(app: AppContext, party: PartyRef, uid: string, type: string, location: LocationReferences | null | undefined, log: Logger): Promise<AuthorizationInfo> {
+/** `request.log` is read only when there is something to log (the request's logger is made on first use). */
+export async function authorizeOwnToken(app: AppContext, party: PartyRef, uid: string, type: string, location: LocationReferences | null | undefined, request: { readonly log: Logger }): Promise<AuthorizationInfo> {
   const record = await ownTokens(app).store.get(tokenKey(party.countryCode, party.partyId, uid, type));
   // HTTP 404 and 2004 together, no data (P1). The uid stays out of the message: it is logged.
   if (!record) throw notFound(`Unknown token of type ${type} for ${party.countryCode}/${party.partyId}`, OcpiStatus.UNKNOWN_TOKEN);
@@ -36,7 +37,7 @@ export async function authorizeOwnToken(app: AppContext, party: PartyRef, uid: s
     try {
       return await askBackend(app, backend, record, where);
     } catch (e) {
-      log.warn({ party: `${party.countryCode}/${party.partyId}`, reason: (e as Error).message }, 'eMSP backend gave no authorization answer; answered from the token store');
+      request.log.warn({ party: `${party.countryCode}/${party.partyId}`, reason: (e as Error).message }, 'eMSP backend gave no authorization answer; answered from the token store');
     }
   }
 

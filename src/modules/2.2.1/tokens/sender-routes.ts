@@ -85,7 +85,7 @@ export const tokensSenderInterface: ModuleInterface = {
       errors: { 403: 'The calling party did not register a CPO role (2000)', 404: 'Unknown token (2004)' },
       handler: async ({ req, app, params, query, body }) => {
         assertCpoCaller(req);
-        return { data: await authorizeOwnToken(app, req.ocpi.routing!.to!, params.token_uid, query.type, locationOf(body), req.ocpi.log) };
+        return { data: await authorizeOwnToken(app, req.ocpi.routing!.to!, params.token_uid, query.type, locationOf(body), req.ocpi) };
       },
     }),
   ],

@@ -3,6 +3,7 @@
  * uid, type) (uid alone is not unique, P2), with `valid` and `last_updated` as indexed columns
  * for the lists, and the platform's own authorization rules next to it.
  */
+import { hotQuery } from '../../../db/hot-statements.js';
 import type { Db, Prisma } from '../../../db/prisma.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
 import type { Token } from './schemas.js';
@@ -35,16 +36,20 @@ export interface TokenListFilter {
 
 export class OwnTokenStore {
   private readonly table: string;
+  private readonly getSql: string;
 
   constructor(
     private readonly db: Db,
     schema: string,
   ) {
     this.table = `"${schema.replace(/"/g, '""')}"."own_token"`;
+    this.getSql = `SELECT ${COLUMNS} FROM ${this.table} WHERE party_key = $1 AND uid_key = $2 AND type = $3`;
   }
 
-  async get(key: TokenKey, tx: Tx = this.db): Promise<OwnTokenRecord | null> {
-    const rows = await tx.$queryRawUnsafe<Row[]>(`SELECT ${COLUMNS} FROM ${this.table} WHERE party_key = $1 AND uid_key = $2 AND type = $3`, key.partyKey, key.uidKey, key.type);
+  async get(key: TokenKey, tx?: Tx): Promise<OwnTokenRecord | null> {
+    const args = [key.partyKey, key.uidKey, key.type];
+    // Outside a transaction this is the real-time authorization lookup: a prepared statement.
+    const rows = tx ? await tx.$queryRawUnsafe<Row[]>(this.getSql, ...args) : await hotQuery<Row>(this.db, this.getSql, args);
     return record(rows[0]);
   }
 
