@@ -17,6 +17,7 @@ import type { PartyRef } from '../../../ocpi/context.js';
 import { ciEquals, ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { RESULT_GRACE_MS } from '../commands/emsp-service.js';
+import { expireOverdueRequests } from '../shared/expire-requests.js';
 import { UUID, callerSpeaksFor, cpoOfSession, cpoPeer, table } from '../shared/cpo-target.js';
 import { type ActiveChargingProfile, type ActiveChargingProfileResult, type ChargingProfile, ChargingProfileResponse } from './schemas.js';
 
@@ -185,21 +186,6 @@ export async function findProfileRequest(app: AppContext, party: PartyRef, sessi
 }
 
 /** Accepted requests without a result past their deadline become TIMEOUT; unanswered REQUESTED ones FAILED. */
-export async function expireEmspChargingProfileRequests(app: AppContext): Promise<number> {
-  const overdue = await app.db.emspChargingProfileRequest.findMany({ where: { status: { in: ['ACCEPTED', 'REQUESTED'] }, deadlineAt: { lt: new Date() } }, select: { id: true, status: true }, take: 500 });
-  let n = 0;
-  for (const o of overdue) {
-    await app.db
-      .$transaction(async (tx) => {
-        const timedOut = o.status === 'ACCEPTED';
-        const data = timedOut ? { status: 'TIMEOUT' } : { status: 'FAILED', failure: 'The CPO answer was never recorded (the platform stopped during the call)' };
-        const { count } = await tx.emspChargingProfileRequest.updateMany({ where: { id: o.id, status: o.status }, data });
-        if (count !== 1) return;
-        const r = await tx.emspChargingProfileRequest.findUniqueOrThrow({ where: { id: o.id } });
-        if (timedOut) await enqueueEmspEvent(app, tx, { countryCode: r.partyKey.slice(0, 2), partyId: r.partyKey.slice(2) }, 'chargingprofile.result', profileRequestView(r));
-        n++;
-      })
-      .catch((e: Error) => app.log.warn({ request_id: o.id, err: e.message }, 'could not expire an eMSP charging profile request'));
-  }
-  return n;
+export function expireEmspChargingProfileRequests(app: AppContext): Promise<number> {
+  return expireOverdueRequests(app, { name: 'charging profile request', model: (db) => db.emspChargingProfileRequest, event: 'chargingprofile.result', view: profileRequestView });
 }

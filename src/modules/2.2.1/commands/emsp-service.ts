@@ -22,6 +22,7 @@ import { CountryCode, PartyId, ciEquals } from '../../../ocpi/types.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { Token } from '../tokens/schemas.js';
+import { expireOverdueRequests } from '../shared/expire-requests.js';
 import { UUID, callerSpeaksFor, cpoOfLocation, cpoOfSession, cpoPeer, table } from '../shared/cpo-target.js';
 import { CommandBodies, CommandResponse, type CommandResult, type CommandType } from './schemas.js';
 
@@ -204,24 +205,8 @@ export async function receiveCommandResult(app: AppContext, callerRoles: Array<{
 }
 
 /** Commands past their deadline: ACCEPTED ones without a result become TIMEOUT, unanswered REQUESTED ones FAILED. */
-export async function expireEmspCommands(app: AppContext): Promise<number> {
-  const overdue = await app.db.emspCommand.findMany({ where: { status: { in: ['ACCEPTED', 'REQUESTED'] }, deadlineAt: { lt: new Date() } }, select: { id: true, status: true }, take: 500 });
-  let n = 0;
-  for (const o of overdue) {
-    await app.db
-      .$transaction(async (tx) => {
-        const timedOut = o.status === 'ACCEPTED';
-        const data = timedOut ? { status: 'TIMEOUT' } : { status: 'FAILED', failure: 'The CPO answer was never recorded (the platform stopped during the call)' };
-        // Guarded by the status read: a result that just arrived wins.
-        const { count } = await tx.emspCommand.updateMany({ where: { id: o.id, status: o.status }, data });
-        if (count !== 1) return;
-        const c = await tx.emspCommand.findUniqueOrThrow({ where: { id: o.id } });
-        if (timedOut) await enqueueEmspEvent(app, tx, { countryCode: c.partyKey.slice(0, 2), partyId: c.partyKey.slice(2) }, 'command.result', commandView(c));
-        n++;
-      })
-      .catch((e: Error) => app.log.warn({ command_id: o.id, err: e.message }, 'could not expire an eMSP command'));
-  }
-  return n;
+export function expireEmspCommands(app: AppContext): Promise<number> {
+  return expireOverdueRequests(app, { name: 'command', model: (db) => db.emspCommand, event: 'command.result', view: commandView });
 }
 
 /** The stored command of our eMSP `party`, or null. */
