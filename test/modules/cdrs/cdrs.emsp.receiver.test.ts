@@ -3,14 +3,15 @@
  * the `Location` of our stored copy, and the CPO GETs it back there, over real HTTP and a real
  * database.
  */
-import { aBusinessDetails, aCredentialsRole } from '../../helpers/builders.js';
-import { type TestPlatform, request, startTestPlatform, tokenHeader } from '../../helpers/platform.js';
-import { type RegisteredPeer, aRegisteredPeer } from '../../helpers/registered-peer.js';
+import { type EmspReceiverWorld, anEmspWithTwoCpoPeers } from '../../helpers/emsp-receiver.js';
+import { type TestPlatform, request, tokenHeader } from '../../helpers/platform.js';
+import type { RegisteredPeer } from '../../helpers/registered-peer.js';
 import { aCdr } from '../../helpers/sessions.js';
 
 let platform: TestPlatform;
 let cpo: RegisteredPeer;
 let other: RegisteredPeer;
+let world: EmspReceiverWorld;
 
 const BASE = '/ocpi/emsp/2.2.1/cdrs';
 const post = (peer: RegisteredPeer, body: object) => request(platform.url).post(BASE).set('Authorization', tokenHeader(peer.tokenC)).send(body);
@@ -20,17 +21,11 @@ const stored = (id: string) => platform.ctx.db.receivedCdr.count({ where: { cdrK
 const LOCATION = /\/ocpi\/emsp\/2\.2\.1\/cdrs\/[0-9a-f-]{36}$/;
 
 beforeAll(async () => {
-  platform = await startTestPlatform('cdrs_emsp_receiver');
-  await platform.admin().post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails() }).expect(201);
-  cpo = await aRegisteredPeer(platform, [aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'CPO' })]);
-  other = await aRegisteredPeer(platform, [aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'OTH' })]);
+  world = await anEmspWithTwoCpoPeers('cdrs_emsp_receiver');
+  ({ platform, cpo, other } = world);
 });
 
-afterAll(async () => {
-  await cpo?.fake.close();
-  await other?.fake.close();
-  await platform?.stop();
-});
+afterAll(() => world?.stop());
 
 describe('POST and GET', () => {
   test('a POST of a new CDR answers HTTP 201, status 1000 and a Location under PUBLIC_BASE_URL', async () => {

@@ -5,39 +5,29 @@
  */
 import { receivedSessions } from '../../../src/modules/2.2.1/sessions/receiver-service.js';
 import { Session } from '../../../src/tariffs/session-schemas.js';
-import { aBusinessDetails, aCredentialsRole } from '../../helpers/builders.js';
+import { type EmspReceiverWorld, anEmspWithTwoCpoPeers, asPeer } from '../../helpers/emsp-receiver.js';
 import { later } from '../../helpers/locations.js';
-import { type TestPlatform, request, startTestPlatform, tokenHeader } from '../../helpers/platform.js';
-import { type RegisteredPeer, aRegisteredPeer } from '../../helpers/registered-peer.js';
+import { type TestPlatform, request, tokenHeader } from '../../helpers/platform.js';
+import type { RegisteredPeer } from '../../helpers/registered-peer.js';
 import { aSession } from '../../helpers/sessions.js';
 
 let platform: TestPlatform;
 let cpo: RegisteredPeer;
 let other: RegisteredPeer;
+let world: EmspReceiverWorld;
 
-const url = (path: string) => `/ocpi/emsp/2.2.1/sessions${path}`;
-const as = (peer: RegisteredPeer) => ({
-  get: (path: string) => request(platform.url).get(url(path)).set('Authorization', tokenHeader(peer.tokenC)),
-  put: (path: string, body: object) => request(platform.url).put(url(path)).set('Authorization', tokenHeader(peer.tokenC)).send(body),
-  patch: (path: string, body: object) => request(platform.url).patch(url(path)).set('Authorization', tokenHeader(peer.tokenC)).send(body),
-});
+const as = (peer: RegisteredPeer) => asPeer(platform, '/ocpi/emsp/2.2.1/sessions', peer);
 const stored = (id: string) => platform.ctx.db.receivedSession.count({ where: { sessionKey: id.toUpperCase() } });
 const iso = (stamp: string) => new Date(stamp).toISOString();
 const aPeriod = (start: string, volume: number) => ({ start_date_time: start, dimensions: [{ type: 'ENERGY', volume }] });
 const starts = (session: { charging_periods?: Array<{ start_date_time: string }> | null }) => (session.charging_periods ?? []).map((p) => p.start_date_time);
 
 beforeAll(async () => {
-  platform = await startTestPlatform('sessions_emsp_receiver');
-  await platform.admin().post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails() }).expect(201);
-  cpo = await aRegisteredPeer(platform, [aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'CPO' })]);
-  other = await aRegisteredPeer(platform, [aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'OTH' })]);
+  world = await anEmspWithTwoCpoPeers('sessions_emsp_receiver');
+  ({ platform, cpo, other } = world);
 });
 
-afterAll(async () => {
-  await cpo?.fake.close();
-  await other?.fake.close();
-  await platform?.stop();
-});
+afterAll(() => world?.stop());
 
 describe('PUT and GET', () => {
   test('a PUT of a new session answers 201 without data, a second PUT replaces it with 200', async () => {
@@ -204,7 +194,7 @@ describe('validation', () => {
 describe('authentication', () => {
   test('Token A is refused with 401 and nothing is stored', async () => {
     const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-    const res = await request(platform.url).put(url('/NL/CPO/TOKA')).set('Authorization', tokenHeader(invitation.body.token)).send(aSession('TOKA')).expect(401);
+    const res = await request(platform.url).put('/ocpi/emsp/2.2.1/sessions/NL/CPO/TOKA').set('Authorization', tokenHeader(invitation.body.token)).send(aSession('TOKA')).expect(401);
     expect(res.body.status_code).toBe(2000);
     expect(await stored('TOKA')).toBe(0);
   });
