@@ -1,5 +1,4 @@
 /** Pulling a CPO peer's locations into our eMSP parties' store (02-locations: first sync, catch-up). */
-import { recordRecipient } from '../shared/received-recipients.js';
 import { pullHandler } from '../shared/pull-sync.js';
 import { receivedLocations } from './receiver-service.js';
 import { Location } from './schemas.js';
@@ -9,9 +8,8 @@ export const locationsPull = pullHandler({
   schema: Location,
   async store(app, caller, location, recipient) {
     const owner = { country_code: location.country_code, party_id: location.party_id };
-    const outcome = await receivedLocations(app).putLocation(caller, { ...owner, location_id: location.id }, location);
-    // The list we read is what the CPO shows the party we asked as.
-    await recordRecipient(app, 'locations', owner, location.id, recipient);
+    // The list we read is what the CPO shows the party we asked as: that party is the recipient.
+    const outcome = await receivedLocations(app).putLocation(caller, { ...owner, location_id: location.id }, location, recipient);
     return outcome.kind === 'ignored' ? 'ignored' : 'stored';
   },
 });

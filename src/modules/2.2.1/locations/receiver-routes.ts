@@ -5,7 +5,6 @@
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { written, PARTY_404 } from '../shared/client-owned.js';
-import { recordRecipient } from '../shared/received-recipients.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { ReceiverConnectorPath, ReceiverEvsePath, ReceiverLocationPath, type Patch, receivedLocations } from './receiver-service.js';
 import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './schemas.js';
@@ -42,9 +41,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: Location,
       errors: { 201: 'Location created', 404: PARTY_404 },
       handler: async ({ req, app, params, body }) => {
-        const outcome = await receivedLocations(app).putLocation(req.ocpi.peer!, params, body);
-        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
-        return written(outcome);
+        return written(await receivedLocations(app).putLocation(req.ocpi.peer!, params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -55,9 +52,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: LocationPatch,
       errors: { 404: `Unknown location (2003), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        const outcome = await receivedLocations(app).patchLocation(req.ocpi.peer!, params, body as Patch<Location>);
-        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
-        return written(outcome);
+        return written(await receivedLocations(app).patchLocation(req.ocpi.peer!, params, body as Patch<Location>, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -77,9 +72,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: Evse,
       errors: { 201: 'EVSE created', 404: `Unknown location (2003): PUT the full location, or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        const outcome = await receivedLocations(app).putEvse(req.ocpi.peer!, params, body);
-        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
-        return written(outcome);
+        return written(await receivedLocations(app).putEvse(req.ocpi.peer!, params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -110,9 +103,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: Connector,
       errors: { 201: 'Connector created', 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        const outcome = await receivedLocations(app).putConnector(req.ocpi.peer!, params, body);
-        await recordRecipient(app, 'locations', params, params.location_id, req.ocpi.routing?.to);
-        return written(outcome);
+        return written(await receivedLocations(app).putConnector(req.ocpi.peer!, params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({

@@ -50,40 +50,43 @@ export class ReceivedLocationsService {
     return findConnector(findEvse(await this.getLocation(peer, path), path), path);
   }
 
-  /** Creates (201) or fully replaces (200) a location, EVSEs included. */
-  async putLocation(peer: AuthenticatedPeer, path: ReceiverLocationPath, body: Location): Promise<WriteOutcome> {
+  /**
+   * Creates (201) or fully replaces (200) a location, EVSEs included. Every write takes the
+   * `recipient` (the OCPI-to party of a push, the party a pull asked as) and records it once the
+   * write is acknowledged, an ignored older version included (received-recipients.ts).
+   */
+  async putLocation(peer: AuthenticatedPeer, path: ReceiverLocationPath, body: Location, recipient?: PartyRef): Promise<WriteOutcome> {
     const key = this.ownedKey(peer, path);
     checkLocationIdentity(path, body);
     const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
-    if (!result) return ignoredAsOlder(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
-    return { kind: result.created ? 'created' : 'replaced' };
+    const outcome: WriteOutcome = result ? { kind: result.created ? 'created' : 'replaced' } : ignoredAsOlder(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
+    return this.recorded(path, recipient, outcome);
   }
 
   /** Changes the given fields of a known location; a list replaces the whole list (pitfall 1). */
-  async patchLocation(peer: AuthenticatedPeer, path: ReceiverLocationPath, body: Patch<Location>): Promise<WriteOutcome> {
+  async patchLocation(peer: AuthenticatedPeer, path: ReceiverLocationPath, body: Patch<Location>, recipient?: PartyRef): Promise<WriteOutcome> {
     checkLocationIdentity(path, body);
-    return this.modify(peer, path, (current) => {
+    const outcome = await this.modify(peer, path, (current) => {
       if (isOlder(body.last_updated, current.last_updated)) return ignoredAsOlder(body.last_updated, current.last_updated);
       return { location: { ...current, ...body }, kind: 'updated' };
     });
+    return this.recorded(path, recipient, outcome);
   }
 
   /** Adds (201) or replaces (200) one EVSE of a known location. */
-  async putEvse(peer: AuthenticatedPeer, path: ReceiverEvsePath, body: Evse): Promise<WriteOutcome> {
+  async putEvse(peer: AuthenticatedPeer, path: ReceiverEvsePath, body: Evse, recipient?: PartyRef): Promise<WriteOutcome> {
     checkField('uid', body.uid, path.evse_uid, 'evse_uid');
-    return this.modify(peer, path, (current) => {
+    const outcome = await this.modify(peer, path, (current) => {
       const evses = current.evses ?? [];
       const index = evses.findIndex((e) => ciEquals(e.uid, path.evse_uid));
       if (index >= 0 && isOlder(body.last_updated, evses[index].last_updated)) return ignoredAsOlder(body.last_updated, evses[index].last_updated);
       const next = index >= 0 ? evses.map((e, i) => (i === index ? body : e)) : [...evses, body];
       return { location: withStamp({ ...current, evses: next }, body.last_updated), kind: index >= 0 ? 'replaced' : 'created' };
     });
+    return this.recorded(path, recipient, outcome);
   }
 
-  /**
-   * Changes the given fields of a known EVSE; PATCH cannot create one. `recipient` (the
-   * request's OCPI-to party) is recorded once the write is acknowledged (received-recipients.ts).
-   */
+  /** Changes the given fields of a known EVSE; PATCH cannot create one. */
   async patchEvse(peer: AuthenticatedPeer, path: ReceiverEvsePath, body: Patch<Evse>, recipient?: PartyRef): Promise<WriteOutcome> {
     if (body.uid !== undefined) checkField('uid', body.uid, path.evse_uid, 'evse_uid');
     if (await this.patchInPlace(peer, path, body, EVSE_IN_PLACE, recipient)) return { kind: 'updated' };
@@ -93,14 +96,13 @@ export class ReceivedLocationsService {
       const evses = (current.evses ?? []).map((e) => (e === evse ? { ...evse, ...body } : e));
       return { location: withStamp({ ...current, evses }, body.last_updated), kind: 'updated' };
     });
-    await recordRecipient(this.app, 'locations', path, path.location_id, recipient);
-    return outcome;
+    return this.recorded(path, recipient, outcome);
   }
 
   /** Adds (201) or replaces (200) one Connector of a known EVSE. */
-  async putConnector(peer: AuthenticatedPeer, path: ReceiverConnectorPath, body: Connector): Promise<WriteOutcome> {
+  async putConnector(peer: AuthenticatedPeer, path: ReceiverConnectorPath, body: Connector, recipient?: PartyRef): Promise<WriteOutcome> {
     checkField('id', body.id, path.connector_id, 'connector_id');
-    return this.modify(peer, path, (current) => {
+    const outcome = await this.modify(peer, path, (current) => {
       const evse = findEvse(current, path);
       const index = evse.connectors.findIndex((c) => ciEquals(c.id, path.connector_id));
       if (index >= 0 && isOlder(body.last_updated, evse.connectors[index].last_updated)) return ignoredAsOlder(body.last_updated, evse.connectors[index].last_updated);
@@ -108,9 +110,10 @@ export class ReceivedLocationsService {
       const evses = (current.evses ?? []).map((e) => (e === evse ? withStamp({ ...evse, connectors }, body.last_updated) : e));
       return { location: withStamp({ ...current, evses }, body.last_updated), kind: index >= 0 ? 'replaced' : 'created' };
     });
+    return this.recorded(path, recipient, outcome);
   }
 
-  /** Changes the given fields of a known Connector; PATCH cannot create one. `recipient` as for patchEvse. */
+  /** Changes the given fields of a known Connector; PATCH cannot create one. */
   async patchConnector(peer: AuthenticatedPeer, path: ReceiverConnectorPath, body: Patch<Connector>, recipient?: PartyRef): Promise<WriteOutcome> {
     if (body.id !== undefined) checkField('id', body.id, path.connector_id, 'connector_id');
     if (await this.patchInPlace(peer, path, body, CONNECTOR_IN_PLACE, recipient, path.connector_id)) return { kind: 'updated' };
@@ -122,6 +125,10 @@ export class ReceivedLocationsService {
       const evses = (current.evses ?? []).map((e) => (e === evse ? withStamp({ ...evse, connectors }, body.last_updated) : e));
       return { location: withStamp({ ...current, evses }, body.last_updated), kind: 'updated' };
     });
+    return this.recorded(path, recipient, outcome);
+  }
+
+  private async recorded(path: ReceiverLocationPath, recipient: PartyRef | undefined, outcome: WriteOutcome): Promise<WriteOutcome> {
     await recordRecipient(this.app, 'locations', path, path.location_id, recipient);
     return outcome;
   }

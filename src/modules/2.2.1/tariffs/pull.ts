@@ -1,6 +1,5 @@
 /** Pulling a CPO peer's tariffs into our eMSP parties' store (03-tariffs: first sync, catch-up). */
 import { Tariff } from '../../../tariffs/schemas.js';
-import { recordRecipient } from '../shared/received-recipients.js';
 import { pullHandler } from '../shared/pull-sync.js';
 import { receivedTariffs } from './receiver-service.js';
 
@@ -9,9 +8,8 @@ export const tariffsPull = pullHandler({
   schema: Tariff,
   async store(app, caller, tariff, recipient) {
     const owner = { country_code: tariff.country_code, party_id: tariff.party_id };
-    const outcome = await receivedTariffs(app).putTariff(caller, { ...owner, tariff_id: tariff.id }, tariff);
     // A CPO may show each eMSP its own tariffs: the one we asked as is the recipient.
-    await recordRecipient(app, 'tariffs', owner, tariff.id, recipient);
+    const outcome = await receivedTariffs(app).putTariff(caller, { ...owner, tariff_id: tariff.id }, tariff, recipient);
     return outcome.kind === 'ignored' ? 'ignored' : 'stored';
   },
 });

@@ -4,7 +4,6 @@
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { written, PARTY_404 } from '../shared/client-owned.js';
-import { forgetRecipients, recordRecipient } from '../shared/received-recipients.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { Tariff } from '../../../tariffs/schemas.js';
 import { ReceiverTariffPath, receivedTariffs } from './receiver-service.js';
@@ -39,9 +38,7 @@ export const tariffsReceiverInterface: ModuleInterface = {
       body: Tariff,
       errors: { 201: 'Tariff created', 404: PARTY_404 },
       handler: async ({ req, app, params, body }) => {
-        const outcome = await receivedTariffs(app).putTariff(req.ocpi.peer!, params, body);
-        await recordRecipient(app, 'tariffs', params, params.tariff_id, req.ocpi.routing?.to);
-        return written(outcome);
+        return written(await receivedTariffs(app).putTariff(req.ocpi.peer!, params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -52,7 +49,6 @@ export const tariffsReceiverInterface: ModuleInterface = {
       errors: { 404: `Unknown tariff (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params }) => {
         await receivedTariffs(app).deleteTariff(req.ocpi.peer!, params);
-        await forgetRecipients(app, 'tariffs', params, params.tariff_id);
         return {};
       },
     }),

@@ -8,11 +8,12 @@
 import { z } from 'zod';
 import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
 import type { AppContext } from '../../../app-context.js';
-import type { AuthenticatedPeer } from '../../../ocpi/context.js';
+import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { CountryCode, PartyId, ciEquals, ciString } from '../../../ocpi/types.js';
 import { perApp } from '../../../platform/per-app.js';
 import type { Tariff } from '../../../tariffs/schemas.js';
+import { forgetRecipients, recordRecipient } from '../shared/received-recipients.js';
 import { ReceivedTariffStore, type TariffKey, tariffKey } from './receiver-store.js';
 
 /** `{country_code}/{party_id}` are the CPO's (the tariff owner's), not ours. */
@@ -33,23 +34,25 @@ export class ReceivedTariffsService {
     return tariff;
   }
 
-  /** Creates (201) or fully replaces (200) a tariff. */
-  async putTariff(peer: AuthenticatedPeer, path: ReceiverTariffPath, body: Tariff): Promise<WriteOutcome> {
+  /**
+   * Creates (201) or fully replaces (200) a tariff, and records `recipient` (the OCPI-to party of a
+   * push, the party a pull asked as) once acknowledged, an ignored older version included.
+   */
+  async putTariff(peer: AuthenticatedPeer, path: ReceiverTariffPath, body: Tariff, recipient?: PartyRef): Promise<WriteOutcome> {
     const key = this.ownedKey(peer, path);
     checkField('country_code', body.country_code, path.country_code, 'country_code');
     checkField('party_id', body.party_id, path.party_id, 'party_id');
     checkField('id', body.id, path.tariff_id, 'tariff_id');
     const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
-    if (!result) {
-      const stored = (await this.store.get(this.app.db, key))?.last_updated;
-      return ignoredAsOlder(body.last_updated, stored);
-    }
-    return { kind: result.created ? 'created' : 'replaced' };
+    const outcome: WriteOutcome = result ? { kind: result.created ? 'created' : 'replaced' } : ignoredAsOlder(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
+    await recordRecipient(this.app, 'tariffs', path, path.tariff_id, recipient);
+    return outcome;
   }
 
-  /** Removes a tariff the CPO no longer offers; an unknown one is 404 (2000). */
+  /** Removes a tariff the CPO no longer offers, and who it was sent to; an unknown one is 404 (2000). */
   async deleteTariff(peer: AuthenticatedPeer, path: ReceiverTariffPath): Promise<void> {
     if (!(await this.store.delete(this.app.db, this.ownedKey(peer, path)))) throw unknownTariff(path);
+    await forgetRecipients(this.app, 'tariffs', path, path.tariff_id);
   }
 
   /**
