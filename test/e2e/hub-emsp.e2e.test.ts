@@ -6,42 +6,18 @@
  * hub-owned response_url, and the CDR arrives. Every hop's routing headers are checked against
  * transport §9.2.
  */
-import { aBusinessDetails } from '../helpers/builders.js';
-import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { eventually } from '../helpers/eventually.js';
 import { aLocation, anEvse } from '../helpers/locations.js';
-import { type RecordedRequest, type TestPlatform, startTestPlatform } from '../helpers/platform.js';
+import { CPO, EMSP, HUB, type HubTrio, expectRouting, find, startHubTrio } from '../helpers/hub-trio.js';
+import type { TestPlatform } from '../helpers/platform.js';
 
+let trio: HubTrio;
 let hub: TestPlatform;
 let cpo: TestPlatform;
 let emsp: TestPlatform;
 let hubPeerAtEmsp: string;
 
-const CPO = { cc: 'NL', pid: 'CPO' };
-const EMSP = { cc: 'DE', pid: 'EMS' };
-const HUB = { cc: 'NL', pid: 'HUB' };
 const token = { country_code: 'DE', party_id: 'EMS', uid: 'APP1', type: 'APP_USER', contract_id: 'DE-EMS-C1', issuer: 'eMSP', valid: true, whitelist: 'ALLOWED' };
-const tariff = { country_code: 'NL', party_id: 'CPO', id: 'T1', currency: 'EUR', elements: [{ price_components: [{ type: 'ENERGY', price: 0.25, vat: 10, step_size: 1 }] }], last_updated: '2025-01-01T00:00:00Z' };
-
-function expectRouting(r: RecordedRequest | undefined, from: { cc: string; pid: string }, to: { cc: string; pid: string }) {
-  expect(r).toBeDefined();
-  expect(r!.headers).toMatchObject({
-    'ocpi-from-country-code': from.cc,
-    'ocpi-from-party-id': from.pid,
-    'ocpi-to-country-code': to.cc,
-    'ocpi-to-party-id': to.pid,
-    'x-request-id': expect.any(String),
-    'x-correlation-id': expect.any(String),
-  });
-}
-
-const find = (p: TestPlatform, method: string, prefix: string) => p.received.filter((r) => r.method === method && r.path.startsWith(prefix));
-
-async function connectToHub(platform: TestPlatform, label: string): Promise<string> {
-  const invitation = await hub.admin().post('/peers/invitations', { label }).expect(201);
-  const res = await platform.admin().post('/peers/connect', { versions_url: `${hub.url}/ocpi/versions`, token: invitation.body.token, label: 'hub' }).expect(201);
-  return res.body.id;
-}
 
 /** The eMSP's stored command once it has its final status. */
 async function finished(path: string): Promise<{ status: string; response: { result: string } | null; result: { result: string } | null }> {
@@ -54,26 +30,15 @@ async function finished(path: string): Promise<{ status: string; response: { res
 }
 
 beforeAll(async () => {
-  [hub, cpo, emsp] = await Promise.all([
-    startTestPlatform('e2e_hubemsp', { env: FAST_DELIVERY }),
-    startTestPlatform('e2e_hubemsp_cpo', { env: { ...FAST_DELIVERY, SIMULATOR_SPEED: '3600', SIMULATOR_POWER_KW: '11', SIMULATOR_TICK_MS: '100' } }),
-    startTestPlatform('e2e_hubemsp_emsp', { env: FAST_DELIVERY }),
-  ]);
-  await hub.admin().put('/hub', { country_code: 'NL', party_id: 'HUB', business_details: aBusinessDetails('Roaming Hub') }).expect(200);
-  await cpo.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails('CPO Inc') }).expect(201);
-  await cpo.admin().put('/parties/NL/CPO/backend', { adapter: 'simulator' }).expect(200);
   // Published before anyone is connected: the eMSP can only learn them by pulling.
-  await cpo.admin().put('/parties/NL/CPO/tariffs/T1', tariff).expect(200);
-  await cpo.admin().put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1', { evses: [anEvse('EVSE1', { capabilities: ['REMOTE_START_STOP_CAPABLE', 'RFID_READER', 'CHARGING_PROFILE_CAPABLE'] }), anEvse('EVSE2')] })).expect(200);
-  await cpo.admin().put('/parties/NL/CPO/locations/LOC2', aLocation('LOC2', { evses: [anEvse('EVSE3')] })).expect(200);
-  await emsp.admin().post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails('eMSP GmbH') }).expect(201);
-  await connectToHub(cpo, 'CPO Inc');
-  hubPeerAtEmsp = await connectToHub(emsp, 'eMSP GmbH');
+  trio = await startHubTrio('e2e_hubemsp', async (cpo) => {
+    await cpo.admin().put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1', { evses: [anEvse('EVSE1', { capabilities: ['REMOTE_START_STOP_CAPABLE', 'RFID_READER', 'CHARGING_PROFILE_CAPABLE'] }), anEvse('EVSE2')] })).expect(200);
+    await cpo.admin().put('/parties/NL/CPO/locations/LOC2', aLocation('LOC2', { evses: [anEvse('EVSE3')] })).expect(200);
+  });
+  ({ hub, cpo, emsp, hubPeerAtEmsp } = trio);
 }, 30000);
 
-afterAll(async () => {
-  await Promise.all([hub?.stop(), cpo?.stop(), emsp?.stop()]);
-});
+afterAll(() => trio?.stop());
 
 test("the eMSP pulls the CPO's locations and tariffs through the hub: GET all to the hub, from our eMSP party", async () => {
   await eventually(async () => {

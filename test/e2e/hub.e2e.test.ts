@@ -6,63 +6,27 @@
  * against the table of transport §9.2.
  */
 import crypto from 'node:crypto';
-import { aBusinessDetails } from '../helpers/builders.js';
-import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { eventually } from '../helpers/eventually.js';
 import { aLocation, later } from '../helpers/locations.js';
-import { type RecordedRequest, type TestPlatform, request, startTestPlatform, tokenHeader } from '../helpers/platform.js';
+import { CPO, EMSP, HUB, type HubTrio, expectRouting, find, startHubTrio } from '../helpers/hub-trio.js';
+import { type TestPlatform, request, tokenHeader } from '../helpers/platform.js';
 
+let trio: HubTrio;
 let hub: TestPlatform;
 let cpo: TestPlatform;
 let emsp: TestPlatform;
 let emspTokenForHub: string;
 
-const CPO = { cc: 'NL', pid: 'CPO' };
-const EMSP = { cc: 'DE', pid: 'EMS' };
-const HUB = { cc: 'NL', pid: 'HUB' };
 const token = { country_code: 'DE', party_id: 'EMS', uid: 'APP1', type: 'APP_USER', contract_id: 'DE-EMS-C1', issuer: 'eMSP', valid: true, whitelist: 'ALLOWED', last_updated: '2025-01-01T00:00:00Z' };
 
-function expectRouting(r: RecordedRequest | undefined, from: { cc: string; pid: string }, to: { cc: string; pid: string }) {
-  expect(r).toBeDefined();
-  expect(r!.headers).toMatchObject({
-    'ocpi-from-country-code': from.cc,
-    'ocpi-from-party-id': from.pid,
-    'ocpi-to-country-code': to.cc,
-    'ocpi-to-party-id': to.pid,
-    'x-request-id': expect.any(String),
-    'x-correlation-id': expect.any(String),
-  });
-}
-
-const find = (p: TestPlatform, method: string, prefix: string) => p.received.filter((r) => r.method === method && r.path.startsWith(prefix));
-
-async function connectToHub(platform: TestPlatform, label: string): Promise<string> {
-  const invitation = await hub.admin().post('/peers/invitations', { label }).expect(201);
-  const res = await platform.admin().post('/peers/connect', { versions_url: `${hub.url}/ocpi/versions`, token: invitation.body.token, label: 'hub' }).expect(201);
-  expect(res.body.roles).toEqual([expect.objectContaining({ role: 'HUB', country_code: 'NL', party_id: 'HUB' })]);
-  return res.body.id;
-}
-
 beforeAll(async () => {
-  [hub, cpo, emsp] = await Promise.all([
-    startTestPlatform('e2e_hub', { env: FAST_DELIVERY }),
-    startTestPlatform('e2e_hub_cpo', { env: { ...FAST_DELIVERY, SIMULATOR_SPEED: '3600', SIMULATOR_POWER_KW: '11', SIMULATOR_TICK_MS: '100' } }),
-    startTestPlatform('e2e_hub_emsp', { env: FAST_DELIVERY }),
-  ]);
-  await hub.admin().put('/hub', { country_code: 'NL', party_id: 'HUB', business_details: aBusinessDetails('Roaming Hub') }).expect(200);
-  await cpo.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails('CPO Inc') }).expect(201);
-  await cpo.admin().put('/parties/NL/CPO/backend', { adapter: 'simulator' }).expect(200);
-  await cpo.admin().put('/parties/NL/CPO/tariffs/T1', { country_code: 'NL', party_id: 'CPO', id: 'T1', currency: 'EUR', elements: [{ price_components: [{ type: 'ENERGY', price: 0.25, vat: 10, step_size: 1 }] }], last_updated: '2025-01-01T00:00:00Z' }).expect(200);
-  await emsp.admin().post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails('eMSP GmbH') }).expect(201);
-  await connectToHub(cpo, 'CPO Inc');
-  const emspHubPeerId = await connectToHub(emsp, 'eMSP GmbH');
-  const hubPeer = (await emsp.ctx.peerStore.get(emspHubPeerId))!;
+  trio = await startHubTrio('e2e_hub');
+  ({ hub, cpo, emsp } = trio);
+  const hubPeer = (await emsp.ctx.peerStore.get(trio.hubPeerAtEmsp))!;
   emspTokenForHub = emsp.ctx.secrets.decrypt(hubPeer.peerTokenEnc!);
 }, 30000);
 
-afterAll(async () => {
-  await Promise.all([hub?.stop(), cpo?.stop(), emsp?.stop()]);
-});
+afterAll(() => trio?.stop());
 
 test('the hub tells each platform about the other party (hubclientinfo PUTs, no routing headers)', async () => {
   await eventually(() => expect(find(emsp, 'PUT', '/ocpi/2.2.1/hubclientinfo/NL/CPO').map((r) => (r.body as { status: string })?.status)).toContain('CONNECTED'));
