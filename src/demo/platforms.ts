@@ -86,7 +86,8 @@ export class AdminClient {
   put = <T = any>(path: string, body: unknown) => this.call<T>('PUT', path, body);
 }
 
-function freePort(): Promise<number> {
+/** A port nobody listens on right now (the OS picks it), so PUBLIC_BASE_URL can be known before start. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();

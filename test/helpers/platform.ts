@@ -3,7 +3,6 @@
  * its own port on 127.0.0.1, and a record of every HTTP request it received.
  */
 import crypto from 'node:crypto';
-import net from 'node:net';
 import express from 'express';
 import { Client } from 'pg';
 import pino from 'pino';
@@ -11,6 +10,7 @@ import request from 'supertest';
 import { type Config, parseConfig } from '../../src/config.js';
 import type { ModuleInterface } from '../../src/ocpi/registry-types.js';
 import { moduleInterfaces } from '../../src/modules/registry.js';
+import { freePort } from '../../src/demo/platforms.js';
 import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_test';
@@ -34,17 +34,7 @@ export interface TestPlatform extends RunningPlatform {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return parseConfig({
