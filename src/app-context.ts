@@ -8,6 +8,8 @@ import type { Config } from './config.js';
 import type { Db } from './db/prisma.js';
 import { Outbox } from './delivery/outbox.js';
 import { PullRegistry } from './delivery/pulls.js';
+import type { FullVersionRegistry } from './delivery/full-versions.js';
+import { registerFullVersionSources } from './modules/2.2.1/full-versions.js';
 import { registerPullHandlers } from './modules/2.2.1/pull-handlers.js';
 import { OcpiClient } from './ocpi/client.js';
 import { Metrics } from './observability/metrics.js';
@@ -20,6 +22,7 @@ import { PartyStore } from './platform/parties/party-store.js';
 import { PeerAuthenticator } from './platform/peers/peer-auth.js';
 import { PeerStore } from './platform/peers/peer-store.js';
 import { Secrets } from './platform/secrets.js';
+import { DataQuality } from './platform/peers/data-quality.js';
 
 export interface AppContext {
   config: Config;
@@ -37,7 +40,11 @@ export interface AppContext {
   peerAuth: PeerAuthenticator;
   outbox: Outbox;
   pulls: PullRegistry;
+  /** Complete versions the delivery engine PUTs when a peer did not know the object of a PATCH. */
+  fullVersions: FullVersionRegistry;
   metrics: Metrics;
+  /** Repairs and refusals of the receive profile, per peer (docs/interop.md). */
+  dataQuality: DataQuality;
   /** Alias kept short for the OCPI guards. */
   peers: { authenticate: PeerAuthenticator['authenticate'] };
 }
@@ -51,6 +58,7 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
   });
   const peerStore = new PeerStore(db);
   const peerAuth = new PeerAuthenticator(peerStore, secrets);
+  const metrics = new Metrics();
   return {
     ...deps,
     secrets,
@@ -64,7 +72,9 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
     outbox: new Outbox(db, config.DATABASE_SCHEMA),
     // Both roles get the handlers: the worker runs pulls, the api serves their admin views.
     pulls: registerPullHandlers(new PullRegistry()),
-    metrics: new Metrics(),
+    fullVersions: registerFullVersionSources(),
+    metrics,
+    dataQuality: new DataQuality(db, config.DATABASE_SCHEMA, metrics, log),
     peers: { authenticate: (h) => peerAuth.authenticate(h) },
   };
 }

@@ -43,6 +43,10 @@ export const ConfigSchema = z.object({
     .default('')
     .refine((v) => v.split(',').map((s) => s.trim()).filter(Boolean).every(isCidr), 'must be comma-separated CIDRs such as 10.0.0.0/8,fd00::/8'),
   INVITATION_TTL_HOURS: int(1, 24 * 365).default(72),
+  MAX_FUTURE_SKEW_SECONDS: int(0, 86400).default(300),
+  DB_CONNECT_TIMEOUT_MS: int(100, 600000).default(5000),
+  DB_STATEMENT_TIMEOUT_MS: int(100, 3600000).default(20000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(100, 3600000).default(30000),
   RATE_LIMIT_PER_SECOND: int(0, 1000000).default(50),
   RATE_LIMIT_BURST: int(1, 1000000).default(200),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),

@@ -9,7 +9,7 @@ import { receivedTariffQueries } from '../modules/2.2.1/tariffs/receiver-queries
 import { defineRoute } from '../ocpi/route.js';
 import { ciString } from '../ocpi/types.js';
 import { Cdr } from '../tariffs/cdr-schemas.js';
-import { Tariff } from '../tariffs/schemas.js';
+import { ReceivedTariff as Tariff } from '../tariffs/schemas.js';
 import { Session, SessionStatus } from '../tariffs/session-schemas.js';
 import { emspReceivedLocationRoutes } from './emsp-received-locations.js';
 import { Instant, listFields, listFilter, ownerRule, pageOf, pageSchema } from './emsp-received-query.js';

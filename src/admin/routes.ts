@@ -15,5 +15,7 @@ import { emspReceivedRoutes } from './emsp-received.js';
 import { partyRoutes } from './parties.js';
 import { peerRoutes } from './peers.js';
 import { hubRoutes } from './hub.js';
+import { dataQualityRoutes } from './data-quality.js';
+import { emspQuarantineRoutes } from './emsp-quarantine.js';
 
-export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...deliveryRoutes, ...cpoLocationRoutes, ...cpoSessionRoutes, ...cpoCommandRoutes, ...cpoTariffRoutes, ...cpoAuthorizeRoutes, ...cpoChargingProfileRoutes, ...emspReceivedRoutes, ...emspTokenRoutes, ...emspEventRoutes, ...emspCommandRoutes, ...emspChargingProfileRoutes, ...hubRoutes];
+export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...dataQualityRoutes, ...deliveryRoutes, ...cpoLocationRoutes, ...cpoSessionRoutes, ...cpoCommandRoutes, ...cpoTariffRoutes, ...cpoAuthorizeRoutes, ...cpoChargingProfileRoutes, ...emspReceivedRoutes, ...emspQuarantineRoutes, ...emspTokenRoutes, ...emspEventRoutes, ...emspCommandRoutes, ...emspChargingProfileRoutes, ...hubRoutes];

@@ -20,6 +20,14 @@ export type BackendConfig = WebhookBackend | { adapter: 'simulator' };
 export interface ForwardedCommand {
   id: string;
   party: PartyRef;
+  /** The eMSP party that asks (OCPI-from-*): whose driver, whose reservation. */
+  requester?: PartyRef;
+  /**
+   * RESERVE_NOW / CANCEL_RESERVATION: the platform-wide reservation id (also in
+   * `request.reservation_id`), the eMSP's own id, and whether RESERVE_NOW replaces that eMSP's
+   * earlier reservation.
+   */
+  reservation?: { id: string; emspReservationId: string; replaces?: boolean };
   command: string;
   request: Record<string, unknown>;
   deadlineAt: Date;
@@ -27,24 +35,38 @@ export interface ForwardedCommand {
   resultUrl?: string | null;
 }
 
-const simulators = new WeakMap<AppContext, (cmd: ForwardedCommand) => Promise<void>>();
+/** Why a backend would not carry out a command at all, told before the command is accepted; null: it will try. */
+export type CommandRefusal = (party: PartyRef, command: string, request: Record<string, unknown>) => Promise<string | null>;
+
+const simulators = new WeakMap<AppContext, { handler: (cmd: ForwardedCommand) => Promise<void>; refusal?: CommandRefusal }>();
 
 /** The simulator registers itself here (src/backends/simulator.ts) so the adapter needs no import cycle. */
-export function registerSimulator(app: AppContext, handler: (cmd: ForwardedCommand) => Promise<void>): void {
-  simulators.set(app, handler);
+export function registerSimulator(app: AppContext, handler: (cmd: ForwardedCommand) => Promise<void>, refusal?: CommandRefusal): void {
+  simulators.set(app, { handler, refusal });
+}
+
+/**
+ * Asked before a command is answered ACCEPTED: a reason the backend cannot serve it (then the
+ * eMSP gets REJECTED with that reason), or null. A webhook decides only after the answer.
+ */
+export async function backendRefusal(app: AppContext, backend: BackendConfig, party: PartyRef, command: string, request: Record<string, unknown>): Promise<string | null> {
+  if (backend.adapter !== 'simulator') return null;
+  return (await simulators.get(app)?.refusal?.(party, command, request)) ?? null;
 }
 
 export async function forwardToBackend(app: AppContext, backend: BackendConfig, cmd: ForwardedCommand): Promise<void> {
   if (backend.adapter === 'simulator') {
     const simulate = simulators.get(app);
     if (!simulate) throw new Error('simulator not running in this process');
-    return simulate(cmd);
+    return simulate.handler(cmd);
   }
   const { response_url: _hidden, ...request } = cmd.request;
   const body = JSON.stringify({
     command_id: cmd.id,
     command: cmd.command,
     party: { country_code: cmd.party.countryCode, party_id: cmd.party.partyId },
+    ...(cmd.requester ? { requester: { country_code: cmd.requester.countryCode, party_id: cmd.requester.partyId } } : {}),
+    ...(cmd.reservation ? { reservation: { id: cmd.reservation.id, emsp_reservation_id: cmd.reservation.emspReservationId, ...(cmd.reservation.replaces === undefined ? {} : { replaces: cmd.reservation.replaces }) } } : {}),
     // The backend answers here, not at the eMSP's response_url: delivery stays ours.
     result_url: cmd.resultUrl === null ? null : cmd.resultUrl ?? `${app.config.PUBLIC_BASE_URL}/admin/parties/${cmd.party.countryCode}/${cmd.party.partyId}/commands/${cmd.id}/result`,
     deadline_at: cmd.deadlineAt.toISOString(),

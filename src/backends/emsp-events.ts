@@ -15,9 +15,9 @@ import { partyKey } from '../platform/parties/party-store.js';
 import { nextDelayMs } from '../delivery/retry-policy.js';
 import { type WebhookBackend, postSigned } from './adapter.js';
 
-export type EmspEventType = 'session.started' | 'session.updated' | 'session.ended' | 'cdr.received' | 'command.result' | 'chargingprofile.result' | 'chargingprofile.active';
+export type EmspEventType = 'session.started' | 'session.updated' | 'session.ended' | 'cdr.received' | 'cdr.quarantined' | 'command.result' | 'chargingprofile.result' | 'chargingprofile.active';
 
-export const EMSP_EVENT_TYPES: readonly EmspEventType[] = ['session.started', 'session.updated', 'session.ended', 'cdr.received', 'command.result', 'chargingprofile.result', 'chargingprofile.active'];
+export const EMSP_EVENT_TYPES: readonly EmspEventType[] = ['session.started', 'session.updated', 'session.ended', 'cdr.received', 'cdr.quarantined', 'command.result', 'chargingprofile.result', 'chargingprofile.active'];
 
 /** What the table holds besides its columns; the id, type and created_at complete the body. */
 interface StoredPayload {

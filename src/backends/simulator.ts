@@ -15,6 +15,7 @@ import { answerProfileRequest } from '../modules/2.2.1/chargingprofiles/service.
 import { answerCommand } from '../modules/2.2.1/commands/service.js';
 import { ownLocations } from '../modules/2.2.1/locations/service.js';
 import { ownSessions } from '../modules/2.2.1/sessions/service.js';
+import { ownTariffs } from '../modules/2.2.1/tariffs/service.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { ciEquals, formatDateTime } from '../ocpi/types.js';
 import { partyKey } from '../platform/parties/party-store.js';
@@ -106,6 +107,14 @@ export function startSimulator(app: AppContext): { stop(): void } {
   const profiles = new Map<string, unknown>();
   const profileKey = (cmd: ForwardedCommand) => `${partyKey(cmd.party.countryCode, cmd.party.partyId)}:${String(cmd.request.session_id).toUpperCase()}`;
 
+  // A session it could never bill is refused before it starts: the eMSP hears why at once,
+  // instead of an ACCEPTED session that ends without a CDR.
+  const refusal = async (party: PartyRef, command: string): Promise<string | null> => {
+    if (command !== 'START_SESSION') return null;
+    const tariffs = await ownTariffs(app).store.all(partyKey(party.countryCode, party.partyId));
+    return tariffs.length ? null : 'This operator has no tariff: a simulated session could not be billed';
+  };
+
   registerSimulator(app, async (cmd) => {
     switch (cmd.command) {
       case 'SET_CHARGING_PROFILE':
@@ -134,7 +143,7 @@ export function startSimulator(app: AppContext): { stop(): void } {
       default:
         return void (await reply(cmd, 'NOT_SUPPORTED'));
     }
-  });
+  }, refusal);
   return {
     stop() {
       for (const r of running.values()) clearInterval(r.timer);

@@ -102,6 +102,17 @@ export class DeliveryStore {
     );
   }
 
+  /** Gives up on a row after an attempt: the attempt counts, so a dead-lettered row shows how often it was tried. */
+  async giveUp(id: bigint, status: 'DEAD' | 'RESYNC', attempts: number, reason: string): Promise<void> {
+    await this.db.$executeRawUnsafe(
+      `UPDATE ${this.outbox} SET status = $2, attempts = $3, last_error = $4 WHERE id = $1::bigint AND status = 'PENDING'`,
+      String(id),
+      status,
+      attempts,
+      reason,
+    );
+  }
+
   async scheduleRetry(id: bigint, at: Date, firstFailedAt: Date, attempts: number, reason: string): Promise<void> {
     await this.db.$executeRawUnsafe(
       `UPDATE ${this.outbox} SET next_attempt_at = $2, first_failed_at = $3, attempts = $4, last_error = $5 WHERE id = $1::bigint`,

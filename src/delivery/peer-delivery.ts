@@ -14,7 +14,7 @@ import type { OcpiClient } from '../ocpi/client.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
 import type { Cursor, DeliveryStore, PendingRow } from './delivery-store.js';
 import type { DeliveryMetrics } from './metrics.js';
-import { judgeFailure, nextDelayMs } from './retry-policy.js';
+import { isUnknownObject, judgeFailure, nextDelayMs } from './retry-policy.js';
 
 export interface DeliverySettings {
   keyConcurrency: number;
@@ -146,9 +146,16 @@ export class PeerDelivery {
 
   /** Sends one object's messages in order. Returns a time when the peer as a whole looks down. */
   private async deliverKey(peer: PeerRecord, token: string, item: Work, windowMs: number, delivered: GroupCommit, result: RunResult): Promise<Date | null> {
+    // Set once a PUT of the whole object replaced a PATCH: later messages it contains are not sent.
+    let coveredUntil: Date | null = null;
     for (let i = 0; i < item.rows.length; i++) {
       const row = item.rows[i];
       const now = new Date();
+      if (coveredUntil && row.lastUpdated && row.lastUpdated <= coveredUntil) {
+        await this.store.setStatus([row.id], 'SUPERSEDED', 'contained in the full version PUT after an unknown-object answer');
+        result.superseded++;
+        continue;
+      }
       if (row.deadlineAt && now > row.deadlineAt) {
         await this.store.setStatus([row.id], 'DEAD', 'deadline passed before delivery');
         this.metrics.count(peer.id, row.module, 'dead');
@@ -163,39 +170,44 @@ export class PeerDelivery {
         continue;
       }
       try {
-        await this.client.request({
-          method: row.method as 'PUT',
-          url,
-          token,
-          encoding: peer.authEncoding,
-          body: row.body ?? undefined,
-          from: row.fromCountry && row.fromParty ? { countryCode: row.fromCountry, partyId: row.fromParty } : undefined,
-          to: row.toCountry && row.toParty ? { countryCode: row.toCountry, partyId: row.toParty } : undefined,
-          correlationId: row.correlationId ?? `outbox-${row.id}`,
-        });
+        await this.send(peer, token, row, url, row.method, row.body);
         // Recorded before the object's next message goes out: if this process dies, its
         // successor repeats at most this one message, never an older one after a newer.
         await delivered.record(row);
         this.metrics.count(peer.id, row.module, 'delivered');
       } catch (error) {
-        const verdict = judgeFailure(error);
+        let failure = error;
+        if (row.method === 'PATCH' && isUnknownObject(error)) {
+          try {
+            const covered = await this.putFullVersion(peer, token, row, delivered);
+            if (covered) {
+              coveredUntil = covered;
+              this.metrics.count(peer.id, row.module, 'delivered');
+              continue;
+            }
+          } catch (putError) {
+            failure = putError;
+          }
+        }
+        const verdict = judgeFailure(failure);
+        const attempts = row.attempts + 1;
         if (!verdict.retry) {
-          await this.store.setStatus([row.id], 'DEAD', verdict.reason);
+          await this.store.giveUp(row.id, 'DEAD', attempts, verdict.reason);
           this.metrics.count(peer.id, row.module, 'dead');
           result.dead++;
           continue;
         }
         result.failed++;
         this.metrics.count(peer.id, row.module, 'retry');
-        const attempts = row.attempts + 1;
         const at = new Date(now.getTime() + nextDelayMs(attempts, this.settings.backoff, verdict.retryAfterMs));
         const firstFailedAt = row.firstFailedAt ?? now;
         if (row.deadlineAt && at > row.deadlineAt) {
-          await this.store.setStatus([row.id], 'DEAD', `deadline passes before the next attempt: ${verdict.reason}`);
+          await this.store.giveUp(row.id, 'DEAD', attempts, `deadline passes before the next attempt: ${verdict.reason}`);
           result.dead++;
         } else if (at.getTime() - firstFailedAt.getTime() > windowMs) {
           // Past the window the peer catches up by pulling; this object stops here.
-          await this.store.setStatus(item.rows.slice(i).map((r) => r.id), 'RESYNC', `retry window exceeded: ${verdict.reason}`);
+          await this.store.giveUp(row.id, 'RESYNC', attempts, `retry window exceeded: ${verdict.reason}`);
+          await this.store.setStatus(item.rows.slice(i + 1).map((r) => r.id), 'RESYNC', `retry window exceeded: ${verdict.reason}`);
           this.metrics.count(peer.id, row.module, 'resync');
         } else {
           await this.store.scheduleRetry(row.id, at, firstFailedAt, attempts, verdict.reason);
@@ -204,6 +216,37 @@ export class PeerDelivery {
       }
     }
     return null;
+  }
+
+  private async send(peer: PeerRecord, token: string, row: PendingRow, url: string, method: string, body: unknown): Promise<void> {
+    await this.client.request({
+      method: method as 'PUT',
+      url,
+      token,
+      encoding: peer.authEncoding,
+      body: body ?? undefined,
+      from: row.fromCountry && row.fromParty ? { countryCode: row.fromCountry, partyId: row.fromParty } : undefined,
+      to: row.toCountry && row.toParty ? { countryCode: row.toCountry, partyId: row.toParty } : undefined,
+      correlationId: row.correlationId ?? `outbox-${row.id}`,
+    });
+  }
+
+  /**
+   * The peer does not know the object a PATCH addressed (it lost it, or missed the PUT that
+   * created it): the module's current complete version is PUT instead, and the PATCH counts as
+   * delivered with it. Returns the PUT's last_updated, or null when the module has no complete
+   * version to offer (the object is gone, or the key is not the module's own, e.g. a hub relay).
+   */
+  private async putFullVersion(peer: PeerRecord, token: string, row: PendingRow, delivered: GroupCommit): Promise<Date | null> {
+    const full = await this.app.fullVersions.get(row.module)?.current(this.app, row);
+    if (!full) return null;
+    const url = targetUrl(peer, { ...row, url: null, path: full.path });
+    if (!url) return null;
+    await this.send(peer, token, row, url, 'PUT', full.body);
+    const covered = row.lastUpdated && row.lastUpdated > full.lastUpdated ? row.lastUpdated : full.lastUpdated;
+    this.app.log.info({ peer_id: peer.id, module: row.module, delivery_id: String(row.id) }, 'peer did not know the object of a PATCH; PUT the full version instead');
+    await delivered.record({ ...row, lastUpdated: covered });
+    return covered;
   }
 }
 

@@ -36,6 +36,15 @@ export function judgeFailure(error: unknown): FailureVerdict {
   }
 }
 
+/**
+ * The peer does not hold the object a PATCH addressed: HTTP 404, or OCPI 2003 (unknown location)
+ * / 2004 (unknown token) whatever the HTTP status. The sender then PUTs the whole object.
+ */
+export function isUnknownObject(error: unknown): boolean {
+  if (!(error instanceof OcpiCallError) || (error.kind !== 'ocpi' && error.kind !== 'http')) return false;
+  return error.httpStatus === 404 || error.ocpiStatus === 2003 || error.ocpiStatus === 2004;
+}
+
 /** Exponential backoff with jitter (half fixed, half random); Retry-After wins when longer. */
 export function nextDelayMs(attempt: number, settings: RetrySettings, retryAfterMs?: number, random = Math.random): number {
   const exp = Math.min(settings.maxMs, settings.baseMs * 2 ** Math.max(0, attempt - 1));

@@ -111,6 +111,7 @@ export function summarize(method: string, path: string, body: unknown, answer: u
     case 'chargingprofiles':
       return method === 'POST' ? `charging profile result: ${String(b.result)}` : `charging profile ${method}`;
     case 'hubclientinfo':
+      if (method === 'GET') return Array.isArray(answer) ? `pull: ${answer.length} reachable part${answer.length === 1 ? 'y' : 'ies'}` : 'read one party';
       return `party ${String(b.country_code)}/${String(b.party_id)} is ${String(b.status)}`;
     default:
       return '';

@@ -24,18 +24,24 @@ export interface AliasInput {
   /** Routing headers of the forwarded call. */
   from?: PartyRef;
   to?: PartyRef;
-  ttlMs: number;
+  /** Null: no expiry (see CDR_LOCATION_TTL_MS). */
+  ttlMs: number | null;
 }
 
 export interface Alias extends AliasInput {
   id: string;
-  expiresAt: Date;
+  expiresAt: Date | null;
 }
 
 export const ALIAS_PATH = '/hub/alias';
 /** Commands and profiles answer within minutes; pagination crawls within hours. */
 export const CALLBACK_TTL_MS = 24 * 3_600_000;
 export const LINK_TTL_MS = 6 * 3_600_000;
+/**
+ * The Location of a posted CDR is where its sender reads the CDR back, possibly months later
+ * (a dispute); OCPI never deletes a CDR, so neither is this alias.
+ */
+export const CDR_LOCATION_TTL_MS = null;
 
 export function aliasUrl(app: AppContext, id: string): string {
   return `${app.config.PUBLIC_BASE_URL}/ocpi${ALIAS_PATH}/${id}`;
@@ -55,7 +61,7 @@ export async function createAlias(app: AppContext, input: AliasInput): Promise<s
       fromParty: input.from?.partyId ?? null,
       toCountry: input.to?.countryCode ?? null,
       toParty: input.to?.partyId ?? null,
-      expiresAt: new Date(Date.now() + input.ttlMs),
+      expiresAt: input.ttlMs === null ? null : new Date(Date.now() + input.ttlMs),
     },
   });
   return aliasUrl(app, id);
@@ -64,7 +70,7 @@ export async function createAlias(app: AppContext, input: AliasInput): Promise<s
 export async function findAlias(app: AppContext, id: string): Promise<Alias | null> {
   if (!/^[0-9a-f]{32}$/.test(id)) return null;
   const row = await app.db.hubAlias.findUnique({ where: { id } });
-  if (!row || row.expiresAt.getTime() <= Date.now()) return null;
+  if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return null;
   const ref = (c: string | null, p: string | null) => (c && p ? { countryCode: c, partyId: p } : undefined);
   return {
     id: row.id,
@@ -75,7 +81,7 @@ export async function findAlias(app: AppContext, id: string): Promise<Alias | nu
     targetPeerId: row.targetPeerId,
     from: ref(row.fromCountry, row.fromParty),
     to: ref(row.toCountry, row.toParty),
-    ttlMs: row.expiresAt.getTime() - row.createdAt.getTime(),
+    ttlMs: row.expiresAt ? row.expiresAt.getTime() - row.createdAt.getTime() : null,
     expiresAt: row.expiresAt,
   };
 }

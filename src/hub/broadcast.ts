@@ -2,7 +2,10 @@
  * Broadcast push (transport §9.3): a POST/PUT/PATCH/DELETE addressed to the hub itself is sent
  * to every connected party of the opposite role whose platform offers the same module
  * interface, through the outbox (durable, retried, ordered per object). The hub answers the
- * broadcaster at once; receivers' errors stay with the hub (delivery dashboard).
+ * broadcaster at once; receivers' errors stay with the hub (delivery dashboard). What may be
+ * broadcast at all is decided by recipients.ts. A `response_url` in a copy (body or query) is
+ * replaced, per receiver, by a hub alias as a forward does: no receiver holds a token for the
+ * broadcaster's platform.
  */
 import type { Request } from 'express';
 import type { AppContext } from '../app-context.js';
@@ -10,6 +13,7 @@ import type { OutboxMessageInput } from '../delivery/outbox.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { parseDateTime } from '../ocpi/types.js';
 import { hubAccess } from './access.js';
+import { CALLBACK_TTL_MS, createAlias } from './aliases.js';
 import { endpointOf, hubDirectory, isConnected } from './directory.js';
 
 const EMSP_LIKE = ['EMSP', 'NSP', 'NAP', 'OTHER'];
@@ -55,14 +59,15 @@ export async function broadcast(app: AppContext, req: Request, input: BroadcastI
     const key = `${w.peer.id}/${w.party.countryCode}/${w.party.partyId}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    const copy = await withCallbackAliases(app, input, w.peer.id, w.party);
     messages.push({
       peerId: w.peer.id,
       objectKey: `hub:${input.module}:${input.path.split('?')[0]}`,
       kind: 'PUSH',
       module: input.module,
       method: input.method,
-      target: { interfaceRole: input.interfaceRole, path: input.path },
-      body: input.body,
+      target: { interfaceRole: input.interfaceRole, path: copy.path },
+      body: copy.body,
       fullVersion: input.method === 'PUT',
       lastUpdated: stamp ?? undefined,
       // Hub -> each receiver: from = the hub, to = that receiver (transport §9.2).
@@ -74,4 +79,23 @@ export async function broadcast(app: AppContext, req: Request, input: BroadcastI
   }
   await app.outbox.enqueue(app.db, messages);
   return messages.length;
+}
+
+/** The receiver calls the alias; the hub forwards the call to the broadcaster's URL, from the receiver. */
+async function withCallbackAliases(app: AppContext, input: BroadcastInput, receiverPeerId: string, receiver: PartyRef): Promise<{ body: unknown; path: string }> {
+  const alias = (url: string) =>
+    createAlias(app, { kind: 'CALLBACK', module: input.module, url, callerPeerId: receiverPeerId, targetPeerId: input.callerPeerId, from: receiver, to: input.from, ttlMs: CALLBACK_TTL_MS });
+  let { body, path } = input;
+  const inBody = (body as { response_url?: unknown } | null)?.response_url;
+  if (body && typeof body === 'object' && !Array.isArray(body) && typeof inBody === 'string') body = { ...body, response_url: await alias(inBody) };
+  const q = path.indexOf('?');
+  if (q >= 0) {
+    const query = new URLSearchParams(path.slice(q + 1));
+    const inQuery = query.get('response_url');
+    if (inQuery) {
+      query.set('response_url', await alias(inQuery));
+      path = `${path.slice(0, q)}?${query.toString()}`;
+    }
+  }
+  return { body, path };
 }

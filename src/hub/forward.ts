@@ -13,7 +13,7 @@ import { perApp } from '../platform/per-app.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { HEADER, echoRoutingHeaders } from '../ocpi/headers.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
-import { CALLBACK_TTL_MS, createAlias, rewriteLinkHeader, signedLink } from './aliases.js';
+import { CALLBACK_TTL_MS, CDR_LOCATION_TTL_MS, createAlias, rewriteLinkHeader, signedLink } from './aliases.js';
 import { hubClientInfo } from './client-info.js';
 import { isConnected } from './directory.js';
 import { forwardTimeout, hubError, receiverNotConnected } from './errors.js';
@@ -105,11 +105,21 @@ async function relay(app: AppContext, res: Response, reply: RawReply, call: Forw
     const link = rewriteLinkHeader(reply.headers['link'], linkAlias);
     if (link) res.setHeader(HEADER.link, link);
   }
-  const location = reply.headers['location'] && linkAlias(reply.headers['location']);
+  const location = reply.headers['location'] && (isCdrPost(call) ? await cdrLocationAlias(app, call, reply.headers['location'], origin) : linkAlias(reply.headers['location']));
   if (location) res.setHeader('Location', location);
   // The answer travels receiver -> hub -> requester with the same parties: to = requester, from = receiver.
   echoRoutingHeaders(res, { from: call.from, to: call.to });
   res.status(reply.status).type('application/json').send(reply.body);
+}
+
+function isCdrPost(call: ForwardCall): boolean {
+  return call.module === 'cdrs' && call.method === 'POST';
+}
+
+/** A sealed Link expires; the Location of a CDR must not (aliases.ts CDR_LOCATION_TTL_MS), so it is a row. */
+async function cdrLocationAlias(app: AppContext, call: ForwardCall, url: string, origin: string): Promise<string | false> {
+  if (!sameOrigin(url, origin)) return false;
+  return createAlias(app, { kind: 'LINK', module: call.module, url, callerPeerId: call.callerPeerId, targetPeerId: call.target.id, from: call.from, to: call.to, ttlMs: CDR_LOCATION_TTL_MS });
 }
 
 export function describe(party: PartyRef | undefined): string {

@@ -16,17 +16,39 @@ function segments(path: string): string[] {
   return path.split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
 }
 
-/** After a PUT of a client-owned object through the hub: remember its owner. */
-export async function recordOwner(app: AppContext, module: string, interfaceRole: string, method: string, path: string): Promise<void> {
+/**
+ * After a PUT of a client-owned object through the hub: remember its owner, and for a session
+ * the eMSP party of its cdr_token (a later PATCH of it is routed there: recipients.ts).
+ */
+export async function recordOwner(app: AppContext, module: string, interfaceRole: string, method: string, path: string, body?: unknown): Promise<void> {
   if (method !== 'PUT' || interfaceRole !== 'RECEIVER' || !OWNED_MODULES.has(module)) return;
   const [cc, pid, id] = segments(path);
   if (!cc || !pid || !id || cc.length !== 2 || pid.length !== 3 || id.length > 40) return;
-  const row = { module, objectKey: ciKey(id), partyKey: partyKey(cc, pid), countryCode: cc.toUpperCase(), partyId: pid.toUpperCase() };
+  const recipient = module === 'sessions' ? tokenOwnerIn(body) : null;
+  const recipientCols = recipient ? { recipientCountryCode: recipient.countryCode, recipientPartyId: recipient.partyId } : {};
+  const row = { module, objectKey: ciKey(id), partyKey: partyKey(cc, pid), countryCode: cc.toUpperCase(), partyId: pid.toUpperCase(), ...recipientCols };
   await app.db.hubObjectOwner.upsert({
     where: { module_objectKey_partyKey: { module, objectKey: row.objectKey, partyKey: row.partyKey } },
     create: row,
-    update: { updatedAt: new Date() },
+    update: { updatedAt: new Date(), ...recipientCols },
   });
+}
+
+/** The eMSP party named by a session's or CDR's `cdr_token`, when it is well-formed. */
+export function tokenOwnerIn(body: unknown): PartyRef | null {
+  const token = (body as { cdr_token?: { country_code?: unknown; party_id?: unknown } } | null)?.cdr_token;
+  const cc = token?.country_code;
+  const pid = token?.party_id;
+  if (typeof cc !== 'string' || typeof pid !== 'string' || cc.length !== 2 || pid.length !== 3) return null;
+  return { countryCode: cc.toUpperCase(), partyId: pid.toUpperCase() };
+}
+
+/** The recipient recorded for a session that passed the hub, by its client-owned URL. */
+export async function sessionRecipient(app: AppContext, path: string): Promise<PartyRef | null> {
+  const [cc, pid, id] = segments(path);
+  if (!cc || !pid || !id || id.length > 40) return null;
+  const row = await app.db.hubObjectOwner.findUnique({ where: { module_objectKey_partyKey: { module: 'sessions', objectKey: ciKey(id), partyKey: partyKey(cc, pid) } } });
+  return row?.recipientCountryCode && row.recipientPartyId ? { countryCode: row.recipientCountryCode, partyId: row.recipientPartyId } : null;
 }
 
 /** Which object a request names, if any: [module that owns it, its id]. */

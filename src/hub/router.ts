@@ -2,10 +2,12 @@
  * The hub's entry point under /ocpi. While the hub role is on, the version details advertise
  * `/ocpi/hub/2.2.1/{module}/{sender|receiver}` for every functional module interface, and
  * requests there are routed here by their OCPI-to-* headers:
- *   to = the hub itself      GET on a SENDER: GET all (merged); other methods: broadcast
+ *   to = the hub itself      GET on a SENDER: GET all (merged); sessions/CDRs: to their
+ *                            cdr_token's eMSP; locations/tariffs/tokens: broadcast; else 4001
  *   to = one of our parties  served by our own module interface (the URL is rewritten to it)
  *   to = a peer's party      forwarded to that peer (4001 unknown, 4003 not connected...)
- *   no OCPI-to-*             open routing: the only reachable candidate, else broadcast
+ *   no OCPI-to-*             open routing: sessions/CDRs to their cdr_token's eMSP, else the
+ *                            only reachable candidate, else broadcast as above (recipients.ts)
  * `/ocpi/hub/alias/{id}` forwards callbacks and page requests (see aliases.ts).
  */
 import type { NextFunction, Request, Response } from 'express';
@@ -27,6 +29,7 @@ import { describe, forwardAndRelay, isBodyMethod, rewriteCallbacks } from './for
 import { getAll } from './get-all.js';
 import { namedObject, ownerOf, recordOwner } from './owners.js';
 import { assertSendsOwnObjects } from './ownership.js';
+import { mayBroadcast, partySpecificRecipient } from './recipients.js';
 import { hubState } from './state.js';
 
 export const HUB_PATH = '/hub/2.2.1';
@@ -67,42 +70,44 @@ export function hubRouter(app: AppContext) {
     const rest = moduleMatch![3] ?? '';
     const search = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
     const routing = parseRoutingHeaders(req);
-    const from = senderParty(req, routing.from);
+    const from = senderParty(req, routing.from, interfaceRole === 'RECEIVER' ? rest : '');
     req.ocpi.routing = { from, to: routing.to };
     const method = req.method as Method;
     const callerPeerId = req.ocpi.peer!.peerId;
 
     assertSendsOwnObjects(module, interfaceRole, method, rest, req.body, from);
-    await recordOwner(app, module, interfaceRole, method, rest);
+    await recordOwner(app, module, interfaceRole, method, rest, req.body);
     let to = routing.to;
-    if (to && ciEquals(to.countryCode, hub.countryCode) && ciEquals(to.partyId, hub.partyId)) {
+    const toHub = !!to && ciEquals(to.countryCode, hub.countryCode) && ciEquals(to.partyId, hub.partyId);
+    if (toHub && method === 'GET') {
       req.ocpi.routing = { from, to: hub };
-      if (method === 'GET') {
-        if (interfaceRole !== 'SENDER' || rest !== '') throw invalidParameters('A GET addressed to the hub must be a list GET on a SENDER interface; send OCPI-to-* of the owner, or leave it out for open routing');
-        return getAll(app, req, res, { module, callerPeerId, from, hub });
-      }
-      await broadcast(app, req, { method, module, interfaceRole, path: rest + search, body: req.body, callerPeerId, from, hub });
-      echoRoutingHeaders(res, { from, to: hub });
-      return void res.status(200).json(envelope(OcpiStatus.SUCCESS));
+      if (interfaceRole !== 'SENDER' || rest !== '') throw invalidParameters('A GET addressed to the hub must be a list GET on a SENDER interface; send OCPI-to-* of the owner, or leave it out for open routing');
+      return getAll(app, req, res, { module, callerPeerId, from, hub });
     }
 
     let target: Whereabouts | null;
-    if (to) {
-      target = await hubDirectory(app).find(to);
-      // A party registered a moment ago may not be in the cached directory yet.
-      if (!target) {
-        hubDirectory(app).invalidate();
-        target = await hubDirectory(app).find(to);
-      }
+    if (to && !toHub) {
+      target = await findParty(app, to);
       if (!target) throw unknownReceiver(`${describe(to)} is not known to the hub`);
     } else {
-      target = await openRoute(app, { module, interfaceRole, method, rest, body: req.body, callerPeerId, from });
-      if (!target) {
-        if (method === 'GET') throw unknownReceiver('The receiver cannot be determined from this request: send OCPI-to-country-code/OCPI-to-party-id');
-        // Open routing that cannot decide falls back to a broadcast (transport §9.5).
-        await broadcast(app, req, { method, module, interfaceRole, path: rest + search, body: req.body, callerPeerId, from, hub });
-        echoRoutingHeaders(res, { from, to: hub });
-        return void res.status(200).json(envelope(OcpiStatus.SUCCESS));
+      // Addressed to the hub (a broadcast request) or to nobody (open routing).
+      const recipient = await partySpecificRecipient(app, { module, interfaceRole, method, rest, body: req.body });
+      if (recipient !== undefined) {
+        // Personal data never fans out (transport §9.3): only the eMSP of the cdr_token gets it.
+        if (!recipient) throw unknownReceiver(`The eMSP this ${module} object is for cannot be determined (cdr_token): send OCPI-to-country-code/OCPI-to-party-id`);
+        target = await findParty(app, recipient);
+        if (!target) throw unknownReceiver(`${describe(recipient)}, the eMSP of the cdr_token, is not known to the hub`);
+      } else {
+        target = toHub ? null : await openRoute(app, { module, interfaceRole, method, rest, body: req.body, callerPeerId, from });
+        if (!target) {
+          if (method === 'GET') throw unknownReceiver('The receiver cannot be determined from this request: send OCPI-to-country-code/OCPI-to-party-id');
+          if (!mayBroadcast(module, interfaceRole)) throw unknownReceiver(`${module} ${interfaceRole} requests are never broadcast (only pushes of locations, tariffs and tokens): send OCPI-to-country-code/OCPI-to-party-id of the receiver`);
+          // Transport §9.3 (addressed to the hub) and §9.5 (open routing that cannot decide).
+          await broadcast(app, req, { method, module, interfaceRole, path: rest + search, body: req.body, callerPeerId, from, hub });
+          req.ocpi.routing = { from, to: hub };
+          echoRoutingHeaders(res, { from, to: hub });
+          return void res.status(200).json(envelope(OcpiStatus.SUCCESS));
+        }
       }
       to = target.party;
     }
@@ -126,17 +131,36 @@ export function hubRouter(app: AppContext) {
   };
 }
 
-/** OCPI-from-* must be a party the caller registered; absent, the caller's only party. */
-function senderParty(req: Request, given: PartyRef | undefined): PartyRef {
+async function findParty(app: AppContext, party: PartyRef): Promise<Whereabouts | null> {
+  const found = await hubDirectory(app).find(party);
+  if (found) return found;
+  // A party registered a moment ago may not be in the cached directory yet.
+  hubDirectory(app).invalidate();
+  return hubDirectory(app).find(party);
+}
+
+/**
+ * OCPI-from-* must be a party the caller registered. Absent (docs/interop.md, transport): the
+ * caller's only party, else the owner a client-owned RECEIVER URL (`/{cc}/{pid}/...`) or the
+ * pushed body names, when it is one of the caller's; else HTTP 200 with 2001.
+ */
+function senderParty(req: Request, given: PartyRef | undefined, receiverPath: string): PartyRef {
   const roles = req.ocpi.peer!.roles;
+  const own = (p: PartyRef | undefined) => (p ? roles.find((r) => ciEquals(r.countryCode, p.countryCode) && ciEquals(r.partyId, p.partyId)) : undefined);
   if (given) {
-    const own = roles.find((r) => ciEquals(r.countryCode, given.countryCode) && ciEquals(r.partyId, given.partyId));
-    if (!own) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `OCPI-from-country-code/OCPI-from-party-id ${describe(given)} is not a party registered by this peer`, 403);
-    return { countryCode: own.countryCode, partyId: own.partyId };
+    const found = own(given);
+    if (!found) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `OCPI-from-country-code/OCPI-from-party-id ${describe(given)} is not a party registered by this peer`, 403);
+    return { countryCode: found.countryCode, partyId: found.partyId };
   }
   const distinct = new Map(roles.map((r) => [partyKey(r.countryCode, r.partyId), { countryCode: r.countryCode, partyId: r.partyId }]));
-  if (distinct.size !== 1) throw invalidParameters('OCPI-from-country-code and OCPI-from-party-id are required: this peer registered several parties', 400);
-  return [...distinct.values()][0];
+  if (distinct.size === 1) return [...distinct.values()][0];
+  const [cc, pid] = receiverPath.split('/').filter(Boolean);
+  const body = req.body as { country_code?: unknown; party_id?: unknown } | undefined;
+  const named =
+    own(cc && pid ? { countryCode: cc, partyId: pid } : undefined) ??
+    own(typeof body?.country_code === 'string' && typeof body.party_id === 'string' ? { countryCode: body.country_code, partyId: body.party_id } : undefined);
+  if (named) return { countryCode: named.countryCode, partyId: named.partyId };
+  throw invalidParameters('Routing headers required: OCPI-from-country-code/OCPI-from-party-id (this peer registered several parties and the request names none of them)');
 }
 
 /**
@@ -164,6 +188,8 @@ async function serveAlias(app: AppContext, req: Request, res: Response, alias: A
   const peer = req.ocpi.peer!;
   // An alias is only usable by the peer it was handed to; to anyone else it does not exist.
   if (!alias || alias.callerPeerId !== peer.peerId) throw notFound('Unknown or expired hub URL');
+  // A Link or Location (sealed or, for a CDR, a row) is only ever read.
+  if (alias.kind === 'LINK' && req.method !== 'GET') throw notFound('Unknown or expired hub URL');
   req.ocpi.routing = { from: alias.from, to: alias.to };
   const target = (await hubDirectory(app).peers()).find((p) => p.id === alias.targetPeerId);
   if (!target) throw unknownReceiver(`${describe(alias.to)} is no longer connected to the hub`);

@@ -16,7 +16,7 @@ const off = async (): Promise<never> => {
 };
 
 const DESCRIPTION =
-  'Routed by OCPI-to-*: the hub party (GET all on a SENDER list, or broadcast for other methods), one of our parties (served locally), a party of a connected peer (forwarded), or absent (open routing). Deeper paths (object ids, client-owned /{country_code}/{party_id}/{id}...) are routed the same way. Hub errors: 4001 unknown receiver, 4002 timeout, 4003 not connected, 4000 other.';
+  'Routed by OCPI-to-*: the hub party (GET all on a SENDER list; a push to the RECEIVER of locations, tariffs or tokens is broadcast; sessions and CDRs go to the eMSP of their cdr_token; anything else is 4001), one of our parties (served locally), a party of a connected peer (forwarded), or absent (open routing; what it cannot decide is broadcast under the same rule, or 4001). Deeper paths (object ids, client-owned /{country_code}/{party_id}/{id}...) are routed the same way. Hub errors: 4001 unknown receiver, 4002 timeout, 4003 not connected, 4000 other.';
 
 function moduleRoutes(method: HttpMethod) {
   return [

@@ -11,6 +11,7 @@ export class Metrics {
   readonly deliveryLatency: client.Histogram<'module'>;
   readonly httpRequests: client.Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: client.Histogram<'method' | 'route'>;
+  readonly dataQuality: client.Counter<'peer' | 'module' | 'path' | 'rule' | 'outcome'>;
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
@@ -23,6 +24,13 @@ export class Metrics {
       registers: [this.registry],
     });
     this.httpRequests = new client.Counter({ name: 'http_requests_total', help: 'HTTP requests served', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+    // Paths have list indices folded (evses[].status): bounded by the schemas, not by the data.
+    this.dataQuality = new client.Counter({
+      name: 'ocpi_received_data_quality_total',
+      help: 'Fields of received objects the receive profile repaired, refused or noticed, by peer, module, field path and rule',
+      labelNames: ['peer', 'module', 'path', 'rule', 'outcome'],
+      registers: [this.registry],
+    });
     this.httpDuration = new client.Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [this.registry] });
   }
 

@@ -93,10 +93,12 @@ function pair(req: Request, countryHeader: string, partyHeader: string): PartyRe
 
 /** Parses the four routing headers; a half-given or malformed pair is a 2001. */
 export function parseRoutingHeaders(req: Request): RoutingHeaders {
-  return {
-    from: pair(req, HEADER.fromCountry, HEADER.fromParty),
-    to: pair(req, HEADER.toCountry, HEADER.toParty),
-  };
+  return { from: parseRoutingHeader(req, 'from'), to: parseRoutingHeader(req, 'to') };
+}
+
+/** One side's pair of routing headers; a half-given or malformed pair is a 2001. */
+export function parseRoutingHeader(req: Request, side: 'from' | 'to'): PartyRef | undefined {
+  return side === 'from' ? pair(req, HEADER.fromCountry, HEADER.fromParty) : pair(req, HEADER.toCountry, HEADER.toParty);
 }
 
 /** Responses swap the parties: `to` is the requester, `from` is whoever answers. */

@@ -10,10 +10,12 @@ import { hubState } from '../hub/state.js';
 import { withHubParties } from '../hub/remote-parties.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS, isServiceUnavailable } from '../platform/unavailable.js';
 import { OcpiError, fromZod, methodNotAllowed, unauthorized } from './errors.js';
-import { bindRequestLog, echoRoutingHeaders, parseRoutingHeaders } from './headers.js';
+import { type Refusal, type Repair, receive } from './receive-profile.js';
+import { bindRequestLog, echoRoutingHeaders, parseRoutingHeader } from './headers.js';
 import { writePageHeaders } from './pagination.js';
 import type { ModuleInterface } from './registry-types.js';
-import type { RouteDef } from './route.js';
+import type { PartyRef, RoutingHeaders } from './context.js';
+import type { RouteDef, RouteResult, RoutingHint } from './route.js';
 import { OcpiStatus, envelope } from './status.js';
 import { ciEquals } from './types.js';
 
@@ -58,11 +60,11 @@ function interfaceRouter(app: AppContext, iface: ModuleInterface): Router {
   const router = express.Router();
   // Guards run per route, not per router: a request that matches no route of this interface
   // falls through untouched to the next one.
-  const guards = [authenticate(app, iface), ...(iface.routed ? [resolveRouting(app, iface)] : [])];
+  const guards = (route: RouteDef) => [authenticate(app, iface), ...(iface.routed ? [resolveRouting(app, iface, { ...iface.routing, ...route.routing })] : [])];
   const fullPath = (path: string) => (path === '/' && iface.basePath ? iface.basePath : `${iface.basePath}${path}`);
   const methodsByPath = new Map<string, string[]>();
   for (const route of iface.routes) {
-    router[route.method](fullPath(route.path), ...guards, handle(app, route));
+    router[route.method](fullPath(route.path), ...guards(route), handle(app, iface, route));
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
   }
   for (const [path, methods] of methodsByPath) {
@@ -96,54 +98,97 @@ export function authenticate(app: AppContext, iface: ModuleInterface) {
 /**
  * Fills in and checks the routing headers of a functional module: the sender must be one of
  * the caller's registered parties, the receiver one of our local parties with the role that
- * owns this interface. Absent headers fall back to the only candidate (digest §12 #3).
+ * owns this interface. A header that is absent is no reason to refuse a request (digest §12
+ * #3): the party is inferred from the only candidate, else from what the route's hint says
+ * names it (URL, body, the stored record a callback URL identifies). Only when nothing does:
+ * HTTP 200 with 2001 naming the headers. `req.ocpi.routing` holds a side only once it is
+ * established, so that no answer, error answers included, names a party that is not a
+ * checked sender or one of ours.
  */
-function resolveRouting(app: AppContext, iface: ModuleInterface) {
+function resolveRouting(app: AppContext, iface: ModuleInterface, hint: RoutingHint) {
+  const localRole = iface.owner === 'CPO' || iface.owner === 'EMSP' ? iface.owner : undefined;
   return async (req: Request, _res: Response, next: NextFunction) => {
-    const parsed = parseRoutingHeaders(req);
-    req.ocpi.routing = parsed;
-    const peer = req.ocpi.peer!;
-    let from = parsed.from;
-    if (from) {
-      if (!peer.roles.some((r) => ciEquals(r.countryCode, from!.countryCode) && ciEquals(r.partyId, from!.partyId))) {
-        throw new OcpiError(OcpiStatus.CLIENT_ERROR, `OCPI-from-country-code/OCPI-from-party-id ${from.countryCode}/${from.partyId} is not a party registered by this peer`, 403);
+    // A malformed pair is answered (2001) once the other side is established, so that the
+    // answer still carries what can be named.
+    let malformed: unknown;
+    const read = (side: 'from' | 'to') => {
+      try {
+        return parseRoutingHeader(req, side);
+      } catch (err) {
+        malformed ??= err;
+        return undefined;
       }
-    } else {
-      const distinct = uniqueParties(peer.roles);
-      if (distinct.length !== 1) throw new OcpiError(OcpiStatus.INVALID_PARAMETERS, 'OCPI-from-country-code and OCPI-from-party-id are required: this peer registered several parties', 400);
-      from = distinct[0];
+    };
+    const parsed = { from: read('from'), to: read('to') };
+    const routing: RoutingHeaders = {};
+    req.ocpi.routing = routing;
+    const peer = req.ocpi.peer!;
+    const senders = uniqueParties(peer.roles);
+    const receivers = uniqueParties((await app.parties.listCached()).filter((p) => !localRole || p.roles.includes(localRole)));
+    if (parsed.from) {
+      const from = parsed.from;
+      if (!findParty(senders, from)) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `OCPI-from-country-code/OCPI-from-party-id ${from.countryCode}/${from.partyId} is not a party registered by this peer`, 403);
+      routing.from = from;
     }
-    const localRole = iface.owner === 'CPO' || iface.owner === 'EMSP' ? iface.owner : undefined;
-    let to = parsed.to;
-    const locals = await app.parties.listCached();
-    const candidates = locals.filter((p) => !localRole || p.roles.includes(localRole));
-    if (to) {
-      const target = to;
-      const match = candidates.find((p) => ciEquals(p.countryCode, target.countryCode) && ciEquals(p.partyId, target.partyId));
+    routing.from ??= only(senders) ?? (hint.senderInPath ? findParty(senders, partyOf(req.params)) : undefined) ?? (hint.senderInBody ? findParty(senders, partyOf(req.body)) : undefined);
+    if (parsed.to) {
+      const target = parsed.to;
+      const match = findParty(receivers, target);
       if (!match && (await hubState(app).hubParty())) throw new OcpiError(OcpiStatus.UNKNOWN_RECEIVER, `${target.countryCode}/${target.partyId} is not known to the hub`);
       if (!match) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `OCPI-to-country-code/OCPI-to-party-id ${target.countryCode}/${target.partyId} is not a ${localRole ?? ''} party on this platform`.replace('  ', ' '), 404);
-      to = { countryCode: match.countryCode, partyId: match.partyId };
-    } else {
-      if (candidates.length !== 1) throw new OcpiError(OcpiStatus.INVALID_PARAMETERS, 'OCPI-to-country-code and OCPI-to-party-id are required: this platform hosts several parties for this module', 400);
-      to = { countryCode: candidates[0].countryCode, partyId: candidates[0].partyId };
+      routing.to = match;
     }
-    req.ocpi.routing = { from, to };
+    routing.to ??= only(receivers) ?? (hint.receiverInBody ? findParty(receivers, hint.receiverInBody(req.body)) : undefined);
+    if (malformed) throw malformed;
+    if ((!routing.from || !routing.to) && hint.lookup) {
+      const found = await hint.lookup({ app, params: req.params as Record<string, string>, peer, receivers });
+      routing.from ??= findParty(senders, found?.from);
+      routing.to ??= findParty(receivers, found?.to);
+    }
+    if (!routing.from || !routing.to) throw missingRouting(routing);
     next();
   };
 }
 
-function uniqueParties(roles: Array<{ countryCode: string; partyId: string }>) {
-  const seen = new Map<string, { countryCode: string; partyId: string }>();
+/** HTTP 200 (an authenticated, well-formed request to an existing path) with 2001 naming the headers. */
+function missingRouting(routing: RoutingHeaders): OcpiError {
+  const missing = [
+    ...(routing.from ? [] : ['OCPI-from-country-code/OCPI-from-party-id (this peer registered several parties and the request names none of them)']),
+    ...(routing.to ? [] : ['OCPI-to-country-code/OCPI-to-party-id (this platform hosts several parties for this module and the request names none of them)']),
+  ];
+  return new OcpiError(OcpiStatus.INVALID_PARAMETERS, `Routing headers required: ${missing.join('; ')}`);
+}
+
+function uniqueParties(roles: Array<{ countryCode: string; partyId: string }>): PartyRef[] {
+  const seen = new Map<string, PartyRef>();
   for (const r of roles) seen.set(`${r.countryCode}/${r.partyId}`.toUpperCase(), { countryCode: r.countryCode, partyId: r.partyId });
   return [...seen.values()];
 }
 
-function handle(app: AppContext, route: RouteDef) {
+function only(parties: PartyRef[]): PartyRef | undefined {
+  return parties.length === 1 ? parties[0] : undefined;
+}
+
+/** The candidate `ref` names (case-insensitively), in the candidate's own spelling. */
+function findParty(parties: PartyRef[], ref: PartyRef | undefined): PartyRef | undefined {
+  if (!ref) return undefined;
+  return parties.find((p) => ciEquals(p.countryCode, ref.countryCode) && ciEquals(p.partyId, ref.partyId));
+}
+
+/** `country_code`/`party_id` of a path or an unvalidated body, when both are strings. */
+function partyOf(value: unknown): PartyRef | undefined {
+  const v = value as { country_code?: unknown; party_id?: unknown } | null | undefined;
+  if (typeof v?.country_code !== 'string' || typeof v.party_id !== 'string') return undefined;
+  return { countryCode: v.country_code, partyId: v.party_id };
+}
+
+function handle(app: AppContext, iface: ModuleInterface, route: RouteDef) {
   return async (req: Request, res: Response) => {
     const params = parseWith(route.params, req.params, 'path');
     const query = parseWith(route.query, req.query, 'query');
-    const body = parseWith(route.body, req.body, 'body');
-    const result = await route.handler({ req, res, params, query, body, app });
+    const read = route.body ? await readBody(app, iface, route, req) : { body: undefined, repairs: [] };
+    const result = 'unreadable' in read ? await route.unreadableBody!({ req, res, app, raw: req.body, refusals: read.unreadable }) : await serve(app, iface, route, { req, res, params, query, body: read.body, app });
+    if (read.repairs.length && result.message === undefined && (result.statusCode ?? OcpiStatus.SUCCESS) === OcpiStatus.SUCCESS) result.message = repairedMessage(read.repairs);
     echoRoutingHeaders(res, req.ocpi.routing);
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
     if (result.page) writePageHeaders(req, res, result.page.request, result.returned ?? (Array.isArray(result.data) ? result.data.length : 0), result.page.total, app.pagination);
@@ -200,6 +245,58 @@ function returnBody(buffer: Buffer): void {
   if (pooledBytes + buffer.length > POOL_BYTES) return;
   bodyPool.push(buffer);
   pooledBytes += buffer.length;
+}
+
+/**
+ * Runs the handler; a 2001 its rules give a received object (ids against the URL, ownership) is
+ * counted in the peer's data-quality report like the profile's own refusals.
+ */
+async function serve(app: AppContext, iface: ModuleInterface, route: RouteDef, input: Parameters<RouteDef['handler']>[0]): Promise<RouteResult> {
+  try {
+    return await route.handler(input);
+  } catch (e) {
+    const peerId = input.req.ocpi.peer?.peerId;
+    if (route.body && peerId && e instanceof OcpiError && e.statusCode === OcpiStatus.INVALID_PARAMETERS) {
+      await app.dataQuality.record(peerId, iface.identifier, objectIdOf(input.req), { refusals: [{ path: '(object)', rule: 'receiver_rule', message: e.message }] });
+    }
+    throw e;
+  }
+}
+
+type BodyRead = { body: unknown; repairs: Repair[] } | { unreadable: Refusal[]; repairs: Repair[] };
+
+/**
+ * A peer's body goes through the receive profile (src/ocpi/receive-profile.ts): repaired where
+ * the profile allows, counted in the peer's data-quality report, refused with 2001 only for what
+ * no repair can make readable, or handed to the route's `unreadableBody` (CDRs are never lost).
+ */
+async function readBody(app: AppContext, iface: ModuleInterface, route: RouteDef, req: Request): Promise<BodyRead> {
+  const received = receive(route.body!, req.body ?? undefined, { module: iface.identifier, recipient: req.ocpi.routing?.to, drops: route.receives !== 'requests', maxFutureSkewSeconds: app.config.MAX_FUTURE_SKEW_SECONDS });
+  const peerId = req.ocpi.peer?.peerId;
+  if (received.ok && received.repairs.length === 0) return { body: received.data, repairs: [] };
+  const objectId = objectIdOf(req);
+  if (received.ok) {
+    if (peerId) await app.dataQuality.record(peerId, iface.identifier, objectId, { repairs: received.repairs });
+    req.ocpi.log.info({ module: iface.identifier, object_id: objectId, repairs: received.repairs.map((r) => `${r.path}: ${r.rule}`) }, 'received object repaired');
+    return { body: received.data, repairs: received.repairs };
+  }
+  if (peerId) await app.dataQuality.record(peerId, iface.identifier, objectId, { repairs: received.repairs, refusals: received.refusals });
+  if (route.unreadableBody) return { unreadable: received.refusals, repairs: received.repairs };
+  throw fromZod(received.error, '');
+}
+
+/** The id a data-quality example is filed under: the object the URL or the body names. */
+function objectIdOf(req: Request): string | undefined {
+  const p = req.params as Record<string, string | undefined>;
+  const body = req.body as { id?: unknown; uid?: unknown } | undefined;
+  const fromBody = typeof body?.id === 'string' ? body.id : typeof body?.uid === 'string' ? body.uid : undefined;
+  return p.location_id ?? p.session_id ?? p.tariff_id ?? p.token_uid ?? p.uid ?? p.id ?? fromBody;
+}
+
+/** Tells the sender what we repaired, in the status_message of a success (the fields, never values). */
+function repairedMessage(repairs: Repair[]): string {
+  const fields = [...new Set(repairs.map((r) => `${r.path} (${r.rule})`))];
+  return `Accepted with repairs: ${fields.slice(0, 10).join(', ')}${fields.length > 10 ? ', ...' : ''}`;
 }
 
 function parseWith(schema: RouteDef['params'], value: unknown, where: string) {

@@ -46,10 +46,15 @@ export function parsePageRequest(query: unknown, settings: PaginationSettings): 
   };
 }
 
-/** Sets X-Total-Count, X-Limit and, when more objects follow, the next-page Link. */
+/**
+ * Sets X-Total-Count, X-Limit and, when more objects follow, the next-page Link. X-Limit is the
+ * limit this page was cut at (the client's, or the default, capped at our maximum): a client that
+ * asked for 10 reads 10, one that asked for 2000 reads the cap (transport §7 example), and it
+ * stays the same when the page holds fewer objects.
+ */
 export function writePageHeaders(req: Request, res: Response, page: PageRequest, returned: number, total: number, settings: PaginationSettings): void {
   res.setHeader(HEADER.totalCount, String(total));
-  res.setHeader(HEADER.limit, String(settings.maxLimit));
+  res.setHeader(HEADER.limit, String(Math.min(page.limit, settings.maxLimit)));
   const nextOffset = page.offset + returned;
   if (returned > 0 && nextOffset < total) {
     res.setHeader(HEADER.link, `<${nextPageUrl(req, nextOffset, page.limit, settings.publicBaseUrl)}>; rel="next"`);

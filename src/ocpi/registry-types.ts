@@ -1,5 +1,5 @@
 import type { InterfaceRole, ModuleId } from './types.js';
-import type { RouteDef } from './route.js';
+import type { RouteDef, RoutingHint } from './route.js';
 
 /**
  * Which local party role makes an interface exist on this platform:
@@ -19,5 +19,7 @@ export interface ModuleInterface {
   acceptsTokenA: boolean;
   /** Functional modules carry the OCPI-from/to routing headers; configuration modules do not. */
   routed: boolean;
+  /** What names the parties of every route when routing headers are absent (a route may add to it). */
+  routing?: RoutingHint;
   routes: RouteDef[];
 }

@@ -5,7 +5,9 @@
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { AppContext } from '../app-context.js';
+import type { AuthenticatedPeer, PartyRef } from './context.js';
 import type { PageRequest } from './pagination.js';
+import type { Refusal } from './receive-profile.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -33,6 +35,26 @@ export interface RouteResult {
   returned?: number;
 }
 
+/**
+ * Where a request names its parties when the peer left out the routing headers. The routing
+ * guard tries these in order and checks whatever they yield: a sender must be one of the
+ * caller's parties, a receiver one of ours with the interface's role (docs/interop.md).
+ */
+export interface RoutingHint {
+  /** `:country_code/:party_id` of the path name the object's owner: the sender (client-owned URLs). */
+  senderInPath?: boolean;
+  /** `country_code`/`party_id` of the (unvalidated) body name the object's owner: the sender. */
+  senderInBody?: boolean;
+  /** The party of ours the (unvalidated) body is meant for, e.g. the eMSP of a session's `cdr_token`. */
+  receiverInBody?: (body: unknown) => PartyRef | undefined;
+  /**
+   * A stored record the URL identifies (the request a callback answers, one of our objects)
+   * names the parties. `receivers`: our parties with the interface's role. May throw a 404 when
+   * the URL identifies nothing this caller may reach.
+   */
+  lookup?: (input: { app: AppContext; params: Record<string, string>; peer: AuthenticatedPeer; receivers: PartyRef[] }) => Promise<{ from?: PartyRef; to?: PartyRef } | undefined>;
+}
+
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export interface RouteDef<PS extends z.ZodType | undefined = any, QS extends z.ZodType | undefined = any, BS extends z.ZodType | undefined = any> {
@@ -52,7 +74,20 @@ export interface RouteDef<PS extends z.ZodType | undefined = any, QS extends z.Z
   paginated?: boolean;
   /** HTTP statuses worth documenting besides 200. */
   errors?: Record<number, string>;
+  /** Routed interfaces: what names the parties when routing headers are absent (adds to the interface's hint). */
+  routing?: RoutingHint;
   handler: (input: RouteInput<Infer<PS>, Infer<QS>, Infer<BS>>) => Promise<RouteResult>;
+  /**
+   * OCPI routes: serves a body the receive profile could not read even after repair, instead of
+   * the 2001 refusal (a CDR is quarantined, never lost). `raw` is the body as received.
+   */
+  /**
+   * OCPI routes: `requests` for a body that asks something (a command, an authorization, a charging
+   * profile): the receive profile normalises its values but never drops a field, since that would
+   * change the question. Default `objects`: what a peer tells us about its own objects.
+   */
+  receives?: 'objects' | 'requests';
+  unreadableBody?: (input: { req: Request; res: Response; app: AppContext; raw: unknown; refusals: Refusal[] }) => Promise<RouteResult>;
 }
 
 export function defineRoute<PS extends z.ZodType | undefined = undefined, QS extends z.ZodType | undefined = undefined, BS extends z.ZodType | undefined = undefined>(

@@ -81,6 +81,8 @@ export const DateTime = z
   .string()
   .refine((s) => parseDateTime(s) !== null, {
     message: 'must be an RFC 3339 UTC date-time such as 2024-01-31T13:00:00Z (no offsets)',
+    // The receive profile converts an offset to UTC (docs/interop.md).
+    params: { repair: 'datetime' },
   })
   .transform((s) => formatDateTime(parseDateTime(s)!))
   .meta({ format: 'date-time', example: '2024-01-31T13:00:00Z' });

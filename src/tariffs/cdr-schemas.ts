@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { CountryCode, DateTime, PartyId, Price, ciString, nonEmptyList, ocpiString, optionalList } from '../ocpi/types.js';
-import { Tariff } from './schemas.js';
+import { ReceivedTariff } from './schemas.js';
 
 export const CdrDimensionType = z.enum([
   'CURRENT',
@@ -49,9 +49,16 @@ export const ChargingPeriod = z.object({
 export type ChargingPeriod = z.infer<typeof ChargingPeriod>;
 export type ChargingPeriodInput = z.input<typeof ChargingPeriod>;
 
+/** The receive profile rewrites a coordinate with other precision (docs/interop.md). */
+function coordinate(max: number, pattern: RegExp) {
+  return ocpiString(max)
+    .refine((s) => pattern.test(s), { message: 'must be decimal degrees with 5 to 7 decimals', params: { repair: 'coordinate', decimals: 7 } })
+    .meta({ pattern: pattern.source });
+}
+
 export const GeoLocation = z.object({
-  latitude: ocpiString(10).regex(/^-?[0-9]{1,2}\.[0-9]{5,7}$/, { message: 'must be decimal degrees with 5 to 7 decimals' }),
-  longitude: ocpiString(11).regex(/^-?[0-9]{1,3}\.[0-9]{5,7}$/, { message: 'must be decimal degrees with 5 to 7 decimals' }),
+  latitude: coordinate(10, /^-?[0-9]{1,2}\.[0-9]{5,7}$/),
+  longitude: coordinate(11, /^-?[0-9]{1,3}\.[0-9]{5,7}$/),
 });
 export type GeoLocation = z.infer<typeof GeoLocation>;
 
@@ -169,7 +176,7 @@ export const Cdr = z
     cdr_location: CdrLocation,
     meter_id: ocpiString(255).nullish(),
     currency: z.string().regex(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code such as EUR' }),
-    tariffs: optionalList(Tariff),
+    tariffs: optionalList(ReceivedTariff),
     charging_periods: nonEmptyList(ChargingPeriod),
     signed_data: SignedData.nullish(),
     total_cost: Price,

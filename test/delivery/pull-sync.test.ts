@@ -143,7 +143,7 @@ describe('the first full pull after the CPO registers', () => {
     expect(ids(await platform.ctx.db.receivedTariff.findMany())).toEqual(['T1', 'T2', 'T4', 'T6']);
     expect((await state('tariffs')).lastCount).toBe(6);
     const warnings = platform.logs.filter((l) => l.includes('"module":"tariffs"'));
-    expect(warnings.some((l) => l.includes('pulled object is invalid') && l.includes('"object_id":"TBAD"') && l.includes('currency'))).toBe(true);
+    expect(warnings.some((l) => l.includes('pulled object is unreadable even after repair') && l.includes('"object_id":"TBAD"') && l.includes('currency'))).toBe(true);
     expect(warnings.some((l) => l.includes('did not register') && l.includes('"object_id":"TFOREIGN"'))).toBe(true);
   });
 

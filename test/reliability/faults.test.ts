@@ -262,13 +262,14 @@ describe('misbehaving peers', () => {
     let cpo: FakePeer;
     let cpoPeerId: string;
     let list: 'self-link' | 'truncated' | 'slow' = 'self-link';
-    const listCalls = () => cpo.received.filter((r) => r.path === '/cpo/tokens-list').length;
+    // The probe asks with limit=2; our CPO's own tokens pull of this eMSP peer reads the same list.
+    const listCalls = () => cpo.received.filter((r) => r.path === '/cpo/tokens-list' && r.query.limit === '2').length;
     const pullState = () => platform.ctx.db.pullState.findFirstOrThrow({ where: { peerId: cpoPeerId, module: 'faults_probe' } });
 
     /** Makes the probe pull due now and waits until it has finished, successfully or not. */
     async function pullNow() {
       const marker = new Date();
-      await platform.ctx.db.pullState.updateMany({ where: { peerId: cpoPeerId }, data: { nextPullAt: new Date(), lastError: null } });
+      await platform.ctx.db.pullState.updateMany({ where: { peerId: cpoPeerId, module: 'faults_probe' }, data: { nextPullAt: new Date(), lastError: null } });
       return eventually(
         async () => {
           const s = await pullState();

@@ -80,11 +80,14 @@ describe('refusals', () => {
     ['charging_periods', aCdr('BAD2', { charging_periods: [] })],
     ['cdr_location.coordinates', aCdr('BAD3', { cdr_location: { ...aCdr().cdr_location, coordinates: { latitude: 'x', longitude: 'y' } } })],
     ['id', aCdr('X'.repeat(40))],
-  ])('an invalid CDR is refused with 2001 naming %s and nothing is stored', async (field, body) => {
-    const res = await post(cpo, body).expect(200);
-    expect(res.body.status_code).toBe(2001);
+  ])('a CDR unreadable even after repair (%s) is not stored as a CDR but kept in quarantine, answered 1000 with a Location', async (field, body) => {
+    const res = await post(cpo, body).expect(201);
+    expect(res.body.status_code).toBe(1000);
+    expect(res.body.status_message).toContain('quarantine');
     expect(res.body.status_message).toContain(field);
+    expect(res.headers.location).toMatch(LOCATION);
     expect(await stored(body.id)).toBe(0);
+    expect(await platform.ctx.db.quarantinedCdr.count({ where: { cdrId: body.id } })).toBe(1);
   });
 
   test('a GET of an unknown or malformed id is HTTP 404', async () => {

@@ -87,18 +87,18 @@ describe('with the simulator as backend', () => {
     await eventually(() => expect(resultAt(afterClear)?.body).toEqual({ result: 'REJECTED' }));
   });
 
-  test('a second request within the interval is TOO_OFTEN, one after it is ACCEPTED', async () => {
+  test('a second set request within the interval is TOO_OFTEN, one after it is ACCEPTED', async () => {
     await session('S-FAST');
-    expect((await get('S-FAST', { duration: '60', response_url: responseUrl() }).expect(200)).body.data.result).toBe('ACCEPTED');
+    expect((await put('S-FAST', { charging_profile: profile, response_url: responseUrl() }).expect(200)).body.data.result).toBe('ACCEPTED');
     expect((await put('S-FAST', { charging_profile: profile, response_url: responseUrl() }).expect(200)).body.data).toEqual({ result: 'TOO_OFTEN', timeout: 2 });
     await sleep(INTERVAL_MS + 100);
-    expect((await del('S-FAST', { response_url: responseUrl() }).expect(200)).body.data.result).toBe('ACCEPTED');
+    expect((await put('S-FAST', { charging_profile: profile, response_url: responseUrl() }).expect(200)).body.data.result).toBe('ACCEPTED');
   });
 
   test.each([
     ['an unknown session', 'UNKNOWN_SESSION', 'NOPE', null],
     ["another eMSP's session", 'REJECTED', 'S-OTHER', { cdr_token: { country_code: 'FR', party_id: 'OTH', uid: 'X', type: 'RFID', contract_id: 'FR-1' } }],
-    ['a session that is not ACTIVE', 'REJECTED', 'S-PENDING', { status: 'PENDING' }],
+    ['a session that has ended', 'REJECTED', 'S-DONE', { status: 'COMPLETED', end_date_time: '2026-01-01T01:00:00Z' }],
     ['a session on an EVSE without CHARGING_PROFILE_CAPABLE', 'NOT_SUPPORTED', 'S-NOCAP', { location_id: 'LOC-NOCAP', evse_uid: 'EVSE-NOCAP' }],
   ])('%s is %s and nothing is forwarded', async (_name, result, id, overrides) => {
     if (overrides) await session(id, overrides);
@@ -128,14 +128,21 @@ describe('with the simulator as backend', () => {
     ['GET without duration', () => get('S-SIM', { response_url: responseUrl() }), 'query.duration'],
     ['GET without response_url', () => get('S-SIM', { duration: '60' }), 'query.response_url'],
     ['DELETE without response_url', () => del('S-SIM', {}), 'query.response_url'],
-    ['PUT with a limit of two decimals', () => put('S-SIM', { response_url: responseUrl(), charging_profile: { ...profile, charging_profile_period: [{ start_period: 0, limit: 8.25 }] } }), 'charging_profile.charging_profile_period.0.limit'],
     ['PUT without charging_rate_unit', () => put('S-SIM', { response_url: responseUrl(), charging_profile: { charging_profile_period: [] } }), 'charging_profile.charging_rate_unit'],
     ['PUT without response_url', () => put('S-SIM', { charging_profile: profile }), 'response_url'],
     ['a response_url at a metadata address', () => put('S-SIM', { charging_profile: profile, response_url: 'http://169.254.169.254/x' }), 'response_url'],
+    ['PUT with a limit that is not a number', () => put('S-SIM', { response_url: responseUrl(), charging_profile: { ...profile, charging_profile_period: [{ start_period: 0, limit: 'max' }] } }), 'charging_profile.charging_profile_period.0.limit'],
   ])('%s is a 2001 naming the field', async (_name, send, field) => {
     const res = await send().expect(200);
     expect(res.body.status_code).toBe(2001);
     expect(res.body.status_message).toContain(field);
+  });
+
+  test('PUT with a limit of two decimals is cut to one decimal toward zero (a limit never grows) and answered as usual', async () => {
+    const res = await put('S-SIM', { response_url: responseUrl(), charging_profile: { ...profile, charging_profile_period: [{ start_period: 0, limit: 8.25 }] } }).expect(200);
+    expect(res.body.status_code).toBe(1000);
+    expect(res.body.data.result).toBe('ACCEPTED');
+    expect(res.body.status_message).toContain('charging_profile.charging_profile_period[].limit (rounded_number)');
   });
 });
 

@@ -228,7 +228,7 @@ describe('Client Owned Object rules', () => {
 describe('validation', () => {
   test.each([
     ['an alpha-2 country', '/NL/CPO/INVALID', aLocation('INVALID', { country: 'NL' }), 'country'],
-    ['an unknown EVSE status', '/NL/CPO/INVALID', aLocation('INVALID', { evses: [anEvse('E', { status: 'BROKEN' })] }), 'evses.0.status'],
+    ['no address (a required field without a default)', '/NL/CPO/INVALID', aLocation('INVALID', { address: undefined }), 'address'],
     ['an over-long location id in the path', `/NL/CPO/${'X'.repeat(37)}`, aLocation('X'.repeat(37)), 'path.location_id'],
   ])('%s is refused with 2001 naming the field and nothing is stored', async (_name, path, body, field) => {
     const res = await as(cpo).put(path, body).expect(200);
@@ -237,15 +237,18 @@ describe('validation', () => {
     expect(await stored('INVALID')).toBe(0);
   });
 
-  test('a PATCH that would leave an invalid Location (EVSE without connectors) is 2001 and changes nothing', async () => {
+  test('a PATCH field that would leave an invalid Location (EVSE without connectors) is dropped and reported; an unknown status is stored as UNKNOWN', async () => {
     const before = (await as(cpo).get('/NL/CPO/LOC1').expect(200)).body.data;
     const res = await as(cpo).patch('/NL/CPO/LOC1/EVSE1', { connectors: [], last_updated: later() }).expect(200);
-    expect(res.body.status_code).toBe(2001);
-    expect(res.body.status_message).toContain('connectors');
+    expect(res.body.status_code).toBe(1000);
+    expect(res.body.status_message).toContain('connectors (malformed_optional_field)');
     const bad = await as(cpo).patch('/NL/CPO/LOC1/EVSE1', { status: 'BROKEN', last_updated: later() }).expect(200);
-    expect(bad.body.status_code).toBe(2001);
-    expect(bad.body.status_message).toContain('status');
-    expect((await as(cpo).get('/NL/CPO/LOC1').expect(200)).body.data).toEqual(before);
+    expect(bad.body.status_code).toBe(1000);
+    expect(bad.body.status_message).toContain('status (inferred_default)');
+    const after = (await as(cpo).get('/NL/CPO/LOC1').expect(200)).body.data;
+    const evse = (l: { evses: Array<{ uid: string; status: string; connectors: unknown[] }> }) => l.evses.find((e) => e.uid === 'EVSE1')!;
+    expect(evse(after).connectors).toEqual(evse(before).connectors);
+    expect(evse(after).status).toBe('UNKNOWN');
   });
 
   test('the stored location is what the eMSP side reads (case-insensitive ids)', async () => {

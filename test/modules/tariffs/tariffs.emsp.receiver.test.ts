@@ -107,7 +107,7 @@ describe('validation', () => {
   test.each([
     ['a tariff without elements', aTariff('INVALID', { elements: [] }), 'elements'],
     ['a lower-case currency', aTariff('INVALID', { currency: 'eur' }), 'currency'],
-    ['a negative price', aTariff('INVALID', { elements: [{ price_components: [{ type: 'ENERGY', price: -1, step_size: 1 }] }] }), 'price'],
+    ['an unknown dimension type (money is never repaired piecemeal)', aTariff('INVALID', { elements: [{ price_components: [{ type: 'KWH', price: 1, step_size: 1 }] }] }), 'elements.0.price_components.0.type'],
   ])('%s is refused with 2001 naming the field and nothing is stored', async (_name, body, field) => {
     const res = await as(cpo).put('/NL/CPO/INVALID', body).expect(200);
     expect(res.body.status_code).toBe(2001);

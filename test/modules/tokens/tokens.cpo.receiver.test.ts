@@ -107,10 +107,17 @@ describe('token type is part of the identity', () => {
     expect(await stored('SHARED')).toBe(2);
   });
 
-  test('without ?type= the type is RFID: an APP_USER body is a mismatch and an APP_USER-only uid is unknown', async () => {
+  test('without ?type= a uid held once is found whatever its type, a uid held twice means RFID, and a PUT keys on the body type', async () => {
     await as(emsp).put('/DE/EMS/APPONLY?type=APP_USER', aToken('APPONLY', { type: 'APP_USER' })).expect(201);
-    expect((await as(emsp).get('/DE/EMS/APPONLY').expect(404)).body.status_code).toBe(2004);
-    const res = await as(emsp).put('/DE/EMS/APPONLY', aToken('APPONLY', { type: 'APP_USER' })).expect(200);
+    expect((await as(emsp).get('/DE/EMS/APPONLY').expect(200)).body.data).toMatchObject({ type: 'APP_USER' });
+    const res = await as(emsp).put('/DE/EMS/APPONLY', aToken('APPONLY', { type: 'APP_USER', valid: false })).expect(200);
+    expect(res.body.status_code).toBe(1000);
+    expect(await stored('APPONLY')).toBe(1);
+    expect((await as(emsp).get('/DE/EMS/SHARED').expect(200)).body.data).toMatchObject({ type: 'RFID', contract_id: 'RFID-CONTRACT' });
+  });
+
+  test('a body type that differs from a given ?type= is a 2001 naming body.type', async () => {
+    const res = await as(emsp).put('/DE/EMS/APPONLY?type=RFID', aToken('APPONLY', { type: 'APP_USER' })).expect(200);
     expect(res.body.status_code).toBe(2001);
     expect(res.body.status_message).toContain('body.type');
     expect(await stored('APPONLY')).toBe(1);
@@ -146,7 +153,7 @@ describe('Client Owned Object rules', () => {
     ['uid', { uid: 'OTHERUID' }],
     ['type', { type: 'OTHER' }],
   ])('a PUT whose body %s does not match the URL is refused with 2001 naming the field and nothing is stored', async (field, override) => {
-    const res = await as(emsp).put('/DE/EMS/MISMATCH', aToken('MISMATCH', override)).expect(200);
+    const res = await as(emsp).put('/DE/EMS/MISMATCH?type=RFID', aToken('MISMATCH', override)).expect(200);
     expect(res.body.status_code).toBe(2001);
     expect(res.body.status_message).toContain(`body.${field}`);
     expect(await stored('MISMATCH')).toBe(0);
@@ -206,8 +213,6 @@ describe('validation', () => {
     ['an unknown whitelist value', '/DE/EMS/INVALID', aToken('INVALID', { whitelist: 'SOMETIMES' }), 'whitelist'],
     ['a missing contract_id', '/DE/EMS/INVALID', withoutContract, 'contract_id'],
     ['an issuer over 64 characters', '/DE/EMS/INVALID', aToken('INVALID', { issuer: 'i'.repeat(65) }), 'issuer'],
-    ['an energy contract without supplier', '/DE/EMS/INVALID', aToken('INVALID', { energy_contract: { contract_id: 'x' } }), 'energy_contract.supplier_name'],
-    ['an unknown default_profile_type', '/DE/EMS/INVALID', aToken('INVALID', { default_profile_type: 'TURBO' }), 'default_profile_type'],
   ])('%s is refused with 2001 naming the field and nothing is stored', async (_name, path, body, field) => {
     const res = await as(emsp).put(path, body).expect(200);
     expect(res.body.status_code).toBe(2001);
@@ -216,12 +221,22 @@ describe('validation', () => {
     expect(await stored('X'.repeat(37))).toBe(0);
   });
 
-  test('an invalid field in a PATCH is refused with 2001 and the token is unchanged', async () => {
+  test.each([
+    ['an energy contract without supplier', aToken('REPAIRED1', { energy_contract: { contract_id: 'x' } }), 'energy_contract'],
+    ['an unknown default_profile_type', aToken('REPAIRED2', { default_profile_type: 'TURBO' }), 'default_profile_type'],
+  ])('%s (an optional field) is dropped by the receive profile and the token stored', async (_name, body, field) => {
+    const res = await as(emsp).put(`/DE/EMS/${body.uid}`, body).expect(201);
+    expect(res.body.status_code).toBe(1000);
+    expect(res.body.status_message).toContain(field);
+    expect((await as(emsp).get(`/DE/EMS/${body.uid}`).expect(200)).body.data).not.toHaveProperty(field);
+  });
+
+  test('an invalid field in a PATCH is dropped and reported; the token keeps its value', async () => {
     const before = (await as(emsp).get('/DE/EMS/TOK2').expect(200)).body.data;
     const res = await as(emsp).patch('/DE/EMS/TOK2', { whitelist: 'SOMETIMES', last_updated: later() }).expect(200);
-    expect(res.body.status_code).toBe(2001);
-    expect(res.body.status_message).toContain('whitelist');
-    expect((await as(emsp).get('/DE/EMS/TOK2').expect(200)).body.data).toEqual(before);
+    expect(res.body.status_code).toBe(1000);
+    expect(res.body.status_message).toContain('whitelist (unknown_enum_value)');
+    expect((await as(emsp).get('/DE/EMS/TOK2').expect(200)).body.data.whitelist).toBe(before.whitelist);
   });
 });
 

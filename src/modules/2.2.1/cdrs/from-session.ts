@@ -12,6 +12,7 @@ import { ownLocations } from '../locations/service.js';
 import { ownSessions } from '../sessions/service.js';
 import { ownTariffs } from '../tariffs/service.js';
 import { ownCdrs } from './service.js';
+import type { Session } from '../../../tariffs/session-schemas.js';
 
 export interface CloseOptions {
   /** Meter timeline of the session (see docs/tariffs.md); else the session's own charging periods. */
@@ -21,13 +22,18 @@ export interface CloseOptions {
   cdrId?: string;
 }
 
+/**
+ * The CDR is built from the session as it will be once completed, before anything is written;
+ * the COMPLETED change and the CDR are then stored (and queued for the eMSP) in one transaction.
+ * Whatever fails (no location, no tariff, the engine refuses the data, the CDR id exists) leaves
+ * the session as it was and pushes nothing.
+ */
 export async function closeSessionWithCdr(app: AppContext, party: PartyRef, sessionId: string, opts: CloseOptions) {
   const sessions = ownSessions(app);
-  let session = await sessions.get(party, sessionId);
-  if (!session) throw new DomainError('not_found', `Unknown session ${sessionId}`);
-  if (session.status !== 'COMPLETED') {
-    session = await sessions.patch(party, sessionId, { status: 'COMPLETED', end_date_time: opts.endDateTime ?? session.end_date_time ?? new Date().toISOString() });
-  }
+  const stored = await sessions.get(party, sessionId);
+  if (!stored) throw new DomainError('not_found', `Unknown session ${sessionId}`);
+  const completion = stored.status === 'COMPLETED' ? null : { status: 'COMPLETED', end_date_time: opts.endDateTime ?? stored.end_date_time ?? new Date().toISOString() };
+  const session = completion ? ({ ...stored, ...completion } as Session) : stored;
   const owner = partyKey(party.countryCode, party.partyId);
   const location = await ownLocations(app).find([owner], session.location_id, { kind: 'location' });
   if (!location) throw new DomainError('conflict', `The session's location ${session.location_id} is not stored: a CDR needs it`);
@@ -43,6 +49,9 @@ export async function closeSessionWithCdr(app: AppContext, party: PartyRef, sess
     }
     throw e;
   }
-  const cdr = await ownCdrs(app).create(party, built.cdr);
+  const cdr = await app.db.$transaction(async (tx) => {
+    if (completion) await sessions.patch(party, sessionId, completion, tx);
+    return ownCdrs(app).create(party, built.cdr, tx);
+  });
   return { cdr, explanation: explain(built.pricing).lines, warnings: built.warnings };
 }

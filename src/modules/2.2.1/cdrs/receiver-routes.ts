@@ -4,8 +4,10 @@
  * CDR is never changed, only credited by another CDR.
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
+import { OWNER_SENDS_TO_TOKEN_EMSP } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
+import { cdrQuarantine } from './quarantine.js';
 import { CdrIdPath, ReceivedCdr, receivedCdrs } from './receiver-service.js';
 
 export const cdrsReceiverInterface: ModuleInterface = {
@@ -15,13 +17,14 @@ export const cdrsReceiverInterface: ModuleInterface = {
   basePath: '/emsp/2.2.1/cdrs',
   acceptsTokenA: false,
   routed: true,
+  routing: OWNER_SENDS_TO_TOKEN_EMSP,
   routes: [
     defineRoute({
       method: 'post',
       path: '/',
       summary: 'Store a final CDR (201) and answer its URL in the Location header; a duplicate is acknowledged (200) with the first one\'s URL',
       body: ReceivedCdr,
-      errors: { 201: 'CDR stored; header Location holds its URL. An invalid CDR, or one of a party the caller did not register, is 2001 (HTTP 200)' },
+      errors: { 201: 'CDR stored; header Location holds its URL. A CDR that cannot be read even after repair is kept in quarantine (1000, status_message says so); one of a party the caller did not register is 2001 (HTTP 200)' },
       handler: async ({ req, app, body }) => {
         const outcome = await receivedCdrs(app).post(req.ocpi.peer!, body);
         return {
@@ -29,6 +32,16 @@ export const cdrsReceiverInterface: ModuleInterface = {
           httpStatus: outcome.created ? 201 : 200,
           message: outcome.created ? undefined : 'Duplicate CDR: already stored, not overwritten',
           headers: { Location: outcome.location },
+        };
+      },
+      // A CDR is a bill: one we cannot read is kept as received instead of refused (docs/interop.md).
+      unreadableBody: async ({ req, app, raw, refusals }) => {
+        const kept = await cdrQuarantine(app).keep(req.ocpi.peer!, raw, refusals, req.ocpi.routing?.to);
+        return {
+          statusCode: OcpiStatus.SUCCESS,
+          httpStatus: kept.created ? 201 : 200,
+          message: `CDR received and kept in quarantine: it could not be read (${refusals.slice(0, 5).map((r) => r.message).join('; ')}). It is billed once corrected; there is no need to send it again.`,
+          headers: { Location: receivedCdrs(app).locationOf(kept.id) },
         };
       },
     }),
@@ -39,7 +52,11 @@ export const cdrsReceiverInterface: ModuleInterface = {
       params: CdrIdPath,
       response: ReceivedCdr,
       errors: { 404: 'Unknown CDR, or one of a party the caller did not register' },
-      handler: async ({ req, app, params }) => ({ data: await receivedCdrs(app).get(req.ocpi.peer!, params.id) }),
+      handler: async ({ req, app, params }) => {
+        // A quarantined CDR is served back as it was received, at the Location we answered.
+        const quarantined = await cdrQuarantine(app).rawFor(req.ocpi.peer!, params.id);
+        return { data: quarantined ?? (await receivedCdrs(app).get(req.ocpi.peer!, params.id)) };
+      },
     }),
   ],
 };

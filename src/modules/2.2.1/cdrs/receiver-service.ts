@@ -12,6 +12,7 @@ import { partyKey } from '../../../platform/parties/party-store.js';
 import { perApp } from '../../../platform/per-app.js';
 import { Cdr, CdrLocation } from '../../../tariffs/cdr-schemas.js';
 import { ReceivedCdrStore } from './receiver-store.js';
+import { noticeEngineRules } from '../tariffs/engine-notices.js';
 import { emitCdrReceived } from '../sessions/receiver-events.js';
 
 /**
@@ -64,6 +65,7 @@ export class ReceivedCdrsService {
       if (stored.created) await emitCdrReceived(this.app, tx, cdr);
       return stored;
     });
+    if (created && cdr.tariffs?.length) await noticeEngineRules(this.app, peer.peerId, 'cdrs', cdr.id, cdr.tariffs, ['tariffs']);
     return { created, location: this.locationOf(id) };
   }
 

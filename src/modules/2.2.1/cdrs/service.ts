@@ -11,6 +11,7 @@ import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { type Cdr, OutboundCdr } from '../../../tariffs/cdr-schemas.js';
 import { OwnedDocumentStore } from '../shared/owned-documents.js';
+import type { Prisma } from '../../../db/prisma.js';
 
 
 export class OwnCdrsService {
@@ -24,7 +25,8 @@ export class OwnCdrsService {
     return (await this.store.get(OwnedDocumentStore.key(partyKey(party.countryCode, party.partyId), cdrId)))?.document ?? null;
   }
 
-  async create(party: PartyRef, input: unknown): Promise<Cdr> {
+  /** `tx`: the caller's transaction, when the CDR must commit or roll back with another change. */
+  async create(party: PartyRef, input: unknown, tx?: Prisma.TransactionClient): Promise<Cdr> {
     const checked = OutboundCdr.safeParse(input);
     if (!checked.success) {
       const fields = checked.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message }));
@@ -36,7 +38,8 @@ export class OwnCdrsService {
     }
     const owner = partyKey(party.countryCode, party.partyId);
     const key = OwnedDocumentStore.key(owner, cdr.id);
-    return this.app.db.$transaction(async (tx) => {
+    const inTransaction = <T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> => (tx ? work(tx) : this.app.db.$transaction(work));
+    return inTransaction(async (tx) => {
       if (cdr.credit) {
         const original = await this.store.lock(tx, OwnedDocumentStore.key(owner, cdr.credit_reference_id!));
         if (!original) throw new DomainError('invalid', `body.credit_reference_id: no CDR ${cdr.credit_reference_id} to credit`);

@@ -19,7 +19,7 @@ import { partyKey } from '../../../platform/parties/party-store.js';
 import { RESULT_GRACE_MS } from '../commands/emsp-service.js';
 import { expireOverdueRequests } from '../shared/expire-requests.js';
 import { UUID, callerSpeaksFor, cpoOfSession, cpoPeer, table } from '../shared/cpo-target.js';
-import { type ActiveChargingProfile, type ActiveChargingProfileResult, type ChargingProfile, ChargingProfileResponse } from './schemas.js';
+import { type ActiveChargingProfile, type ActiveChargingProfileResult, type ChargingProfile, type ChargingProfileResponse, ReceivedChargingProfileResponse } from './schemas.js';
 
 export type ProfileKind = 'GET' | 'SET' | 'CLEAR';
 const LOST_ANSWER_MS = 60_000;
@@ -86,15 +86,22 @@ export async function sendProfileRequest(app: AppContext, party: PartyRef, sessi
       from: party,
       to: peer.to,
     });
-    const parsed = ChargingProfileResponse.safeParse(reply.data);
+    const parsed = readProfileResponse(app, reply.data);
     outcome = parsed.success ? { response: parsed.data } : { failure: `The CPO answered ${reply.statusCode} without a valid ChargingProfileResponse (${parsed.error.issues[0].path.join('.') || 'data'}: ${parsed.error.issues[0].message})` };
   } catch (e) {
     if (!(e instanceof OcpiCallError)) throw e;
-    const carried = e.kind === 'ocpi' ? ChargingProfileResponse.safeParse(e.data) : null;
+    const carried = e.kind === 'ocpi' ? readProfileResponse(app, e.data) : null;
     outcome = carried?.success ? { response: carried.data } : { failure: e.message };
   }
   const stored = await recordOutcome(app, id, outcome);
   return { request: profileRequestView(stored), delivered: 'response' in outcome };
+}
+
+/** The CPO's ChargingProfileResponse; one without `timeout` waits COMMAND_TIMEOUT_SECONDS for the result. */
+function readProfileResponse(app: AppContext, data: unknown) {
+  const parsed = ReceivedChargingProfileResponse.safeParse(data);
+  if (!parsed.success) return parsed;
+  return { success: true as const, data: { ...parsed.data, timeout: parsed.data.timeout ?? app.config.COMMAND_TIMEOUT_SECONDS } };
 }
 
 async function recordOutcome(app: AppContext, id: string, outcome: { response: ChargingProfileResponse } | { failure: string }): Promise<EmspChargingProfileRequest> {
@@ -139,6 +146,40 @@ export async function receiveProfileResult(app: AppContext, callerRoles: Array<{
     await enqueueEmspEvent(app, tx, party, 'chargingprofile.result', profileRequestView(updated));
     return { stored: true as const };
   });
+}
+
+/**
+ * The two parties of the request a result URL names, for a caller that left out the routing
+ * headers: the CPO party it went to (when the caller speaks for it) and our eMSP party. Null for
+ * an unknown request or one the caller may not answer.
+ */
+export async function profileRequestParties(app: AppContext, callerRoles: Array<{ countryCode: string; partyId: string }>, kind: ProfileKind, id: string): Promise<{ from: PartyRef; to: PartyRef } | null> {
+  if (!UUID.test(id)) return null;
+  const r = await app.db.emspChargingProfileRequest.findUnique({ where: { id }, select: { kind: true, partyKey: true, cpoCountry: true, cpoParty: true } });
+  const cpo = r && { countryCode: r.cpoCountry, partyId: r.cpoParty };
+  if (!r || !cpo || r.kind !== kind || !callerSpeaksFor(callerRoles, cpo)) return null;
+  return { from: cpo, to: { countryCode: r.partyKey.slice(0, 2), partyId: r.partyKey.slice(2) } };
+}
+
+/**
+ * The parties of an ActiveChargingProfile PUT without routing headers: the caller's CPO party
+ * whose received session has this id (when exactly one has), and the eMSP whose token charges.
+ * Null when none of the caller's parties has such a session.
+ */
+export async function activeProfileParties(app: AppContext, callerRoles: Array<{ countryCode: string; partyId: string }>, sessionId: string): Promise<{ from?: PartyRef; to?: PartyRef } | null> {
+  const keys = [...new Set(callerRoles.map((r) => partyKey(r.countryCode, r.partyId)))];
+  const rows = await app.db.$queryRawUnsafe<Array<{ party_key: string; token_cc: string | null; token_pid: string | null }>>(
+    `SELECT party_key, document->'cdr_token'->>'country_code' AS token_cc, document->'cdr_token'->>'party_id' AS token_pid FROM ${table(app, 'received_session')} WHERE party_key = ANY($1::text[]) AND session_key = $2 LIMIT 2`,
+    keys,
+    ciKey(sessionId),
+  );
+  if (rows.length === 0) return null;
+  if (rows.length > 1) return {};
+  const [row] = rows;
+  return {
+    from: { countryCode: row.party_key.slice(0, 2), partyId: row.party_key.slice(2) },
+    to: row.token_cc && row.token_pid ? { countryCode: row.token_cc, partyId: row.token_pid } : undefined,
+  };
 }
 
 /**

@@ -37,6 +37,7 @@ export const chargingProfilesReceiverInterface: ModuleInterface = {
       summary: 'Set or replace the charging profile of a session; the ChargingProfileResult follows at response_url',
       params: SessionPath,
       body: SetChargingProfile,
+      receives: 'requests',
       response: ChargingProfileResponse,
       handler: async ({ req, app, params, body }) => ({ data: await receiveProfileRequest(app, caller(req), 'SET', params.session_id, body) }),
     }),

@@ -9,7 +9,7 @@ export const ChargingProfileResultType = z.enum(['ACCEPTED', 'REJECTED', 'UNKNOW
 export type ChargingProfileResultType = z.infer<typeof ChargingProfileResultType>;
 
 /** limit and min_charging_rate allow one decimal, not OCPI's usual four (09-chargingprofiles P5). */
-const oneDecimal = z.number().refine((n) => Math.abs(Math.round(n * 10) - n * 10) < 1e-6, { message: 'must have at most 1 decimal' });
+const oneDecimal = z.number().refine((n) => Math.abs(Math.round(n * 10) - n * 10) < 1e-6, { message: 'must have at most 1 decimal', params: { repair: 'truncate', decimals: 1 } });
 
 export const ChargingProfilePeriod = z.object({
   start_period: z.number().int().min(0),
@@ -42,6 +42,8 @@ export const ChargingProfileResponse = z.object({
   timeout: z.number().int(),
 });
 export type ChargingProfileResponse = z.infer<typeof ChargingProfileResponse>;
+/** As we accept it from a CPO: without `timeout` the eMSP side uses COMMAND_TIMEOUT_SECONDS (like a CommandResponse). */
+export const ReceivedChargingProfileResponse = ChargingProfileResponse.extend({ timeout: z.number().int().nullish() });
 
 export const ActiveChargingProfileResult = z.object({
   result: ChargingProfileResultType,

@@ -8,7 +8,7 @@ import { notFound } from '../../../ocpi/errors.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { ciString } from '../../../ocpi/types.js';
-import { type ProfileKind, receiveActiveProfile, receiveProfileResult } from './emsp-service.js';
+import { type ProfileKind, activeProfileParties, profileRequestParties, receiveActiveProfile, receiveProfileResult } from './emsp-service.js';
 import { ActiveChargingProfile, ActiveChargingProfileResult } from './schemas.js';
 
 const KIND: Record<string, ProfileKind> = { get: 'GET', set: 'SET', clear: 'CLEAR' };
@@ -30,6 +30,14 @@ export const chargingProfilesSenderInterface: ModuleInterface = {
       params: z.object({ kind: z.enum(['get', 'set', 'clear']), request_id: z.string().max(36) }),
       body: ActiveChargingProfileResult,
       errors: { 404: 'Unknown request (2000)' },
+      // The URL identifies the request, and so both parties: routing headers may be left out.
+      routing: {
+        lookup: async ({ app, params, peer }) => {
+          const parties = await profileRequestParties(app, peer.roles, KIND[params.kind], params.request_id);
+          if (!parties) throw notFound(`Unknown charging profile request ${params.kind}/${params.request_id}`);
+          return parties;
+        },
+      },
       handler: async ({ req, app, params, body }) => {
         const { peer, routing } = req.ocpi;
         const outcome = await receiveProfileResult(app, peer!.roles, routing!.to!, KIND[params.kind], params.request_id, body);
@@ -45,6 +53,14 @@ export const chargingProfilesSenderInterface: ModuleInterface = {
       params: z.object({ session_id: ciString(36) }),
       body: ActiveChargingProfile,
       errors: { 404: 'Unknown session (2000)' },
+      // Without routing headers, the caller's party whose session this is sends it, for the eMSP of its token.
+      routing: {
+        lookup: async ({ app, params, peer }) => {
+          const parties = await activeProfileParties(app, peer.roles, params.session_id);
+          if (!parties) throw notFound(`Unknown session ${params.session_id}`);
+          return parties;
+        },
+      },
       handler: async ({ req, app, params, body }) => {
         const { peer, routing } = req.ocpi;
         const known = await receiveActiveProfile(app, peer!.peerId, routing!.from!, params.session_id, body);

@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../../../app-context.js';
 import { forwardToBackend } from '../../../backends/adapter.js';
+import type { Prisma } from '../../../db/prisma.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters } from '../../../ocpi/errors.js';
 import { ciEquals } from '../../../ocpi/types.js';
@@ -41,8 +42,9 @@ export async function receiveProfileRequest(app: AppContext, caller: ProfileCall
   if (!session) return answer('UNKNOWN_SESSION');
   // Only the owner of the session's token may steer it (§1); no SCSP contracts are modelled.
   if (!(ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId))) return answer('REJECTED');
-  // Profiles steer a running session only (P10): nothing to apply before or after charging.
-  if (session.status !== 'ACTIVE') return answer('REJECTED');
+  // Profiles steer a session that charges or is about to (P10): a PENDING session may already
+  // have its limit set before the car draws power; nothing is left to steer once it ended.
+  if (session.status !== 'ACTIVE' && session.status !== 'PENDING') return answer('REJECTED');
   const owner = partyKey(caller.party.countryCode, caller.party.partyId);
   // An EVSE we publish without CHARGING_PROFILE_CAPABLE cannot take profiles (§1); an EVSE the
   // backend never published is left to the backend to judge.
@@ -54,15 +56,8 @@ export async function receiveProfileRequest(app: AppContext, caller: ProfileCall
   const sessionKey = sessionId.toUpperCase();
   const requesterKey = partyKey(caller.requester.countryCode, caller.requester.partyId);
   const minIntervalMs = app.config.CHARGING_PROFILE_MIN_INTERVAL_SECONDS * 1000;
-  const record = await app.db.$transaction(async (tx) => {
-    // Serialises concurrent requests of one sender for one session, so the interval check holds.
-    await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `chargingprofiles:${owner}:${sessionKey}:${requesterKey}`);
-    const recent = await tx.cpoChargingProfileRequest.findFirst({
-      where: { partyKey: owner, sessionKey, requesterCountry: caller.requester.countryCode.toUpperCase(), requesterParty: caller.requester.partyId.toUpperCase(), createdAt: { gt: new Date(Date.now() - minIntervalMs) } },
-      select: { id: true },
-    });
-    if (recent) return null;
-    return tx.cpoChargingProfileRequest.create({
+  const create = (tx: Prisma.TransactionClient) =>
+    tx.cpoChargingProfileRequest.create({
       data: {
         id: crypto.randomUUID(),
         partyKey: owner,
@@ -78,13 +73,24 @@ export async function receiveProfileRequest(app: AppContext, caller: ProfileCall
         deadlineAt: new Date(Date.now() + timeout * 1000),
       },
     });
+  const record = await app.db.$transaction(async (tx) => {
+    // Only setting a profile changes the charge point's schedule; reading or clearing one is
+    // neither limited nor counted, so a sender can always check or lift its limit (§2.4).
+    if (kind !== 'SET') return create(tx);
+    // Serialises concurrent set requests of one sender for one session, so the interval check holds.
+    await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `chargingprofiles:${owner}:${sessionKey}:${requesterKey}`);
+    const recent = await tx.cpoChargingProfileRequest.findFirst({
+      where: { partyKey: owner, sessionKey, kind: 'SET', requesterCountry: caller.requester.countryCode.toUpperCase(), requesterParty: caller.requester.partyId.toUpperCase(), createdAt: { gt: new Date(Date.now() - minIntervalMs) } },
+      select: { id: true },
+    });
+    return recent ? null : create(tx);
   });
   if (!record) return answer('TOO_OFTEN');
 
   const resultUrl = `${app.config.PUBLIC_BASE_URL}/admin/parties/${caller.party.countryCode}/${caller.party.partyId}/charging-profiles/${record.id}/result`;
   // After the answer: the sender must not wait for the charge point.
   setImmediate(() => {
-    forwardToBackend(app, backend, { id: record.id, party: caller.party, command: BACKEND_COMMANDS[kind], request: { ...request, session_id: session.id }, deadlineAt: record.deadlineAt, resultUrl }).catch((e: Error) => {
+    forwardToBackend(app, backend, { id: record.id, party: caller.party, requester: caller.requester, command: BACKEND_COMMANDS[kind], request: { ...request, session_id: session.id }, deadlineAt: record.deadlineAt, resultUrl }).catch((e: Error) => {
       app.log.warn({ request_id: record.id, err: e.message }, 'backend refused or missed a charging profile request');
       void answerProfileRequest(app, caller.party, record.id, { result: 'REJECTED' }).catch(() => undefined);
     });

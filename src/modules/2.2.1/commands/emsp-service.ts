@@ -24,7 +24,7 @@ import { partyKey } from '../../../platform/parties/party-store.js';
 import { Token } from '../tokens/schemas.js';
 import { expireOverdueRequests } from '../shared/expire-requests.js';
 import { UUID, callerSpeaksFor, cpoOfLocation, cpoOfSession, cpoPeer, table } from '../shared/cpo-target.js';
-import { CommandBodies, CommandResponse, type CommandResult, type CommandType } from './schemas.js';
+import { CommandBodies, type CommandResponse, type CommandResult, type CommandType, ReceivedCommandResponse } from './schemas.js';
 
 /** How long after the CommandResponse's timeout a result may still be on its way. */
 export const RESULT_GRACE_MS = 3000;
@@ -134,23 +134,33 @@ export async function sendEmspCommand(app: AppContext, party: PartyRef, command:
   let outcome: { response: z.infer<typeof CommandResponse> } | { failure: string };
   try {
     const reply = await app.client.request({ method: 'POST', url: `${peer.url}/${command}`, token: peer.token, encoding: peer.encoding, body: request, from: party, to: peer.to });
-    outcome = parseResponse(reply.data, reply.statusCode);
+    outcome = parseResponse(app, reply.data, reply.statusCode);
   } catch (e) {
     if (!(e instanceof OcpiCallError)) throw e;
     // A 2xxx answer may still carry the CommandResponse (2003 + REJECTED for an unknown
     // location, 08 D5): read data.result whenever it is there (08 P5).
-    const carried = e.kind === 'ocpi' ? CommandResponse.safeParse(e.data) : null;
+    const carried = e.kind === 'ocpi' ? readCommandResponse(app, e.data) : null;
     outcome = carried?.success ? { response: carried.data } : e.ocpiStatus === OcpiStatus.UNKNOWN_LOCATION ? { response: { result: 'REJECTED', timeout: 0, message: [{ language: 'en', text: e.message }] } } : { failure: e.message };
   }
   const stored = await recordOutcome(app, id, outcome);
   return { command: commandView(stored), delivered: 'response' in outcome };
 }
 
-function parseResponse(data: unknown, statusCode: number): { response: z.infer<typeof CommandResponse> } | { failure: string } {
-  const parsed = CommandResponse.safeParse(data);
+function parseResponse(app: AppContext, data: unknown, statusCode: number): { response: z.infer<typeof CommandResponse> } | { failure: string } {
+  const parsed = readCommandResponse(app, data);
   if (parsed.success) return { response: parsed.data };
   const first = parsed.error.issues[0];
   return { failure: `The CPO answered ${statusCode} without a valid CommandResponse (${first.path.join('.') || 'data'}: ${first.message})` };
+}
+
+/**
+ * The CPO's CommandResponse. One without `timeout` still says ACCEPTED: we wait our own
+ * COMMAND_TIMEOUT_SECONDS for the result instead of calling the command failed.
+ */
+function readCommandResponse(app: AppContext, data: unknown) {
+  const parsed = ReceivedCommandResponse.safeParse(data);
+  if (!parsed.success) return parsed;
+  return { success: true as const, data: { ...parsed.data, timeout: parsed.data.timeout ?? app.config.COMMAND_TIMEOUT_SECONDS } };
 }
 
 /** Stores the CPO's answer; a result that arrived meanwhile keeps its RESULT status. */
@@ -202,6 +212,19 @@ export async function receiveCommandResult(app: AppContext, callerRoles: Array<{
     await enqueueEmspEvent(app, tx, party, 'command.result', commandView(updated));
     return { stored: true as const };
   });
+}
+
+/**
+ * The two parties of the command a result URL names, for a caller that left out the routing
+ * headers: the CPO party it went to (when the caller speaks for it) and our eMSP party. Null for
+ * an unknown command or one the caller may not answer.
+ */
+export async function commandParties(app: AppContext, callerRoles: Array<{ countryCode: string; partyId: string }>, command: CommandType, id: string): Promise<{ from: PartyRef; to: PartyRef } | null> {
+  if (!UUID.test(id)) return null;
+  const c = await app.db.emspCommand.findUnique({ where: { id }, select: { command: true, partyKey: true, cpoCountry: true, cpoParty: true } });
+  const cpo = c && { countryCode: c.cpoCountry, partyId: c.cpoParty };
+  if (!c || !cpo || c.command !== command || !callerSpeaksFor(callerRoles, cpo)) return null;
+  return { from: cpo, to: { countryCode: c.partyKey.slice(0, 2), partyId: c.partyKey.slice(2) } };
 }
 
 /** Commands past their deadline: ACCEPTED ones without a result become TIMEOUT, unanswered REQUESTED ones FAILED. */

@@ -43,5 +43,7 @@ export const CommandBodies: Record<CommandType, z.ZodType> = {
 };
 
 export const CommandResponse = z.object({ result: CommandResponseType, timeout: z.number().int(), message: optionalList(DisplayText) });
+/** A CommandResponse as we accept it from a CPO: without `timeout` (required by the spec, often left out) the eMSP side uses COMMAND_TIMEOUT_SECONDS. */
+export const ReceivedCommandResponse = CommandResponse.extend({ timeout: z.number().int().nullish() });
 export const CommandResult = z.object({ result: CommandResultType, message: optionalList(DisplayText) });
 export type CommandResult = z.infer<typeof CommandResult>;

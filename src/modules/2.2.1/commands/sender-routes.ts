@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { notFound } from '../../../ocpi/errors.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { receiveCommandResult } from './emsp-service.js';
+import { commandParties, receiveCommandResult } from './emsp-service.js';
 import { CommandResult, CommandType } from './schemas.js';
 
 export const commandsSenderInterface: ModuleInterface = {
@@ -26,6 +26,14 @@ export const commandsSenderInterface: ModuleInterface = {
       params: z.object({ command: CommandType, uid: z.string().max(36) }),
       body: CommandResult,
       errors: { 404: 'Unknown command (2000)' },
+      // The URL identifies the command, and so both parties: routing headers may be left out.
+      routing: {
+        lookup: async ({ app, params, peer }) => {
+          const parties = await commandParties(app, peer.roles, params.command as CommandType, params.uid);
+          if (!parties) throw notFound(`Unknown command ${params.command}/${params.uid}`);
+          return parties;
+        },
+      },
       handler: async ({ req, app, params, body }) => {
         const { peer, routing } = req.ocpi;
         const outcome = await receiveCommandResult(app, peer!.roles, routing!.to!, params.command, params.uid, body);

@@ -2,11 +2,13 @@
  * Commands received by our CPO parties (08-commands). The CommandResponse only says whether we
  * can forward the command; the party's backend answers later and the CommandResult goes to the
  * eMSP's response_url through the outbox, retried only until the command's timeout. A command
- * the backend never answers gets a TIMEOUT result from the worker's sweep.
+ * the backend never answers gets a TIMEOUT result from the worker's sweep. Reservation ids are
+ * mapped per requesting eMSP (reservation-store.ts): the backend addresses a reservation by our
+ * id, never by an eMSP's own.
  */
 import crypto from 'node:crypto';
 import type { AppContext } from '../../../app-context.js';
-import { forwardToBackend } from '../../../backends/adapter.js';
+import { backendRefusal, forwardToBackend } from '../../../backends/adapter.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
@@ -15,6 +17,7 @@ import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { ownLocations } from '../locations/service.js';
 import { ownSessions } from '../sessions/service.js';
+import { CpoReservationStore } from './reservation-store.js';
 import type { CommandResult, CommandType } from './schemas.js';
 
 type Req = Record<string, any>;
@@ -44,6 +47,7 @@ export async function receiveCommand(app: AppContext, caller: CommandCaller, com
   }
   const owner = [partyKey(caller.party.countryCode, caller.party.partyId)];
   const locations = ownLocations(app);
+  const reservations = new CpoReservationStore(app.config.DATABASE_SCHEMA);
 
   if (request.token && !(ciEquals(request.token.country_code, caller.requester.countryCode) && ciEquals(request.token.party_id, caller.requester.partyId))) {
     return answer('REJECTED', 'token: an eMSP may only use its own tokens');
@@ -72,27 +76,41 @@ export async function receiveCommand(app: AppContext, caller: CommandCaller, com
       return answer('REJECTED', 'The session was not started with a token of this eMSP');
     }
   }
+  // Reservation ids are the requesting eMSP's own (08-commands §6.2): another eMSP's id is unknown here.
+  const scope = request.reservation_id ? { partyKey: owner[0], requesterKey: partyKey(caller.requester.countryCode, caller.requester.partyId), reservationId: String(request.reservation_id) } : null;
+  const toCancel = command === 'CANCEL_RESERVATION' ? await reservations.find(app.db, scope!) : null;
+  if (command === 'CANCEL_RESERVATION' && !toCancel) return answer('REJECTED', `Unknown reservation ${request.reservation_id}`);
   const party = await app.parties.find(caller.party.countryCode, caller.party.partyId);
   const backend = party ? await app.parties.backendOf(caller.party.countryCode, caller.party.partyId) : null;
   if (!backend) return answer('NOT_SUPPORTED', 'This operator has no backend connected for remote commands');
+  const refusal = await backendRefusal(app, backend, caller.party, command, request as unknown as Record<string, unknown>);
+  if (refusal) return answer('REJECTED', refusal);
 
-  const record = await app.db.cpoCommand.create({
-    data: {
-      id: crypto.randomUUID(),
-      partyKey: owner[0],
-      peerId: caller.peerId,
-      requesterCountry: caller.requester.countryCode,
-      requesterParty: caller.requester.partyId,
-      command,
-      request,
-      responseUrl: request.response_url,
-      status: 'FORWARDED',
-      deadlineAt: new Date(Date.now() + timeout * 1000),
-    },
+  const { record, reservation } = await app.db.$transaction(async (tx) => {
+    // Only a forwarded RESERVE_NOW makes (or replaces) a reservation; refused ones leave no trace.
+    const reservation = command === 'RESERVE_NOW' ? await reservations.reserve(tx, scope!, request.location_id, new Date(request.expiry_date)) : toCancel ? { id: toCancel } : null;
+    const record = await tx.cpoCommand.create({
+      data: {
+        id: crypto.randomUUID(),
+        partyKey: owner[0],
+        peerId: caller.peerId,
+        requesterCountry: caller.requester.countryCode,
+        requesterParty: caller.requester.partyId,
+        command,
+        request,
+        responseUrl: request.response_url,
+        status: 'FORWARDED',
+        deadlineAt: new Date(Date.now() + timeout * 1000),
+      },
+    });
+    return { record, reservation };
   });
+  // The backend sees our id in place of the eMSP's, so it cannot mix up two eMSPs' reservations.
+  const forwarded = reservation ? { ...request, reservation_id: reservation.id } : request;
+  const reservationInfo = reservation ? { ...reservation, emspReservationId: String(request.reservation_id) } : undefined;
   // After the answer: the eMSP must not wait for the charge point.
   setImmediate(() => {
-    forwardToBackend(app, backend, { id: record.id, party: caller.party, command, request, deadlineAt: record.deadlineAt }).catch((e: Error) => {
+    forwardToBackend(app, backend, { id: record.id, party: caller.party, requester: caller.requester, reservation: reservationInfo, command, request: forwarded, deadlineAt: record.deadlineAt }).catch((e: Error) => {
       app.log.warn({ command_id: record.id, err: e.message }, 'backend refused or missed a command');
       void answerCommand(app, caller.party, record.id, { result: 'FAILED', message: [{ language: 'en', text: 'The operator backend could not be reached' }] }).catch(() => undefined);
     });

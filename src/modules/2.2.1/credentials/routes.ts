@@ -26,6 +26,8 @@ export const credentialsInterface: ModuleInterface = {
       path: '/',
       summary: 'Register with Token A: we fetch your versions with your token and answer with token C',
       body: Credentials,
+      // Who the peer is and which parties it speaks for: never decided by dropping a field.
+      receives: 'requests',
       response: Credentials,
       errors: { 405: 'Already registered' },
       handler: async ({ req, app, body }) => ({ data: await register(app, req.ocpi.peer!, body) }),
@@ -35,6 +37,8 @@ export const credentialsInterface: ModuleInterface = {
       path: '/',
       summary: 'Update credentials: new token for us, re-read endpoints, new token for you',
       body: Credentials,
+      // Who the peer is and which parties it speaks for: never decided by dropping a field.
+      receives: 'requests',
       response: Credentials,
       errors: { 405: 'Not registered' },
       handler: async ({ req, app, body }) => ({ data: await update(app, req.ocpi.peer!, body) }),

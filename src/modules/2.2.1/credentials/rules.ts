@@ -11,7 +11,12 @@ import { versionsUrl } from '../versions/service.js';
 import type { Credentials, CredentialsRole } from './schemas.js';
 
 export async function ourCredentials(app: AppContext, token: string): Promise<Credentials> {
-  const roles = await app.parties.credentialsRoles();
+  const all = await app.parties.credentialsRoles();
+  // A hub presents only its HUB role (credentials: the parties behind it, our own hosted ones
+  // included, are known from its ClientInfo); a peer reading CPO/EMSP here would take the hub
+  // connection for that party's own platform.
+  const hubs = all.filter((r) => (r.role as string) === 'HUB');
+  const roles = hubs.length ? hubs : all;
   if (roles.length === 0) throw new OcpiError(OcpiStatus.SERVER_ERROR, 'This platform has no local parties configured yet');
   return { token, url: versionsUrl(app.config.PUBLIC_BASE_URL), roles: roles as CredentialsRole[] };
 }

@@ -1,7 +1,8 @@
 /**
  * Our hubclientinfo RECEIVER: what the hubs we are connected to tell us about the parties
- * behind them. Stored per (hub connection, party, role); an older `last_updated` than ours is
- * acknowledged and ignored. Only a connection that registered role HUB may write here.
+ * behind them, pushed by the hub (PUT) or read from its SENDER list (pull.ts). Stored per (hub
+ * connection, party, role); an older `last_updated` than ours is acknowledged and ignored. Only
+ * a connection that registered role HUB may write here.
  */
 import type { AppContext } from '../../../app-context.js';
 import { requestFullPull } from '../../../delivery/pulls.js';
@@ -25,7 +26,16 @@ export async function putClientInfo(app: AppContext, peer: AuthenticatedPeer, pa
   if (!ciEquals(path.country_code, body.country_code) || !ciEquals(path.party_id, body.party_id)) {
     throw invalidParameters('country_code/party_id: must match the URL');
   }
-  const key = { peerId: peer.peerId, partyKey: partyKey(body.country_code, body.party_id), role: body.role };
+  return storeClientInfo(app, peer.peerId, body);
+}
+
+/** One ClientInfo of hub connection `peerId`, pushed or pulled: the same rules for both. */
+export async function storeClientInfo(app: AppContext, peerId: string, body: ClientInfo): Promise<{ ignored: boolean }> {
+  // A hub's full list names us too: our own parties are never "behind" a hub (the hub would
+  // then speak for them, and our own objects would be pulled back as a CPO's).
+  const ours = (await app.parties.listCached()).some((p) => ciEquals(p.countryCode, body.country_code) && ciEquals(p.partyId, body.party_id));
+  if (ours) return { ignored: true };
+  const key = { peerId, partyKey: partyKey(body.country_code, body.party_id), role: body.role };
   const lastUpdated = new Date(body.last_updated);
   const data = { countryCode: body.country_code.toUpperCase(), partyId: body.party_id.toUpperCase(), status: body.status, lastUpdated };
   // One statement: a concurrent older PUT cannot overwrite a newer one.
@@ -43,12 +53,28 @@ export async function putClientInfo(app: AppContext, peer: AuthenticatedPeer, pa
     data.status,
     lastUpdated,
   );
-  remoteParties(app).invalidate(peer.peerId);
+  remoteParties(app).invalidate(peerId);
   hubDirectory(app).invalidate();
   // A CPO newly reported behind the hub: the next pull of the hub is a full one, or its objects
   // older than our last pull would never be read (they were skipped as of an unknown owner).
-  if (written[0]?.inserted && body.role === 'CPO') await requestFullPull(app, peer.peerId, PULLED_MODULES);
+  if (written[0]?.inserted && body.role === 'CPO') await requestFullPull(app, peerId, PULLED_MODULES);
   return { ignored: written.length === 0 };
+}
+
+/**
+ * After a complete full read of the hub's list: what it no longer lists is no longer valid
+ * (04-hubclientinfo §4), so it is forgotten and the party is unknown behind that hub again.
+ */
+export async function forgetUnlisted(app: AppContext, peerId: string, listed: ClientInfo[]): Promise<number> {
+  const keep = new Set(listed.map((c) => `${partyKey(c.country_code, c.party_id)}/${c.role}`));
+  const rows = await app.db.remoteClientInfo.findMany({ where: { peerId }, select: { partyKey: true, role: true } });
+  const gone = rows.filter((r) => !keep.has(`${r.partyKey}/${r.role}`));
+  if (gone.length) {
+    await app.db.remoteClientInfo.deleteMany({ where: { peerId, OR: gone.map((r) => ({ partyKey: r.partyKey, role: r.role })) } });
+    remoteParties(app).invalidate(peerId);
+    hubDirectory(app).invalidate();
+  }
+  return gone.length;
 }
 
 /** The most recently updated entry for that party (it may exist with several roles). */

@@ -4,7 +4,7 @@
  * DELETE: an EVSE is retired with PATCH `status: REMOVED`.
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
-import { written, PARTY_404 } from '../shared/client-owned.js';
+import { written, PARTY_404, OWNER_SENDS } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { ReceiverConnectorPath, ReceiverEvsePath, ReceiverLocationPath, type Patch, receivedLocations } from './receiver-service.js';
 import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './schemas.js';
@@ -23,6 +23,7 @@ export const locationsReceiverInterface: ModuleInterface = {
   basePath: '/emsp/2.2.1/locations',
   acceptsTokenA: false,
   routed: true,
+  routing: OWNER_SENDS,
   routes: [
     defineRoute({
       method: 'get',

@@ -5,8 +5,9 @@ import type { Request } from 'express';
 import { notFound } from '../../../ocpi/errors.js';
 import { parsePageRequest } from '../../../ocpi/pagination.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
-import { defineRoute } from '../../../ocpi/route.js';
+import { type RoutingHint, defineRoute } from '../../../ocpi/route.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
+import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { Connector, ConnectorPath, Evse, EvsePath, Location, LocationPath } from './schemas.js';
 import { type Level, ownLocations } from './service.js';
@@ -25,6 +26,19 @@ async function one(app: AppContext, req: Request, locationId: string, level: Lev
   }
   return { data: found };
 }
+
+/**
+ * Without OCPI-to-*, a single object's GET is for the one of our CPO parties that has that
+ * location; when none has it, the location is unknown whichever party was meant.
+ */
+const LOCATION_OWNER: RoutingHint = {
+  lookup: async ({ app, params, receivers }) => {
+    const keys = receivers.map((p) => partyKey(p.countryCode, p.partyId));
+    const owners = await ownLocations(app).store.ownersOf(ciKey(params.location_id), keys);
+    if (owners.length === 0) throw notFound(`Unknown location ${params.location_id}`, OcpiStatus.UNKNOWN_LOCATION);
+    return owners.length === 1 ? { to: receivers[keys.indexOf(owners[0])] } : undefined;
+  },
+};
 
 const COMMA = Buffer.from(',');
 /** `[doc,doc,...]` from stored JSON texts or pre-encoded buffers, without parsing or copying them. */
@@ -63,6 +77,7 @@ export const locationsSenderInterface: ModuleInterface = {
       path: '/:location_id',
       summary: 'One location',
       params: LocationPath,
+      routing: LOCATION_OWNER,
       response: Location,
       errors: { 404: 'Unknown location (2003)' },
       handler: async ({ req, app, params }) => one(app, req, params.location_id, { kind: 'location' }),
@@ -72,6 +87,7 @@ export const locationsSenderInterface: ModuleInterface = {
       path: '/:location_id/:evse_uid',
       summary: 'One EVSE',
       params: EvsePath,
+      routing: LOCATION_OWNER,
       response: Evse,
       errors: { 404: 'Unknown location or EVSE' },
       handler: async ({ req, app, params }) => one(app, req, params.location_id, { kind: 'evse', evseUid: params.evse_uid }),
@@ -81,6 +97,7 @@ export const locationsSenderInterface: ModuleInterface = {
       path: '/:location_id/:evse_uid/:connector_id',
       summary: 'One connector',
       params: ConnectorPath,
+      routing: LOCATION_OWNER,
       response: Connector,
       errors: { 404: 'Unknown location, EVSE or connector' },
       handler: async ({ req, app, params }) => one(app, req, params.location_id, { kind: 'connector', evseUid: params.evse_uid, connectorId: params.connector_id }),

@@ -34,7 +34,8 @@ const HourMinute = z.string().regex(/^([0-1][0-9]|2[0-3]):[0-5][0-9]$/, { messag
 
 export const RegularHours = z
   .object({ weekday: z.number().int().min(1).max(7), period_begin: HourMinute, period_end: HourMinute })
-  .refine((h) => h.period_end > h.period_begin, { message: 'period_end must be later than period_begin', path: ['period_end'] });
+  // Hours past midnight are split in two by the receive profile (docs/interop.md).
+  .refine((h) => h.period_end > h.period_begin, { message: 'period_end must be later than period_begin', path: ['period_end'], params: { repair: 'overnight_hours' } });
 
 export const ExceptionalPeriod = z.object({ period_begin: DateTime, period_end: DateTime });
 

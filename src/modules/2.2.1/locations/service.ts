@@ -14,6 +14,7 @@ import { type Connector, type Evse, Location } from './schemas.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
 import { LocationsReadModel, locationsChannel } from './read-model.js';
 import { OwnLocationStore } from './store.js';
+import { clearsAField, withoutNulls } from '../shared/removals.js';
 
 export type Level = { kind: 'location' } | { kind: 'evse'; evseUid: string } | { kind: 'connector'; evseUid: string; connectorId: string };
 
@@ -58,7 +59,10 @@ export class OwnLocationsService {
       if (current && partyKey(current.country_code, current.party_id) !== owner) {
         throw new DomainError('conflict', `Location ${locationId} belongs to ${current.country_code}/${current.party_id}: location ids are unique across the platform`);
       }
-      const next = applyChange(party, locationId, level, method, body, current);
+      // A field cleared by a PATCH is stored absent and pushed as a PUT (shared/removals.ts).
+      const clears = method === 'PATCH' && clearsAField(body);
+      const changed = applyChange(party, locationId, level, method, body, current);
+      const next = clears ? withoutNulls(changed) : changed;
       if (current && Date.parse(next.last_updated) < Date.parse(current.last_updated)) {
         throw new DomainError('conflict', `last_updated ${body.last_updated} is older than the stored version (${current.last_updated})`);
       }
@@ -69,7 +73,8 @@ export class OwnLocationsService {
       }
       await this.claimEvseUids(tx, key, checked.data, current);
       await this.store.save(tx, key, owner, checked.data);
-      const pushed = method === 'PUT' ? objectAt(checked.data, level)! : body;
+      const pushMethod = clears ? 'PUT' : method;
+      const pushed = pushMethod === 'PUT' ? objectAt(checked.data, level)! : body;
       const targets = await pushTargets(tx, 'locations', CPO_DATA_RECEIVERS);
       const from = { countryCode: checked.data.country_code, partyId: checked.data.party_id };
       await this.app.outbox.enqueue(
@@ -80,10 +85,10 @@ export class OwnLocationsService {
           objectKey: `locations:${t.to.countryCode}/${t.to.partyId}:${owner}/${key}`,
           kind: 'PUSH' as const,
           module: 'locations',
-          method,
+          method: pushMethod,
           target: { interfaceRole: 'RECEIVER' as const, path: receiverPath(checked.data, level) },
           body: pushed,
-          fullVersion: method === 'PUT' && level.kind === 'location',
+          fullVersion: pushMethod === 'PUT' && level.kind === 'location',
           lastUpdated: new Date(String(pushed.last_updated)),
           from,
           to: t.to,

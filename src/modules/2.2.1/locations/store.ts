@@ -52,6 +52,12 @@ export class OwnLocationStore {
     return rows[0]?.document ?? null;
   }
 
+  /** Which of `partyKeys` have a location with this key. */
+  async ownersOf(locationKey: string, partyKeys: string[]): Promise<string[]> {
+    const rows = await this.db.$queryRawUnsafe<Array<{ party_key: string }>>(`SELECT party_key FROM ${this.table} WHERE location_key = $1 AND party_key = ANY($2::text[])`, locationKey, partyKeys);
+    return rows.map((r) => r.party_key);
+  }
+
   /**
    * One page as JSON texts, in stable order (last_updated, then id), with the total count.
    * The page's keys come from the index alone; only those rows' documents are then read, so the

@@ -4,7 +4,7 @@
  * No POST, no DELETE.
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
-import { written, PARTY_404 } from '../shared/client-owned.js';
+import { written, PARTY_404, OWNER_SENDS_TO_TOKEN_EMSP } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { Session } from '../../../tariffs/session-schemas.js';
 import { ReceiverSessionPath, SessionPatch, receivedSessions } from './receiver-service.js';
@@ -21,6 +21,7 @@ export const sessionsReceiverInterface: ModuleInterface = {
   basePath: '/emsp/2.2.1/sessions',
   acceptsTokenA: false,
   routed: true,
+  routing: OWNER_SENDS_TO_TOKEN_EMSP,
   routes: [
     defineRoute({
       method: 'get',

@@ -65,7 +65,7 @@ export class ReceivedSessionsService {
       if (isOlder(body.last_updated, current.last_updated)) return ignoredAsOlder(body.last_updated, current.last_updated);
       const { charging_periods: added, ...fields } = body;
       const next: Session = { ...current, ...fields };
-      if (added && added.length > 0) next.charging_periods = [...(current.charging_periods ?? []), ...added];
+      if (added && added.length > 0) next.charging_periods = appendNew(current.charging_periods ?? [], added);
       const merged = Session.safeParse(next);
       if (!merged.success) throw fromZod(merged.error);
       await this.store.replace(tx, key, peer.peerId, merged.data);
@@ -98,6 +98,24 @@ function checkField(field: string, given: string, expected: string, param: strin
 
 function unknownSession(path: ReceiverSessionPath) {
   return notFound(`Unknown session ${path.country_code}/${path.party_id}/${path.session_id}: PUT the full session first`);
+}
+
+/**
+ * Appends the periods not already held. A resent PATCH (a retry after a lost answer, with the same
+ * last_updated) or a CPO that PATCHes its whole list each time (P3) would otherwise double the
+ * energy and time the driver sees. Two periods are the same when they start at the same instant
+ * with the same tariff and dimensions.
+ */
+function appendNew(held: NonNullable<Session['charging_periods']>, added: NonNullable<Session['charging_periods']>): NonNullable<Session['charging_periods']> {
+  const identity = (p: (typeof held)[number]) => JSON.stringify([Date.parse(p.start_date_time), p.tariff_id ?? null, p.dimensions]);
+  const seen = new Set(held.map(identity));
+  const fresh = added.filter((p) => {
+    const id = identity(p);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  return [...held, ...fresh];
 }
 
 function isOlder(given: string, stored: string): boolean {

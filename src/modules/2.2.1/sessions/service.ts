@@ -12,6 +12,8 @@ import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { Session } from '../../../tariffs/session-schemas.js';
 import { OwnedDocumentStore } from '../shared/owned-documents.js';
+import { clearsAField, withoutNulls } from '../shared/removals.js';
+import type { Prisma } from '../../../db/prisma.js';
 
 type AnyObject = Record<string, unknown>;
 
@@ -36,23 +38,35 @@ export class OwnSessionsService {
     return this.change(party, sessionId, 'PUT', body as unknown as AnyObject, () => body);
   }
 
-  /** Changes some fields; charging_periods given here are appended (05-sessions §2.3). */
-  patch(party: PartyRef, sessionId: string, body: AnyObject): Promise<Session> {
+  /**
+   * Changes some fields; charging_periods given here are appended (05-sessions §2.3). A change
+   * that clears a field (null) is stored without it and pushed as a PUT of the whole session:
+   * a PATCH cannot remove anything at the receiver (shared/removals.ts). `tx`: the caller's
+   * transaction, when the change must commit or roll back with something else.
+   */
+  patch(party: PartyRef, sessionId: string, body: AnyObject, tx?: Prisma.TransactionClient): Promise<Session> {
     const stamped: AnyObject = { ...body, last_updated: body.last_updated ?? formatDateTime(new Date()) };
     for (const field of ['id', 'country_code', 'party_id'] as const) {
       if (body[field] !== undefined) throw new DomainError('invalid', `body.${field}: cannot be changed`);
     }
-    return this.change(party, sessionId, 'PATCH', stamped, (current) => {
+    // No periods (null or []) means nothing to append, not a removal of the stored ones.
+    const periods = stamped.charging_periods;
+    if (periods === null || (Array.isArray(periods) && periods.length === 0)) delete stamped.charging_periods;
+    const clears = clearsAField(stamped);
+    const merge = (current: Session | null): Session => {
       if (!current) throw new DomainError('not_found', `Unknown session ${sessionId}`);
       const added = (stamped.charging_periods as Session['charging_periods']) ?? [];
-      return { ...current, ...stamped, charging_periods: [...(current.charging_periods ?? []), ...added] } as Session;
-    });
+      const merged = { ...current, ...stamped, charging_periods: [...(current.charging_periods ?? []), ...added] } as Session;
+      return clears ? withoutNulls(merged) : merged;
+    };
+    return this.change(party, sessionId, clears ? 'PUT' : 'PATCH', stamped, merge, tx);
   }
 
-  private async change(party: PartyRef, sessionId: string, method: 'PUT' | 'PATCH', pushed: AnyObject, next: (current: Session | null) => Session): Promise<Session> {
+  private async change(party: PartyRef, sessionId: string, method: 'PUT' | 'PATCH', pushed: AnyObject, next: (current: Session | null) => Session, outer?: Prisma.TransactionClient): Promise<Session> {
     const owner = partyKey(party.countryCode, party.partyId);
     const key = OwnedDocumentStore.key(owner, sessionId);
-    return this.app.db.$transaction(async (tx) => {
+    const inTransaction = <T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> => (outer ? work(outer) : this.app.db.$transaction(work));
+    return inTransaction(async (tx) => {
       const current = await this.store.lock(tx, key);
       if (current?.status === 'COMPLETED') throw new DomainError('conflict', `Session ${sessionId} is COMPLETED and cannot change any more`);
       const candidate = next(current);

@@ -5,12 +5,30 @@
  */
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { notFound } from '../../../ocpi/errors.js';
-import type { RouteResult } from '../../../ocpi/route.js';
+import type { RouteResult, RoutingHint } from '../../../ocpi/route.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
 import { ciEquals } from '../../../ocpi/types.js';
 
 /** What a PUT or PATCH did: `written()` turns it into HTTP 201/200 and a status message. */
 export type WriteOutcome = { kind: 'created' } | { kind: 'replaced' } | { kind: 'updated' } | { kind: 'ignored'; message: string };
+
+/**
+ * A peer that left out OCPI-from-* speaks for the owner its URL (or the pushed object) names,
+ * when that party is one of its own: the only party that may write there anyway.
+ */
+export const OWNER_SENDS: RoutingHint = { senderInPath: true, senderInBody: true };
+
+/**
+ * Sessions and CDRs are for the eMSP whose token charged: without OCPI-to-*, the `cdr_token`
+ * of the pushed object names our party.
+ */
+export const OWNER_SENDS_TO_TOKEN_EMSP: RoutingHint = {
+  ...OWNER_SENDS,
+  receiverInBody: (body) => {
+    const token = (body as { cdr_token?: { country_code?: unknown; party_id?: unknown } } | null)?.cdr_token;
+    return typeof token?.country_code === 'string' && typeof token.party_id === 'string' ? { countryCode: token.country_code, partyId: token.party_id } : undefined;
+  },
+};
 
 /** For route documentation of the 404 `assertCallerOwns` answers. */
 export const PARTY_404 = 'a party the caller did not register (2000)';

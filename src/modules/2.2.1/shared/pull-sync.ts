@@ -23,6 +23,7 @@ import { remoteParties } from '../../../hub/remote-parties.js';
 import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import type { OcpiClient, OcpiRequest } from '../../../ocpi/client.js';
 import { OcpiError } from '../../../ocpi/errors.js';
+import { type Refusal, receive } from '../../../ocpi/receive-profile.js';
 import { ciEquals } from '../../../ocpi/types.js';
 import type { PeerRecord } from '../../../platform/peers/peer-store.js';
 
@@ -42,8 +43,15 @@ export interface PullSpec<S extends z.ZodType> {
   dateFromRequired?: boolean;
   /** Sessions and CDRs are for the eMSP party of their cdr_token: one of ours, or not stored. */
   recipientOf?(object: z.output<S>): { country_code: string; party_id: string };
+  /** An object no repair could make readable (CDRs: quarantined, never lost). */
+  unreadable?(app: AppContext, caller: AuthenticatedPeer, raw: unknown, refusals: Refusal[], recipient: PartyRef): Promise<void>;
   /** Stores through the receiver service, as the peer (`caller`) for our party `recipient`. */
   store(app: AppContext, caller: AuthenticatedPeer, object: z.output<S>, recipient: PartyRef): Promise<StoreResult>;
+  /**
+   * After a full pull that read every page and found no invalid object: removes what the peer
+   * sent before and no longer lists (tariffs). `listed`: every object it listed for our parties.
+   */
+  retireUnlisted?(app: AppContext, caller: AuthenticatedPeer, listed: Array<z.output<S>>, startedAt: Date): Promise<number>;
 }
 
 interface Tally {
@@ -76,8 +84,18 @@ export function pullHandler<S extends z.ZodType>(spec: PullSpec<S>): PullHandler
       const ours = await emspParties(ctx.app);
       const client = retryingClient(ctx.app);
       const caller = await asCaller(ctx.app, ctx.peer);
+      const startedAt = new Date();
+      const listed: Array<z.output<S>> = [];
+      // A full pull that may retire objects notes each one it stores (or tries to). Not through
+      // a hub: its GET All may leave out a CPO it could not reach.
+      const retiring = !ctx.since && !hubParties(ctx.peer).length && spec.retireUnlisted;
+      const crawled: PullSpec<S> = retiring ? { ...spec, store: (app, c, object, r) => (listed.push(object), spec.store(app, c, object, r)) } : spec;
       for (const from of ours) {
-        for (const to of [...cpoParties(ctx.peer), ...hubParties(ctx.peer)]) await crawl(spec, ctx, client, url, from, to, ours, caller, tally);
+        for (const to of [...cpoParties(ctx.peer), ...hubParties(ctx.peer)]) await crawl(crawled, ctx, client, url, from, to, ours, caller, tally);
+      }
+      if (retiring && tally.invalid === 0) {
+        const retired = await spec.retireUnlisted!(ctx.app, caller, listed, startedAt);
+        if (retired) ctx.app.log.info({ peer_id: ctx.peer.id, module: spec.module, retired }, 'full pull retired objects the peer no longer lists');
       }
       const skipped = tally.invalid + tally.foreign + tally.notOurs + tally.refused;
       const log = { peer_id: ctx.peer.id, module: spec.module, full: !ctx.since, ...tally };
@@ -95,11 +113,16 @@ async function crawl<S extends z.ZodType>(spec: PullSpec<S>, ctx: PullContext, c
   for await (const page of client.paginate<unknown>(req)) {
     for (const raw of page) {
       tally.read++;
-      const parsed = spec.schema.safeParse(raw);
-      if (!parsed.success) {
+      // The receive profile, exactly as for a push: repaired where it may be, counted per peer.
+      const parsed = receive(spec.schema, raw, { module: spec.module, recipient: from, maxFutureSkewSeconds: app.config.MAX_FUTURE_SKEW_SECONDS });
+      if (parsed.repairs.length || !parsed.ok) {
+        await app.dataQuality.record(peer.id, spec.module, idOf(raw), { repairs: parsed.repairs, refusals: parsed.ok ? [] : parsed.refusals });
+      }
+      if (!parsed.ok) {
         tally.invalid++;
-        const fields = parsed.error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(object)'}: ${i.message}`);
-        app.log.warn({ peer_id: peer.id, module: spec.module, object_id: idOf(raw), fields }, 'pulled object is invalid; skipped');
+        const fields = parsed.refusals.slice(0, 5).map((r) => r.message);
+        app.log.warn({ peer_id: peer.id, module: spec.module, object_id: idOf(raw), fields }, 'pulled object is unreadable even after repair; skipped');
+        if (spec.unreadable) await spec.unreadable(app, caller, raw, parsed.refusals, from);
         continue;
       }
       const object = parsed.data as z.output<S> & { country_code: string; party_id: string; id: string };
@@ -136,7 +159,7 @@ async function crawl<S extends z.ZodType>(spec: PullSpec<S>, ctx: PullContext, c
  * is transient: a 503 in the middle of a long crawl should not throw away the pages already
  * read. Pagination (Link, shrinking sets, self-pointing links) stays the client's.
  */
-function retryingClient(app: AppContext): OcpiClient {
+export function retryingClient(app: AppContext): OcpiClient {
   const client = Object.create(app.client) as OcpiClient;
   const settings = { baseMs: app.config.DELIVERY_BACKOFF_BASE_MS, maxMs: Math.min(app.config.DELIVERY_BACKOFF_MAX_MS, 30_000) };
   client.request = async <T>(req: OcpiRequest) => {

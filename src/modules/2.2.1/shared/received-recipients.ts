@@ -8,6 +8,7 @@ import type { AppContext } from '../../../app-context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
+import type { Tx } from './received-documents.js';
 
 export type RecipientModule = 'locations' | 'tariffs';
 
@@ -45,5 +46,16 @@ export async function forgetRecipients(app: AppContext, module: RecipientModule,
     module,
     partyKey(owner.country_code, owner.party_id),
     ciKey(objectId),
+  );
+}
+
+/** Forgets every recipient of these objects (owner party key, upper-cased id), in the caller's transaction. */
+export async function forgetRecipientsOf(app: AppContext, tx: Tx, module: RecipientModule, objects: Array<{ partyKey: string; objectKey: string }>): Promise<void> {
+  if (objects.length === 0) return;
+  await tx.$executeRawUnsafe(
+    `DELETE FROM ${recipientTable(app.config.DATABASE_SCHEMA)} WHERE module = $1 AND (party_key, object_key) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+    module,
+    objects.map((o) => o.partyKey),
+    objects.map((o) => o.objectKey),
   );
 }

@@ -1,5 +1,5 @@
 /** Pulling a CPO peer's tariffs into our eMSP parties' store (03-tariffs: first sync, catch-up). */
-import { Tariff } from '../../../tariffs/schemas.js';
+import { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
 import { pullHandler } from '../shared/pull-sync.js';
 import { receivedTariffs } from './receiver-service.js';
 
@@ -12,4 +12,6 @@ export const tariffsPull = pullHandler({
     const outcome = await receivedTariffs(app).putTariff(caller, { ...owner, tariff_id: tariff.id }, tariff, recipient);
     return outcome.kind === 'ignored' ? 'ignored' : 'stored';
   },
+  // 03-tariffs: the list is complete; a tariff it no longer holds is no longer valid.
+  retireUnlisted: (app, caller, listed, startedAt) => receivedTariffs(app).retireUnlisted(caller, listed, startedAt),
 });

@@ -4,7 +4,7 @@ import type { PartyRef } from '../../../ocpi/context.js';
 import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { perApp } from '../../../platform/per-app.js';
-import type { Tariff } from '../../../tariffs/schemas.js';
+import type { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
 import { type ReceivedListFilter, type ReceivedPage, SqlParams, commonConditions, keyOf, quoted } from '../shared/received-query.js';
 import { recipientTable } from '../shared/received-recipients.js';
 

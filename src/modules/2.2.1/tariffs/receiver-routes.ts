@@ -3,9 +3,9 @@
  * (PUT), remove them (DELETE) and read back our copy (GET). No PATCH in 2.2.1.
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
-import { written, PARTY_404 } from '../shared/client-owned.js';
+import { written, PARTY_404, OWNER_SENDS } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { Tariff } from '../../../tariffs/schemas.js';
+import { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
 import { ReceiverTariffPath, receivedTariffs } from './receiver-service.js';
 
 const TARIFF = '/:country_code/:party_id/:tariff_id';
@@ -20,6 +20,7 @@ export const tariffsReceiverInterface: ModuleInterface = {
   basePath: '/emsp/2.2.1/tariffs',
   acceptsTokenA: false,
   routed: true,
+  routing: OWNER_SENDS,
   routes: [
     defineRoute({
       method: 'get',

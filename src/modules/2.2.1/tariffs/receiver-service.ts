@@ -2,8 +2,9 @@
  * The rules of the tariffs Receiver interface of our eMSP parties (03-tariffs §3.2, transport
  * §8): Client Owned Objects, so only the CPO that owns a tariff may write, delete or read it; the
  * URL and the body must name the same tariff; an older version never replaces a newer one.
- * A received tariff is validated with the OCPI `Tariff` schema only, not with the stricter rules
- * of our own tariff engine: it is the CPO's tariff, we store what it publishes.
+ * A received tariff is validated with the spec's shape only (`ReceivedTariff`), not with the rules
+ * of our own tariff engine: it is the CPO's tariff, we store what it publishes, and what our engine
+ * would find unusual is noted in the peer's data-quality report.
  */
 import { z } from 'zod';
 import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
@@ -12,8 +13,10 @@ import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { CountryCode, PartyId, ciEquals, ciString } from '../../../ocpi/types.js';
 import { perApp } from '../../../platform/per-app.js';
-import type { Tariff } from '../../../tariffs/schemas.js';
-import { forgetRecipients, recordRecipient } from '../shared/received-recipients.js';
+import { noticeEngineRules } from './engine-notices.js';
+import type { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
+import { forgetRecipients, forgetRecipientsOf, recordRecipient } from '../shared/received-recipients.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
 import { ReceivedTariffStore, type TariffKey, tariffKey } from './receiver-store.js';
 
 /** `{country_code}/{party_id}` are the CPO's (the tariff owner's), not ours. */
@@ -44,6 +47,7 @@ export class ReceivedTariffsService {
     checkField('party_id', body.party_id, path.party_id, 'party_id');
     checkField('id', body.id, path.tariff_id, 'tariff_id');
     const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
+    if (result) await noticeEngineRules(this.app, peer.peerId, 'tariffs', body.id, [body]);
     const outcome: WriteOutcome = result ? { kind: result.created ? 'created' : 'replaced' } : ignoredAsOlder(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
     await recordRecipient(this.app, 'tariffs', path, path.tariff_id, recipient);
     return outcome;
@@ -53,6 +57,23 @@ export class ReceivedTariffsService {
   async deleteTariff(peer: AuthenticatedPeer, path: ReceiverTariffPath): Promise<void> {
     if (!(await this.store.delete(this.app.db, this.ownedKey(peer, path)))) throw unknownTariff(path);
     await forgetRecipients(this.app, 'tariffs', path, path.tariff_id);
+  }
+
+  /**
+   * After a full pull of `peer`'s tariffs that read every page and skipped none as invalid: the
+   * tariffs of its CPO parties it sent us before and no longer lists are deleted, as its DELETE
+   * would (03-tariffs: the list is complete, what it lacks is no longer valid). Tariffs changed
+   * after `startedAt` stay: one created while the list was read may be missing from earlier pages.
+   */
+  async retireUnlisted(peer: AuthenticatedPeer, listed: Array<{ country_code: string; party_id: string; id: string }>, startedAt: Date): Promise<number> {
+    const owners = [...new Set(peer.roles.filter((r) => r.role === 'CPO').map((r) => partyKey(r.countryCode, r.partyId)))];
+    if (owners.length === 0) return 0;
+    const keys = listed.map((t) => tariffKey(t.country_code, t.party_id, t.id));
+    return this.app.db.$transaction(async (tx) => {
+      const gone = await this.store.deleteUnlisted(tx, peer.peerId, owners, keys, startedAt);
+      await forgetRecipientsOf(this.app, tx, 'tariffs', gone.map((k) => ({ partyKey: k.partyKey, objectKey: k.tariffKey })));
+      return gone.length;
+    });
   }
 
   /**

@@ -5,8 +5,8 @@
 import type { Db } from '../../../db/prisma.js';
 import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { ReceivedDocumentStore } from '../shared/received-documents.js';
-import type { Tariff } from '../../../tariffs/schemas.js';
+import { ReceivedDocumentStore, type Tx } from '../shared/received-documents.js';
+import type { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
 
 /** The identity of a received tariff, normalised the way it is indexed. */
 export interface TariffKey {
@@ -21,5 +21,22 @@ export function tariffKey(countryCode: string, partyId: string, tariffId: string
 export class ReceivedTariffStore extends ReceivedDocumentStore<Tariff, TariffKey> {
   constructor(db: Db, schema: string) {
     super(db, schema, 'received_tariff', 'tariff_key', (key) => key.tariffKey, tariffKey);
+  }
+
+  /**
+   * Deletes the tariffs of these owners that this peer sent, last changed before `before`, and
+   * not in `listed`. Returns the keys deleted.
+   */
+  deleteUnlisted(tx: Tx, peerId: string, partyKeys: string[], listed: TariffKey[], before: Date): Promise<TariffKey[]> {
+    return tx.$queryRawUnsafe<TariffKey[]>(
+      `DELETE FROM ${this.table} WHERE peer_id = $1::uuid AND party_key = ANY($2::text[]) AND last_updated < $3
+          AND (party_key, tariff_key) NOT IN (SELECT * FROM unnest($4::text[], $5::text[]))
+        RETURNING party_key AS "partyKey", tariff_key AS "tariffKey"`,
+      peerId,
+      partyKeys,
+      before,
+      listed.map((k) => k.partyKey),
+      listed.map((k) => k.tariffKey),
+    );
   }
 }

@@ -5,6 +5,7 @@
  * that eMSP cannot be reached in time.
  */
 import type { AppContext } from '../../../app-context.js';
+import { routeThroughHub } from '../../../hub/behind-hub.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { OcpiCallError } from '../../../ocpi/client.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
@@ -99,7 +100,11 @@ function fallback(stored: Token | null, reason: string): AuthorizationResult {
   return { allowed: 'NOT_ALLOWED', ...(stored ? { token: stored } : {}), source: 'FALLBACK', info: text(`Token owner unreachable (${reason}); ${why}`) };
 }
 
-/** The registered peer that speaks for the owner party and offers a tokens SENDER interface. */
+/**
+ * The registered peer that speaks for the owner party and offers a tokens SENDER interface; else
+ * the hub connection whose ClientInfo reports the owner CONNECTED, addressed to the owner
+ * (transport §9.2 party to party via a hub).
+ */
 async function ownerPeer(app: AppContext, owner: PartyRef): Promise<{ peerId: string; url: string; to: PartyRef }> {
   const rows = await app.db.peerRole.findMany({
     where: { role: 'EMSP', partyKey: partyKey(owner.countryCode, owner.partyId), peer: { status: 'REGISTERED' } },
@@ -110,7 +115,9 @@ async function ownerPeer(app: AppContext, owner: PartyRef): Promise<{ peerId: st
     // The party's codes as the peer registered them, so OCPI-to-* is spelled the way it knows.
     if (endpoint) return { peerId: r.peerId, url: endpoint.url, to: { countryCode: r.countryCode, partyId: r.partyId } };
   }
-  throw new Unreachable(`no registered peer offers the tokens SENDER interface of ${owner.countryCode}/${owner.partyId}`);
+  const viaHub = await routeThroughHub(app, owner, 'EMSP', 'tokens', 'SENDER');
+  if (viaHub) return { peerId: viaHub.peerId, url: viaHub.url, to: viaHub.to };
+  throw new Unreachable(`no registered peer or connected hub offers the tokens SENDER interface of ${owner.countryCode}/${owner.partyId}`);
 }
 
 async function askOwner(app: AppContext, cpoParty: PartyRef, owner: PartyRef, req: AuthorizeRequest): Promise<AuthorizationResult> {

@@ -4,9 +4,9 @@
  * token is withdrawn with `valid: false`.
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
-import { written } from '../shared/client-owned.js';
+import { written, OWNER_SENDS } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { Token, TokenPatch, TokenPath, TokenQuery } from './schemas.js';
+import { ReceiverTokenQuery, Token, TokenPatch, TokenPath } from './schemas.js';
 import { receivedTokens } from './service.js';
 
 const PATH = '/:country_code/:party_id/:token_uid';
@@ -20,13 +20,14 @@ export const tokensReceiverInterface: ModuleInterface = {
   basePath: '/cpo/2.2.1/tokens',
   acceptsTokenA: false,
   routed: true,
+  routing: OWNER_SENDS,
   routes: [
     defineRoute({
       method: 'get',
       path: PATH,
       summary: 'Our stored copy of one of the caller\'s tokens',
       params: TokenPath,
-      query: TokenQuery,
+      query: ReceiverTokenQuery,
       response: Token,
       errors: { 404: 'Unknown token (2004), or a party the caller did not register (2000)' },
       handler: async ({ req, app, params, query }) => ({ data: await receivedTokens(app).get(req.ocpi.peer!, params, query.type) }),
@@ -36,7 +37,7 @@ export const tokensReceiverInterface: ModuleInterface = {
       path: PATH,
       summary: 'Create (201) or replace (200) a token; an older version than ours is acknowledged and ignored',
       params: TokenPath,
-      query: TokenQuery,
+      query: ReceiverTokenQuery,
       body: Token,
       errors: { 201: 'Token created', 404: 'A party the caller did not register (2000)' },
       handler: async ({ req, app, params, query, body }) => written(await receivedTokens(app).put(req.ocpi.peer!, params, query.type, body)),
@@ -46,7 +47,7 @@ export const tokensReceiverInterface: ModuleInterface = {
       path: PATH,
       summary: 'Change some fields of a known token; last_updated is required',
       params: TokenPath,
-      query: TokenQuery,
+      query: ReceiverTokenQuery,
       body: TokenPatch,
       errors: { 404: 'Unknown token (2004), or a party the caller did not register (2000)' },
       handler: async ({ req, app, params, query, body }) => written(await receivedTokens(app).patch(req.ocpi.peer!, params, query.type, body)),

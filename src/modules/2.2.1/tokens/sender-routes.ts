@@ -81,6 +81,7 @@ export const tokensSenderInterface: ModuleInterface = {
       params: z.object({ token_uid: ciString(36) }),
       query: TokenQuery,
       body: AuthorizeBody,
+      receives: 'requests',
       response: AuthorizationInfo,
       errors: { 403: 'The calling party did not register a CPO role (2000)', 404: 'Unknown token (2004)' },
       handler: async ({ req, app, params, query, body }) => {

@@ -16,6 +16,7 @@ import { Token } from './schemas.js';
 import { type OwnTokenInput, type OwnTokenPatch, type OwnTokenView, TOKEN_FIELDS } from './sender-schemas.js';
 import { type OwnTokenRecord, OwnTokenStore, type TokenListFilter } from './sender-store.js';
 import { type TokenKey, tokenKey } from './store.js';
+import { clearsAField, withoutNulls } from '../shared/removals.js';
 
 /** Fields that name the token: a PATCH may repeat them, never change them. */
 const IDENTITY = ['country_code', 'party_id', 'uid', 'type'] as const;
@@ -84,14 +85,16 @@ export class OwnTokensService {
         const lastUpdated = input.last_updated ?? stampAfter(current);
         if (Date.parse(lastUpdated) < Date.parse(current.token.last_updated)) throw older(lastUpdated, current.token.last_updated);
         // Each field was valid alone; the whole is checked again so no mix can be stored invalid.
-        const merged = Token.safeParse({ ...current.token, ...changed, last_updated: lastUpdated });
+        const merged = Token.safeParse(withoutNulls({ ...current.token, ...changed, last_updated: lastUpdated }));
         if (!merged.success) throw new DomainError('invalid', merged.error.issues.map((i) => `body.${i.path.join('.')}: ${i.message}`).join('; '));
         next.token = merged.data;
       } else if (next.expiresAt?.getTime() === current.expiresAt?.getTime() && JSON.stringify(next.allowedLocations) === JSON.stringify(current.allowedLocations)) {
         return current;
       }
       await this.store.save(tx, key, next);
-      if (ocpiChange) await this.push(tx, party, key, 'PATCH', next.token, { ...changed, last_updated: next.token.last_updated });
+      // A cleared field cannot travel in a PATCH: the whole token goes as a PUT (shared/removals.ts).
+      if (ocpiChange && clearsAField(changed)) await this.push(tx, party, key, 'PUT', next.token, next.token);
+      else if (ocpiChange) await this.push(tx, party, key, 'PATCH', next.token, { ...changed, last_updated: next.token.last_updated });
       return next;
     });
   }

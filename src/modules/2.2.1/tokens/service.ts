@@ -10,7 +10,8 @@ import { perApp } from '../../../platform/per-app.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { ciEquals } from '../../../ocpi/types.js';
+import { ciEquals, ciKey } from '../../../ocpi/types.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
 import { Token, type TokenPatch, type TokenPath } from './schemas.js';
 import { ReceivedTokenStore, type TokenKey, tokenKey } from './store.js';
 
@@ -23,15 +24,21 @@ export class ReceivedTokensService {
     this.store = new ReceivedTokenStore(app.db, app.config.DATABASE_SCHEMA);
   }
 
-  async get(peer: AuthenticatedPeer, path: TokenPath, type: string): Promise<Token> {
-    const key = this.ownedKey(peer, path, type);
+  /** `type` undefined: `?type=` was absent (see `typeOrOnly`). */
+  async get(peer: AuthenticatedPeer, path: TokenPath, type: string | undefined): Promise<Token> {
+    const key = this.ownedKey(peer, path, type ?? (await this.typeOrOnly(path)));
     const token = await this.store.get(this.app.db, key);
-    if (!token) throw unknownToken(path, type);
+    if (!token) throw unknownToken(path, key.type);
     return token;
   }
 
-  /** Creates or fully replaces a token (201 / 200). */
-  async put(peer: AuthenticatedPeer, path: TokenPath, type: string, body: Token): Promise<WriteOutcome> {
+  /**
+   * Creates or fully replaces a token (201 / 200). Without `?type=` the body's own `type` names
+   * the token: peers that push APP_USER tokens without the query parameter would otherwise be
+   * refused (or, with a lenient reading, filed as RFID).
+   */
+  async put(peer: AuthenticatedPeer, path: TokenPath, type: string | undefined, body: Token): Promise<WriteOutcome> {
+    type ??= body.type;
     const key = this.ownedKey(peer, path, type);
     checkIdentity(path, type, body);
     const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
@@ -42,8 +49,12 @@ export class ReceivedTokensService {
     return { kind: result.created ? 'created' : 'replaced' };
   }
 
-  /** Changes the given fields of a known token; PATCH cannot create one (use PUT). */
-  async patch(peer: AuthenticatedPeer, path: TokenPath, type: string, body: TokenPatch): Promise<WriteOutcome> {
+  /**
+   * Changes the given fields of a known token; PATCH cannot create one (use PUT). Without
+   * `?type=`: the body's `type` when it has one, else as for GET.
+   */
+  async patch(peer: AuthenticatedPeer, path: TokenPath, type: string | undefined, body: TokenPatch): Promise<WriteOutcome> {
+    type ??= body.type ?? (await this.typeOrOnly(path));
     const key = this.ownedKey(peer, path, type);
     checkIdentity(path, type, body);
     return this.app.db.$transaction(async (tx) => {
@@ -68,6 +79,17 @@ export class ReceivedTokensService {
     assertCallerOwns(peer, path.country_code, path.party_id, 'tokens');
     return tokenKey(path.country_code, path.party_id, path.token_uid, type);
   }
+
+  /**
+   * The type a request without `?type=` addresses: the type of the only token we hold with that
+   * uid (of the URL's owner), else RFID, the spec's default. Where both readings find a token
+   * they agree (the only one is RFID, or several exist and RFID is chosen); the tolerance only
+   * answers requests the strict default would answer with "unknown token".
+   */
+  private async typeOrOnly(path: TokenPath): Promise<string> {
+    const types = await this.store.typesOf(this.app.db, partyKey(path.country_code, path.party_id), ciKey(path.token_uid));
+    return types.length === 1 ? types[0] : 'RFID';
+  }
 }
 
 /** The identity fields a body carries must name the token of the URL (2001, transport §8). */
@@ -81,8 +103,8 @@ function checkIdentity(path: TokenPath, type: string, body: Partial<Token>): voi
     const given = body[field];
     if (given !== undefined && !ciEquals(String(given), value)) throw invalidParameters(`body.${field}: ${String(given)} does not match ${where} (${value})`);
   }
-  // TokenType is an enum of upper-case values: compared exactly. RFID is the default of ?type=.
-  if (body.type !== undefined && body.type !== type) throw invalidParameters(`body.type: ${body.type} does not match the type query parameter (${type}; RFID when absent)`);
+  // TokenType is an enum of upper-case values: compared exactly. Only a given ?type= can differ.
+  if (body.type !== undefined && body.type !== type) throw invalidParameters(`body.type: ${body.type} does not match the type query parameter (${type})`);
 }
 
 function unknownToken(path: TokenPath, type: string) {

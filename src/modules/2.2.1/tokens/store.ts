@@ -46,6 +46,12 @@ export class ReceivedTokenStore {
     return rows[0]?.document ?? null;
   }
 
+  /** The types of the tokens held under one owner and uid (at most two: enough to tell "only one"). */
+  async typesOf(tx: Tx, ownerKey: string, uidKey: string): Promise<string[]> {
+    const rows = await tx.$queryRawUnsafe<Array<{ type: string }>>(`SELECT type FROM ${this.table} WHERE party_key = $1 AND uid_key = $2 LIMIT 2`, ownerKey, uidKey);
+    return rows.map((r) => r.type);
+  }
+
   /** Reads and locks a token for a read-modify-write (PATCH) in this transaction. */
   async lock(tx: Tx, key: TokenKey): Promise<Token | null> {
     const rows = await tx.$queryRawUnsafe<Array<{ document: Token }>>(

@@ -1,0 +1,38 @@
+/**
+ * Which requests without a definite receiver the hub may fan out, and where party-specific data
+ * goes instead. Transport §9.3: a broadcast is for data meant for everybody (locations, tariffs,
+ * tokens); sessions and CDRs are personal data of one eMSP's driver and go only to the eMSP of
+ * their `cdr_token`; a command, a charging profile or a real-time authorization has one receiver
+ * and an answer only that receiver can give, so when the hub cannot name it the request fails.
+ */
+import type { AppContext } from '../app-context.js';
+import type { PartyRef } from '../ocpi/context.js';
+import { sessionRecipient, tokenOwnerIn } from './owners.js';
+
+const BROADCAST_MODULES = new Set(['locations', 'tariffs', 'tokens']);
+
+/** Pushes to the RECEIVER interface of locations, tariffs and tokens; nothing else. */
+export function mayBroadcast(module: string, interfaceRole: string): boolean {
+  return interfaceRole === 'RECEIVER' && BROADCAST_MODULES.has(module);
+}
+
+export interface RecipientQuery {
+  module: string;
+  interfaceRole: string;
+  method: string;
+  /** Path below the module endpoint, without the query. */
+  rest: string;
+  body: unknown;
+}
+
+/**
+ * For a request to the RECEIVER of sessions or CDRs: the eMSP party it is for, from the
+ * `cdr_token` of its body, else (a PATCH of a session) from the session's PUT that passed the
+ * hub; null when neither names one. Undefined for every other request: not party-specific.
+ */
+export async function partySpecificRecipient(app: AppContext, q: RecipientQuery): Promise<PartyRef | null | undefined> {
+  if (q.interfaceRole !== 'RECEIVER' || (q.module !== 'sessions' && q.module !== 'cdrs')) return undefined;
+  const named = tokenOwnerIn(q.body);
+  if (named) return named;
+  return q.module === 'sessions' ? sessionRecipient(app, q.rest) : null;
+}
