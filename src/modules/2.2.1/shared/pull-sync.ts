@@ -1,19 +1,22 @@
 /**
- * Pulling a CPO peer's SENDER list into the RECEIVER stores of our eMSP parties (02-locations,
- * 03-tariffs, 05-sessions, 06-cdrs: pull is the first sync and the catch-up path). Every object
- * goes through the same receiver service as a push, so pull and push converge on the newest
- * `last_updated` whichever arrives first. One bad object never stops a page: it is skipped with
- * a warning that names its id and the offending fields.
+ * Pulling a peer's SENDER list into the RECEIVER stores of our parties (02-locations, 03-tariffs,
+ * 05-sessions, 06-cdrs, 07-tokens: pull is the first sync and the catch-up path). Our eMSP parties
+ * pull CPO peers' locations, tariffs, sessions and CDRs; our CPO parties pull eMSP peers' tokens.
+ * Every object is read through the receive profile and goes through the same receiver service as
+ * a push, so pull and push converge on the newest `last_updated` whichever arrives first. One bad
+ * object never stops a page: it is skipped with a warning that names its id and the offending
+ * fields (a CDR is quarantined).
  *
- * Routing (transport §9): every request carries OCPI-from = one of our eMSP parties and OCPI-to =
- * one CPO party of the peer, so a list is read once per (our eMSP party, their CPO party). A CPO
- * may scope sessions, CDRs and even tariffs to the requesting eMSP, so each of our parties reads
- * its own view; for the usual one-to-one connection that is a single crawl.
+ * Routing (transport §9): every request carries OCPI-from = one of our pulling parties and OCPI-to
+ * = one owning party of the peer, so a list is read once per (our party, their party). A CPO may
+ * scope sessions, CDRs and even tariffs to the requesting eMSP (and an eMSP its tokens to the
+ * CPO), so each of our parties reads its own view; for the usual one-to-one connection that is a
+ * single crawl.
  *
  * A hub connection is pulled too (transport §9.4, GET All via Hub): OCPI-to = the hub's party,
- * and the hub merges the lists of every CPO behind it. An object is stored only when its owner
- * (its own country_code/party_id) is a party the hub reported as CPO in its ClientInfo; the hub
- * itself owns no locations, tariffs, sessions or CDRs (docs/interop.md, Hub).
+ * and the hub merges the lists of every owner behind it. An object is stored only when its owner
+ * (its own country_code/party_id) is a party the hub reported with the owning role in its
+ * ClientInfo; the hub itself owns none of these objects (docs/interop.md, Hub).
  */
 import type { z } from 'zod';
 import type { AppContext } from '../../../app-context.js';
@@ -27,13 +30,24 @@ import { type Refusal, receive } from '../../../ocpi/receive-profile.js';
 import { ciEquals } from '../../../ocpi/types.js';
 import type { PeerRecord } from '../../../platform/peers/peer-store.js';
 
-export type PullModule = 'locations' | 'tariffs' | 'sessions' | 'cdrs';
+export type PullModule = 'locations' | 'tariffs' | 'sessions' | 'cdrs' | 'tokens';
+
+/** Our eMSP parties pull CPO peers (locations, tariffs, sessions, CDRs); our CPO parties pull eMSP peers (tokens). */
+type PullingRole = 'EMSP' | 'CPO';
+const OWNERS: Record<PullingRole, 'CPO' | 'EMSP'> = { EMSP: 'CPO', CPO: 'EMSP' };
 
 /** What storing one pulled object did. */
 export type StoreResult = 'stored' | 'ignored';
 
 export interface PullSpec<S extends z.ZodType> {
   module: PullModule;
+  /** The role of our parties that pull (default EMSP); the peer's parties of the other role own the objects. */
+  pulledBy?: PullingRole;
+  /**
+   * The id a warning or the data-quality report files an object under. Default its `id`; tokens
+   * return undefined: a token uid identifies a driver's card.
+   */
+  objectId?(raw: unknown): string | undefined;
   /** The receiver's schema: a pulled object must be exactly what a push of it would have to be. */
   schema: S;
   /**
@@ -69,21 +83,23 @@ const EPOCH = '1970-01-01T00:00:00.000Z';
 const PAGE_ATTEMPTS = 3;
 
 export function pullHandler<S extends z.ZodType>(spec: PullSpec<S>): PullHandler {
+  const pulledBy = spec.pulledBy ?? 'EMSP';
+  const owners = OWNERS[pulledBy];
   return {
     module: spec.module,
     async appliesTo(peer, app) {
       if (peer.status !== 'REGISTERED' || !senderUrl(peer, spec.module)) return false;
-      // A hub is pulled once it reported a CPO: before its ClientInfo arrives, every object would be skipped.
-      if (!cpoParties(peer).length && !(hubParties(peer).length && (await cpoBehindHub(app, peer)).length)) return false;
-      return (await emspParties(app)).length > 0;
+      // A hub is pulled once it reported an owner: before its ClientInfo arrives, every object would be skipped.
+      if (!ownerParties(peer, owners).length && !(hubParties(peer).length && (await ownersBehindHub(app, peer, owners)).length)) return false;
+      return (await ourParties(app, pulledBy)).length > 0;
     },
     async pull(ctx) {
       const url = senderUrl(ctx.peer, spec.module);
       if (!url) return 0;
       const tally: Tally = { read: 0, stored: 0, ignored: 0, invalid: 0, foreign: 0, notOurs: 0, refused: 0 };
-      const ours = await emspParties(ctx.app);
+      const ours = await ourParties(ctx.app, pulledBy);
       const client = retryingClient(ctx.app);
-      const caller = await asCaller(ctx.app, ctx.peer);
+      const caller = await asCaller(ctx.app, ctx.peer, owners);
       const startedAt = new Date();
       const listed: Array<z.output<S>> = [];
       // A full pull that may retire objects notes each one it stores (or tries to). Not through
@@ -91,7 +107,7 @@ export function pullHandler<S extends z.ZodType>(spec: PullSpec<S>): PullHandler
       const retiring = !ctx.since && !hubParties(ctx.peer).length && spec.retireUnlisted;
       const crawled: PullSpec<S> = retiring ? { ...spec, store: (app, c, object, r) => (listed.push(object), spec.store(app, c, object, r)) } : spec;
       for (const from of ours) {
-        for (const to of [...cpoParties(ctx.peer), ...hubParties(ctx.peer)]) await crawl(crawled, ctx, client, url, from, to, ours, caller, tally);
+        for (const to of [...ownerParties(ctx.peer, owners), ...hubParties(ctx.peer)]) await crawl(crawled, ctx, client, url, from, to, ours, caller, tally);
       }
       if (retiring && tally.invalid === 0) {
         const retired = await spec.retireUnlisted!(ctx.app, caller, listed, startedAt);
@@ -108,11 +124,17 @@ export function pullHandler<S extends z.ZodType>(spec: PullSpec<S>): PullHandler
 
 async function crawl<S extends z.ZodType>(spec: PullSpec<S>, ctx: PullContext, client: OcpiClient, url: string, from: PartyRef, to: PartyRef, ours: PartyRef[], caller: AuthenticatedPeer, tally: Tally): Promise<void> {
   const { app, peer, token, since } = ctx;
+  const idOf = spec.objectId ?? idOfObject;
   const dateFrom = since ? since.toISOString() : spec.dateFromRequired ? EPOCH : undefined;
   const req: OcpiRequest = { method: 'GET', url, token, encoding: peer.authEncoding, query: { date_from: dateFrom }, from, to };
+  // Warnings name the list and the object's place in it, so an object without a usable id (or one
+  // we withhold, a token uid) can still be found on the peer's side.
+  const list = `${from.countryCode}/${from.partyId}->${to.countryCode}/${to.partyId}`;
+  let position = 0;
   for await (const page of client.paginate<unknown>(req)) {
     for (const raw of page) {
       tally.read++;
+      const where = { peer_id: peer.id, module: spec.module, list, position: position++ };
       // The receive profile, exactly as for a push: repaired where it may be, counted per peer.
       const parsed = receive(spec.schema, raw, { module: spec.module, recipient: from, maxFutureSkewSeconds: app.config.MAX_FUTURE_SKEW_SECONDS });
       if (parsed.repairs.length || !parsed.ok) {
@@ -121,7 +143,7 @@ async function crawl<S extends z.ZodType>(spec: PullSpec<S>, ctx: PullContext, c
       if (!parsed.ok) {
         tally.invalid++;
         const fields = parsed.refusals.slice(0, 5).map((r) => r.message);
-        app.log.warn({ peer_id: peer.id, module: spec.module, object_id: idOf(raw), fields }, 'pulled object is unreadable even after repair; skipped');
+        app.log.warn({ ...where, object_id: idOf(raw), fields }, 'pulled object is unreadable even after repair; skipped');
         if (spec.unreadable) await spec.unreadable(app, caller, raw, parsed.refusals, from);
         continue;
       }
@@ -129,7 +151,7 @@ async function crawl<S extends z.ZodType>(spec: PullSpec<S>, ctx: PullContext, c
       if (!caller.roles.some((r) => ciEquals(r.countryCode, object.country_code) && ciEquals(r.partyId, object.party_id))) {
         // Transport §8: the owner is read from the object; a peer cannot feed us another party's data.
         tally.foreign++;
-        app.log.warn({ peer_id: peer.id, module: spec.module, object_id: object.id, owner: `${object.country_code}/${object.party_id}` }, 'pulled object of a party the peer did not register (or its hub did not report as CPO); skipped');
+        app.log.warn({ ...where, object_id: idOf(object), owner: `${object.country_code}/${object.party_id}` }, 'pulled object of a party the peer did not register (or its hub did not report); skipped');
         continue;
       }
       let recipient = from;
@@ -148,7 +170,7 @@ async function crawl<S extends z.ZodType>(spec: PullSpec<S>, ctx: PullContext, c
         if (!(e instanceof OcpiError)) throw e;
         // The receiver's own rules refused it (e.g. a PUT the service finds inconsistent).
         tally.refused++;
-        app.log.warn({ peer_id: peer.id, module: spec.module, object_id: object.id, err: e.message }, 'pulled object refused by the receiver rules; skipped');
+        app.log.warn({ ...where, object_id: idOf(object), err: e.message }, 'pulled object refused by the receiver rules; skipped');
       }
     }
   }
@@ -180,19 +202,19 @@ export function retryingClient(app: AppContext): OcpiClient {
 
 /**
  * The peer as the receiver services see a caller: the parties it registered decide ownership. A
- * hub's own party owns no pulled object; it speaks for the CPOs its ClientInfo reported.
+ * hub's own party owns no pulled object; it speaks for the owners its ClientInfo reported.
  */
-async function asCaller(app: AppContext, peer: PeerRecord): Promise<AuthenticatedPeer> {
+async function asCaller(app: AppContext, peer: PeerRecord, owners: 'CPO' | 'EMSP'): Promise<AuthenticatedPeer> {
   const own = peer.roles.filter((r) => r.role !== 'HUB').map((r) => ({ role: r.role, countryCode: r.countryCode, partyId: r.partyId }));
-  const behind = hubParties(peer).length ? (await cpoBehindHub(app, peer)).map((p) => ({ role: 'CPO', ...p })) : [];
+  const behind = hubParties(peer).length ? (await ownersBehindHub(app, peer, owners)).map((p) => ({ role: owners, ...p })) : [];
   return { peerId: peer.id, status: peer.status, credentialKind: 'C', credentialHash: '', roles: [...own, ...behind] };
 }
 
-/** The CPO parties a hub connection reported behind it (ClientInfo), other than SUSPENDED ones. */
-async function cpoBehindHub(app: AppContext, peer: PeerRecord): Promise<PartyRef[]> {
+/** The parties of role `owners` a hub connection reported behind it (ClientInfo), other than SUSPENDED ones. */
+async function ownersBehindHub(app: AppContext, peer: PeerRecord, owners: 'CPO' | 'EMSP'): Promise<PartyRef[]> {
   // Cached briefly and invalidated by our hubclientinfo RECEIVER: appliesTo runs at every sweep.
   const behind = await remoteParties(app).behind(peer.id);
-  return behind.filter((r) => r.role === 'CPO').map((r) => ({ countryCode: r.countryCode, partyId: r.partyId }));
+  return behind.filter((r) => r.role === owners).map((r) => ({ countryCode: r.countryCode, partyId: r.partyId }));
 }
 
 /** The hub parties of a peer: the `to` of a GET All via Hub. */
@@ -204,15 +226,15 @@ function senderUrl(peer: PeerRecord, module: string): string | undefined {
   return peer.endpoints.find((e) => e.identifier === module && e.role === 'SENDER')?.url;
 }
 
-function cpoParties(peer: PeerRecord): PartyRef[] {
-  return peer.roles.filter((r) => r.role === 'CPO').map((r) => ({ countryCode: r.countryCode, partyId: r.partyId }));
+function ownerParties(peer: PeerRecord, owners: 'CPO' | 'EMSP'): PartyRef[] {
+  return peer.roles.filter((r) => r.role === owners).map((r) => ({ countryCode: r.countryCode, partyId: r.partyId }));
 }
 
-async function emspParties(app: AppContext): Promise<PartyRef[]> {
-  return (await app.parties.listCached()).filter((p) => p.roles.includes('EMSP')).map((p) => ({ countryCode: p.countryCode, partyId: p.partyId }));
+async function ourParties(app: AppContext, role: PullingRole): Promise<PartyRef[]> {
+  return (await app.parties.listCached()).filter((p) => p.roles.includes(role)).map((p) => ({ countryCode: p.countryCode, partyId: p.partyId }));
 }
 
-function idOf(raw: unknown): string | undefined {
+function idOfObject(raw: unknown): string | undefined {
   const id = (raw as { id?: unknown } | null)?.id;
   return typeof id === 'string' ? id.slice(0, 64) : undefined;
 }
