@@ -49,6 +49,10 @@ export const ConfigSchema = z.object({
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(100, 3600000).default(30000),
   RATE_LIMIT_PER_SECOND: int(0, 1000000).default(50),
   RATE_LIMIT_BURST: int(1, 1000000).default(200),
+  AUTH_FAILURE_LIMIT_PER_MINUTE: int(0, 1000000).default(30),
+  // Empty (as in .env.example) means unset: /metrics open.
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_CACHE_MS: int(0, 600000).default(10000),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
   SHUTDOWN_GRACE_MS: int(0, 600000).default(15000),
   DELIVERY_CONCURRENCY: int(1, 1000).default(50),

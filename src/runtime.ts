@@ -16,6 +16,7 @@ import type { ModuleInterface } from './ocpi/registry-types.js';
 import { startSimulator } from './backends/simulator.js';
 import { LocationsReadModel } from './modules/2.2.1/locations/read-model.js';
 import { ownLocations } from './modules/2.2.1/locations/service.js';
+import { startHandshakeRecovery } from './modules/2.2.1/credentials/recovery.js';
 import { startDeliveryEngine } from './delivery/engine.js';
 import { createLogger } from './logger.js';
 import { moduleInterfaces } from './modules/registry.js';
@@ -62,7 +63,11 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     redis.disconnect();
     throw new StartupError(`Cannot reach Redis at REDIS_URL=${redactUrl(config.REDIS_URL)}: ${describe(redisError ?? e)}`);
   }
-  const db = createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA);
+  const db = createPrisma(config.DATABASE_URL, config.DATABASE_SCHEMA, undefined, {
+    connectMs: config.DB_CONNECT_TIMEOUT_MS,
+    statementMs: config.DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  });
   const ctx = createAppContext({ config, log, db, redis, interfaces: options.interfaces ?? moduleInterfaces });
   const closers: Array<() => Promise<void>> = [];
 
@@ -91,6 +96,9 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     closers.unshift(() => closeServer(server!, config.SHUTDOWN_GRACE_MS));
     log.info({ port, public_base_url: config.PUBLIC_BASE_URL }, config.ROLE === 'worker' ? 'health endpoints listening' : 'OCPI API listening');
   }
+  // Credentials handshakes a previous process died in the middle of (docs/reliability.md).
+  const recovery = startHandshakeRecovery(ctx);
+  closers.push(() => recovery.stop());
   if (config.ROLE === 'worker' || config.ROLE === 'all') {
     const engine = await startDeliveryEngine(ctx);
     closers.push(() => engine.close());

@@ -31,3 +31,9 @@ export async function hotQuery<T>(db: Db, sql: string, args: unknown[]): Promise
   const result = await pool.query({ name, text: sql, values: args });
   return result.rows as T[];
 }
+
+/** The pool behind `db`: connections open, idle, and queries waiting for one (a stuck pool never drains). */
+export function poolUsage(db: object): { total: number; idle: number; waiting: number } | undefined {
+  const pool = pools.get(db);
+  return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+}

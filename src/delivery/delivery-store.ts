@@ -153,12 +153,22 @@ export class DeliveryStore {
     await this.db.$executeRawUnsafe(`DELETE FROM ${this.lease} WHERE peer_id = $1::uuid AND owner = $2`, peerId, owner);
   }
 
-  /** Finished history older than the retention period goes; cursors stay (they guard ordering). */
-  async purgeFinished(olderThan: Date): Promise<number> {
-    return this.db.$executeRawUnsafe(
-      `DELETE FROM ${this.outbox} WHERE status IN ('DELIVERED', 'SUPERSEDED', 'DROPPED') AND created_at < $1`,
-      olderThan,
-    );
+  /**
+   * Finished history older than the retention period goes; cursors stay (they guard ordering).
+   * In batches: one DELETE of days of history would outlast the statement timeout
+   * (DB_STATEMENT_TIMEOUT_MS) and then fail at every run.
+   */
+  async purgeFinished(olderThan: Date, batch = 10_000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.db.$executeRawUnsafe(
+        `DELETE FROM ${this.outbox} WHERE id IN (SELECT id FROM ${this.outbox} WHERE status IN ('DELIVERED', 'SUPERSEDED', 'DROPPED') AND created_at < $1 LIMIT $2)`,
+        olderThan,
+        batch,
+      );
+      total += deleted;
+      if (deleted < batch) return total;
+    }
   }
 
   /** Peers that have a row due now and may be delivered to (registered, not suspended). */

@@ -26,9 +26,23 @@ export interface RunningEngine {
   close(): Promise<void>;
 }
 
+/**
+ * How long claims last, so that a killed worker's work is taken over within JOB_LOCK_MS.
+ * BullMQ hands a dead worker's job on only at a stalled check that finds the job's lock
+ * expired and the job marked by an earlier check: up to the lock plus two check intervals
+ * after the last renewal. With lock and interval both at JOB_LOCK_MS that was up to twice
+ * JOB_LOCK_MS (about 60 s); half of it for the lock and an eighth per check leaves the sum
+ * under JOB_LOCK_MS. The PostgreSQL lease expires as early as the lock, so the re-run (or the
+ * sweep's next job, if the re-run came first) can take it.
+ */
+export function claimTimings(jobLockMs: number): { lockDuration: number; stalledInterval: number; leaseMs: number } {
+  return { lockDuration: Math.round(jobLockMs / 2), stalledInterval: Math.round(jobLockMs / 8), leaseMs: Math.round(jobLockMs / 2) };
+}
+
 export async function startDeliveryEngine(app: AppContext): Promise<RunningEngine> {
   const { config } = app;
   const store = new DeliveryStore(app.db, config.DATABASE_SCHEMA);
+  const timings = claimTimings(config.JOB_LOCK_MS);
   const deliveryQueue = openQueue(app, QUEUES.delivery);
   const pullQueue = openQueue(app, QUEUES.pulls);
   // Bulk pushes go through the undici transport: same rules, a fraction of axios' cost per request.
@@ -39,7 +53,7 @@ export async function startDeliveryEngine(app: AppContext): Promise<RunningEngin
     store,
     {
       keyConcurrency: config.DELIVERY_KEY_CONCURRENCY,
-      leaseMs: config.JOB_LOCK_MS,
+      leaseMs: timings.leaseMs,
       batchSize: 5000,
       retryWindowMs: config.DELIVERY_RETRY_WINDOW_MINUTES * 60_000,
       backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS },
@@ -50,7 +64,7 @@ export async function startDeliveryEngine(app: AppContext): Promise<RunningEngin
   );
   const pulls = new PullScheduler(app, pullQueue);
 
-  const workerOptions = { prefix: config.REDIS_PREFIX, lockDuration: config.JOB_LOCK_MS, stalledInterval: config.JOB_LOCK_MS, maxStalledCount: 1000 };
+  const workerOptions = { prefix: config.REDIS_PREFIX, lockDuration: timings.lockDuration, stalledInterval: timings.stalledInterval, maxStalledCount: 1000 };
   const deliveryConn = createRedis(config.REDIS_URL, 'bullmq', app.log);
   const deliveryWorker = new Worker(QUEUES.delivery, async (job) => peerDelivery.run(job.data.peerId), { ...workerOptions, connection: deliveryConn, concurrency: config.DELIVERY_CONCURRENCY });
   const pullConn = createRedis(config.REDIS_URL, 'bullmq', app.log);

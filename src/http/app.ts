@@ -2,7 +2,8 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { adminErrorHandler, AdminError } from '../admin/errors.js';
-import { mountAdminRoutes, requireAdminKey } from '../admin/mount.js';
+import { jsonBodiesOnly, refuseCrossSite } from '../admin/cross-site.js';
+import { mountAdminRoutes, requireAdminKey, requireDashboardAccess } from '../admin/mount.js';
 import { adminRoutes } from '../admin/routes.js';
 import type { AppContext } from '../app-context.js';
 import { requestIds } from '../ocpi/headers.js';
@@ -46,11 +47,13 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): { http: E
   const docs = { swaggerOptions: { urls: [{ url: '/openapi/ocpi-2.2.1.json', name: 'OCPI 2.2.1' }, { url: '/openapi/admin.json', name: 'Admin API' }] } };
   http.use('/docs', swaggerUi.serveFiles(undefined, docs), swaggerUi.setup(undefined, docs));
 
-  const operations = operationsRouter(app, requireAdminKey(app));
+  // Cross-site refusal first: a page in the operator's browser gets nowhere, whatever it sends.
+  const crossSite = refuseCrossSite(app);
+  const operations = operationsRouter(app, [crossSite, requireDashboardAccess(app)]);
   http.use(operations.router);
 
   const admin = express.Router();
-  admin.use(express.json({ limit: app.config.BODY_LIMIT }), requireAdminKey(app));
+  admin.use(crossSite, jsonBodiesOnly, express.json({ limit: app.config.BODY_LIMIT }), requireAdminKey(app));
   admin.use(mountAdminRoutes(app, adminRoutes));
   for (const extend of hooks.adminExtensions ?? []) extend(admin);
   admin.use((req: Request) => {
@@ -85,6 +88,8 @@ function accessLog(app: AppContext) {
     if (!app.log.isLevelEnabled('info')) return next();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
+      // Refused authentications are summarised per client address instead (ocpi/auth-failures.ts).
+      if (res.locals.unlogged) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // Only method, path and status: query strings and headers may carry secrets.
       req.ocpi.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');

@@ -1,6 +1,7 @@
 /**
- * Periodic clean-up run by the worker role: invitations whose Token A expired unused are
- * removed, so the peer list shows only live connections and pending invitations, and finished
+ * Periodic clean-up run by the worker role: invitations whose Token A expired unused, and our
+ * own connects whose Token B outlived the handshake (a process died mid-way), are removed, so the
+ * peer list shows only live connections and pending handshakes, and finished
  * outbox history older than OUTBOX_RETENTION_DAYS is deleted (dead and resync rows stay until
  * an admin acts on them).
  */

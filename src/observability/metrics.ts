@@ -34,16 +34,34 @@ export class Metrics {
     this.httpDuration = new client.Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [this.registry] });
   }
 
-  /** Gauges whose value is read at scrape time (queue depths). */
-  gauge(name: string, help: string, labelNames: string[], collect: () => Promise<Array<{ labels: Record<string, string>; value: number }>>): void {
+  /**
+   * Gauges whose value is read at scrape time (queue depths). A reading is reused for
+   * `maxAgeMs`, and scrapes arriving while one is being taken share it: however many scrapers
+   * there are, the database and Redis see at most one reading per gauge and period.
+   */
+  gauge(name: string, help: string, labelNames: string[], collect: () => Promise<Array<{ labels: Record<string, string>; value: number }>>, maxAgeMs = 0): void {
+    let reading: { at: number; values: Promise<Array<{ labels: Record<string, string>; value: number }>> } | null = null;
+    const read = () => {
+      if (reading && Date.now() - reading.at < maxAgeMs) return reading.values;
+      const values = collect();
+      const taken = { at: Number.POSITIVE_INFINITY, values };
+      reading = taken;
+      // The age counts from the end of the reading; a failed one is not kept.
+      values.then(
+        () => (taken.at = Date.now()),
+        () => reading === taken && (reading = null),
+      );
+      return values;
+    };
     new client.Gauge({
       name,
       help,
       labelNames,
       registers: [this.registry],
       async collect() {
+        const values = await read();
         this.reset();
-        for (const { labels, value } of await collect()) this.set(labels, value);
+        for (const { labels, value } of values) this.set(labels, value);
       },
     });
   }

@@ -9,6 +9,7 @@ import { hubRouter } from '../hub/router.js';
 import { hubState } from '../hub/state.js';
 import { withHubParties } from '../hub/remote-parties.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS, isServiceUnavailable } from '../platform/unavailable.js';
+import { noteFailedAuthentication } from './auth-failures.js';
 import { OcpiError, fromZod, methodNotAllowed, unauthorized } from './errors.js';
 import { type Refusal, type Repair, receive } from './receive-profile.js';
 import { bindRequestLog, echoRoutingHeaders, parseRoutingHeader } from './headers.js';
@@ -79,7 +80,7 @@ function interfaceRouter(app: AppContext, iface: ModuleInterface): Router {
 export function authenticate(app: AppContext, iface: ModuleInterface) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const peer = await app.peers.authenticate(req.get('authorization'));
-    if (!peer) throw unauthorized();
+    if (!peer) throw refuseUnauthenticated(app, req, res);
     if (peer.credentialKind === 'A' && !iface.acceptsTokenA) throw unauthorized('CREDENTIALS_TOKEN_A is only valid on versions and credentials');
     if (peer.status === 'SUSPENDED' && iface.routed) {
       throw new OcpiError(OcpiStatus.CLIENT_ERROR, 'This connection is suspended by the platform operator', 403);
@@ -93,6 +94,13 @@ export function authenticate(app: AppContext, iface: ModuleInterface) {
     bindRequestLog(req.ocpi, { peer_id: peer.peerId });
     next();
   };
+}
+
+/** 401, or 429 past the address's budget of failures; summarised in the log, not one line each. */
+function refuseUnauthenticated(app: AppContext, req: Request, res: Response): OcpiError {
+  const wait = noteFailedAuthentication(app, req, res);
+  if (wait <= 0) return unauthorized();
+  return new OcpiError(OcpiStatus.CLIENT_ERROR, 'Too many failed authentications from this address', 429, undefined, { 'Retry-After': String(Math.ceil(wait / 1000)) });
 }
 
 /**
@@ -326,7 +334,7 @@ export function ocpiErrorHandler(err: unknown, req: Request, res: Response, _nex
   if (res.headersSent) return;
   echoRoutingHeaders(res, req.ocpi?.routing);
   for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
-  if (error.statusCode >= 2000 && error.statusCode < 3000) req.ocpi?.log.info({ status_code: error.statusCode, http_status: error.httpStatus }, error.message);
+  if (error.statusCode >= 2000 && error.statusCode < 3000 && !res.locals.unlogged) req.ocpi?.log.info({ status_code: error.statusCode, http_status: error.httpStatus }, error.message);
   res.status(error.httpStatus).json(envelope(error.statusCode, error.data, error.message));
 }
 

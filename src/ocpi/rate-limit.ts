@@ -16,6 +16,10 @@ export class RateLimiter {
     return this.perSecond > 0;
   }
 
+  forget(key: string): void {
+    this.buckets.delete(key);
+  }
+
   /** Returns 0 when the request may pass, else the milliseconds until a token is available. */
   take(key: string): number {
     if (!this.enabled) return 0;

@@ -50,8 +50,9 @@ export class UrlPolicy {
 
   checkAddress(address: string): void {
     const family = net.isIPv6(address) ? 'ipv6' : 'ipv4';
-    const mapped = family === 'ipv6' ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address) : null;
-    if (mapped) return this.checkAddress(mapped[1]);
+    // An IPv6 form that carries an IPv4 address reaches that address: judged like the plain one.
+    const embedded = family === 'ipv6' ? embeddedIpv4(address) : null;
+    if (embedded && this.denied.check(embedded, 'ipv4')) throw new UrlPolicyError(`address ${address} embeds ${embedded}, which is in a denied range`);
     if (this.denied.check(address, family)) throw new UrlPolicyError(`address ${address} is in a denied range`);
   }
 
@@ -69,4 +70,47 @@ export class UrlPolicy {
       callback(null, list[0].address, list[0].family);
     });
   };
+}
+
+/**
+ * The IPv4 address an IPv6 address stands for, in the forms a gateway or the host itself
+ * translates: IPv4-mapped (::ffff:0:0/96), SIIT-translated (::ffff:0:0:0/96), IPv4-compatible
+ * (::/96, other than :: and ::1), NAT64 (64:ff9b::/96, and 64:ff9b:1::/48 in the RFC 6052 /48
+ * layout), 6to4 (2002::/16) and Teredo (2001::/32, the client address, bits inverted).
+ */
+export function embeddedIpv4(address: string): string | null {
+  const g = ipv6Groups(address);
+  if (!g) return null;
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  if (zeros(0, 5) && g[5] === 0xffff) return v4(g[6], g[7]);
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return v4(g[6], g[7]);
+  if (zeros(0, 6) && !(g[6] === 0 && g[7] <= 1)) return v4(g[6], g[7]);
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return v4(g[6], g[7]);
+  // /48 prefix: the IPv4 bytes sit in bits 48-63 and 72-87, around the reserved octet 64-71.
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return v4(g[3], ((g[4] & 0xff) << 8) | (g[5] >> 8));
+  if (g[0] === 0x2002) return v4(g[1], g[2]);
+  if (g[0] === 0x2001 && g[1] === 0) return v4(g[6] ^ 0xffff, g[7] ^ 0xffff);
+  return null;
+}
+
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted quad and a zone id allowed). */
+function ipv6Groups(address: string): number[] | null {
+  let text = address.split('%')[0].toLowerCase();
+  const quad = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (quad) {
+    const b = quad.slice(2).map(Number);
+    if (b.some((x) => x > 255)) return null;
+    text = `${quad[1]}${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const part = (s: string) => (s === '' ? [] : s.split(':'));
+  const head = part(halves[0]);
+  const tail = halves.length === 2 ? part(halves[1]) : [];
+  const fill = 8 - head.length - tail.length;
+  if ((halves.length === 2 && fill < 1) || (halves.length === 1 && fill !== 0)) return null;
+  const groups = [...head, ...Array(halves.length === 2 ? fill : 0).fill('0'), ...tail];
+  if (groups.some((x) => !/^[0-9a-f]{1,4}$/.test(x))) return null;
+  return groups.map((x) => parseInt(x, 16));
 }

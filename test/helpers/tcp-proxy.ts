@@ -12,6 +12,12 @@ export interface TcpProxy {
   readonly accepted: number;
   /** Destroys every open connection and refuses new ones until restore(). */
   cut(): void;
+  /**
+   * A server that accepts connections but never answers: open connections stop carrying bytes
+   * (both ways) and stay open, new ones are accepted and ignored. Those connections stay silent
+   * after restore(), as a peer's half-dead TCP connection would: only client-side timeouts end them.
+   */
+  blackHole(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -20,7 +26,9 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
   const host = target.host ?? '127.0.0.1';
   const sockets = new Set<net.Socket>();
   let down = false;
+  let hole = false;
   let accepted = 0;
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   const track = (s: net.Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -31,12 +39,16 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
     track(client);
     if (down) return void client.destroy();
     accepted++;
+    // Read and dropped: the client's bytes go nowhere, nothing ever comes back.
+    if (hole) return void client.resume();
     const upstream = net.connect(target.port, host);
     track(upstream);
+    const pair = { client, upstream };
+    pairs.add(pair);
     client.pipe(upstream);
     upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    client.on('close', () => (pairs.delete(pair), upstream.destroy()));
+    upstream.on('close', () => (pairs.delete(pair), client.destroy()));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -54,8 +66,19 @@ export async function startTcpProxy(target: { host?: string; port: number }): Pr
       down = true;
       destroyAll();
     },
+    blackHole() {
+      hole = true;
+      for (const { client, upstream } of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.resume();
+        upstream.resume();
+      }
+      pairs.clear();
+    },
     restore() {
       down = false;
+      hole = false;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -126,3 +126,10 @@ describe('release', () => {
     await platform.admin().post(`/parties/DE/EMX/quarantined-cdrs/${id}/release`, {}).expect(404);
   });
 });
+
+test('an unreadable CDR whose id PostgreSQL cannot hold as text (NUL) is still kept, under no id', async () => {
+  const res = await cdrs().post('', unreadable('Q\u0000NUL')).expect(201);
+  expect(res.body.status_code).toBe(1000);
+  const kept = (await platform.admin().get(QUARANTINE).expect(200)).body.find((q: { raw: { id: string } }) => q.raw.id === 'Q\u0000NUL');
+  expect(kept).toMatchObject({ cdr_id: null, status: 'QUARANTINED' });
+});

@@ -185,6 +185,8 @@ describe('our credentials while the hub role is on', () => {
 
 describe('routing headers a peer leaves out, through the hub', () => {
   test('a location push without OCPI-from-* from a peer with two CPO parties is attributed to the party in the URL; nothing identifying is HTTP 200 with 2001', async () => {
+    // An earlier test turns the hub role off to look at our credentials.
+    await enableHub(hub);
     const fake = await startFakePeer();
     try {
       fake.acceptedTokens.add('two-party-token-b');

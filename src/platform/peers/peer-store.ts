@@ -133,6 +133,9 @@ export class PeerStore {
   /**
    * Stores a completed handshake (registration or update) in one transaction: the peer's
    * endpoints, roles and token, our new credential, and the removal of the ones it replaces.
+   * Only a registration (PENDING) makes the connection REGISTERED; an update keeps the status
+   * it finds, so a peer's own rotation never lifts the operator's suspension. Null when the
+   * credential that authorised the change is gone or the connection was unregistered meanwhile.
    */
   async saveConnection(
     peerId: string,
@@ -140,6 +143,12 @@ export class PeerStore {
     opts: { issue?: NewCredential; requireHash?: string; keepHashes?: string[]; registeredNow?: boolean; authEncoding?: string },
   ): Promise<PeerRecord | null> {
     const row = await this.db.$transaction(async (tx) => {
+      // Row lock first: a suspension or resumption committed meanwhile is seen below, and one
+      // arriving now waits for this transaction instead of being overwritten by it.
+      const { count: live } = await tx.peer.updateMany({ where: { id: peerId, status: { not: 'UNREGISTERED' } }, data: { lastContactAt: new Date() } });
+      if (live !== 1) return null;
+      const found = await tx.peer.findUnique({ where: { id: peerId }, select: { status: true } });
+      const status = found?.status === 'PENDING' ? 'REGISTERED' : found?.status;
       // The credential that authorised this change must still exist: two concurrent POSTs
       // with one Token A cannot both register.
       if (opts.requireHash) {
@@ -154,7 +163,7 @@ export class PeerStore {
       return tx.peer.update({
         where: { id: peerId },
         data: {
-          status: 'REGISTERED',
+          status,
           versionsUrl: details.versionsUrl,
           version: details.version,
           endpoints: details.endpoints as unknown as Prisma.InputJsonValue,
@@ -183,6 +192,11 @@ export class PeerStore {
     await this.db.peerCredential.deleteMany({ where: { tokenHash } });
   }
 
+  /** A credential issued for the length of a handshake becomes permanent once the handshake is stored. */
+  async confirmCredential(tokenHash: string): Promise<void> {
+    await this.db.peerCredential.updateMany({ where: { tokenHash }, data: { expiresAt: null } });
+  }
+
   async setStatus(peerId: string, status: PeerStatus, from?: PeerStatus[]): Promise<PeerRecord | null> {
     const { count } = await this.db.peer.updateMany({ where: { id: peerId, ...(from ? { status: { in: from } } : {}) }, data: { status } });
     return count ? this.get(peerId) : null;
@@ -204,10 +218,13 @@ export class PeerStore {
     await this.db.peer.deleteMany({ where: { id: peerId } });
   }
 
-  /** Invitations (peer-initiated, still PENDING) whose every Token A has expired. */
+  /**
+   * Handshakes that never completed: invitations (peer-initiated, still PENDING) whose every
+   * Token A has expired, and our own connects (PENDING) whose Token B outlived the handshake.
+   */
   async deleteExpiredInvitations(now: Date): Promise<number> {
     const { count } = await this.db.peer.deleteMany({
-      where: { status: 'PENDING', initiatedBy: 'PEER', credentials: { none: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } } },
+      where: { status: 'PENDING', credentials: { none: { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } } },
     });
     return count;
   }

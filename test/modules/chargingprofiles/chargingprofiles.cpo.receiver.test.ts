@@ -97,7 +97,7 @@ describe('with the simulator as backend', () => {
 
   test.each([
     ['an unknown session', 'UNKNOWN_SESSION', 'NOPE', null],
-    ["another eMSP's session", 'REJECTED', 'S-OTHER', { cdr_token: { country_code: 'FR', party_id: 'OTH', uid: 'X', type: 'RFID', contract_id: 'FR-1' } }],
+    ["another eMSP's session (answered like an unknown one)", 'UNKNOWN_SESSION', 'S-OTHER', { cdr_token: { country_code: 'FR', party_id: 'OTH', uid: 'X', type: 'RFID', contract_id: 'FR-1' } }],
     ['a session that has ended', 'REJECTED', 'S-DONE', { status: 'COMPLETED', end_date_time: '2026-01-01T01:00:00Z' }],
     ['a session on an EVSE without CHARGING_PROFILE_CAPABLE', 'NOT_SUPPORTED', 'S-NOCAP', { location_id: 'LOC-NOCAP', evse_uid: 'EVSE-NOCAP' }],
   ])('%s is %s and nothing is forwarded', async (_name, result, id, overrides) => {

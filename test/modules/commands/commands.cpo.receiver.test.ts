@@ -100,10 +100,10 @@ describe('with a webhook backend', () => {
     expect(webhooks()).toHaveLength(before);
   });
 
-  test("STOP_SESSION for another eMSP's session is REJECTED", async () => {
+  test("STOP_SESSION for another eMSP's session is UNKNOWN_SESSION, as for a session that does not exist", async () => {
     await platform.admin().put('/parties/NL/CPO/sessions/S-OTHER', aSession('S-OTHER', { cdr_token: { country_code: 'FR', party_id: 'OTH', uid: 'X', type: 'RFID', contract_id: 'FR-1' } })).expect(200);
     const res = await send('STOP_SESSION', { response_url: responseUrl(), session_id: 'S-OTHER' }).expect(200);
-    expect(res.body.data.result).toBe('REJECTED');
+    expect(res.body.data.result).toBe('UNKNOWN_SESSION');
   });
 
   test.each([

@@ -12,7 +12,7 @@ import type { AppContext } from '../../../app-context.js';
 import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters } from '../../../ocpi/errors.js';
 import { type Refusal, receive } from '../../../ocpi/receive-profile.js';
-import { ciEquals } from '../../../ocpi/types.js';
+import { ciEquals, storableJson } from '../../../ocpi/types.js';
 import { withHubParties } from '../../../hub/remote-parties.js';
 import { enqueueEmspEvent } from '../../../backends/emsp-events.js';
 import { DomainError } from '../../../platform/domain-error.js';
@@ -70,7 +70,8 @@ export class CdrQuarantine {
     }
     const party = (await this.tokenParty(body.cdr_token)) ?? recipient;
     if (!party) throw invalidParameters('The CDR names no eMSP party of this platform (cdr_token, OCPI-to-*)');
-    const cdrId = typeof body.id === 'string' ? body.id.slice(0, 64) : null;
+    // The id is for finding it again; one PostgreSQL cannot hold as text (NUL) is only in `raw`.
+    const cdrId = typeof body.id === 'string' && storableJson(body.id) ? body.id.slice(0, 64) : null;
     const key = partyKey(party.countryCode, party.partyId);
     return this.app.db.$transaction(async (tx) => {
       if (cdrId) {

@@ -39,9 +39,9 @@ export async function receiveProfileRequest(app: AppContext, caller: ProfileCall
     throw invalidParameters(`response_url: ${(e as Error).message}`);
   }
   const session = await ownSessions(app).get(caller.party, sessionId);
-  if (!session) return answer('UNKNOWN_SESSION');
   // Only the owner of the session's token may steer it (§1); no SCSP contracts are modelled.
-  if (!(ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId))) return answer('REJECTED');
+  // Another eMSP's session is answered like an unknown one: session ids are not revealed.
+  if (!session || !(ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId))) return answer('UNKNOWN_SESSION');
   // Profiles steer a session that charges or is about to (P10): a PENDING session may already
   // have its limit set before the car draws power; nothing is left to steer once it ended.
   if (session.status !== 'ACTIVE' && session.status !== 'PENDING') return answer('REJECTED');

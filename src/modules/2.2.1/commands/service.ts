@@ -71,10 +71,9 @@ export async function receiveCommand(app: AppContext, caller: CommandCaller, com
   }
   if (command === 'STOP_SESSION') {
     const session = await ownSessions(app).get(caller.party, request.session_id);
-    if (!session) return answer('UNKNOWN_SESSION', `Unknown session ${request.session_id}`);
-    if (!(ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId))) {
-      return answer('REJECTED', 'The session was not started with a token of this eMSP');
-    }
+    // Another eMSP's session gets the very answer of an unknown one: session ids are not revealed.
+    const own = session && ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId);
+    if (!own) return answer('UNKNOWN_SESSION', `Unknown session ${request.session_id}`);
   }
   // Reservation ids are the requesting eMSP's own (08-commands §6.2): another eMSP's id is unknown here.
   const scope = request.reservation_id ? { partyKey: owner[0], requesterKey: partyKey(caller.requester.countryCode, caller.requester.partyId), reservationId: String(request.reservation_id) } : null;

@@ -5,6 +5,8 @@
 import type { AppContext } from '../../../app-context.js';
 import { OcpiCallError } from '../../../ocpi/client.js';
 
+import { crashPoint } from '../../../platform/crash-point.js';
+import { CredentialIntentStore, handshakeLeaseMs } from '../../../platform/peers/credential-intents.js';
 import type { PeerRecord } from '../../../platform/peers/peer-store.js';
 import { DiscoveryError, discoverPeer } from '../versions/client.js';
 import { versionsUrl } from '../versions/service.js';
@@ -34,11 +36,18 @@ export async function connect(app: AppContext, peerVersionsUrl: string, tokenA: 
   const us = await ourCredentialsOrFail(app, 'pending');
   const discovered = await discover(app, peerVersionsUrl, tokenA);
   const credentialsUrl = endpointOf(discovered.endpoints, 'credentials');
-  const tokenB = newCredential(app, 'B');
-  // Token B must be live before the POST: the peer calls our versions with it while we wait.
+  const leaseMs = handshakeLeaseMs(app.config);
+  // Token B must be live before the POST: the peer calls our versions with it while we wait. It
+  // expires with the handshake's lease unless the registration is stored: a connect that dies
+  // mid-way never leaves a token that lives forever.
+  const tokenB = newCredential(app, 'B', new Date(Date.now() + leaseMs));
   const peer = await app.peerStore.createOutgoing(label, peerVersionsUrl, discovered.version, discovered.endpoints, discovered.encoding, tokenB.record);
+  const intents = new CredentialIntentStore(app.db);
   try {
+    // What the next start undoes if this process dies before the end (credentials/recovery.ts).
+    const intent = await intents.begin(peer.id, 'CONNECT', tokenB.record.tokenHash, leaseMs);
     const theirs = await exchange(app, 'POST', credentialsUrl, tokenA, discovered.encoding, { ...us, token: tokenB.token });
+    crashPoint('connect-after-post');
     checkUrl(app, theirs.url, 'url');
     await assertRolesAvailable(app, peer.id, theirs.roles).catch((e: Error) => {
       throw new HandshakeError(`The peer declared roles we cannot accept: ${e.message}`, 409);
@@ -48,6 +57,8 @@ export async function connect(app: AppContext, peerVersionsUrl: string, tokenA: 
       { versionsUrl: theirs.url, version: discovered.version, endpoints: discovered.endpoints, peerTokenEnc: app.secrets.encrypt(theirs.token), roles: toRoleRecords(theirs.roles) },
       { keepHashes: [tokenB.record.tokenHash], registeredNow: true },
     );
+    await app.peerStore.confirmCredential(tokenB.record.tokenHash);
+    await intents.finish(intent);
     app.peerAuth.evict();
     app.log.info({ peer_id: peer.id }, 'registered with peer');
     return saved!;
@@ -64,26 +75,43 @@ export async function connect(app: AppContext, peerVersionsUrl: string, tokenA: 
  */
 export async function rotate(app: AppContext, peerId: string): Promise<PeerRecord> {
   const peer = await registeredPeer(app, peerId);
-  const token = app.secrets.decrypt(peer.peerTokenEnc!);
-  const us = await ourCredentialsOrFail(app, 'rotated');
-  const discovered = await discover(app, peer.versionsUrl!, token, peer.authEncoding);
   const fresh = newCredential(app, peer.initiatedBy === 'US' ? 'B' : 'C');
+  // Recorded before the fresh token exists: from here on, a crash is completed or undone by the
+  // next start (credentials/recovery.ts) instead of leaving two live tokens.
+  const intent = await new CredentialIntentStore(app.db).begin(peer.id, 'ROTATE', fresh.record.tokenHash, handshakeLeaseMs(app.config));
   await app.peerStore.addCredential(peer.id, fresh.record);
   app.peerAuth.evict();
+  return completeRotation(app, peer, fresh.token, fresh.record.tokenHash, intent);
+}
+
+/**
+ * The rotation's call and its outcome: the peer takes `freshToken` and answers with its own new
+ * token, or `freshToken` dies. Also how the next start finishes a rotation a crash interrupted
+ * (the same fresh token sent again, with the peer token we still hold).
+ */
+export async function completeRotation(app: AppContext, peer: PeerRecord, freshToken: string, freshHash: string, intentId: string): Promise<PeerRecord> {
+  const intents = new CredentialIntentStore(app.db);
   try {
-    const theirs = await exchange(app, 'PUT', endpointOf(discovered.endpoints, 'credentials'), token, discovered.encoding, { ...us, token: fresh.token });
+    const token = app.secrets.decrypt(peer.peerTokenEnc!);
+    const us = await ourCredentialsOrFail(app, 'rotated');
+    const discovered = await discover(app, peer.versionsUrl!, token, peer.authEncoding);
+    const theirs = await exchange(app, 'PUT', endpointOf(discovered.endpoints, 'credentials'), token, discovered.encoding, { ...us, token: freshToken });
+    crashPoint('rotation-after-put');
     checkUrl(app, theirs.url, 'url');
     const saved = await app.peerStore.saveConnection(
       peer.id,
       { versionsUrl: theirs.url, version: discovered.version, endpoints: discovered.endpoints, peerTokenEnc: app.secrets.encrypt(theirs.token), roles: toRoleRecords(theirs.roles) },
-      { keepHashes: [fresh.record.tokenHash], authEncoding: discovered.encoding },
+      { keepHashes: [freshHash], authEncoding: discovered.encoding },
     );
-    if (peer.status === 'SUSPENDED') await app.peerStore.setStatus(peer.id, 'SUSPENDED');
+    if (!saved) throw new HandshakeError('The connection was unregistered while the credentials were rotated', 409);
+    await intents.finish(intentId);
     app.peerAuth.evict();
     app.log.info({ peer_id: peer.id }, 'credentials rotated');
-    return (await app.peerStore.get(peer.id)) ?? saved!;
+    return saved;
   } catch (e) {
-    await app.peerStore.removeCredential(fresh.record.tokenHash);
+    await app.peerStore.removeCredential(freshHash);
+    // Only once the fresh token is gone: if that failed, the intent stays for the next attempt.
+    await intents.finish(intentId);
     app.peerAuth.evict();
     throw e;
   }

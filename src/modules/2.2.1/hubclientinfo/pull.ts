@@ -10,6 +10,7 @@
  * no longer lists are forgotten.
  */
 import type { PullHandler } from '../../../delivery/pulls.js';
+import { receive } from '../../../ocpi/receive-profile.js';
 import { ClientInfo } from './schemas.js';
 import { forgetUnlisted, storeClientInfo } from './service.js';
 
@@ -31,10 +32,14 @@ export const hubClientInfoPull: PullHandler = {
     for await (const page of app.client.paginate<unknown>({ method: 'GET', url, token, encoding: peer.authEncoding, query: { date_from: since?.toISOString() } })) {
       for (const raw of page) {
         read++;
-        const parsed = ClientInfo.safeParse(raw);
-        if (!parsed.success) {
+        // The receive profile, exactly as for a pushed ClientInfo (a far-future last_updated included).
+        const parsed = receive(ClientInfo, raw, { module: 'hubclientinfo', maxFutureSkewSeconds: app.config.MAX_FUTURE_SKEW_SECONDS });
+        if (parsed.repairs.length || !parsed.ok) {
+          await app.dataQuality.record(peer.id, 'hubclientinfo', undefined, { repairs: parsed.repairs, refusals: parsed.ok ? [] : parsed.refusals });
+        }
+        if (!parsed.ok) {
           invalid++;
-          const fields = parsed.error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(object)'}: ${i.message}`);
+          const fields = parsed.refusals.slice(0, 5).map((r) => r.message);
           app.log.warn({ peer_id: peer.id, module: 'hubclientinfo', fields }, 'pulled ClientInfo is invalid; skipped');
           continue;
         }
