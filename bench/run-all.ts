@@ -64,9 +64,29 @@ export function resultsTable(runs: BenchRun[]): string {
   return lines.join('\n');
 }
 
+const USAGE = (available: string[]) => `Usage: npm run bench [-- name...]
+
+Runs every benchmark under bench/ (or the named ones), each in its own process, prints one table
+and writes it to bench/RESULTS.md. A run in which any bench failed leaves bench/RESULTS.md as it
+was (the table is still printed). Needs PostgreSQL and Redis as for npm test.
+
+Benches: ${available.join(', ')}
+Options:
+  -h, --help   show this help and exit`;
+
 async function main(): Promise<void> {
   const available = discoverBenches();
-  const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE(available));
+    return;
+  }
+  const flags = args.filter((a) => a.startsWith('-'));
+  if (flags.length) {
+    console.error(`Unknown option ${flags.join(', ')}\n\n${USAGE(available)}`);
+    process.exit(2);
+  }
+  const wanted = args;
   const unknown = wanted.filter((w) => !available.includes(w));
   if (unknown.length) {
     console.error(`Unknown bench ${unknown.join(', ')}; available: ${available.join(', ')}`);
@@ -89,9 +109,14 @@ async function main(): Promise<void> {
     '',
   ];
   console.log(`\n${table}`);
+  if (runs.some((r) => r.exitCode !== 0)) {
+    // A failed run's table would replace good figures with failed rows.
+    console.error('\nA bench failed: bench/RESULTS.md is left as it was.');
+    process.exitCode = 1;
+    return;
+  }
   fs.writeFileSync(path.join(BENCH_DIR, 'RESULTS.md'), `${[...header, table].join('\n')}\n`);
   console.log('\nWritten to bench/RESULTS.md');
-  if (runs.some((r) => r.exitCode !== 0)) process.exitCode = 1;
 }
 
 if (require.main === module) {

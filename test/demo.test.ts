@@ -52,3 +52,40 @@ test('the demo exits non-zero and says why when a step cannot happen', async () 
   expect(code).toBe(1);
   expect(out).toMatch(/demo failed: .*REDIS_URL/);
 }, 60_000);
+
+test('demo --help prints the options and starts nothing', async () => {
+  const { code, out } = await runDemo(['--help']);
+  expect(code).toBe(0);
+  expect(out).toContain('Usage: npm run demo');
+  expect(out).toContain('--kwh N');
+  expect(out).not.toContain('credentials handshake');
+});
+
+test.each([
+  [['--kwh', 'abc'], '--kwh must be a number'],
+  [['--speed', '0'], '--speed must be a number'],
+  [['--turbo'], "Unknown option '--turbo'"],
+])('demo %j is refused with exit code 2 and a message naming the option, before anything starts', async (args, message) => {
+  const { code, out } = await runDemo(args);
+  expect(code).toBe(2);
+  expect(out).toContain(message);
+  expect(out).not.toContain('credentials handshake');
+});
+
+test('bench --help prints the benches and runs none; an unknown option is exit code 2', async () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run-all.ts', ...args], { cwd: path.join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += String(d)));
+      child.stderr.on('data', (d) => (out += String(d)));
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+  const help = await run(['--help']);
+  expect(help.code).toBe(0);
+  expect(help.out).toMatch(/Benches: .*cpo/);
+  expect(help.out).not.toContain('== bench/');
+  const bad = await run(['--fast']);
+  expect(bad.code).toBe(2);
+  expect(bad.out).toContain('Unknown option --fast');
+});
