@@ -78,18 +78,38 @@ export type Config = z.infer<typeof ConfigSchema> & { DATABASE_SCHEMA: string };
 
 export class ConfigError extends Error {}
 
-/** Reads `.env` when present; outside production, `.env.example` supplies the documented defaults. */
-export function loadEnvFiles(cwd = process.cwd()): string | null {
-  for (const name of ['.env', '.env.example']) {
+/**
+ * The development secrets published in `.env.example`. A production process that runs with one
+ * of them would be open to anyone who read the repository (test/config.test.ts keeps this list
+ * equal to the file).
+ */
+export const PUBLISHED_SECRETS: Readonly<Record<'ADMIN_API_KEY' | 'TOKEN_ENCRYPTION_KEY', string>> = {
+  ADMIN_API_KEY: 'dev-admin-key-change-me-0123456789',
+  TOKEN_ENCRYPTION_KEY: 'ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=',
+};
+
+export interface LoadedEnv {
+  /** `.env` when it exists, else `.env.example` (outside production), else null. */
+  file: '.env' | '.env.example' | null;
+  /** Settings that came from `.env.example` because neither the environment nor `.env` set them. */
+  fromExample: string[];
+}
+
+/**
+ * Reads `.env` when present; outside production, `.env.example` then supplies every documented
+ * default still missing, and the caller is told which (a partial `.env` must not hide them).
+ */
+export function loadEnvFiles(cwd = process.cwd()): LoadedEnv {
+  const read = (name: string) => {
     const file = path.join(cwd, name);
-    if (name === '.env.example' && process.env.NODE_ENV === 'production') break;
-    if (fs.existsSync(file)) {
-      const parsed = parseDotenv(fs.readFileSync(file, 'utf8'));
-      for (const [k, v] of Object.entries(parsed)) if (process.env[k] === undefined) process.env[k] = v;
-      return name;
-    }
-  }
-  return null;
+    return fs.existsSync(file) ? parseDotenv(fs.readFileSync(file, 'utf8')) : null;
+  };
+  const fill = (values: Record<string, string>) => Object.entries(values).filter(([k]) => process.env[k] === undefined).map(([k, v]) => ((process.env[k] = v), k));
+  const env = read('.env');
+  if (env) fill(env);
+  const example = process.env.NODE_ENV === 'production' ? null : read('.env.example');
+  const fromExample = example ? fill(example) : [];
+  return { file: env ? '.env' : example ? '.env.example' : null, fromExample };
 }
 
 function parseDotenv(text: string): Record<string, string> {
@@ -113,6 +133,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
   }
   const cfg = result.data;
+  if (env.NODE_ENV === 'production') {
+    for (const [name, published] of Object.entries(PUBLISHED_SECRETS) as Array<[keyof typeof PUBLISHED_SECRETS, string]>) {
+      if (cfg[name] === published) throw new ConfigError(`Invalid configuration: ${name}: is the development value published in .env.example; generate your own (openssl rand -base64 32) for NODE_ENV=production`);
+    }
+  }
   if (cfg.PAGE_SIZE_DEFAULT > cfg.PAGE_SIZE_MAX) {
     throw new ConfigError('Invalid configuration: PAGE_SIZE_DEFAULT: must not exceed PAGE_SIZE_MAX');
   }

@@ -7,7 +7,7 @@ import { createLogger } from './logger.js';
 import { StartupError, startPlatform } from './runtime.js';
 
 async function main(): Promise<void> {
-  const envFile = loadEnvFiles();
+  const loaded = loadEnvFiles();
   let config;
   try {
     config = parseConfig(process.env);
@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.LOG_LEVEL, { role: config.ROLE });
-  if (envFile === '.env.example') log.warn('No .env file: using the defaults of .env.example (copy it to .env to change them)');
+  if (loaded.file === '.env.example') log.warn('No .env file: using the defaults of .env.example (copy it to .env to change them)');
+  else if (loaded.fromExample.length) log.warn({ settings: loaded.fromExample }, 'Settings missing from .env and the environment take the defaults of .env.example');
   // Signal handlers go in before start-up finishes: a SIGTERM during start still shuts down cleanly.
   const starting = startPlatform(config, { logger: log });
   const stop = (signal: string) => {

@@ -1,4 +1,7 @@
-import { ConfigError, parseConfig } from '../src/config.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, PUBLISHED_SECRETS, loadEnvFiles, parseConfig } from '../src/config.js';
 import { testConfig } from './helpers/platform.js';
 
 const base = { PUBLIC_BASE_URL: 'https://ocpi.example.com/', DATABASE_URL: 'postgresql://u@h/db', REDIS_URL: 'redis://h:6379', ADMIN_API_KEY: 'k'.repeat(16), TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
@@ -35,4 +38,50 @@ test('every setting is documented in the README table and in .env.example', () =
   const keys = Object.keys(ConfigSchema.shape).filter((k) => k !== 'NODE_ENV');
   expect(keys.filter((k) => !readme.includes(`| \`${k}\` |`))).toEqual([]);
   expect(keys.filter((k) => !new RegExp(`^${k}=`, 'm').test(example))).toEqual([]);
+});
+
+describe('the published development secrets', () => {
+  test('are exactly the values of .env.example (the refusal below cannot drift from the file)', () => {
+    const example = fs.readFileSync(`${__dirname}/../.env.example`, 'utf8');
+    for (const [name, value] of Object.entries(PUBLISHED_SECRETS)) expect(example).toContain(`\n${name}=${value}\n`);
+  });
+
+  test.each(Object.keys(PUBLISHED_SECRETS))('NODE_ENV=production with the published %s refuses to start, naming it', (name) => {
+    const env = { ...base, NODE_ENV: 'production', [name]: PUBLISHED_SECRETS[name as keyof typeof PUBLISHED_SECRETS] };
+    expect(() => parseConfig(env)).toThrow(new RegExp(`${name}: is the development value published in .env.example`));
+  });
+
+  test('outside production the published values are accepted (the demo and a first start use them)', () => {
+    expect(() => parseConfig({ ...base, ...PUBLISHED_SECRETS })).not.toThrow();
+  });
+});
+
+describe('.env files', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  });
+  const dir = (files: Record<string, string>) => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ocpi-env-'));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(d, name), text);
+    return d;
+  };
+
+  test('a partial .env takes the missing settings from .env.example and says which', () => {
+    delete process.env.ZZ_ONLY_IN_EXAMPLE;
+    delete process.env.ZZ_IN_BOTH;
+    const loaded = loadEnvFiles(dir({ '.env': 'ZZ_IN_BOTH=mine\n', '.env.example': 'ZZ_IN_BOTH=example\nZZ_ONLY_IN_EXAMPLE=example\n' }));
+    expect(loaded).toEqual({ file: '.env', fromExample: ['ZZ_ONLY_IN_EXAMPLE'] });
+    expect(process.env.ZZ_IN_BOTH).toBe('mine');
+    expect(process.env.ZZ_ONLY_IN_EXAMPLE).toBe('example');
+  });
+
+  test('with NODE_ENV=production .env.example is never read', () => {
+    delete process.env.ZZ_ONLY_IN_EXAMPLE;
+    process.env.NODE_ENV = 'production';
+    const loaded = loadEnvFiles(dir({ '.env.example': 'ZZ_ONLY_IN_EXAMPLE=example\n' }));
+    expect(loaded).toEqual({ file: null, fromExample: [] });
+    expect(process.env.ZZ_ONLY_IN_EXAMPLE).toBeUndefined();
+  });
 });
