@@ -34,6 +34,8 @@ export const ConfigSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // auto: readable lines in a terminal outside production, JSON everywhere else (log shippers).
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   PAGE_SIZE_DEFAULT: int(1, 10000).default(50),
   PAGE_SIZE_MAX: int(1, 10000).default(100),
   OUTBOUND_TIMEOUT_MS: int(100, 600000).default(10000),

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const log = createLogger(config.LOG_LEVEL, { role: config.ROLE });
+  const log = createLogger(config.LOG_LEVEL, { role: config.ROLE }, config.LOG_FORMAT);
   if (loaded.file === '.env.example') log.warn('No .env file: using the defaults of .env.example (copy it to .env to change them)');
   else if (loaded.fromExample.length) log.warn({ settings: loaded.fromExample }, 'Settings missing from .env and the environment take the defaults of .env.example');
   // Signal handlers go in before start-up finishes: a SIGTERM during start still shuts down cleanly.

@@ -94,7 +94,9 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const port = (server.address() as AddressInfo).port;
     url = `http://127.0.0.1:${port}`;
     closers.unshift(() => closeServer(server!, config.SHUTDOWN_GRACE_MS));
-    log.info({ port, public_base_url: config.PUBLIC_BASE_URL }, config.ROLE === 'worker' ? 'health endpoints listening' : 'OCPI API listening');
+    const base = config.PUBLIC_BASE_URL;
+    if (config.ROLE === 'worker') log.info({ port }, `health endpoints listening on port ${port}: ${base}/health/ready`);
+    else log.info({ port, public_base_url: base }, `listening on port ${port}: OCPI ${base}/ocpi/versions, admin API ${base}/admin, API docs ${base}/docs, queues ${base}/admin/queues, metrics ${base}/metrics`);
   }
   // Credentials handshakes a previous process died in the middle of (docs/reliability.md).
   const recovery = startHandshakeRecovery(ctx);

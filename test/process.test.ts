@@ -63,6 +63,8 @@ test('ROLE=all starts, answers ready, and exits 0 on SIGTERM', async () => {
     expect(code).toBe(0);
     expect(stdout).toContain('shutting down');
     expect(stdout).toContain('workers started');
+    // The start line tells a new user where everything is.
+    expect(stdout).toMatch(/listening on port \d+: OCPI http:\/\/[^ ]+\/ocpi\/versions, admin API [^ ]+\/admin, API docs [^ ]+\/docs/);
     // Every line is JSON with a level: structured logs.
     for (const line of stdout.trim().split('\n')) expect(JSON.parse(line).level).toEqual(expect.any(String));
   } finally {

@@ -57,7 +57,7 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): { http: E
   admin.use(mountAdminRoutes(app, adminRoutes));
   for (const extend of hooks.adminExtensions ?? []) extend(admin);
   admin.use((req: Request) => {
-    throw new AdminError(404, 'not_found', `No admin endpoint at ${req.method} ${req.path}`);
+    throw new AdminError(404, 'not_found', `No admin endpoint at ${req.method} ${req.baseUrl}${req.path}`);
   });
   http.use('/admin', admin, adminErrorHandler);
 
@@ -91,8 +91,9 @@ function accessLog(app: AppContext) {
       // Refused authentications are summarised per client address instead (ocpi/auth-failures.ts).
       if (res.locals.unlogged) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // Only method, path and status: query strings and headers may carry secrets.
-      req.ocpi.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      // Only method, path and status: query strings and headers may carry secrets. The full path:
+      // inside a router, req.path has lost the mount point (/admin).
+      req.ocpi.log.info({ method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   };

@@ -56,3 +56,9 @@ test('the version details list the interfaces of the roles local parties have', 
   expect(res.body.data.version).toBe('2.2.1');
   expect(res.body.data.endpoints).toContainEqual({ identifier: 'credentials', role: 'SENDER', url: `${platform.url}/ocpi/2.2.1/credentials` });
 });
+
+test('an unknown admin path is 404 naming the whole path, /admin included, and the access log names it too', async () => {
+  const res = await platform.admin().get('/no-such-thing').expect(404);
+  expect(res.body.error.message).toBe('No admin endpoint at GET /admin/no-such-thing');
+  expect(platform.logs.some((l) => l.includes('"path":"/admin/no-such-thing"') && l.includes('"status":404'))).toBe(true);
+});
