@@ -8,9 +8,10 @@ import type { Config } from './config.js';
 import type { Db } from './db/prisma.js';
 import { Outbox } from './delivery/outbox.js';
 import { PullRegistry } from './delivery/pulls.js';
-import type { FullVersionRegistry } from './delivery/full-versions.js';
-import { registerFullVersionSources } from './modules/2.2.1/full-versions.js';
-import { registerPullHandlers } from './modules/2.2.1/pull-handlers.js';
+import { WebhookTargets } from './delivery/webhook-targets.js';
+import { EMSP_EVENTS_MODULE, emspEventTarget } from './backends/emsp-events.js';
+import { FullVersionRegistry } from './delivery/full-versions.js';
+import type { ModuleDescriptor } from './modules/descriptor.js';
 import { OcpiClient } from './ocpi/client.js';
 import { Metrics } from './observability/metrics.js';
 import type { PaginationSettings } from './ocpi/pagination.js';
@@ -35,6 +36,8 @@ export interface AppContext {
   rateLimiter: RateLimiter;
   pagination: PaginationSettings;
   interfaces: ModuleInterface[];
+  /** The modules of this instance (src/modules/registry.ts): pulls, sweeps, hub policy and versions derive from them. */
+  descriptors: readonly ModuleDescriptor[];
   parties: PartyService;
   peerStore: PeerStore;
   peerAuth: PeerAuthenticator;
@@ -42,6 +45,8 @@ export interface AppContext {
   pulls: PullRegistry;
   /** Complete versions the delivery engine PUTs when a peer did not know the object of a PATCH. */
   fullVersions: FullVersionRegistry;
+  /** Where the delivery engine sends WEBHOOK rows (party backends), per module of the rows. */
+  webhookTargets: WebhookTargets;
   metrics: Metrics;
   /** Repairs and refusals of the receive profile, per peer (docs/interop.md). */
   dataQuality: DataQuality;
@@ -49,8 +54,14 @@ export interface AppContext {
   peers: { authenticate: PeerAuthenticator['authenticate'] };
 }
 
-export function createAppContext(deps: { config: Config; log: Logger; db: Db; redis: Redis; interfaces: ModuleInterface[] }): AppContext {
-  const { config, log, db } = deps;
+export function createAppContext(deps: { config: Config; log: Logger; db: Db; redis: Redis; interfaces: ModuleInterface[]; descriptors: readonly ModuleDescriptor[] }): AppContext {
+  const { config, log, db, descriptors } = deps;
+  const pulls = new PullRegistry();
+  const fullVersions = new FullVersionRegistry();
+  for (const d of descriptors) {
+    if (d.pull) pulls.register(d.pull);
+    if (d.fullVersion) fullVersions.register(d.fullVersion);
+  }
   const secrets = new Secrets(config.TOKEN_ENCRYPTION_KEY);
   const urlPolicy = new UrlPolicy({
     allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
@@ -71,8 +82,9 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
     peerAuth,
     outbox: new Outbox(db, config.DATABASE_SCHEMA),
     // Both roles get the handlers: the worker runs pulls, the api serves their admin views.
-    pulls: registerPullHandlers(new PullRegistry()),
-    fullVersions: registerFullVersionSources(),
+    pulls,
+    fullVersions,
+    webhookTargets: new WebhookTargets().register(EMSP_EVENTS_MODULE, emspEventTarget),
     metrics,
     dataQuality: new DataQuality(db, config.DATABASE_SCHEMA, metrics, log),
     peers: { authenticate: (h) => peerAuth.authenticate(h) },

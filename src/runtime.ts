@@ -8,19 +8,16 @@ import type { Logger } from 'pino';
 import { type AppContext, createAppContext } from './app-context.js';
 import type { Config } from './config.js';
 import { ensureDatabase, redactUrl } from './db/ensure-database.js';
-import { migrate } from './db/migrate.js';
+import { MigrationError, migrate } from './db/migrate.js';
 import { createPrisma } from './db/prisma.js';
 import express from 'express';
 import { type HttpHooks, createHttpApp, healthRouter } from './http/app.js';
 import type { ModuleInterface } from './ocpi/registry-types.js';
 import { startSimulator } from './backends/simulator.js';
-import { LocationsReadModel } from './modules/2.2.1/locations/read-model.js';
-import { ownLocations } from './modules/2.2.1/locations/service.js';
-import { startHandshakeRecovery } from './modules/2.2.1/credentials/recovery.js';
-import { startDeliveryEngine } from './delivery/engine.js';
 import { createLogger } from './logger.js';
-import { moduleInterfaces } from './modules/registry.js';
+import { descriptors, moduleInterfaces } from './modules/registry.js';
 import { createRedis } from './redis.js';
+import { startWorker } from './worker.js';
 
 export class StartupError extends Error {}
 
@@ -46,6 +43,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const { applied } = await migrate(config.DATABASE_URL, config.DATABASE_SCHEMA);
     if (applied.length) log.info({ applied }, 'database migrations applied');
   } catch (e) {
+    if (e instanceof MigrationError) throw new StartupError(`Cannot migrate schema ${config.DATABASE_SCHEMA}: ${e.message}`);
     throw new StartupError(`Cannot use PostgreSQL at DATABASE_URL=${redactUrl(config.DATABASE_URL)}: ${describe(e)}`);
   }
   const redis = createRedis(config.REDIS_URL, 'commands');
@@ -68,7 +66,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     statementMs: config.DB_STATEMENT_TIMEOUT_MS,
     idleInTransactionMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   });
-  const ctx = createAppContext({ config, log, db, redis, interfaces: options.interfaces ?? moduleInterfaces });
+  const ctx = createAppContext({ config, log, db, redis, interfaces: options.interfaces ?? moduleInterfaces, descriptors });
   const closers: Array<() => Promise<void>> = [];
 
   let server: http.Server | undefined;
@@ -78,11 +76,8 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const api = config.ROLE === 'worker' ? { http: express().use(healthRouter(ctx)), close: async () => undefined } : createHttpApp(ctx, options.http);
     server = http.createServer(api.http);
     closers.push(() => api.close());
-    // The locations SENDER list is served from memory in the API role.
-    const readModel = new LocationsReadModel(ctx);
-    await readModel.start();
-    ownLocations(ctx).readModel = readModel;
-    closers.push(() => readModel.stop());
+    // What modules keep running (e.g. the locations read model), ready before the first request.
+    for (const d of ctx.descriptors) if (d.onStart) closers.push(await d.onStart(ctx));
     // Commands are received here, so the built-in simulator backend runs in the API role.
     const simulator = startSimulator(ctx);
     closers.push(async () => simulator.stop());
@@ -98,11 +93,10 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     if (config.ROLE === 'worker') log.info({ port }, `health endpoints listening on port ${port}: ${base}/health/ready`);
     else log.info({ port, public_base_url: base }, `listening on port ${port}: OCPI ${base}/ocpi/versions, admin API ${base}/admin, API docs ${base}/docs, queues ${base}/admin/queues, metrics ${base}/metrics`);
   }
-  // Credentials handshakes a previous process died in the middle of (docs/reliability.md).
-  const recovery = startHandshakeRecovery(ctx);
-  closers.push(() => recovery.stop());
+  // What modules start once we listen (e.g. resuming interrupted credentials handshakes).
+  for (const d of ctx.descriptors) if (d.onListening) closers.push(await d.onListening(ctx));
   if (config.ROLE === 'worker' || config.ROLE === 'all') {
-    const engine = await startDeliveryEngine(ctx);
+    const engine = await startWorker(ctx);
     closers.push(() => engine.close());
     log.info('workers started');
   }
@@ -116,6 +110,8 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       closing ??= (async () => {
         // Stop intake first (HTTP, then workers finish their jobs), then the pools they used.
         for (const close of closers) await close().catch((e) => log.error({ err: describe(e) }, 'error while stopping'));
+        // The one outbound connection pool, once nothing sends any more.
+        await ctx.client.transport.close().catch(() => undefined);
         await db.$disconnect().catch(() => undefined);
         await redis.quit().catch(() => redis.disconnect());
       })();

@@ -18,7 +18,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { ensureDatabase } from '../../src/db/ensure-database.js';
 import { createAppContext } from '../../src/app-context.js';
 import { createPrisma } from '../../src/db/prisma.js';
-import { moduleInterfaces } from '../../src/modules/registry.js';
+import { descriptors, moduleInterfaces } from '../../src/modules/registry.js';
 import { createRedis } from '../../src/redis.js';
 import { printBenchResults } from '../result.js';
 
@@ -82,7 +82,7 @@ export async function runCpoBench(): Promise<BenchRow[]> {
   const config = parseConfig({ ...env });
   const db = createPrisma(url, schema, 4);
   const redis = createRedis(config.REDIS_URL, 'commands');
-  const ctx = createAppContext({ config, log: pino({ level: 'warn' }), db, redis, interfaces: moduleInterfaces });
+  const ctx = createAppContext({ config, log: pino({ level: 'warn' }), db, redis, interfaces: moduleInterfaces, descriptors });
   await ctx.parties.create({ countryCode: 'NL', partyId: 'CPO', roles: ['CPO'], businessDetails: { name: 'Bench CPO' } });
   const peerToken = ctx.secrets.generateToken();
   const credential = { kind: 'C' as const, tokenHash: ctx.secrets.hash(peerToken), tokenEnc: ctx.secrets.encrypt(peerToken) };

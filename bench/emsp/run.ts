@@ -19,7 +19,7 @@ import { parseConfig } from '../../src/config.js';
 import { ensureDatabase } from '../../src/db/ensure-database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPrisma } from '../../src/db/prisma.js';
-import { moduleInterfaces } from '../../src/modules/registry.js';
+import { descriptors, moduleInterfaces } from '../../src/modules/registry.js';
 import { createRedis } from '../../src/redis.js';
 import { printBenchResults } from '../result.js';
 import { type BenchRow, table, waitReady } from '../cpo/run.js';
@@ -61,7 +61,7 @@ export async function runEmspBench(): Promise<BenchRow[]> {
   // Seed: our eMSP party, a registered CPO peer (its token is the one we call with), the tokens.
   const db = createPrisma(url, schema, 4);
   const redis = createRedis(env.REDIS_URL, 'commands');
-  const ctx = createAppContext({ config: parseConfig(env), log: pino({ level: 'warn' }), db, redis, interfaces: moduleInterfaces });
+  const ctx = createAppContext({ config: parseConfig(env), log: pino({ level: 'warn' }), db, redis, interfaces: moduleInterfaces, descriptors });
   await ctx.parties.create({ countryCode: 'DE', partyId: 'EMX', roles: ['EMSP'], businessDetails: { name: 'Bench eMSP' } });
   const peerToken = ctx.secrets.generateToken();
   const credential = { kind: 'C' as const, tokenHash: ctx.secrets.hash(peerToken), tokenEnc: ctx.secrets.encrypt(peerToken) };

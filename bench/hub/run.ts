@@ -17,7 +17,7 @@ import { parseConfig } from '../../src/config.js';
 import { ensureDatabase } from '../../src/db/ensure-database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPrisma } from '../../src/db/prisma.js';
-import { moduleInterfaces } from '../../src/modules/registry.js';
+import { descriptors, moduleInterfaces } from '../../src/modules/registry.js';
 import { createRedis } from '../../src/redis.js';
 import { printBenchResults } from '../result.js';
 
@@ -59,7 +59,7 @@ async function context(env: Record<string, string>, schema: string) {
   const config = parseConfig({ ...env });
   const db = createPrisma(env.DATABASE_URL, schema, 4);
   const redis = createRedis(config.REDIS_URL, 'commands');
-  const ctx = createAppContext({ config, log: pino({ level: 'warn' }), db, redis, interfaces: moduleInterfaces });
+  const ctx = createAppContext({ config, log: pino({ level: 'warn' }), db, redis, interfaces: moduleInterfaces, descriptors });
   return { ctx, db, close: async () => (await db.$disconnect(), redis.disconnect()) };
 }
 

@@ -1,6 +1,7 @@
 /** Admin API: what is pending, failing and dead per peer; retry, drop, resync. */
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
+import { laneOf } from '../delivery/outbox.js';
 import { requestFullPull } from '../delivery/pulls.js';
 import { defineRoute } from '../ocpi/route.js';
 import { AdminError, notFound } from './errors.js';
@@ -95,7 +96,7 @@ export const deliveryRoutes = [
       const row = await app.db.outboxMessage.findUnique({ where: { id } });
       if (!row) throw notFound('Delivery');
       if (count === 0) throw new AdminError(409, 'conflict', `Delivery is ${row.status}; only DEAD or RESYNC deliveries can be retried`);
-      await app.outbox.wake([row.peerId]);
+      await app.outbox.wake([laneOf(row)]);
       return { data: view(row) };
     },
   }),

@@ -1,6 +1,6 @@
 /** eMSP backend API: the events recorded for the party's webhook, to see what arrived and what did not. */
 import { z } from 'zod';
-import { EMSP_EVENT_TYPES } from '../backends/emsp-events.js';
+import { EMSP_EVENT_TYPES, listEmspEvents } from '../backends/emsp-events.js';
 import { defineRoute } from '../ocpi/route.js';
 import { partyKey } from '../platform/parties/party-store.js';
 import { emspParty } from './emsp-party.js';
@@ -37,18 +37,14 @@ export const emspEventRoutes = [
     errors: { 404: 'Unknown party, or not an eMSP party' },
     handler: async ({ app, params, query }) => {
       const party = await emspParty(app, params);
-      const rows = await app.db.backendEvent.findMany({
-        where: { partyKey: partyKey(party.countryCode, party.partyId), ...(query.status ? { status: query.status } : {}), ...(query.type ? { type: query.type } : {}) },
-        orderBy: { seq: 'desc' },
-        take: query.limit,
-      });
+      const rows = await listEmspEvents(app, partyKey(party.countryCode, party.partyId), { status: query.status, type: query.type, limit: query.limit });
       return {
         data: rows.map((r) => ({
           id: r.id,
           type: r.type,
-          status: r.status as z.infer<typeof EventStatus>,
+          status: r.status,
           attempts: r.attempts,
-          next_attempt_at: r.status === 'PENDING' ? r.nextAttemptAt.toISOString() : null,
+          next_attempt_at: r.nextAttemptAt ? r.nextAttemptAt.toISOString() : null,
           last_error: r.lastError,
           occurred_at: r.createdAt.toISOString(),
           data: (r.payload as { data?: unknown }).data ?? null,

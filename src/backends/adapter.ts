@@ -3,9 +3,6 @@
  * which answers later through the admin API. `simulator`: the built-in charge point network.
  */
 import crypto from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import axios from 'axios';
 import type { AppContext } from '../app-context.js';
 import type { PartyRef } from '../ocpi/context.js';
 
@@ -76,19 +73,15 @@ export async function forwardToBackend(app: AppContext, backend: BackendConfig, 
 }
 
 
+/** The headers that sign `body` for a party backend: `X-Signature: sha256=<hex HMAC of the body>` with the shared secret. */
+export function signatureHeaders(app: AppContext, backend: WebhookBackend, body: string): Record<string, string> {
+  return { 'X-Signature': `sha256=${crypto.createHmac('sha256', app.secrets.decrypt(backend.secretEnc)).update(body).digest('hex')}` };
+}
+
 /**
- * POSTs a JSON body to a party's webhook, signed `X-Signature: sha256=<hex HMAC of the body>`
- * with the shared secret, through the outbound URL policy. Returns the parsed answer.
+ * POSTs a signed JSON body to a party's webhook through the one outbound client (URL policy,
+ * pooled transport). Returns the parsed answer; a non-2xx answer or a failure throws OcpiCallError.
  */
 export async function postSigned(app: AppContext, backend: WebhookBackend, body: string, headers: Record<string, string> = {}, timeoutMs = app.config.OUTBOUND_TIMEOUT_MS): Promise<unknown> {
-  app.urlPolicy.check(backend.url);
-  const signature = crypto.createHmac('sha256', app.secrets.decrypt(backend.secretEnc)).update(body).digest('hex');
-  const res = await axios.post(backend.url, body, {
-    headers: { 'Content-Type': 'application/json', 'X-Signature': `sha256=${signature}`, ...headers },
-    timeout: timeoutMs,
-    maxRedirects: 0,
-    httpAgent: new http.Agent({ lookup: app.urlPolicy.lookup as any }),
-    httpsAgent: new https.Agent({ lookup: app.urlPolicy.lookup as any }),
-  });
-  return res.data;
+  return app.client.webhook({ url: backend.url, body, headers: { ...signatureHeaders(app, backend, body), ...headers }, timeoutMs });
 }

@@ -6,6 +6,8 @@ import type { Db } from '../db/prisma.js';
 
 export interface PendingRow {
   id: bigint;
+  /** WEBHOOK rows: headers besides the signature. */
+  headers: Record<string, string> | null;
   objectKey: string;
   kind: string;
   module: string;
@@ -26,6 +28,11 @@ export interface PendingRow {
   deadlineAt: Date | null;
   createdAt: Date;
   correlationId: string | null;
+}
+
+/** A lane (src/delivery/outbox.ts laneOf) as the column and id it selects on. */
+export function laneWhere(lane: string): { column: 'peer_id' | 'party_id'; id: string } {
+  return lane.startsWith('party:') ? { column: 'party_id', id: lane.slice('party:'.length) } : { column: 'peer_id', id: lane };
 }
 
 export interface Cursor {
@@ -50,15 +57,16 @@ export class DeliveryStore {
     this.lease = `${q}."delivery_lease"`;
   }
 
-  pending(peerId: string, limit: number): Promise<PendingRow[]> {
+  pending(lane: string, limit: number): Promise<PendingRow[]> {
+    const { column, id } = laneWhere(lane);
     return this.db.$queryRawUnsafe<PendingRow[]>(
       `SELECT id, object_key AS "objectKey", kind, module, full_version AS "fullVersion", method, interface_role AS "interfaceRole",
               path, url, body, last_updated AS "lastUpdated", from_country AS "fromCountry", from_party AS "fromParty",
               to_country AS "toCountry", to_party AS "toParty", attempts, next_attempt_at AS "nextAttemptAt",
               first_failed_at AS "firstFailedAt", deadline_at AS "deadlineAt", created_at AS "createdAt",
-              correlation_id AS "correlationId"
-         FROM ${this.outbox} WHERE status = 'PENDING' AND peer_id = $1::uuid ORDER BY id LIMIT $2`,
-      peerId,
+              correlation_id AS "correlationId", headers
+         FROM ${this.outbox} WHERE status = 'PENDING' AND ${column} = $1::uuid ORDER BY id LIMIT $2`,
+      id,
       limit,
     );
   }
@@ -124,12 +132,13 @@ export class DeliveryStore {
     );
   }
 
-  /** After a peer-level failure, nothing else is tried before the failed row's retry time. */
-  async postponePeer(peerId: string, until: Date, now: Date): Promise<void> {
+  /** After a peer-level failure, nothing else of the lane is tried before the failed row's retry time. */
+  async postponePeer(lane: string, until: Date, now: Date): Promise<void> {
+    const { column, id } = laneWhere(lane);
     await this.db.$executeRawUnsafe(
       `UPDATE ${this.outbox} SET next_attempt_at = $2, first_failed_at = COALESCE(first_failed_at, $3)
-        WHERE peer_id = $1::uuid AND status = 'PENDING' AND next_attempt_at < $2`,
-      peerId,
+        WHERE ${column} = $1::uuid AND status = 'PENDING' AND next_attempt_at < $2`,
+      id,
       until,
       now,
     );
@@ -171,12 +180,16 @@ export class DeliveryStore {
     }
   }
 
-  /** Peers that have a row due now and may be delivered to (registered, not suspended). */
-  duePeers(limit: number): Promise<Array<{ peerId: string }>> {
-    return this.db.$queryRawUnsafe(
-      `SELECT DISTINCT o.peer_id AS "peerId" FROM ${this.outbox} o JOIN ${this.peer} p ON p.id = o.peer_id
-        WHERE o.status = 'PENDING' AND o.next_attempt_at <= now() AND p.status = 'REGISTERED' LIMIT $1`,
+  /** Lanes that have a row due now and may be delivered to: registered peers (not suspended) and party backends. */
+  async dueLanes(limit: number): Promise<string[]> {
+    const rows = await this.db.$queryRawUnsafe<Array<{ lane: string }>>(
+      `(SELECT DISTINCT o.peer_id::text AS lane FROM ${this.outbox} o JOIN ${this.peer} p ON p.id = o.peer_id
+         WHERE o.status = 'PENDING' AND o.next_attempt_at <= now() AND p.status = 'REGISTERED' LIMIT $1)
+       UNION ALL
+       (SELECT DISTINCT 'party:' || o.party_id::text FROM ${this.outbox} o
+         WHERE o.status = 'PENDING' AND o.party_id IS NOT NULL AND o.next_attempt_at <= now() LIMIT $1)`,
       limit,
     );
+    return rows.map((r) => r.lane);
   }
 }

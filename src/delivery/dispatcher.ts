@@ -1,5 +1,5 @@
 /**
- * Moves outbox work into BullMQ: one job per peer with something due. Woken at once by the
+ * Moves outbox work into BullMQ: one job per lane (a peer, or a party backend) with something due. Woken at once by the
  * NOTIFY of each outbox write, and by a periodic sweep that also catches rows whose retry time
  * came, rows whose job was lost (Redis flushed or restarted, process killed) and resumed peers.
  * Adding a job that already exists is a no-op (the job id is the peer), so every dispatcher of
@@ -49,8 +49,7 @@ export class Dispatcher {
   /** Dispatch peers with due rows. */
   async sweep(): Promise<void> {
     try {
-      const due = await this.store.duePeers(1000);
-      for (const { peerId } of due) this.pending.add(peerId);
+      for (const lane of await this.store.dueLanes(1000)) this.pending.add(lane);
       await this.flush();
       await this.onTick();
     } catch (e) {
@@ -107,10 +106,10 @@ export class Dispatcher {
     if (this.flushing) return this.flushing;
     const run = async () => {
       while (this.pending.size && !this.stopped) {
-        const peers = [...this.pending];
+        const lanes = [...this.pending];
         this.pending.clear();
         await this.delivery.queue.addBulk(
-          peers.map((peerId) => ({ name: 'deliver', data: { peerId }, opts: { jobId: deliveryJobId(peerId), removeOnComplete: true, removeOnFail: true } })),
+          lanes.map((lane) => ({ name: 'deliver', data: { lane }, opts: { jobId: deliveryJobId(lane), removeOnComplete: true, removeOnFail: true } })),
         );
       }
     };

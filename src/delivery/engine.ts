@@ -1,20 +1,15 @@
 /**
- * The worker role's background machinery: the dispatcher, the delivery and pull workers, and
- * housekeeping. Stopping it lets running jobs finish before connections close.
+ * The delivery machinery of the worker role: the dispatcher and the delivery and pull workers.
+ * It knows no module, hub or backend: what else each sweep does and who hears of a push's
+ * outcome are handed in by the worker's composition (src/worker.ts). Stopping it lets running
+ * jobs finish before connections close.
  */
 import { Worker } from 'bullmq';
 import type { AppContext } from '../app-context.js';
-import { deliverEmspEvents } from '../backends/emsp-events.js';
-import { hubClientInfo } from '../hub/client-info.js';
-import { startHousekeeping } from '../jobs/housekeeping.js';
-import { expireChargingProfileRequests } from '../modules/2.2.1/chargingprofiles/service.js';
-import { expireCommands } from '../modules/2.2.1/commands/service.js';
-import { expireEmspCommands } from '../modules/2.2.1/commands/emsp-service.js';
-import { expireEmspChargingProfileRequests } from '../modules/2.2.1/chargingprofiles/emsp-service.js';
-import { OcpiClient } from '../ocpi/client.js';
 import { createRedis } from '../redis.js';
 import { DeliveryStore } from './delivery-store.js';
 import { Dispatcher } from './dispatcher.js';
+import { workerIdle } from './idle.js';
 import { DeliveryMetrics } from './metrics.js';
 import { PeerDelivery } from './peer-delivery.js';
 import { PullScheduler } from './pulls.js';
@@ -24,6 +19,13 @@ export interface RunningEngine {
   dispatcher: Dispatcher;
   pulls: PullScheduler;
   close(): Promise<void>;
+}
+
+export interface EngineHooks {
+  /** Run on every dispatcher sweep after the due pulls are enqueued (timeouts, liveness checks...). */
+  sweep?: () => Promise<void>;
+  /** Whether a peer answered a push (a peer that stops answering is OFFLINE in a hub's ClientInfo). */
+  onTraffic?: (peerId: string, answered: boolean) => Promise<void>;
 }
 
 /**
@@ -39,17 +41,15 @@ export function claimTimings(jobLockMs: number): { lockDuration: number; stalled
   return { lockDuration: Math.round(jobLockMs / 2), stalledInterval: Math.round(jobLockMs / 8), leaseMs: Math.round(jobLockMs / 2) };
 }
 
-export async function startDeliveryEngine(app: AppContext): Promise<RunningEngine> {
+export async function startDeliveryEngine(app: AppContext, hooks: EngineHooks = {}): Promise<RunningEngine> {
   const { config } = app;
   const store = new DeliveryStore(app.db, config.DATABASE_SCHEMA);
   const timings = claimTimings(config.JOB_LOCK_MS);
   const deliveryQueue = openQueue(app, QUEUES.delivery);
   const pullQueue = openQueue(app, QUEUES.pulls);
-  // Bulk pushes go through the undici transport: same rules, a fraction of axios' cost per request.
-  const bulkClient = new OcpiClient({ timeoutMs: config.OUTBOUND_TIMEOUT_MS, policy: app.urlPolicy, logger: app.log, transport: 'undici' });
   const peerDelivery = new PeerDelivery(
     app,
-    bulkClient,
+    app.client,
     store,
     {
       keyConcurrency: config.DELIVERY_KEY_CONCURRENCY,
@@ -59,14 +59,13 @@ export async function startDeliveryEngine(app: AppContext): Promise<RunningEngin
       backoff: { baseMs: config.DELIVERY_BACKOFF_BASE_MS, maxMs: config.DELIVERY_BACKOFF_MAX_MS },
     },
     new DeliveryMetrics(app.metrics),
-    // Pushes are traffic too: a peer that stops answering them is OFFLINE in the hub's ClientInfo.
-    (peerId, answered) => hubClientInfo(app).noteTraffic(peerId, answered),
+    async (peerId, answered) => hooks.onTraffic?.(peerId, answered),
   );
   const pulls = new PullScheduler(app, pullQueue);
 
   const workerOptions = { prefix: config.REDIS_PREFIX, lockDuration: timings.lockDuration, stalledInterval: timings.stalledInterval, maxStalledCount: 1000 };
   const deliveryConn = createRedis(config.REDIS_URL, 'bullmq', app.log);
-  const deliveryWorker = new Worker(QUEUES.delivery, async (job) => peerDelivery.run(job.data.peerId), { ...workerOptions, connection: deliveryConn, concurrency: config.DELIVERY_CONCURRENCY });
+  const deliveryWorker = new Worker(QUEUES.delivery, async (job) => peerDelivery.run(job.data.lane ?? job.data.peerId), { ...workerOptions, connection: deliveryConn, concurrency: config.DELIVERY_CONCURRENCY });
   const pullConn = createRedis(config.REDIS_URL, 'bullmq', app.log);
   const pullWorker = new Worker(QUEUES.pulls, async (job) => pulls.run(job.data.peerId, job.data.module), { ...workerOptions, connection: pullConn, concurrency: 4 });
   for (const w of [deliveryWorker, pullWorker]) {
@@ -74,20 +73,13 @@ export async function startDeliveryEngine(app: AppContext): Promise<RunningEngin
     w.on('error', (err) => app.log.warn({ queue: w.name, err: err.message }, 'worker error'));
   }
 
-  // Each sweep also sends TIMEOUT for commands whose backend never answered.
   const dispatcher = new Dispatcher(app, store, deliveryQueue, async () => {
     await pulls.tick();
-    await expireCommands(app);
-    await expireChargingProfileRequests(app);
-    await expireEmspCommands(app);
-    await expireEmspChargingProfileRequests(app);
-    // Hub role: ClientInfo kept in line with connections, liveness checks (throttled inside).
-    await hubClientInfo(app).tick();
-    // Last: a slow webhook holds up only this sweep's tail (each sweep runs on its own timer).
-    await deliverEmspEvents(app);
+    await hooks.sweep?.();
   });
   await dispatcher.start();
-  const housekeeping = await startHousekeeping(app);
+  // The idle signal (idle.ts) runs its own sweep of this dispatcher before it looks for due rows.
+  workerIdle(app).attach(() => dispatcher.sweep());
 
   return {
     dispatcher,
@@ -95,7 +87,6 @@ export async function startDeliveryEngine(app: AppContext): Promise<RunningEngin
     async close() {
       await dispatcher.stop();
       await Promise.all([deliveryWorker.close(), pullWorker.close()]);
-      await housekeeping.close();
       await Promise.all([deliveryQueue.close(), pullQueue.close()]);
       await Promise.allSettled([deliveryConn.quit(), pullConn.quit()]);
     },

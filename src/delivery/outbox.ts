@@ -11,13 +11,30 @@ export function outboxChannel(schema: string): string {
   return `ocpi_outbox_${schema}`.slice(0, 63);
 }
 
-export type OutboxTarget = { interfaceRole: 'SENDER' | 'RECEIVER'; path: string } | { url: string };
+/** A peer's endpoint for (module, role) plus a path, an absolute URL, or the destination party's own backend (WEBHOOK). */
+export type OutboxTarget = { interfaceRole: 'SENDER' | 'RECEIVER'; path: string } | { url: string } | { partyBackend: true };
 
-export interface OutboxMessageInput {
-  peerId: string;
-  /** Ordering and coalescing key within the peer, e.g. `locations:NL/CPO/LOC1`. */
+/**
+ * Where a message goes: a peer, or a local party's own backend (a WEBHOOK row, whose URL and
+ * signature the composition root's webhook target gives at send time: see webhook-targets.ts).
+ */
+export interface OutboxDestination {
+  /** Exactly one of the two (the table checks it). */
+  peerId?: string | null;
+  partyId?: string | null;
+}
+
+/** The delivery lane of a destination: one run at a time per lane, as the job id and the lease key. */
+export function laneOf(d: OutboxDestination): string {
+  if (d.peerId) return d.peerId;
+  if (d.partyId) return `party:${d.partyId}`;
+  throw new Error('an outbox message needs a peer or a party');
+}
+
+export interface OutboxMessageInput extends OutboxDestination {
+  /** Ordering and coalescing key within the destination, e.g. `locations:NL/CPO/LOC1`. */
   objectKey: string;
-  kind: 'PUSH' | 'CALLBACK';
+  kind: 'PUSH' | 'CALLBACK' | 'WEBHOOK';
   module: string;
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   target: OutboxTarget;
@@ -31,6 +48,8 @@ export interface OutboxMessageInput {
   deadlineAt?: Date;
   /** The X-Correlation-ID of the exchange this message continues (a hub broadcast). */
   correlationId?: string;
+  /** WEBHOOK rows: headers sent besides the signature (e.g. X-Event-Id). */
+  headers?: Record<string, string>;
 }
 
 type Tx = Prisma.TransactionClient | Db;
@@ -51,7 +70,14 @@ export class Outbox {
   async enqueue(tx: Tx, messages: OutboxMessageInput[]): Promise<void> {
     if (messages.length === 0) return;
     for (let i = 0; i < messages.length; i += 5000) await this.insert(tx, messages.slice(i, i + 5000));
-    await this.notify(tx, [...new Set(messages.map((m) => m.peerId))]);
+    await this.notify(tx, [...new Set(messages.map(laneOf))]);
+  }
+
+  /** Writes one message inside the caller's transaction and returns its id (a record that points at its delivery). */
+  async enqueueOne(tx: Tx, message: OutboxMessageInput): Promise<bigint> {
+    const [id] = await this.insert(tx, [message], true);
+    await this.notify(tx, [laneOf(message)]);
+    return id;
   }
 
   /** Wakes the dispatchers for these peers (after a retry, a resume...). */
@@ -59,30 +85,30 @@ export class Outbox {
     if (peerIds.length) await this.notify(tx, peerIds);
   }
 
-  private async notify(tx: Tx, peerIds: string[]): Promise<void> {
-    await tx.$executeRawUnsafe('SELECT pg_notify($1, $2)', this.channel, peerIds.join(','));
+  private async notify(tx: Tx, lanes: string[]): Promise<void> {
+    await tx.$executeRawUnsafe('SELECT pg_notify($1, $2)', this.channel, lanes.join(','));
   }
 
   /**
    * One INSERT ... SELECT FROM unnest(...) per chunk: every change of the platform writes here,
    * and this is an order of magnitude cheaper than createMany's per-row mapping.
    */
-  private async insert(tx: Tx, messages: OutboxMessageInput[]): Promise<void> {
+  private async insert(tx: Tx, messages: OutboxMessageInput[], returning = false): Promise<bigint[]> {
     const col = <T>(pick: (m: OutboxMessageInput) => T) => messages.map(pick);
-    await tx.$executeRawUnsafe(
-      `INSERT INTO ${this.table} (peer_id, object_key, kind, module, method, full_version, interface_role, path, url, body,
-                                  last_updated, from_country, from_party, to_country, to_party, deadline_at, correlation_id, status)
+    const sql = `INSERT INTO ${this.table} (peer_id, object_key, kind, module, method, full_version, interface_role, path, url, body,
+                                  last_updated, from_country, from_party, to_country, to_party, deadline_at, correlation_id, party_id, headers, status)
        SELECT * , 'PENDING' FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[],
                                         $9::text[], $10::jsonb[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[], $16::timestamptz[],
-                                        $17::text[])`,
-      col((m) => m.peerId),
+                                        $17::text[], $18::uuid[], $19::jsonb[])${returning ? ' RETURNING id' : ''}`;
+    const params = [
+      col((m) => m.peerId ?? null),
       col((m) => m.objectKey),
       col((m) => m.kind),
       col((m) => m.module),
       col((m) => m.method),
       col((m) => m.fullVersion),
-      col((m) => ('url' in m.target ? null : m.target.interfaceRole)),
-      col((m) => ('url' in m.target ? null : m.target.path)),
+      col((m) => ('interfaceRole' in m.target ? m.target.interfaceRole : null)),
+      col((m) => ('interfaceRole' in m.target ? m.target.path : null)),
       col((m) => ('url' in m.target ? m.target.url : null)),
       col((m) => (m.body === undefined ? null : JSON.stringify(m.body))),
       col((m) => m.lastUpdated ?? null),
@@ -92,6 +118,14 @@ export class Outbox {
       col((m) => m.to?.partyId ?? null),
       col((m) => m.deadlineAt ?? null),
       col((m) => m.correlationId ?? null),
-    );
+      col((m) => m.partyId ?? null),
+      col((m) => (m.headers ? JSON.stringify(m.headers) : null)),
+    ];
+    if (!returning) {
+      await tx.$executeRawUnsafe(sql, ...params);
+      return [];
+    }
+    const rows = await tx.$queryRawUnsafe<Array<{ id: bigint }>>(sql, ...params);
+    return rows.map((r) => r.id);
   }
 }

@@ -1,7 +1,9 @@
 /**
- * Delivers what is pending for one peer. One run at a time per peer (the BullMQ job id is the
- * peer id), so order per object is kept across worker processes. Within a run, objects are
- * delivered concurrently and the messages of one object strictly in order.
+ * Delivers what is pending for one lane: a peer (OCPI pushes and callbacks) or a local party's
+ * own backend (signed WEBHOOK rows, e.g. eMSP backend events). One run at a time per lane (the
+ * BullMQ job id and the PostgreSQL lease), so order per object is kept across worker processes.
+ * Within a run, objects are delivered concurrently and the messages of one object strictly in
+ * order; every kind is retried, backed off and given up by the same code below.
  *
  * Per object (ordered by last_updated, then insert order): a newer complete version supersedes
  * every older undelivered message; a message
@@ -12,7 +14,7 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../app-context.js';
 import type { OcpiClient } from '../ocpi/client.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
-import type { Cursor, DeliveryStore, PendingRow } from './delivery-store.js';
+import { type Cursor, type DeliveryStore, type PendingRow, laneWhere } from './delivery-store.js';
 import type { DeliveryMetrics } from './metrics.js';
 import { isUnknownObject, judgeFailure, nextDelayMs } from './retry-policy.js';
 
@@ -37,6 +39,23 @@ interface Work {
   rows: PendingRow[];
 }
 
+/** What differs between lanes; everything else (ordering, retries, window, DEAD) is shared. */
+interface Destination {
+  /** The peer id or the party id (metrics, logs). */
+  id: string;
+  /** Set for a peer lane: told about outcomes, offered full versions after an unknown-object answer. */
+  peer?: PeerRecord;
+  windowMs: number;
+  /**
+   * Past the retry window a peer catches up by pulling, so the object stops (RESYNC of the row
+   * and the rest of its key); a backend cannot pull, so only the failing row is given up (DEAD).
+   */
+  pastWindow: 'RESYNC' | 'DEAD';
+  /** The URL of a row, or why there is none (the row is then DEAD). */
+  url(row: PendingRow): Promise<string | { missing: string }>;
+  send(row: PendingRow, url: string, method: string, body: unknown): Promise<void>;
+}
+
 export class PeerDelivery {
   constructor(
     private readonly app: AppContext,
@@ -49,51 +68,87 @@ export class PeerDelivery {
   ) {}
 
   /**
-   * One run for one peer. BullMQ's job id keeps runs apart while Redis keeps its data; the
+   * One run for one lane. BullMQ's job id keeps runs apart while Redis keeps its data; the
    * PostgreSQL lease keeps them apart when it does not (flush, failover) or when a worker died.
    */
-  async run(peerId: string): Promise<RunResult> {
+  async run(lane: string): Promise<RunResult> {
     const owner = crypto.randomUUID();
-    if (!(await this.store.claimLease(peerId, owner, this.settings.leaseMs))) return { delivered: 0, failed: 0, dead: 0, superseded: 0 };
+    // Peer and party ids are both random UUIDs: one lease table serves both kinds of lane.
+    const leaseKey = laneWhere(lane).id;
+    if (!(await this.store.claimLease(leaseKey, owner, this.settings.leaseMs))) return { delivered: 0, failed: 0, dead: 0, superseded: 0 };
     let lost = false;
     const renew = setInterval(() => {
-      this.store.claimLease(peerId, owner, this.settings.leaseMs).then(
+      this.store.claimLease(leaseKey, owner, this.settings.leaseMs).then(
         (held) => (lost ||= !held),
         () => (lost = true),
       );
     }, this.settings.leaseMs / 3);
     try {
-      return await this.runLeased(peerId, () => lost);
+      return await this.runLeased(lane, () => lost);
     } finally {
       clearInterval(renew);
-      await this.store.releaseLease(peerId, owner).catch(() => undefined);
+      await this.store.releaseLease(leaseKey, owner).catch(() => undefined);
     }
   }
 
-  private async runLeased(peerId: string, leaseLost: () => boolean): Promise<RunResult> {
-    const result: RunResult = { delivered: 0, failed: 0, dead: 0, superseded: 0 };
+  /** A peer lane: OCPI calls with the peer's token to its endpoints. Null while it may not be delivered to. */
+  private async peerDestination(peerId: string): Promise<Destination | null> {
     const peer = await this.app.peerStore.get(peerId);
     // Suspended or gone: rows stay PENDING and are picked up when the peer is resumed.
-    if (!peer || peer.status !== 'REGISTERED' || !peer.peerTokenEnc) return result;
+    if (!peer || peer.status !== 'REGISTERED' || !peer.peerTokenEnc) return null;
     const token = this.app.secrets.decrypt(peer.peerTokenEnc);
-    const windowMs = peer.retryWindowMinutes ? peer.retryWindowMinutes * 60_000 : this.settings.retryWindowMs;
+    return {
+      id: peer.id,
+      peer,
+      windowMs: peer.retryWindowMinutes ? peer.retryWindowMinutes * 60_000 : this.settings.retryWindowMs,
+      pastWindow: 'RESYNC',
+      url: async (row) => targetUrl(peer, row) ?? { missing: `peer advertises no ${row.module} ${row.interfaceRole} endpoint` },
+      send: (row, url, method, body) => this.send(peer, token, row, url, method, body),
+    };
+  }
+
+  /** A party lane: signed POSTs to the party backend the composition root's resolver names. */
+  private partyDestination(partyId: string): Destination {
+    const targets = new Map<string, ReturnType<AppContext['webhookTargets']['resolve']>>();
+    const target = (module: string) => {
+      if (!targets.has(module)) targets.set(module, this.app.webhookTargets.resolve(this.app, module, partyId));
+      return targets.get(module)!;
+    };
+    return {
+      id: partyId,
+      windowMs: this.settings.retryWindowMs,
+      pastWindow: 'DEAD',
+      url: async (row) => (await target(row.module))?.url ?? { missing: 'the party no longer has a webhook backend' },
+      send: async (row, url, _method, body) => {
+        const text = JSON.stringify(body ?? null);
+        const signer = await target(row.module);
+        await this.client.webhook({ url, body: text, headers: { ...(row.headers ?? {}), ...(signer?.sign(text) ?? {}) } });
+      },
+    };
+  }
+
+  private async runLeased(lane: string, leaseLost: () => boolean): Promise<RunResult> {
+    const result: RunResult = { delivered: 0, failed: 0, dead: 0, superseded: 0 };
+    const { column, id: laneId } = laneWhere(lane);
+    const dest = column === 'party_id' ? this.partyDestination(laneId) : await this.peerDestination(laneId);
+    if (!dest) return result;
 
     for (let round = 0; round < 50; round++) {
-      const rows = await this.store.pending(peerId, this.settings.batchSize);
+      const rows = await this.store.pending(lane, this.settings.batchSize);
       if (rows.length === 0) break;
       const now = new Date();
-      const { work, superseded, inherited } = await this.plan(peerId, rows, now);
+      const { work, superseded, inherited } = await this.plan(laneId, rows, now);
       await this.store.setStatus(superseded, 'SUPERSEDED');
       for (const head of inherited) await this.store.scheduleRetry(head.id, head.nextAttemptAt, head.firstFailedAt ?? now, head.attempts, 'superseded a message that was being retried');
       result.superseded += superseded.length;
       if (work.length === 0) break;
 
-      const delivered = new GroupCommit(this.store, peerId);
+      const delivered = new GroupCommit(this.store, laneId);
       let peerDownUntil: Date | null = null;
       const queue = [...work];
       const worker = async () => {
         for (let item = queue.shift(); item && !peerDownUntil && !leaseLost(); item = queue.shift()) {
-          const outcome = await this.deliverKey(peer, token, item, windowMs, delivered, result);
+          const outcome = await this.deliverKey(dest, item, delivered, result);
           if (outcome) peerDownUntil = outcome;
         }
       };
@@ -101,11 +156,11 @@ export class PeerDelivery {
 
       await delivered.settled();
       result.delivered += delivered.rows.length;
-      this.metrics.observeDelivered(peer.id, delivered.rows);
-      if (delivered.rows.length) await this.onPeerOutcome(peer.id, true).catch(() => undefined);
+      this.metrics.observeDelivered(dest.id, delivered.rows);
+      if (dest.peer && delivered.rows.length) await this.onPeerOutcome(dest.id, true).catch(() => undefined);
       if (peerDownUntil) {
-        await this.onPeerOutcome(peer.id, false).catch(() => undefined);
-        await this.store.postponePeer(peerId, peerDownUntil, now);
+        if (dest.peer) await this.onPeerOutcome(dest.id, false).catch(() => undefined);
+        await this.store.postponePeer(lane, peerDownUntil, now);
         break;
       }
       if (leaseLost()) break;
@@ -145,7 +200,8 @@ export class PeerDelivery {
   }
 
   /** Sends one object's messages in order. Returns a time when the peer as a whole looks down. */
-  private async deliverKey(peer: PeerRecord, token: string, item: Work, windowMs: number, delivered: GroupCommit, result: RunResult): Promise<Date | null> {
+  private async deliverKey(dest: Destination, item: Work, delivered: GroupCommit, result: RunResult): Promise<Date | null> {
+    const metricsId = dest.id;
     // Set once a PUT of the whole object replaced a PATCH: later messages it contains are not sent.
     let coveredUntil: Date | null = null;
     for (let i = 0; i < item.rows.length; i++) {
@@ -158,31 +214,31 @@ export class PeerDelivery {
       }
       if (row.deadlineAt && now > row.deadlineAt) {
         await this.store.setStatus([row.id], 'DEAD', 'deadline passed before delivery');
-        this.metrics.count(peer.id, row.module, 'dead');
+        this.metrics.count(metricsId, row.module, 'dead');
         result.dead++;
         continue;
       }
-      const url = targetUrl(peer, row);
-      if (!url) {
-        await this.store.setStatus([row.id], 'DEAD', `peer advertises no ${row.module} ${row.interfaceRole} endpoint`);
-        this.metrics.count(peer.id, row.module, 'dead');
+      const url = await dest.url(row);
+      if (typeof url !== 'string') {
+        await this.store.setStatus([row.id], 'DEAD', url.missing);
+        this.metrics.count(metricsId, row.module, 'dead');
         result.dead++;
         continue;
       }
       try {
-        await this.send(peer, token, row, url, row.method, row.body);
+        await dest.send(row, url, row.method, row.body);
         // Recorded before the object's next message goes out: if this process dies, its
         // successor repeats at most this one message, never an older one after a newer.
         await delivered.record(row);
-        this.metrics.count(peer.id, row.module, 'delivered');
+        this.metrics.count(metricsId, row.module, 'delivered');
       } catch (error) {
         let failure = error;
-        if (row.method === 'PATCH' && isUnknownObject(error)) {
+        if (dest.peer && row.method === 'PATCH' && isUnknownObject(error)) {
           try {
-            const covered = await this.putFullVersion(peer, token, row, delivered);
+            const covered = await this.putFullVersion(dest, dest.peer, row, delivered);
             if (covered) {
               coveredUntil = covered;
-              this.metrics.count(peer.id, row.module, 'delivered');
+              this.metrics.count(metricsId, row.module, 'delivered');
               continue;
             }
           } catch (putError) {
@@ -193,22 +249,28 @@ export class PeerDelivery {
         const attempts = row.attempts + 1;
         if (!verdict.retry) {
           await this.store.giveUp(row.id, 'DEAD', attempts, verdict.reason);
-          this.metrics.count(peer.id, row.module, 'dead');
+          this.metrics.count(metricsId, row.module, 'dead');
           result.dead++;
           continue;
         }
         result.failed++;
-        this.metrics.count(peer.id, row.module, 'retry');
+        this.metrics.count(metricsId, row.module, 'retry');
         const at = new Date(now.getTime() + nextDelayMs(attempts, this.settings.backoff, verdict.retryAfterMs));
         const firstFailedAt = row.firstFailedAt ?? now;
         if (row.deadlineAt && at > row.deadlineAt) {
           await this.store.giveUp(row.id, 'DEAD', attempts, `deadline passes before the next attempt: ${verdict.reason}`);
           result.dead++;
-        } else if (at.getTime() - firstFailedAt.getTime() > windowMs) {
+        } else if (at.getTime() - firstFailedAt.getTime() > dest.windowMs && dest.pastWindow === 'DEAD') {
+          await this.store.giveUp(row.id, 'DEAD', attempts, `retry window exceeded: ${verdict.reason}`);
+          this.metrics.count(metricsId, row.module, 'dead');
+          result.dead++;
+          // The object's later messages go on: the next run finds them due.
+          return null;
+        } else if (at.getTime() - firstFailedAt.getTime() > dest.windowMs) {
           // Past the window the peer catches up by pulling; this object stops here.
           await this.store.giveUp(row.id, 'RESYNC', attempts, `retry window exceeded: ${verdict.reason}`);
           await this.store.setStatus(item.rows.slice(i + 1).map((r) => r.id), 'RESYNC', `retry window exceeded: ${verdict.reason}`);
-          this.metrics.count(peer.id, row.module, 'resync');
+          this.metrics.count(metricsId, row.module, 'resync');
         } else {
           await this.store.scheduleRetry(row.id, at, firstFailedAt, attempts, verdict.reason);
         }
@@ -237,12 +299,12 @@ export class PeerDelivery {
    * delivered with it. Returns the PUT's last_updated, or null when the module has no complete
    * version to offer (the object is gone, or the key is not the module's own, e.g. a hub relay).
    */
-  private async putFullVersion(peer: PeerRecord, token: string, row: PendingRow, delivered: GroupCommit): Promise<Date | null> {
+  private async putFullVersion(dest: Destination, peer: PeerRecord, row: PendingRow, delivered: GroupCommit): Promise<Date | null> {
     const full = await this.app.fullVersions.get(row.module)?.current(this.app, row);
     if (!full) return null;
     const url = targetUrl(peer, { ...row, url: null, path: full.path });
     if (!url) return null;
-    await this.send(peer, token, row, url, 'PUT', full.body);
+    await dest.send(row, url, 'PUT', full.body);
     const covered = row.lastUpdated && row.lastUpdated > full.lastUpdated ? row.lastUpdated : full.lastUpdated;
     this.app.log.info({ peer_id: peer.id, module: row.module, delivery_id: String(row.id) }, 'peer did not know the object of a PATCH; PUT the full version instead');
     await delivered.record({ ...row, lastUpdated: covered });

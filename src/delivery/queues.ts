@@ -6,8 +6,9 @@ import { createRedis } from '../redis.js';
 
 export const QUEUES = { delivery: 'delivery', pulls: 'pulls', housekeeping: 'housekeeping' } as const;
 
-export function deliveryJobId(peerId: string): string {
-  return `peer-${peerId}`;
+/** One delivery job per lane (a peer id, or `party:<id>` for a party backend); BullMQ ids may not hold ':'. */
+export function deliveryJobId(lane: string): string {
+  return `peer-${lane.replace(':', '-')}`;
 }
 
 export function pullJobId(peerId: string, module: string): string {

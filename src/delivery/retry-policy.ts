@@ -45,7 +45,11 @@ export function isUnknownObject(error: unknown): boolean {
   return error.httpStatus === 404 || error.ocpiStatus === 2003 || error.ocpiStatus === 2004;
 }
 
-/** Exponential backoff with jitter (half fixed, half random); Retry-After wins when longer. */
+/**
+ * Exponential backoff with jitter (half fixed, half random). A Retry-After replaces it, shorter
+ * or longer (the peer knows when it will take more), but never below a quarter of the backoff,
+ * so a peer answering "Retry-After: 0" to every attempt is not called in a tight loop.
+ */
 export function nextDelayMs(attempt: number, settings: RetrySettings, retryAfterMs?: number, random = Math.random): number {
   const exp = Math.min(settings.maxMs, settings.baseMs * 2 ** Math.max(0, attempt - 1));
   const jittered = exp / 2 + random() * (exp / 2);

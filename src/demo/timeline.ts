@@ -4,6 +4,7 @@
  * of what the message meant.
  */
 import type { NextFunction, Request, Response } from 'express';
+import { moduleIds } from '../modules/registry.js';
 
 export interface Message {
   at: number;
@@ -75,15 +76,15 @@ export function summarize(method: string, path: string, body: unknown, answer: u
   const b = (body && typeof body === 'object' ? body : {}) as Obj;
   const a = (answer && typeof answer === 'object' ? answer : {}) as Obj;
   const parts = path.split('/').filter(Boolean);
-  const module = parts.find((p) => ['versions', 'credentials', 'locations', 'tariffs', 'tokens', 'sessions', 'cdrs', 'commands', 'chargingprofiles', 'hubclientinfo'].includes(p)) ?? parts[parts.length - 1] ?? '';
+  const module = parts.find((p) => moduleIds.includes(p)) ?? parts[parts.length - 1] ?? '';
   let tail = parts.slice(parts.indexOf(module) + 1);
-  // Hub URLs name the interface after the module: /hub/2.2.1/{module}/{sender|receiver}/...
+  // Hub URLs name the interface after the module: /hub/{version}/{module}/{sender|receiver}/...
   if (parts[1] === 'hub' && (tail[0] === 'sender' || tail[0] === 'receiver')) tail = tail.slice(1);
   if (parts[1] === 'hub' && parts[2] === 'alias') return `callback through the hub: result ${String(b.result)}`;
   if (parts[1] === 'hub' && parts[2] === 'link') return 'next page through the hub';
   switch (module) {
     case 'versions':
-      return parts.length <= 2 ? 'which OCPI versions do you speak?' : 'which modules do you offer in 2.2.1?';
+      return parts.length <= 2 ? 'which OCPI versions do you speak?' : `which modules do you offer in ${parts[1]}?`;
     case 'credentials':
       return method === 'POST' ? 'registration: here is my token and my versions URL' : method === 'DELETE' ? 'unregister' : 'credentials';
     case 'locations':

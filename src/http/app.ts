@@ -6,9 +6,10 @@ import { jsonBodiesOnly, refuseCrossSite } from '../admin/cross-site.js';
 import { mountAdminRoutes, requireAdminKey, requireDashboardAccess } from '../admin/mount.js';
 import { adminRoutes } from '../admin/routes.js';
 import type { AppContext } from '../app-context.js';
+import { hubTransportHooks } from '../hub/router.js';
 import { requestIds } from '../ocpi/headers.js';
 import { mountInterfaces, ocpiErrorHandler, ocpiNotFound } from '../ocpi/mount.js';
-import { buildAdminDocument, buildOcpiDocument } from './openapi.js';
+import { buildAdminDocument, ocpiDocuments } from './openapi.js';
 import { operationsRouter } from './operations.js';
 
 export interface HttpHooks {
@@ -34,17 +35,22 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): { http: E
 
   // Peers do not always label their bodies; any body on /ocpi is read as JSON (tolerant reader).
   const ocpiJson = express.json({ limit: app.config.BODY_LIMIT, type: () => true, strict: false });
-  http.use('/ocpi', ocpiJson, mountInterfaces(app, app.interfaces), ocpiNotFound, ocpiErrorHandler);
+  // The hub plugs into transport here: transport itself knows no hub.
+  http.use('/ocpi', ocpiJson, mountInterfaces(app, app.interfaces, hubTransportHooks(app)), ocpiNotFound, ocpiErrorHandler);
 
-  const ocpiDoc = buildOcpiDocument(app.interfaces);
+  // One OCPI document per version that has modules.
+  const urls: Array<{ url: string; name: string }> = [];
+  for (const [name, doc] of Object.entries(ocpiDocuments(app.interfaces, app.descriptors))) {
+    http.get(`/openapi/${name}`, (_req, res) => {
+      res.json(doc);
+    });
+    urls.push({ url: `/openapi/${name}`, name: `OCPI ${doc.info.version}` });
+  }
   const adminDoc = buildAdminDocument(adminRoutes);
-  http.get('/openapi/ocpi-2.2.1.json', (_req, res) => {
-    res.json(ocpiDoc);
-  });
   http.get('/openapi/admin.json', (_req, res) => {
     res.json(adminDoc);
   });
-  const docs = { swaggerOptions: { urls: [{ url: '/openapi/ocpi-2.2.1.json', name: 'OCPI 2.2.1' }, { url: '/openapi/admin.json', name: 'Admin API' }] } };
+  const docs = { swaggerOptions: { urls: [...urls, { url: '/openapi/admin.json', name: 'Admin API' }] } };
   http.use('/docs', swaggerUi.serveFiles(undefined, docs), swaggerUi.setup(undefined, docs));
 
   // Cross-site refusal first: a page in the operator's browser gets nowhere, whatever it sends.

@@ -57,7 +57,22 @@ function envelopeSchema(data: z.ZodType | undefined): Json {
   };
 }
 
-export function buildOcpiDocument(interfaces: ModuleInterface[]): Json {
+/**
+ * One document per OCPI version that has modules, named `ocpi-{version}.json`: the interfaces
+ * whose path names that version, and those that name none (the version list, hub links).
+ */
+export function ocpiDocuments(interfaces: ModuleInterface[], modules: ReadonlyArray<{ version: string }>): Record<string, Json & { info: { version: string } }> {
+  const versions = [...new Set(modules.map((m) => m.version))].sort();
+  const named = (iface: ModuleInterface) => versions.filter((v) => iface.basePath.split('/').includes(v));
+  const docs: Record<string, Json & { info: { version: string } }> = {};
+  for (const v of versions) {
+    const mine = interfaces.filter((i) => named(i).length === 0 || named(i).includes(v));
+    docs[`ocpi-${v}.json`] = buildOcpiDocument(mine, v) as Json & { info: { version: string } };
+  }
+  return docs;
+}
+
+export function buildOcpiDocument(interfaces: ModuleInterface[], version: string): Json {
   const paths: Record<string, Json> = {};
   for (const iface of interfaces) {
     for (const route of iface.routes) {
@@ -85,7 +100,7 @@ export function buildOcpiDocument(interfaces: ModuleInterface[]): Json {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'OCPI 2.2.1 interfaces', version: '2.2.1', description: 'Every OCPI module interface this platform can mount. Which ones a given deployment advertises depends on the roles of its local parties (see GET /ocpi/2.2.1).' },
+    info: { title: `OCPI ${version} interfaces`, version, description: `Every OCPI module interface this platform can mount. Which ones a given deployment advertises depends on the roles of its local parties (see GET /ocpi/${version}).` },
     paths,
     components: { securitySchemes: { ocpiToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Token <base64 of the credentials token>' } } },
   };

@@ -15,18 +15,18 @@ import { parseDateTime } from '../ocpi/types.js';
 import { hubAccess } from './access.js';
 import { CALLBACK_TTL_MS, createAlias } from './aliases.js';
 import { endpointOf, hubDirectory, isConnected } from './directory.js';
+import type { HubPolicy } from './policy.js';
 
 const EMSP_LIKE = ['EMSP', 'NSP', 'NAP', 'OTHER'];
-const CPO_DATA = new Set(['locations', 'tariffs', 'sessions', 'cdrs']);
 
 /**
  * CPO data goes to eMSP-like roles; what eMSP-like roles send goes to CPOs (OTHER counts as
  * eMSP). The module decides for a party with both roles: tokens flow to CPOs, locations from them.
  */
-export function oppositeRoles(senderRoles: string[], module?: string): string[] {
+export function oppositeRoles(policy: HubPolicy, senderRoles: string[], module: string): string[] {
   const cpo = senderRoles.includes('CPO');
   const emspLike = senderRoles.some((r) => EMSP_LIKE.includes(r));
-  if (cpo && emspLike && module) return CPO_DATA.has(module) ? EMSP_LIKE : ['CPO'];
+  if (cpo && emspLike) return policy.cpoData.has(module) ? EMSP_LIKE : ['CPO'];
   return cpo ? EMSP_LIKE : ['CPO'];
 }
 
@@ -40,12 +40,13 @@ export interface BroadcastInput {
   callerPeerId: string;
   from: PartyRef;
   hub: PartyRef;
+  policy: HubPolicy;
 }
 
 export async function broadcast(app: AppContext, req: Request, input: BroadcastInput): Promise<number> {
   const directory = hubDirectory(app);
   const sender = await directory.find(input.from);
-  const wanted = oppositeRoles(sender?.roles ?? [], input.module);
+  const wanted = oppositeRoles(input.policy, sender?.roles ?? [], input.module);
   const access = hubAccess(app);
   const messages: OutboxMessageInput[] = [];
   const seen = new Set<string>();

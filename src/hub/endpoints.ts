@@ -1,23 +1,37 @@
 /**
  * The version details of a hub: credentials and our hubclientinfo RECEIVER as always, the
- * hubclientinfo SENDER, and the hub URL of every functional module interface in both roles
- * (they replace our own parties' URLs: the hub serves those parties through them too).
+ * hubclientinfo SENDER, and the hub URL of every module it routes in both roles (they replace
+ * our own parties' URLs: the hub serves those parties through them too). The hubclientinfo URLs
+ * are those of the version's own interfaces.
  */
-import { HUBCLIENTINFO_RECEIVER_PATH, HUBCLIENTINFO_SENDER_PATH } from '../modules/2.2.1/hubclientinfo/routes.js';
-import type { Endpoint } from '../modules/2.2.1/versions/schemas.js';
-import { ROUTED_MODULES, hubEndpoints } from './router.js';
+import type { ModuleInterface } from '../ocpi/registry-types.js';
+import type { HubPolicy } from './policy.js';
+import { hubEndpoints } from './router.js';
 
-export function withHubEndpoints(endpoints: Endpoint[], publicBaseUrl: string): Endpoint[] {
-  const routed = new Set<string>(ROUTED_MODULES);
+interface Endpoint {
+  identifier: string;
+  role: 'SENDER' | 'RECEIVER';
+  url: string;
+}
+
+function clientInfoUrl(interfaces: ModuleInterface[], version: string, role: 'SENDER' | 'RECEIVER', publicBaseUrl: string): string | undefined {
+  const iface = interfaces.find((i) => i.identifier === 'hubclientinfo' && i.role === role && i.basePath.split('/').includes(version));
+  return iface && `${publicBaseUrl}/ocpi${iface.basePath}`;
+}
+
+export function withHubEndpoints<E extends Endpoint>(endpoints: E[], policy: HubPolicy, interfaces: ModuleInterface[], publicBaseUrl: string): Endpoint[] {
+  const routed = new Set<string>(policy.routed);
+  const sender = clientInfoUrl(interfaces, policy.version, 'SENDER', publicBaseUrl);
   return [
     ...endpoints.filter((e) => !routed.has(e.identifier) && !(e.identifier === 'hubclientinfo' && e.role === 'SENDER')),
-    { identifier: 'hubclientinfo', role: 'SENDER', url: `${publicBaseUrl}/ocpi${HUBCLIENTINFO_SENDER_PATH}` },
-    ...hubEndpoints(publicBaseUrl),
+    ...(sender ? [{ identifier: 'hubclientinfo', role: 'SENDER' as const, url: sender }] : []),
+    ...hubEndpoints(policy, publicBaseUrl),
   ];
 }
 
 /** Our hubclientinfo RECEIVER exists for the platforms a hub may serve: those with a CPO or eMSP party. */
-export function withClientInfoReceiver(endpoints: Endpoint[], localRoles: Set<string>, publicBaseUrl: string): Endpoint[] {
-  if (!localRoles.has('CPO') && !localRoles.has('EMSP')) return endpoints;
-  return [...endpoints, { identifier: 'hubclientinfo', role: 'RECEIVER', url: `${publicBaseUrl}/ocpi${HUBCLIENTINFO_RECEIVER_PATH}` }];
+export function withClientInfoReceiver<E extends Endpoint>(endpoints: E[], localRoles: Set<string>, interfaces: ModuleInterface[], version: string, publicBaseUrl: string): Endpoint[] {
+  const receiver = clientInfoUrl(interfaces, version, 'RECEIVER', publicBaseUrl);
+  if ((!localRoles.has('CPO') && !localRoles.has('EMSP')) || !receiver) return endpoints;
+  return [...endpoints, { identifier: 'hubclientinfo', role: 'RECEIVER', url: receiver }];
 }

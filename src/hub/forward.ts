@@ -8,8 +8,7 @@
  */
 import type { Request, Response } from 'express';
 import type { AppContext } from '../app-context.js';
-import { OcpiCallError, OcpiClient, type RawReply } from '../ocpi/client.js';
-import { perApp } from '../platform/per-app.js';
+import { OcpiCallError, type OcpiClient, type RawReply } from '../ocpi/client.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { HEADER, echoRoutingHeaders } from '../ocpi/headers.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
@@ -17,6 +16,7 @@ import { CALLBACK_TTL_MS, CDR_LOCATION_TTL_MS, createAlias, rewriteLinkHeader, s
 import { hubClientInfo } from './client-info.js';
 import { isConnected } from './directory.js';
 import { forwardTimeout, hubError, receiverNotConnected } from './errors.js';
+import type { HubPolicy } from './policy.js';
 import { hubState } from './state.js';
 
 export interface ForwardCall {
@@ -32,22 +32,17 @@ export interface ForwardCall {
   to?: PartyRef;
 }
 
-/**
- * The OcpiClient the hub forwards with: same rules as app.client (URL policy, headers, errors),
- * on the undici transport, whose per-request cost is a fraction of axios' (see bench/hub).
- */
-export const hubClient = perApp((app) => new OcpiClient({ timeoutMs: app.config.OUTBOUND_TIMEOUT_MS, policy: app.urlPolicy, logger: app.log, transport: 'undici' }));
-
-/** Modules whose requests carry a `response_url` the receiver will call later. */
-const CALLBACK_MODULES = new Set(['commands', 'chargingprofiles']);
+/** The hub forwards with app.client: the one outbound client and its pooled transport (docs/architecture.md, One way out). */
+export const hubClient = (app: AppContext): OcpiClient => app.client;
 
 export function isBodyMethod(method: string): boolean {
   return method === 'POST' || method === 'PUT' || method === 'PATCH';
 }
 
 /** Replaces `response_url` in the body and the query by hub aliases that lead back to the caller. */
-export async function rewriteCallbacks(app: AppContext, call: ForwardCall): Promise<ForwardCall> {
-  if (!CALLBACK_MODULES.has(call.module)) return call;
+export async function rewriteCallbacks(app: AppContext, policy: HubPolicy, call: ForwardCall): Promise<ForwardCall> {
+  // Only modules whose requests carry a `response_url` the receiver will call later.
+  if (!policy.callbacks.has(call.module)) return call;
   const alias = (original: string) =>
     createAlias(app, { kind: 'CALLBACK', module: call.module, url: original, callerPeerId: call.target.id, targetPeerId: call.callerPeerId, from: call.to, to: call.from, ttlMs: CALLBACK_TTL_MS });
   let { body, url } = call;

@@ -9,8 +9,7 @@ import type { AppContext } from '../app-context.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { ciKey } from '../ocpi/types.js';
 import { partyKey } from '../platform/parties/party-store.js';
-
-const OWNED_MODULES = new Set(['locations', 'sessions', 'tokens', 'tariffs']);
+import type { HubPolicy } from './policy.js';
 
 function segments(path: string): string[] {
   return path.split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
@@ -20,11 +19,12 @@ function segments(path: string): string[] {
  * After a PUT of a client-owned object through the hub: remember its owner, and for a session
  * the eMSP party of its cdr_token (a later PATCH of it is routed there: recipients.ts).
  */
-export async function recordOwner(app: AppContext, module: string, interfaceRole: string, method: string, path: string, body?: unknown): Promise<void> {
-  if (method !== 'PUT' || interfaceRole !== 'RECEIVER' || !OWNED_MODULES.has(module)) return;
+export async function recordOwner(app: AppContext, policy: HubPolicy, module: string, interfaceRole: string, method: string, path: string, body?: unknown): Promise<void> {
+  if (method !== 'PUT' || interfaceRole !== 'RECEIVER' || !policy.clientOwned.has(module)) return;
   const [cc, pid, id] = segments(path);
   if (!cc || !pid || !id || cc.length !== 2 || pid.length !== 3 || id.length > 40) return;
-  const recipient = module === 'sessions' ? tokenOwnerIn(body) : null;
+  // A session's later PATCH carries no cdr_token: remember the one its PUT named.
+  const recipient = policy.routedByTokenOwner.has(module) ? tokenOwnerIn(body) : null;
   const recipientCols = recipient ? { recipientCountryCode: recipient.countryCode, recipientPartyId: recipient.partyId } : {};
   const row = { module, objectKey: ciKey(id), partyKey: partyKey(cc, pid), countryCode: cc.toUpperCase(), partyId: pid.toUpperCase(), ...recipientCols };
   await app.db.hubObjectOwner.upsert({
@@ -52,7 +52,7 @@ export async function sessionRecipient(app: AppContext, path: string): Promise<P
 }
 
 /** Which object a request names, if any: [module that owns it, its id]. */
-export function namedObject(module: string, interfaceRole: string, method: string, path: string, body: unknown): [string, string] | null {
+export function namedObject(policy: HubPolicy, module: string, interfaceRole: string, method: string, path: string, body: unknown): [string, string] | null {
   const seg = segments(path);
   const b = (body ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v.length <= 40 ? v : null);
@@ -63,7 +63,7 @@ export function namedObject(module: string, interfaceRole: string, method: strin
   }
   if (module === 'chargingprofiles' && interfaceRole === 'RECEIVER' && seg[0]) return ['sessions', seg[0]];
   if (module === 'tokens' && interfaceRole === 'SENDER' && seg[1] === 'authorize') return ['tokens', seg[0]];
-  if (interfaceRole === 'SENDER' && method === 'GET' && OWNED_MODULES.has(module) && seg[0]) return [module, seg[0]];
+  if (interfaceRole === 'SENDER' && method === 'GET' && policy.clientOwned.has(module) && seg[0]) return [module, seg[0]];
   return null;
 }
 

@@ -9,15 +9,14 @@ import { OcpiError, invalidParameters } from '../ocpi/errors.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { OcpiStatus } from '../ocpi/status.js';
 import { ciEquals } from '../ocpi/types.js';
-
-const CLIENT_OWNED = new Set(['locations', 'tariffs', 'sessions', 'tokens']);
+import type { HubPolicy } from './policy.js';
 
 const same = (from: PartyRef, cc: unknown, pid: unknown) => typeof cc === 'string' && typeof pid === 'string' && ciEquals(cc, from.countryCode) && ciEquals(pid, from.partyId);
 
-export function assertSendsOwnObjects(module: string, interfaceRole: string, method: string, rest: string, body: unknown, from: PartyRef): void {
+export function assertSendsOwnObjects(policy: HubPolicy, module: string, interfaceRole: string, method: string, rest: string, body: unknown, from: PartyRef): void {
   if (interfaceRole !== 'RECEIVER') return;
   const seg = rest.split('/').filter(Boolean).map(decodeURIComponent);
-  if (CLIENT_OWNED.has(module) && seg.length >= 2 && !same(from, seg[0], seg[1])) {
+  if (policy.clientOwned.has(module) && seg.length >= 2 && !same(from, seg[0], seg[1])) {
     // As our own receivers answer a URL party the caller does not speak for (transport §8).
     throw new OcpiError(OcpiStatus.CLIENT_ERROR, `${seg[0]}/${seg[1]} in the URL is not the sending party ${from.countryCode}/${from.partyId}`, 404);
   }

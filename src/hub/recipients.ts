@@ -8,12 +8,11 @@
 import type { AppContext } from '../app-context.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { sessionRecipient, tokenOwnerIn } from './owners.js';
+import type { HubPolicy } from './policy.js';
 
-const BROADCAST_MODULES = new Set(['locations', 'tariffs', 'tokens']);
-
-/** Pushes to the RECEIVER interface of locations, tariffs and tokens; nothing else. */
-export function mayBroadcast(module: string, interfaceRole: string): boolean {
-  return interfaceRole === 'RECEIVER' && BROADCAST_MODULES.has(module);
+/** Pushes to the RECEIVER interface of the broadcastable modules (locations, tariffs, tokens); nothing else. */
+export function mayBroadcast(policy: HubPolicy, module: string, interfaceRole: string): boolean {
+  return interfaceRole === 'RECEIVER' && policy.broadcast.has(module);
 }
 
 export interface RecipientQuery {
@@ -30,9 +29,10 @@ export interface RecipientQuery {
  * `cdr_token` of its body, else (a PATCH of a session) from the session's PUT that passed the
  * hub; null when neither names one. Undefined for every other request: not party-specific.
  */
-export async function partySpecificRecipient(app: AppContext, q: RecipientQuery): Promise<PartyRef | null | undefined> {
-  if (q.interfaceRole !== 'RECEIVER' || (q.module !== 'sessions' && q.module !== 'cdrs')) return undefined;
+export async function partySpecificRecipient(app: AppContext, policy: HubPolicy, q: RecipientQuery): Promise<PartyRef | null | undefined> {
+  if (q.interfaceRole !== 'RECEIVER' || !policy.routedByTokenOwner.has(q.module)) return undefined;
   const named = tokenOwnerIn(q.body);
   if (named) return named;
-  return q.module === 'sessions' ? sessionRecipient(app, q.rest) : null;
+  // Only client-owned objects (a session) have a URL the hub could have recorded a recipient under.
+  return policy.clientOwned.has(q.module) ? sessionRecipient(app, q.rest) : null;
 }

@@ -1,6 +1,6 @@
 /**
  * The hub's entry point under /ocpi. While the hub role is on, the version details advertise
- * `/ocpi/hub/2.2.1/{module}/{sender|receiver}` for every functional module interface, and
+ * `/ocpi/hub/{version}/{module}/{sender|receiver}` for every module the hub routes (policy.ts), and
  * requests there are routed here by their OCPI-to-* headers:
  *   to = the hub itself      GET on a SENDER: GET all (merged); sessions/CDRs: to their
  *                            cdr_token's eMSP; locations/tariffs/tokens: broadcast; else 4001
@@ -8,14 +8,15 @@
  *   to = a peer's party      forwarded to that peer (4001 unknown, 4003 not connected...)
  *   no OCPI-to-*             open routing: sessions/CDRs to their cdr_token's eMSP, else the
  *                            only reachable candidate, else broadcast as above (recipients.ts)
- * `/ocpi/hub/alias/{id}` forwards callbacks and page requests (see aliases.ts).
+ * `/ocpi/hub/alias/{id}` forwards callbacks and page requests (see aliases.ts). Transport does not
+ * know the hub: the composition (http/app.ts) hands this router to `mountInterfaces` as a hook.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '../app-context.js';
 import { OcpiError, invalidParameters, notFound } from '../ocpi/errors.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { echoRoutingHeaders, parseRoutingHeaders } from '../ocpi/headers.js';
-import { authenticate } from '../ocpi/mount.js';
+import { type TransportHooks, authenticate } from '../ocpi/mount.js';
 import type { ModuleInterface } from '../ocpi/registry-types.js';
 import { OcpiStatus, envelope } from '../ocpi/status.js';
 import { ciEquals } from '../ocpi/types.js';
@@ -29,24 +30,36 @@ import { describe, forwardAndRelay, isBodyMethod, rewriteCallbacks } from './for
 import { getAll } from './get-all.js';
 import { namedObject, ownerOf, recordOwner } from './owners.js';
 import { assertSendsOwnObjects } from './ownership.js';
+import { type HubPolicy, hubPolicy } from './policy.js';
 import { mayBroadcast, partySpecificRecipient } from './recipients.js';
+import { withHubParties } from './remote-parties.js';
 import { hubState } from './state.js';
 
-export const HUB_PATH = '/hub/2.2.1';
-export const ROUTED_MODULES = ['cdrs', 'chargingprofiles', 'commands', 'locations', 'sessions', 'tariffs', 'tokens'] as const;
-
-const MODULE_PATH = /^\/hub\/2\.2\.1\/([a-z]+)\/(sender|receiver)(\/[^?]*)?$/;
+const MODULE_PATH = /^\/hub\/([0-9][0-9a-z.]*)\/([a-z]+)\/(sender|receiver)(\/[^?]*)?$/;
 // Exactly the alias: nothing may be appended to the URL it stands for.
 const ALIAS = new RegExp(`^${ALIAS_PATH.replace(/\//g, '\\/')}\\/([0-9a-f]{32})$`);
 const LINK = new RegExp(`^${LINK_PATH.replace(/\//g, '\\/')}\\/([A-Za-z0-9_-]{1,4000})$`);
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** What the hub advertises for the functional modules, both interfaces of each. */
-export function hubEndpoints(publicBaseUrl: string) {
-  return ROUTED_MODULES.flatMap((module) =>
-    (['SENDER', 'RECEIVER'] as const).map((role) => ({ identifier: module, role, url: `${publicBaseUrl}/ocpi${HUB_PATH}/${module}/${role.toLowerCase()}` })),
+/** What the hub advertises for the modules it routes in one version, both interfaces of each. */
+export function hubEndpoints(policy: HubPolicy, publicBaseUrl: string) {
+  return policy.routed.flatMap((module) =>
+    (['SENDER', 'RECEIVER'] as const).map((role) => ({ identifier: module, role, url: `${publicBaseUrl}/ocpi${policy.path}/${module}/${role.toLowerCase()}` })),
   );
+}
+
+/**
+ * How the hub plugs into transport: its URLs are served before the interfaces (a request for
+ * one of our parties continues there with a rewritten URL), a hub peer speaks for the parties
+ * its ClientInfo reported, and an unknown OCPI-to-* is a hub's "unknown receiver".
+ */
+export function hubTransportHooks(app: AppContext): TransportHooks {
+  return {
+    before: [hubRouter(app)],
+    peerParties: withHubParties,
+    answersAsHub: async (a) => !!(await hubState(a).hubParty()),
+  };
 }
 
 // Guards as for any functional module: token C only, suspended peers refused, rate limited.
@@ -61,13 +74,15 @@ export function hubRouter(app: AppContext) {
     const hub = await hubState(app).hubParty();
     if (!hub) return next();
     if (!METHODS.has(req.method)) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `${req.method} is not supported`, 405);
-    await authenticate(app, GUARD)(req, res, () => undefined);
+    await authenticate(app, GUARD, { peerParties: withHubParties })(req, res, () => undefined);
     if (aliasMatch) return serveAlias(app, req, res, await findAlias(app, aliasMatch[1]));
     if (linkMatch) return serveAlias(app, req, res, req.method === 'GET' ? readSignedLink(app, linkMatch[1]) : null);
-    const module = moduleMatch![1];
-    if (!(ROUTED_MODULES as readonly string[]).includes(module)) throw notFound(`No hub endpoint for module ${module}`);
-    const interfaceRole = moduleMatch![2].toUpperCase() as 'SENDER' | 'RECEIVER';
-    const rest = moduleMatch![3] ?? '';
+    const policy = hubPolicy(app, moduleMatch![1]);
+    const module = moduleMatch![2];
+    if (!policy) throw notFound(`No hub endpoints for OCPI ${moduleMatch![1]}`);
+    if (!policy.routed.includes(module)) throw notFound(`No hub endpoint for module ${module}`);
+    const interfaceRole = moduleMatch![3].toUpperCase() as 'SENDER' | 'RECEIVER';
+    const rest = moduleMatch![4] ?? '';
     const search = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
     const routing = parseRoutingHeaders(req);
     const from = senderParty(req, routing.from, interfaceRole === 'RECEIVER' ? rest : '');
@@ -75,8 +90,8 @@ export function hubRouter(app: AppContext) {
     const method = req.method as Method;
     const callerPeerId = req.ocpi.peer!.peerId;
 
-    assertSendsOwnObjects(module, interfaceRole, method, rest, req.body, from);
-    await recordOwner(app, module, interfaceRole, method, rest, req.body);
+    assertSendsOwnObjects(policy, module, interfaceRole, method, rest, req.body, from);
+    await recordOwner(app, policy, module, interfaceRole, method, rest, req.body);
     let to = routing.to;
     const toHub = !!to && ciEquals(to.countryCode, hub.countryCode) && ciEquals(to.partyId, hub.partyId);
     if (toHub && method === 'GET') {
@@ -91,19 +106,19 @@ export function hubRouter(app: AppContext) {
       if (!target) throw unknownReceiver(`${describe(to)} is not known to the hub`);
     } else {
       // Addressed to the hub (a broadcast request) or to nobody (open routing).
-      const recipient = await partySpecificRecipient(app, { module, interfaceRole, method, rest, body: req.body });
+      const recipient = await partySpecificRecipient(app, policy, { module, interfaceRole, method, rest, body: req.body });
       if (recipient !== undefined) {
         // Personal data never fans out (transport §9.3): only the eMSP of the cdr_token gets it.
         if (!recipient) throw unknownReceiver(`The eMSP this ${module} object is for cannot be determined (cdr_token): send OCPI-to-country-code/OCPI-to-party-id`);
         target = await findParty(app, recipient);
         if (!target) throw unknownReceiver(`${describe(recipient)}, the eMSP of the cdr_token, is not known to the hub`);
       } else {
-        target = toHub ? null : await openRoute(app, { module, interfaceRole, method, rest, body: req.body, callerPeerId, from });
+        target = toHub ? null : await openRoute(app, policy, { module, interfaceRole, method, rest, body: req.body, callerPeerId, from });
         if (!target) {
           if (method === 'GET') throw unknownReceiver('The receiver cannot be determined from this request: send OCPI-to-country-code/OCPI-to-party-id');
-          if (!mayBroadcast(module, interfaceRole)) throw unknownReceiver(`${module} ${interfaceRole} requests are never broadcast (only pushes of locations, tariffs and tokens): send OCPI-to-country-code/OCPI-to-party-id of the receiver`);
+          if (!mayBroadcast(policy, module, interfaceRole)) throw unknownReceiver(`${module} ${interfaceRole} requests are never broadcast (only pushes of ${[...policy.broadcast].join(', ')}): send OCPI-to-country-code/OCPI-to-party-id of the receiver`);
           // Transport §9.3 (addressed to the hub) and §9.5 (open routing that cannot decide).
-          await broadcast(app, req, { method, module, interfaceRole, path: rest + search, body: req.body, callerPeerId, from, hub });
+          await broadcast(app, req, { method, module, interfaceRole, path: rest + search, body: req.body, callerPeerId, from, hub, policy });
           req.ocpi.routing = { from, to: hub };
           echoRoutingHeaders(res, { from, to: hub });
           return void res.status(200).json(envelope(OcpiStatus.SUCCESS));
@@ -115,7 +130,7 @@ export function hubRouter(app: AppContext) {
     if (!(await hubAccess(app).allowed(from, target.party))) throw unknownReceiver(`${describe(target.party)} is not reachable for ${describe(from)} through this hub`);
 
     if (target.kind === 'local') {
-      const local = app.interfaces.find((i) => i.identifier === module && i.role === interfaceRole && i.owner !== 'UNLISTED');
+      const local = app.interfaces.find((i) => i.identifier === module && i.role === interfaceRole && i.owner !== 'UNLISTED' && i.basePath.split('/').includes(policy.version));
       if (!local) throw unknownReceiver(`${describe(target.party)} does not offer ${module} ${interfaceRole}`);
       // Served by our own interface, with every guard of a direct request.
       req.url = `${local.basePath}${rest}${search}`;
@@ -126,7 +141,7 @@ export function hubRouter(app: AppContext) {
     }
     const endpoint = endpointOf(target.peer, module, interfaceRole);
     if (!endpoint) throw unknownReceiver(`${describe(target.party)} does not offer ${module} ${interfaceRole}`);
-    const call = await rewriteCallbacks(app, { method, module, url: `${endpoint}${rest}${search}`, body: isBodyMethod(method) ? req.body : undefined, callerPeerId, from, target: target.peer, to: target.party });
+    const call = await rewriteCallbacks(app, policy, { method, module, url: `${endpoint}${rest}${search}`, body: isBodyMethod(method) ? req.body : undefined, callerPeerId, from, target: target.peer, to: target.party });
     return forwardAndRelay(app, req, res, call);
   };
 }
@@ -168,16 +183,16 @@ function senderParty(req: Request, given: PartyRef | undefined, receiverPath: st
  * (owners.ts); else the only reachable party of the opposite role that offers the interface;
  * else null (the caller broadcasts or refuses).
  */
-async function openRoute(app: AppContext, q: { module: string; interfaceRole: string; method: string; rest: string; body: unknown; callerPeerId: string; from: PartyRef }): Promise<Whereabouts | null> {
+async function openRoute(app: AppContext, policy: HubPolicy, q: { module: string; interfaceRole: string; method: string; rest: string; body: unknown; callerPeerId: string; from: PartyRef }): Promise<Whereabouts | null> {
   const directory = hubDirectory(app);
-  const named = namedObject(q.module, q.interfaceRole, q.method, q.rest, q.body);
+  const named = namedObject(policy, q.module, q.interfaceRole, q.method, q.rest, q.body);
   const owner = named && (await ownerOf(app, named));
   if (owner) {
     const found = await directory.find(owner);
     if (found) return found;
   }
   const sender = await directory.find(q.from);
-  const wanted = oppositeRoles(sender?.roles ?? [], q.module);
+  const wanted = oppositeRoles(policy, sender?.roles ?? [], q.module);
   const candidates = (await directory.peerParties()).filter(
     (w) => w.kind === 'peer' && w.peer.id !== q.callerPeerId && w.roles.some((r) => wanted.includes(r)) && endpointOf(w.peer, q.module, q.interfaceRole),
   );

@@ -7,10 +7,8 @@ import { z } from 'zod';
 import { notFound } from '../ocpi/errors.js';
 import type { ModuleInterface } from '../ocpi/registry-types.js';
 import { type HttpMethod, defineRoute } from '../ocpi/route.js';
-import type { ModuleId } from '../ocpi/types.js';
+import type { HubPolicy } from './policy.js';
 
-const ROUTED = ['cdrs', 'chargingprofiles', 'commands', 'locations', 'sessions', 'tariffs', 'tokens'] as const;
-const ModulePath = z.object({ module: z.enum(ROUTED), role: z.enum(['sender', 'receiver']) });
 const off = async (): Promise<never> => {
   throw notFound('The hub role is off on this platform');
 };
@@ -18,23 +16,35 @@ const off = async (): Promise<never> => {
 const DESCRIPTION =
   'Routed by OCPI-to-*: the hub party (GET all on a SENDER list; a push to the RECEIVER of locations, tariffs or tokens is broadcast; sessions and CDRs go to the eMSP of their cdr_token; anything else is 4001), one of our parties (served locally), a party of a connected peer (forwarded), or absent (open routing; what it cannot decide is broadcast under the same rule, or 4001). Deeper paths (object ids, client-owned /{country_code}/{party_id}/{id}...) are routed the same way. Hub errors: 4001 unknown receiver, 4002 timeout, 4003 not connected, 4000 other.';
 
-function moduleRoutes(method: HttpMethod) {
+function moduleRoutes(policy: HubPolicy, method: HttpMethod) {
+  const ModulePath = z.object({ module: z.enum(policy.routed as [string, ...string[]]), role: z.enum(['sender', 'receiver']) });
   return [
-    defineRoute({ method, path: '/2.2.1/:module/:role', summary: `${method.toUpperCase()} routed through the hub`, description: DESCRIPTION, params: ModulePath, errors: { 403: 'OCPI-from-* is not a party of the caller' }, handler: off }),
-    defineRoute({ method, path: '/2.2.1/:module/:role/:path', summary: `${method.toUpperCase()} of an object, routed through the hub`, description: DESCRIPTION, params: ModulePath.extend({ path: z.string() }), errors: { 403: 'OCPI-from-* is not a party of the caller' }, handler: off }),
+    defineRoute({ method, path: '/:module/:role', summary: `${method.toUpperCase()} routed through the hub`, description: DESCRIPTION, params: ModulePath, errors: { 403: 'OCPI-from-* is not a party of the caller' }, handler: off }),
+    defineRoute({ method, path: '/:module/:role/:path', summary: `${method.toUpperCase()} of an object, routed through the hub`, description: DESCRIPTION, params: ModulePath.extend({ path: z.string() }), errors: { 403: 'OCPI-from-* is not a party of the caller' }, handler: off }),
   ];
 }
 
-export const hubInterface: ModuleInterface = {
+/** The hub's module URLs of one version: `/hub/{version}/{module}/{role}[/{path}]`. */
+export const hubInterface = (policy: HubPolicy): ModuleInterface => ({
   // Not a module: the hub's routing surface (never advertised under this identifier).
-  identifier: 'hub' as ModuleId,
+  identifier: 'hub',
+  role: 'RECEIVER',
+  owner: 'UNLISTED',
+  basePath: policy.path,
+  acceptsTokenA: false,
+  routed: false,
+  routes: (['get', 'post', 'put', 'patch', 'delete'] as const).flatMap((method) => moduleRoutes(policy, method)),
+});
+
+/** The hub's own URLs, the same for every version: callback aliases and sealed links. */
+export const hubLinksInterface: ModuleInterface = {
+  identifier: 'hub',
   role: 'RECEIVER',
   owner: 'UNLISTED',
   basePath: '/hub',
   acceptsTokenA: false,
   routed: false,
   routes: [
-    ...(['get', 'post', 'put', 'patch', 'delete'] as const).flatMap(moduleRoutes),
     ...(['get', 'post', 'put'] as const).map((method) =>
       defineRoute({
         method,

@@ -1,26 +1,48 @@
 /**
- * The one list of OCPI module interfaces this platform implements. It decides what is mounted,
- * what the version details endpoint advertises (filtered by local party roles) and what the
- * OpenAPI document contains. Adding a module = adding its folder and a line here.
+ * The modules this platform implements, one descriptor per line (each in its own folder:
+ * `modules/<version>/<module>/descriptor.ts`). What is mounted, what the version details
+ * advertise, the OpenAPI documents, the admin backend API, the pull handlers, the worker's
+ * sweeps, the full versions delivery re-sends and the hub's treatment of each module all derive
+ * from this list. Adding a module = its folder and a line here.
  */
+import { hubInterface, hubLinksInterface } from '../hub/routes.js';
+import { hubPoliciesOf } from '../hub/policy.js';
 import type { ModuleInterface } from '../ocpi/registry-types.js';
-import { chargingProfilesReceiverInterface } from './2.2.1/chargingprofiles/routes.js';
-import { chargingProfilesSenderInterface } from './2.2.1/chargingprofiles/sender-routes.js';
-import { commandsReceiverInterface } from './2.2.1/commands/routes.js';
-import { commandsSenderInterface } from './2.2.1/commands/sender-routes.js';
-import { credentialsInterface } from './2.2.1/credentials/routes.js';
-import { cdrsReceiverInterface } from './2.2.1/cdrs/receiver-routes.js';
-import { cdrsSenderInterface } from './2.2.1/cdrs/routes.js';
-import { locationsReceiverInterface } from './2.2.1/locations/receiver-routes.js';
-import { locationsSenderInterface } from './2.2.1/locations/routes.js';
-import { sessionsReceiverInterface } from './2.2.1/sessions/receiver-routes.js';
-import { sessionsSenderInterface } from './2.2.1/sessions/routes.js';
-import { tariffsReceiverInterface } from './2.2.1/tariffs/receiver-routes.js';
-import { tariffsSenderInterface } from './2.2.1/tariffs/routes.js';
-import { tokensReceiverInterface } from './2.2.1/tokens/routes.js';
-import { tokensSenderInterface } from './2.2.1/tokens/sender-routes.js';
-import { hubClientInfoReceiverInterface, hubClientInfoSenderInterface } from './2.2.1/hubclientinfo/routes.js';
-import { versionsInterface } from './2.2.1/versions/routes.js';
-import { hubInterface } from '../hub/routes.js';
+import type { ModuleDescriptor } from './descriptor.js';
+import { cdrsModule } from './2.2.1/cdrs/descriptor.js';
+import { chargingProfilesModule } from './2.2.1/chargingprofiles/descriptor.js';
+import { commandsModule } from './2.2.1/commands/descriptor.js';
+import { credentialsModule } from './2.2.1/credentials/descriptor.js';
+import { hubClientInfoModule } from './2.2.1/hubclientinfo/descriptor.js';
+import { locationsModule } from './2.2.1/locations/descriptor.js';
+import { sessionsModule } from './2.2.1/sessions/descriptor.js';
+import { tariffsModule } from './2.2.1/tariffs/descriptor.js';
+import { tokensModule } from './2.2.1/tokens/descriptor.js';
+import { versionsModule } from './2.2.1/versions/descriptor.js';
 
-export const moduleInterfaces: ModuleInterface[] = [versionsInterface, credentialsInterface, locationsSenderInterface, locationsReceiverInterface, sessionsSenderInterface, sessionsReceiverInterface, cdrsSenderInterface, cdrsReceiverInterface, tariffsSenderInterface, tariffsReceiverInterface, tokensReceiverInterface, tokensSenderInterface, commandsReceiverInterface, commandsSenderInterface, chargingProfilesReceiverInterface, chargingProfilesSenderInterface, hubClientInfoSenderInterface, hubClientInfoReceiverInterface, hubInterface];
+export const descriptors: readonly ModuleDescriptor[] = [
+  versionsModule,
+  credentialsModule,
+  locationsModule,
+  sessionsModule,
+  cdrsModule,
+  tariffsModule,
+  tokensModule,
+  commandsModule,
+  chargingProfilesModule,
+  hubClientInfoModule,
+];
+
+/** Every OCPI version that has modules, oldest first. */
+export const versions: readonly string[] = [...new Set(descriptors.map((d) => d.version))].sort();
+
+export const moduleIds: readonly string[] = [...new Set(descriptors.map((d) => d.id))];
+
+/** The hub's routing surface of every version it routes (documented like a module; served by hub/router.ts). */
+export const hubPolicies = hubPoliciesOf(descriptors);
+
+/** Every interface mounted, in registry order, then the hub's URLs. */
+export const moduleInterfaces: ModuleInterface[] = [...descriptors.flatMap((d) => d.interfaces), ...hubPolicies.map(hubInterface), hubLinksInterface];
+
+/** The modules' backend API routes under /admin. */
+export const moduleAdminRoutes = descriptors.flatMap((d) => d.adminRoutes ?? []);

@@ -1,18 +1,19 @@
 /**
- * The outbound OCPI client: every request we make to a peer goes through here, so the
- * Authorization encoding, request/correlation ids, routing headers, timeouts, URL policy and
- * envelope parsing are the same for the credentials handshake, pushes and pulls alike.
+ * The outbound client: every request we make goes through here, over the one pooled transport
+ * (transport.ts). For peers it adds the OCPI parts, so the Authorization encoding,
+ * request/correlation ids, routing headers and envelope parsing are the same for the
+ * credentials handshake, pushes, pulls, callbacks and hub relays; for party backends it sends a
+ * body the caller signed. The URL policy and timeouts are the same for all.
  */
 import crypto from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import axios, { type AxiosInstance } from 'axios';
-import { Agent as UndiciAgent, request as undiciRequest } from 'undici';
 import type { Logger } from 'pino';
 import type { PartyRef } from './context.js';
 import { HEADER, routingRequestHeaders } from './headers.js';
 import { isSuccess } from './status.js';
-import { type UrlPolicy, UrlPolicyError } from './url-policy.js';
+import { OutboundTransport, type RawReply, TransportError, policyRefusal } from './transport.js';
+import type { UrlPolicy } from './url-policy.js';
+
+export type { RawReply } from './transport.js';
 
 export type AuthEncoding = 'base64' | 'raw';
 export type CallFailureKind = 'policy' | 'network' | 'timeout' | 'http' | 'envelope' | 'ocpi';
@@ -63,73 +64,49 @@ export interface OcpiClientOptions {
   timeoutMs: number;
   policy: UrlPolicy;
   logger: Logger;
-  /**
-   * axios (default) for handshakes and pulls; undici for bulk delivery, where the per-request
-   * cost of the client decides throughput (see docs/architecture.md). Both share everything
-   * else: URL policy, headers, envelope parsing, errors.
-   */
-  transport?: 'axios' | 'undici';
 }
 
-export interface RawReply {
-  status: number;
-  headers: Record<string, string>;
+/** A POST to a party's own backend: the caller signs the body, the client sends it the one way out. */
+export interface WebhookRequest {
+  url: string;
+  /** The exact bytes that were signed. */
   body: string;
+  headers: Record<string, string>;
+  timeoutMs?: number;
 }
 
-type Send = (method: string, url: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number) => Promise<RawReply>;
+const transports = new WeakMap<UrlPolicy, OutboundTransport>();
 
-function axiosTransport(lookup: any): Send {
-  const instance: AxiosInstance = axios.create({
-    httpAgent: new http.Agent({ keepAlive: true, lookup }),
-    httpsAgent: new https.Agent({ keepAlive: true, lookup }),
-    maxRedirects: 0,
-    // We read the envelope whatever the HTTP status: peers put 2xxx codes behind 4xx.
-    validateStatus: () => true,
-    transitional: { clarifyTimeoutError: true },
-    responseType: 'text',
-    transformResponse: (x) => x,
-  });
-  return async (method, url, headers, body, timeoutMs) => {
-    const res = await instance.request<string>({ method, url, data: body, headers, timeout: timeoutMs });
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-    return { status: res.status, headers: out, body: res.data ?? '' };
-  };
-}
-
-/** The URL policy's refusal, wherever a transport wrapped it in its error chain. */
-function policyRefusal(e: unknown): UrlPolicyError | null {
-  for (let cur = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
-    if (cur instanceof UrlPolicyError) return cur;
-  }
-  return null;
-}
-
-function undiciTransport(lookup: any): Send {
-  const dispatcher = new UndiciAgent({ keepAliveTimeout: 30_000, connect: { lookup } });
-  return async (method, url, headers, body, timeoutMs) => {
-    try {
-      const res = await undiciRequest(url, { method: method as 'GET', headers, body, dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, maxRedirections: 0 });
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-      return { status: res.statusCode, headers: out, body: await res.body.text() };
-    } catch (e) {
-      const err = e as { code?: string; cause?: unknown };
-      // Normalise to the error shape the axios transport produces.
-      if (err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT' || err.code === 'UND_ERR_CONNECT_TIMEOUT') throw Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' });
-      const refusal = policyRefusal(e);
-      if (refusal) throw Object.assign(new Error('refused'), { cause: refusal });
-      throw Object.assign(new Error((err.cause as Error)?.message ?? (e as Error).message), { code: (err.cause as { code?: string })?.code ?? err.code });
-    }
-  };
+/** The transport of a URL policy: every client built on the same policy shares one connection pool. */
+export function transportFor(policy: UrlPolicy): OutboundTransport {
+  let transport = transports.get(policy);
+  if (!transport) transports.set(policy, (transport = new OutboundTransport(policy)));
+  return transport;
 }
 
 export class OcpiClient {
-  private readonly send: Send;
+  readonly transport: OutboundTransport;
 
   constructor(private readonly options: OcpiClientOptions) {
-    this.send = (options.transport === 'undici' ? undiciTransport : axiosTransport)(options.policy.lookup);
+    // One pool per URL policy, so one per process: clients built on app.urlPolicy share it.
+    this.transport = transportFor(options.policy);
+  }
+
+  /**
+   * POSTs a signed body to a party backend's webhook under the same URL policy, timeouts and
+   * redirect rule as every OCPI call. A 2xx answer returns its body (parsed when it is JSON);
+   * anything else throws OcpiCallError ('http' with the status, or policy/network/timeout).
+   */
+  async webhook(req: WebhookRequest): Promise<unknown> {
+    const reply = await this.deliver('webhook', 'POST', req.url, { 'Content-Type': 'application/json', ...req.headers }, req.body, req.timeoutMs);
+    if (reply.status < 200 || reply.status >= 300) {
+      throw new OcpiCallError('http', `webhook answered HTTP ${reply.status}`, reply.status, undefined, retryAfter(reply.headers));
+    }
+    try {
+      return reply.body === '' ? undefined : JSON.parse(reply.body);
+    } catch {
+      return reply.body;
+    }
   }
 
   async request<T = unknown>(req: OcpiRequest): Promise<OcpiReply<T>> {
@@ -143,11 +120,6 @@ export class OcpiClient {
    * throw OcpiCallError (policy, network, timeout).
    */
   async exchange(req: OcpiRequest): Promise<{ reply: RawReply; requestId: string }> {
-    try {
-      this.options.policy.check(req.url);
-    } catch (e) {
-      throw new OcpiCallError('policy', `Refused to call ${safeUrl(req.url)}: ${(e as Error).message}`);
-    }
     const requestId = req.requestId ?? crypto.randomUUID();
     const headers: Record<string, string> = {
       Authorization: authorizationHeader(req.token, req.encoding),
@@ -157,21 +129,32 @@ export class OcpiClient {
       ...routingRequestHeaders(req.from, req.to),
     };
     if (req.body !== undefined) headers['Content-Type'] = 'application/json';
+    const reply = await this.deliver('ocpi', req.method, withQuery(req.url, req.query), headers, req.body === undefined ? undefined : JSON.stringify(req.body), req.timeoutMs, requestId);
+    return { reply, requestId };
+  }
+
+  /** The URL policy on the text, then the transport (which checks every resolved address); failures as OcpiCallError. */
+  private async deliver(kind: 'ocpi' | 'webhook', method: string, url: string, headers: Record<string, string>, body: string | undefined, timeoutMs?: number, requestId?: string): Promise<RawReply> {
+    try {
+      this.options.policy.check(url);
+    } catch (e) {
+      throw new OcpiCallError('policy', `Refused to call ${safeUrl(url)}: ${(e as Error).message}`);
+    }
     const started = Date.now();
     let res: RawReply;
     try {
-      res = await this.send(req.method, withQuery(req.url, req.query), headers, req.body === undefined ? undefined : JSON.stringify(req.body), req.timeoutMs ?? this.options.timeoutMs);
+      res = await this.transport.send({ kind, method, url, headers, body, timeoutMs: timeoutMs ?? this.options.timeoutMs });
     } catch (e) {
-      const err = e as { code?: string; message?: string; cause?: unknown };
       const refusal = policyRefusal(e);
-      if (refusal) throw new OcpiCallError('policy', `Refused to call ${safeUrl(req.url)}: ${refusal.message}`);
-      if (err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED') throw new OcpiCallError('timeout', `${req.method} ${safeUrl(req.url)} timed out`);
-      throw new OcpiCallError('network', `${req.method} ${safeUrl(req.url)} failed: ${err.code ?? err.message ?? 'network error'}`);
+      if (refusal) throw new OcpiCallError('policy', `Refused to call ${safeUrl(url)}: ${refusal.message}`);
+      const code = e instanceof TransportError ? e.code : (e as { code?: string }).code;
+      if (code === 'ETIMEDOUT') throw new OcpiCallError('timeout', `${method} ${safeUrl(url)} timed out`);
+      throw new OcpiCallError('network', `${method} ${safeUrl(url)} failed: ${code ?? (e as Error).message ?? 'network error'}`);
     }
     if (this.options.logger.isLevelEnabled('debug')) {
-      this.options.logger.debug({ method: req.method, url: safeUrl(req.url), status: res.status, ms: Date.now() - started, request_id: requestId }, 'outbound OCPI call');
+      this.options.logger.debug({ kind, method, url: safeUrl(url), status: res.status, ms: Date.now() - started, request_id: requestId }, 'outbound call');
     }
-    return { reply: res, requestId };
+    return res;
   }
 
   /**

@@ -1,13 +1,11 @@
 /**
  * Turns the registry's module interfaces into Express routers: authentication, the Token A
  * rule, per-peer rate limiting, routing headers, validation, the envelope and 405s are applied
- * here, identically for every module.
+ * here, identically for every module. Transport knows no hub: the hub plugs in through
+ * `TransportHooks` (its router runs first, its ClientInfo widens a caller's parties).
  */
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { AppContext } from '../app-context.js';
-import { hubRouter } from '../hub/router.js';
-import { hubState } from '../hub/state.js';
-import { withHubParties } from '../hub/remote-parties.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS, isServiceUnavailable } from '../platform/unavailable.js';
 import { noteFailedAuthentication } from './auth-failures.js';
 import { OcpiError, fromZod, methodNotAllowed, unauthorized } from './errors.js';
@@ -15,19 +13,27 @@ import { type Refusal, type Repair, receive } from './receive-profile.js';
 import { bindRequestLog, echoRoutingHeaders, parseRoutingHeader } from './headers.js';
 import { writePageHeaders } from './pagination.js';
 import type { ModuleInterface } from './registry-types.js';
-import type { PartyRef, RoutingHeaders } from './context.js';
+import type { AuthenticatedPeer, PartyRef, RoutingHeaders } from './context.js';
 import type { RouteDef, RouteResult, RoutingHint } from './route.js';
 import { OcpiStatus, envelope } from './status.js';
 import { ciEquals } from './types.js';
 
-export function mountInterfaces(app: AppContext, interfaces: ModuleInterface[]): Router {
+export interface TransportHooks {
+  /** Offered every request before the interfaces (the hub's URLs); one may rewrite the URL and continue. */
+  before?: RequestHandler[];
+  /** The parties an authenticated caller speaks for besides those it registered. */
+  peerParties?: (app: AppContext, peer: AuthenticatedPeer) => Promise<AuthenticatedPeer>;
+  /** Whether an OCPI-to-* we do not know is answered as a hub answers it (2003 unknown receiver). */
+  answersAsHub?: (app: AppContext) => Promise<boolean>;
+}
+
+export function mountInterfaces(app: AppContext, interfaces: ModuleInterface[], hooks: TransportHooks = {}): Router {
   const ocpi = express.Router();
-  // Hub URLs first: a request the hub serves locally continues below with a rewritten URL.
-  ocpi.use(hubRouter(app));
+  for (const handler of hooks.before ?? []) ocpi.use(handler);
   // One router per interface holding its routes under their full paths. A request enters only
   // the routers of the interfaces its path belongs to, in registry order: neither is every
   // interface's router offered each request, nor is one router of all routes scanned.
-  const mounted = interfaces.map((iface) => ({ accepts: acceptsPath(iface), router: interfaceRouter(app, iface) }));
+  const mounted = interfaces.map((iface) => ({ accepts: acceptsPath(iface), router: interfaceRouter(app, iface, hooks) }));
   ocpi.use((req: Request, res: Response, next: NextFunction) => {
     const path = req.path.toLowerCase();
     let i = 0;
@@ -57,11 +63,11 @@ function acceptsPath(iface: ModuleInterface): (path: string) => boolean {
   return (path) => paths.has(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
 }
 
-function interfaceRouter(app: AppContext, iface: ModuleInterface): Router {
+function interfaceRouter(app: AppContext, iface: ModuleInterface, hooks: TransportHooks): Router {
   const router = express.Router();
   // Guards run per route, not per router: a request that matches no route of this interface
   // falls through untouched to the next one.
-  const guards = (route: RouteDef) => [authenticate(app, iface), ...(iface.routed ? [resolveRouting(app, iface, { ...iface.routing, ...route.routing })] : [])];
+  const guards = (route: RouteDef) => [authenticate(app, iface, hooks), ...(iface.routed ? [resolveRouting(app, iface, { ...iface.routing, ...route.routing }, hooks)] : [])];
   const fullPath = (path: string) => (path === '/' && iface.basePath ? iface.basePath : `${iface.basePath}${path}`);
   const methodsByPath = new Map<string, string[]>();
   for (const route of iface.routes) {
@@ -69,7 +75,7 @@ function interfaceRouter(app: AppContext, iface: ModuleInterface): Router {
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
   }
   for (const [path, methods] of methodsByPath) {
-    router.all(fullPath(path), authenticate(app, iface), (req: Request, res: Response) => {
+    router.all(fullPath(path), authenticate(app, iface, hooks), (req: Request, res: Response) => {
       res.setHeader('Allow', methods.join(', '));
       throw methodNotAllowed(`${req.method} is not supported here; allowed: ${methods.join(', ')}`);
     });
@@ -77,7 +83,7 @@ function interfaceRouter(app: AppContext, iface: ModuleInterface): Router {
   return router;
 }
 
-export function authenticate(app: AppContext, iface: ModuleInterface) {
+export function authenticate(app: AppContext, iface: ModuleInterface, hooks: Pick<TransportHooks, 'peerParties'> = {}) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const peer = await app.peers.authenticate(req.get('authorization'));
     if (!peer) throw refuseUnauthenticated(app, req, res);
@@ -89,8 +95,8 @@ export function authenticate(app: AppContext, iface: ModuleInterface) {
     if (wait > 0) {
       throw new OcpiError(OcpiStatus.CLIENT_ERROR, 'Too many requests from this peer', 429, undefined, { 'Retry-After': String(Math.ceil(wait / 1000)) });
     }
-    // A hub peer also speaks for the parties its ClientInfo reported behind it.
-    req.ocpi.peer = await withHubParties(app, peer);
+    // E.g. a hub peer also speaks for the parties its ClientInfo reported behind it.
+    req.ocpi.peer = hooks.peerParties ? await hooks.peerParties(app, peer) : peer;
     bindRequestLog(req.ocpi, { peer_id: peer.peerId });
     next();
   };
@@ -113,7 +119,7 @@ function refuseUnauthenticated(app: AppContext, req: Request, res: Response): Oc
  * established, so that no answer, error answers included, names a party that is not a
  * checked sender or one of ours.
  */
-function resolveRouting(app: AppContext, iface: ModuleInterface, hint: RoutingHint) {
+function resolveRouting(app: AppContext, iface: ModuleInterface, hint: RoutingHint, hooks: TransportHooks) {
   const localRole = iface.owner === 'CPO' || iface.owner === 'EMSP' ? iface.owner : undefined;
   return async (req: Request, _res: Response, next: NextFunction) => {
     // A malformed pair is answered (2001) once the other side is established, so that the
@@ -142,7 +148,7 @@ function resolveRouting(app: AppContext, iface: ModuleInterface, hint: RoutingHi
     if (parsed.to) {
       const target = parsed.to;
       const match = findParty(receivers, target);
-      if (!match && (await hubState(app).hubParty())) throw new OcpiError(OcpiStatus.UNKNOWN_RECEIVER, `${target.countryCode}/${target.partyId} is not known to the hub`);
+      if (!match && (await hooks.answersAsHub?.(app))) throw new OcpiError(OcpiStatus.UNKNOWN_RECEIVER, `${target.countryCode}/${target.partyId} is not known to the hub`);
       if (!match) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `OCPI-to-country-code/OCPI-to-party-id ${target.countryCode}/${target.partyId} is not a ${localRole ?? ''} party on this platform`.replace('  ', ' '), 404);
       routing.to = match;
     }

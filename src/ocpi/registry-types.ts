@@ -1,4 +1,4 @@
-import type { InterfaceRole, ModuleId } from './types.js';
+import type { InterfaceRole } from './types.js';
 import type { RouteDef, RoutingHint } from './route.js';
 
 /**
@@ -10,7 +10,8 @@ import type { RouteDef, RoutingHint } from './route.js';
 export type InterfaceOwner = 'CPO' | 'EMSP' | 'PLATFORM' | 'UNLISTED';
 
 export interface ModuleInterface {
-  identifier: ModuleId | 'versions';
+  /** The module identifier of the version details (the descriptor's id). */
+  identifier: string;
   role: InterfaceRole;
   owner: InterfaceOwner;
   /** Path under `/ocpi`, e.g. `/2.2.1/credentials` or `/cpo/2.2.1/locations`. */

@@ -118,19 +118,6 @@ export type Role = z.infer<typeof Role>;
 export const InterfaceRole = z.enum(['SENDER', 'RECEIVER']);
 export type InterfaceRole = z.infer<typeof InterfaceRole>;
 
-export const ModuleId = z.enum([
-  'cdrs',
-  'chargingprofiles',
-  'commands',
-  'credentials',
-  'hubclientinfo',
-  'locations',
-  'sessions',
-  'tariffs',
-  'tokens',
-]);
-export type ModuleId = z.infer<typeof ModuleId>;
-
 /** OCPI `*` lists: absent, null or [] all mean "none". */
 export function optionalList<T extends z.ZodType>(item: T) {
   return z.array(item).nullish();

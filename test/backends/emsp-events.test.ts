@@ -1,14 +1,18 @@
 /**
  * Events to an eMSP party's own backend: what CPO peers push about its drivers' sessions and CDRs
- * is written as an event in the same transaction and POSTed, HMAC-signed, to the party's webhook,
- * retried with backoff until delivered.
+ * is written as an event in the same transaction and POSTed, HMAC-signed, to the party's webhook
+ * by the outbox delivery engine (a WEBHOOK row on the party's lane), retried with backoff until
+ * delivered.
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createAppContext } from '../../src/app-context.js';
-import { deliverEmspEvents, enqueueEmspEvent } from '../../src/backends/emsp-events.js';
+import { enqueueEmspEvent } from '../../src/backends/emsp-events.js';
+import { DeliveryStore } from '../../src/delivery/delivery-store.js';
+import { DeliveryMetrics } from '../../src/delivery/metrics.js';
+import { PeerDelivery } from '../../src/delivery/peer-delivery.js';
 import { aBusinessDetails, aCredentialsRole } from '../helpers/builders.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { eventually, sleep } from '../helpers/eventually.js';
@@ -161,9 +165,13 @@ test('two workers sweeping at once never send one event twice', async () => {
   await platform.ctx.db.$transaction(async (tx) => {
     for (let i = 0; i < 40; i++) await enqueueEmspEvent(platform.ctx, tx, party, 'command.result', { id: `CMD${i}`, result: 'ACCEPTED' });
   });
-  // Two more contexts over the same database next to the running engine: three claimers.
-  const other = [createAppContext(platform.ctx), createAppContext(platform.ctx)];
-  await Promise.all(other.map((ctx) => deliverEmspEvents(ctx)));
+  // Two more delivery engines over the same database next to the running one: three claimers of the party's lane.
+  const lane = `party:${(await platform.ctx.db.party.findUniqueOrThrow({ where: { partyKey: 'DEEMS' } })).id}`;
+  const other = [createAppContext(platform.ctx), createAppContext(platform.ctx)].map(
+    (ctx) =>
+      new PeerDelivery(ctx, ctx.client, new DeliveryStore(ctx.db, ctx.config.DATABASE_SCHEMA), { keyConcurrency: 4, leaseMs: 2000, batchSize: 100, retryWindowMs: 60_000, backoff: { baseMs: 100, maxMs: 400 } }, new DeliveryMetrics(ctx.metrics)),
+  );
+  await Promise.all(other.map((engine) => engine.run(lane)));
   for (let i = 0; i < 40; i++) ids.push(`CMD${i}`);
   await eventually(() => expect(hook.arrivals.filter((a) => a.type === 'command.result').length).toBeGreaterThanOrEqual(40));
   await sleep(300);
@@ -177,14 +185,14 @@ test('an event still failing after the retry window is given up as DEAD', async 
   try {
     await putSession(aSession('E5')).expect(201);
     await eventually(() => expect(hook.arrivals.filter((a) => a.data.id === 'E5').length).toBeGreaterThanOrEqual(1));
-    // As if it had been failing for longer than DELIVERY_RETRY_WINDOW_MINUTES.
-    await platform.ctx.db.backendEvent.updateMany({ where: { status: 'PENDING', type: 'session.started' }, data: { createdAt: new Date(Date.now() - 7 * 3600_000) } });
     const dead = await eventually(async () => {
+      // As if it had been failing for longer than DELIVERY_RETRY_WINDOW_MINUTES (again after each attempt that set it).
+      await platform.ctx.db.outboxMessage.updateMany({ where: { status: 'PENDING', kind: 'WEBHOOK', body: { path: ['data', 'id'], equals: 'E5' } }, data: { firstFailedAt: new Date(Date.now() - 7 * 3600_000) } });
       const res = await platform.admin().get('/parties/DE/EMS/events?status=DEAD').expect(200);
       expect(res.body).toHaveLength(1);
       return res.body[0];
     });
-    expect(dead).toMatchObject({ type: 'session.started', data: { id: 'E5' }, last_error: 'webhook answered HTTP 503' });
+    expect(dead).toMatchObject({ type: 'session.started', data: { id: 'E5' }, last_error: 'retry window exceeded: webhook answered HTTP 503' });
   } finally {
     hook.answer = () => 200;
   }

@@ -45,14 +45,14 @@ test('a peer that is down for a while gets everything when it comes back: in ord
   const sent: Array<[number, number]> = [];
   for (let v = 1; v <= 4; v++) for (let n = 1; n <= 5; n++) sent.push([n, v]);
   await enqueue(...sent.map(([n, v]) => aLocationMessage(peer.peerId, n, v)));
-  await sleep(700);
+  await platform.whenIdle();
   expect(peer.arrivals).toHaveLength(0);
   peer.behaviour = () => 'ok';
   await eventually(() => expect(peer.arrivals).toHaveLength(20), 15000);
   for (let n = 1; n <= 5; n++) {
     expect(peer.arrivals.filter((a) => a.path.endsWith(`/OBJ${n}`)).map((a) => a.version)).toEqual([1, 2, 3, 4]);
   }
-  await sleep(300);
+  await platform.whenIdle();
   expect(peer.arrivals).toHaveLength(20);
 });
 
@@ -78,6 +78,23 @@ test('a 429 with Retry-After is not retried before the time it asks for', async 
   expect(peer.arrivals[0].at - firstAt).toBeGreaterThanOrEqual(1000);
 });
 
+test('the idle signal resolves only once a due message was sent and its answer recorded, and ROLE api has none', async () => {
+  peer.behaviour = () => ({ delayMs: 300 });
+  const started = Date.now();
+  await enqueue(aLocationMessage(peer.peerId, 17, 1));
+  await platform.whenIdle();
+  expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+  expect(peer.arrivals.map((a) => a.path)).toEqual(['/emsp/locations/NL/CPO/OBJ17']);
+  expect((await rowsOf(17)).map((r) => r.status)).toEqual(['DELIVERED']);
+  peer.behaviour = () => 'ok';
+  const api = await startTestPlatform('delivery_api', { env: { ROLE: 'api' } });
+  try {
+    await expect(api.whenIdle()).rejects.toThrow('no delivery worker runs in this process');
+  } finally {
+    await api.stop();
+  }
+});
+
 test('a slow peer still gets its messages, in order', async () => {
   peer.behaviour = () => ({ delayMs: 300 });
   await enqueue(aLocationMessage(peer.peerId, 8, 1), aLocationMessage(peer.peerId, 8, 2));
@@ -90,7 +107,7 @@ test('an OCPI 2001 answer is dead-lettered with the peer message and not retried
   peer.behaviour = () => (++calls, { status: 200, body: { status_code: 2001, status_message: 'Missing field: evses', timestamp: new Date().toISOString() } });
   await enqueue(aLocationMessage(peer.peerId, 9, 1));
   await eventually(async () => expect((await rowsOf(9))[0].status).toBe('DEAD'));
-  await sleep(400);
+  await platform.whenIdle();
   expect(calls).toBe(1);
   const list = await platform.admin().get(`/peers/${peer.peerId}/deliveries?status=DEAD`).expect(200);
   expect(list.body.items[0]).toMatchObject({ object_key: 'locations:NL/CPO/OBJ9', status: 'DEAD', last_error: expect.stringContaining('Missing field: evses') });
@@ -110,7 +127,7 @@ test('a newer complete version supersedes older undelivered messages of the same
     aLocationMessage(peer.peerId, 10, 3, { method: 'PUT', fullVersion: true }),
     aLocationMessage(peer.peerId, 10, 4),
   );
-  await sleep(400);
+  await platform.whenIdle();
   expect(peer.arrivals).toHaveLength(0);
   await platform.admin().post(`/peers/${peer.peerId}/resume`).expect(200);
   await eventually(() => expect(peer.arrivals.map((a) => [a.method, a.version])).toEqual([['PUT', 3], ['PATCH', 4]]));
@@ -179,7 +196,7 @@ test('a pending delivery can be dropped', async () => {
   const [row] = await rowsOf(16);
   await platform.admin().delete(`/deliveries/${row.id}`).expect(204);
   await platform.admin().post(`/peers/${peer.peerId}/resume`).expect(200);
-  await sleep(400);
+  await platform.whenIdle();
   expect(peer.arrivals).toHaveLength(0);
   await platform.admin().delete(`/deliveries/${row.id}`).expect(409);
   await platform.admin().delete('/deliveries/999999999').expect(404);

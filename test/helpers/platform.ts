@@ -12,6 +12,7 @@ import type { ModuleInterface } from '../../src/ocpi/registry-types.js';
 import { moduleInterfaces } from '../../src/modules/registry.js';
 import { freePort } from '../../src/demo/platforms.js';
 import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
+import { type IdleOptions, workerIdle } from '../../src/delivery/idle.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -31,6 +32,11 @@ export interface TestPlatform extends RunningPlatform {
   received: RecordedRequest[];
   logs: string[];
   admin(): ReturnType<typeof adminAgent>;
+  /**
+   * Resolves once the worker of this instance (ROLE worker or all) has nothing left to do
+   * (src/delivery/idle.ts): what a check that nothing was sent waits for, instead of a sleep.
+   */
+  whenIdle(options?: IdleOptions): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +101,7 @@ export async function startTestPlatform(label: string, opts: { env?: Record<stri
     received,
     logs,
     admin: () => adminAgent(url),
+    whenIdle: (options) => workerIdle(platform.ctx).whenIdle(options),
     async stop() {
       await platform.close();
       await dropSchema(schema);

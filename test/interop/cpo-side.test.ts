@@ -11,7 +11,7 @@ import type { Request, Response } from 'express';
 import { receivedTokens } from '../../src/modules/2.2.1/tokens/service.js';
 import { aBusinessDetails, aCredentialsRole } from '../helpers/builders.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
-import { eventually, sleep } from '../helpers/eventually.js';
+import { eventually } from '../helpers/eventually.js';
 import { type FakePeer, ok, startFakePeer } from '../helpers/fake-peer.js';
 import { aLocation, anEvse } from '../helpers/locations.js';
 import { type TestPlatform, request, startTestPlatform, tokenHeader } from '../helpers/platform.js';
@@ -222,7 +222,7 @@ describe('reservations are per eMSP', () => {
     const before = webhooks().length;
     const res = await cancel(b(), 'ONLY-A').expect(200);
     expect(res.body).toMatchObject({ status_code: 1000, data: { result: 'REJECTED', message: [{ language: 'en', text: 'Unknown reservation ONLY-A' }] } });
-    await sleep(200);
+    await platform.whenIdle();
     expect(webhooks()).toHaveLength(before);
     expect((await forwarded(() => cancel(a(), 'ONLY-A'))).request.reservation_id).toBe(made.reservation!.id);
   });

@@ -9,12 +9,12 @@ const interfaces = [...moduleInterfaces, testInterface];
 const BASE = 'https://ocpi.example.com';
 
 test('credentials is always listed; CPO and eMSP interfaces only for the roles local parties have', () => {
-  const none = advertisedEndpoints(interfaces, new Set(), BASE);
+  const none = advertisedEndpoints(interfaces, '2.2.1', new Set(), BASE);
   expect(none).toEqual([{ identifier: 'credentials', role: 'SENDER', url: `${BASE}/ocpi/2.2.1/credentials` }]);
-  const emsp = advertisedEndpoints(interfaces, new Set(['EMSP']), BASE);
+  const emsp = advertisedEndpoints(interfaces, '2.2.1', new Set(['EMSP']), BASE);
   expect(emsp).toContainEqual({ identifier: 'locations', role: 'RECEIVER', url: `${BASE}/ocpi/emsp/2.2.1/locations` });
   expect(emsp.filter((e) => e.url.includes('/cpo/'))).toEqual([]);
-  const cpo = advertisedEndpoints(interfaces, new Set(['CPO']), BASE);
+  const cpo = advertisedEndpoints(interfaces, '2.2.1', new Set(['CPO']), BASE);
   expect(cpo).toContainEqual({ identifier: 'tokens', role: 'RECEIVER', url: `${BASE}/ocpi/cpo/2.2.1/things` });
   expect(cpo.filter((e) => e.url.includes('/emsp/'))).toEqual([]);
 });

@@ -13,9 +13,9 @@ beforeAll(async () => {
 });
 afterAll(() => peer.close());
 
-// Both transports are held to exactly the same behaviour.
-describe.each(['axios', 'undici'] as const)('with the %s transport', (transport) => {
-const client = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: true, extraDeniedCidrs: [] }), logger: pino({ level: 'silent' }), transport });
+// One transport (undici, pooled) serves every call: docs/architecture.md, One way out.
+describe('over the one pooled transport', () => {
+const client = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: true, extraDeniedCidrs: [] }), logger: pino({ level: 'silent' }) });
 const call = (path: string, extra: object = {}) => client.request({ method: 'GET', url: `${peer.url}${path}`, token: 'tok-1', encoding: 'base64', ...extra });
 
 beforeEach(() => (peer.received.length = 0));
@@ -68,9 +68,31 @@ describe('requests', () => {
   });
 
   test('a URL refused by the policy is never called', async () => {
-    const strict = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: false, extraDeniedCidrs: [] }), logger: pino({ level: 'silent' }), transport });
+    const strict = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: false, extraDeniedCidrs: [] }), logger: pino({ level: 'silent' }) });
     await expect(strict.request({ method: 'GET', url: `${peer.url}/versions`, token: 't', encoding: 'base64' })).rejects.toMatchObject({ kind: 'policy' });
     expect(peer.received).toHaveLength(0);
+  });
+});
+
+describe('webhooks to party backends', () => {
+  test('a webhook sends the signed bytes as given and returns the parsed 2xx answer', async () => {
+    peer.on('POST', '/hook', (_req, res) => void res.json({ allowed: 'ALLOWED' }));
+    const body = JSON.stringify({ b: 2, a: 1 });
+    expect(await client.webhook({ url: `${peer.url}/hook`, body, headers: { 'X-Signature': 'sha256=abc' } })).toEqual({ allowed: 'ALLOWED' });
+    expect(peer.received[0].headers['x-signature']).toBe('sha256=abc');
+    expect(peer.received[0].headers['authorization']).toBeUndefined();
+    expect(JSON.stringify(peer.received[0].body)).toBe(body);
+  });
+
+  test('a webhook answered with a non-2xx status is an http error with the status and Retry-After', async () => {
+    peer.on('POST', '/hook-busy', (_req, res) => void res.status(503).set('Retry-After', '3').send('busy'));
+    await expect(client.webhook({ url: `${peer.url}/hook-busy`, body: '{}', headers: {} })).rejects.toMatchObject({ kind: 'http', httpStatus: 503, retryAfterMs: 3000, message: 'webhook answered HTTP 503' });
+  });
+
+  test('a webhook is not redirected', async () => {
+    peer.on('POST', '/hook-moved', (_req, res) => void res.redirect(307, `${peer.url}/hook`));
+    await expect(client.webhook({ url: `${peer.url}/hook-moved`, body: '{}', headers: {} })).rejects.toMatchObject({ kind: 'http', httpStatus: 307 });
+    expect(peer.received.map((r) => r.path)).toEqual(['/hook-moved']);
   });
 });
 
@@ -117,7 +139,7 @@ describe('pagination iterator', () => {
   });
 
   test('a host name resolving to a denied address is refused at connect time', async () => {
-    const lenientText = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: true, extraDeniedCidrs: ['127.0.0.0/8', '::1/128'] }), logger: pino({ level: 'silent' }), transport });
+    const lenientText = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: true, extraDeniedCidrs: ['127.0.0.0/8', '::1/128'] }), logger: pino({ level: 'silent' }) });
     const port = new URL(peer.url).port;
     await expect(lenientText.request({ method: 'GET', url: `http://localhost:${port}/versions`, token: 't', encoding: 'base64' })).rejects.toMatchObject({ kind: 'policy' });
     expect(peer.received).toHaveLength(0);

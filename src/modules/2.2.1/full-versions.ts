@@ -1,10 +1,10 @@
 /**
  * The complete current versions of what our parties PATCH to peers (locations, sessions,
  * tokens), for the delivery engine to PUT when a peer answers a PATCH with "unknown object"
- * (src/delivery/full-versions.ts). Each reads its object back from the object key its own
+ * (src/delivery/full-versions.ts), through the module descriptors. Each reads its object back from the object key its own
  * service wrote on the outbox row.
  */
-import { FullVersionRegistry, type FullVersionSource, objectPartOf } from '../../delivery/full-versions.js';
+import { type FullVersionSource, objectPartOf } from '../../delivery/full-versions.js';
 import { ownLocations } from './locations/service.js';
 import { ownSessions } from './sessions/service.js';
 import { ownTokens } from './tokens/sender-service.js';
@@ -12,7 +12,7 @@ import { ownTokens } from './tokens/sender-service.js';
 const path = (...segments: string[]) => `/${segments.map(encodeURIComponent).join('/')}`;
 
 /** `locations:<to>:<owner party key>/<location key>`: the whole location, PUT at location level. */
-const locations: FullVersionSource = {
+export const locationsFullVersion: FullVersionSource = {
   module: 'locations',
   async current(app, row) {
     const object = objectPartOf('locations', row.objectKey);
@@ -25,7 +25,7 @@ const locations: FullVersionSource = {
 };
 
 /** `sessions:<to>:<owner party key>/<SESSION ID>`: the whole session, its charging periods included. */
-const sessions: FullVersionSource = {
+export const sessionsFullVersion: FullVersionSource = {
   module: 'sessions',
   async current(app, row) {
     const key = objectPartOf('sessions', row.objectKey);
@@ -36,7 +36,7 @@ const sessions: FullVersionSource = {
 };
 
 /** `tokens:<to>:<owner party key>/<UID>/<type>`: the whole Token (without our platform rules). */
-const tokens: FullVersionSource = {
+export const tokensFullVersion: FullVersionSource = {
   module: 'tokens',
   async current(app, row) {
     const object = objectPartOf('tokens', row.objectKey);
@@ -50,7 +50,3 @@ const tokens: FullVersionSource = {
     return { path: `${path(token.country_code, token.party_id, token.uid)}?type=${token.type}`, body: token, lastUpdated: new Date(token.last_updated) };
   },
 };
-
-export function registerFullVersionSources(): FullVersionRegistry {
-  return new FullVersionRegistry().register(locations).register(sessions).register(tokens);
-}

@@ -104,7 +104,7 @@ describe('with the simulator as backend', () => {
     if (overrides) await session(id, overrides);
     const url = responseUrl();
     expect((await put(id, { charging_profile: profile, response_url: url }).expect(200)).body).toMatchObject({ status_code: 1000, data: { result, timeout: 2 } });
-    await sleep(300);
+    await platform.whenIdle();
     expect(resultAt(url)).toBeUndefined();
   });
 
@@ -120,7 +120,7 @@ describe('with the simulator as backend', () => {
     await platform.admin().put('/parties/NL/CPO/sessions/NOPE/active-charging-profile', active).expect(404);
     await eventually(() => expect(emsp.received.find((r) => r.method === 'PUT' && r.path === '/emsp/chargingprofiles/S-UPD')?.body).toEqual(active));
     expect(emsp.received.find((r) => r.method === 'PUT' && r.path === '/emsp/chargingprofiles/S-UPD')?.headers).toMatchObject({ 'ocpi-from-party-id': 'CPO', 'ocpi-to-party-id': 'EMS' });
-    await sleep(300);
+    await platform.whenIdle();
     expect(emsp.received.some((r) => r.path === '/emsp/chargingprofiles/S-NOSET')).toBe(false);
   });
 

@@ -9,12 +9,13 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
 import { cdrQuarantine } from './quarantine.js';
 import { CdrIdPath, ReceivedCdr, receivedCdrs } from './receiver-service.js';
+import { OCPI_VERSION } from '../version.js';
 
 export const cdrsReceiverInterface: ModuleInterface = {
   identifier: 'cdrs',
   role: 'RECEIVER',
   owner: 'EMSP',
-  basePath: '/emsp/2.2.1/cdrs',
+  basePath: `/emsp/${OCPI_VERSION}/cdrs`,
   acceptsTokenA: false,
   routed: true,
   routing: OWNER_SENDS_TO_TOKEN_EMSP,

@@ -14,6 +14,7 @@ import { Cdr, CdrLocation } from '../../../tariffs/cdr-schemas.js';
 import { ReceivedCdrStore } from './receiver-store.js';
 import { noticeEngineRules } from '../tariffs/engine-notices.js';
 import { emitCdrReceived } from '../sessions/receiver-events.js';
+import { OCPI_VERSION } from '../version.js';
 
 /**
  * What we accept: `Cdr`, lenient on the CdrLocation text lengths (pitfall P7: the bugfix branch
@@ -46,7 +47,7 @@ export class ReceivedCdrsService {
 
   /** The absolute URL of a stored CDR: the value of `Location` and the address of GET. */
   locationOf(id: string): string {
-    return `${this.app.config.PUBLIC_BASE_URL}/ocpi/emsp/2.2.1/cdrs/${id}`;
+    return `${this.app.config.PUBLIC_BASE_URL}/ocpi/emsp/${OCPI_VERSION}/cdrs/${id}`;
   }
 
   /**

@@ -4,12 +4,13 @@ import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { Cdr } from '../../../tariffs/cdr-schemas.js';
 import { ownedListRoute } from '../shared/owned-list-route.js';
 import { ownCdrs } from './service.js';
+import { OCPI_VERSION } from '../version.js';
 
 export const cdrsSenderInterface: ModuleInterface = {
   identifier: 'cdrs',
   role: 'SENDER',
   owner: 'CPO',
-  basePath: '/cpo/2.2.1/cdrs',
+  basePath: `/cpo/${OCPI_VERSION}/cdrs`,
   acceptsTokenA: false,
   routed: true,
   routes: [ownedListRoute('CDRs of the addressed CPO party for tokens of the calling eMSP', z.array(Cdr), (app) => ownCdrs(app).store)],

@@ -20,6 +20,7 @@ import { RESULT_GRACE_MS } from '../commands/emsp-service.js';
 import { expireOverdueRequests } from '../shared/expire-requests.js';
 import { UUID, callerSpeaksFor, cpoOfSession, cpoPeer, table } from '../shared/cpo-target.js';
 import { type ActiveChargingProfile, type ActiveChargingProfileResult, type ChargingProfile, type ChargingProfileResponse, ReceivedChargingProfileResponse } from './schemas.js';
+import { OCPI_VERSION } from '../version.js';
 
 export type ProfileKind = 'GET' | 'SET' | 'CLEAR';
 const LOST_ANSWER_MS = 60_000;
@@ -53,7 +54,7 @@ export async function sendProfileRequest(app: AppContext, party: PartyRef, sessi
   const target = await cpoOfSession(app, party, sessionId);
   const peer = await cpoPeer(app, target.cpo, 'chargingprofiles');
   const id = crypto.randomUUID();
-  const responseUrl = `${app.config.PUBLIC_BASE_URL}/ocpi/emsp/2.2.1/chargingprofiles/${input.kind.toLowerCase()}/${id}`;
+  const responseUrl = `${app.config.PUBLIC_BASE_URL}/ocpi/emsp/${OCPI_VERSION}/chargingprofiles/${input.kind.toLowerCase()}/${id}`;
   const sent = input.kind === 'SET' ? { charging_profile: input.charging_profile, response_url: responseUrl } : input.kind === 'GET' ? { duration: input.duration, response_url: responseUrl } : { response_url: responseUrl };
 
   await app.db.emspChargingProfileRequest.create({

@@ -6,6 +6,7 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { ciString } from '../../../ocpi/types.js';
 import { ActiveProfileQuery, ChargingProfileResponse, ClearProfileQuery, SetChargingProfile } from './schemas.js';
 import { type ProfileCaller, receiveProfileRequest } from './service.js';
+import { OCPI_VERSION } from '../version.js';
 
 const SessionPath = z.object({ session_id: ciString(36) });
 
@@ -18,7 +19,7 @@ export const chargingProfilesReceiverInterface: ModuleInterface = {
   identifier: 'chargingprofiles',
   role: 'RECEIVER',
   owner: 'CPO',
-  basePath: '/cpo/2.2.1/chargingprofiles',
+  basePath: `/cpo/${OCPI_VERSION}/chargingprofiles`,
   acceptsTokenA: false,
   routed: true,
   routes: [

@@ -10,6 +10,7 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { ciString } from '../../../ocpi/types.js';
 import { type ProfileKind, activeProfileParties, profileRequestParties, receiveActiveProfile, receiveProfileResult } from './emsp-service.js';
 import { ActiveChargingProfile, ActiveChargingProfileResult } from './schemas.js';
+import { OCPI_VERSION } from '../version.js';
 
 const KIND: Record<string, ProfileKind> = { get: 'GET', set: 'SET', clear: 'CLEAR' };
 
@@ -17,7 +18,7 @@ export const chargingProfilesSenderInterface: ModuleInterface = {
   identifier: 'chargingprofiles',
   role: 'SENDER',
   owner: 'EMSP',
-  basePath: '/emsp/2.2.1/chargingprofiles',
+  basePath: `/emsp/${OCPI_VERSION}/chargingprofiles`,
   acceptsTokenA: false,
   routed: true,
   routes: [

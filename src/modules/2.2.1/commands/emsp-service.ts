@@ -25,6 +25,7 @@ import { Token } from '../tokens/schemas.js';
 import { expireOverdueRequests } from '../shared/expire-requests.js';
 import { UUID, callerSpeaksFor, cpoOfLocation, cpoOfSession, cpoPeer, table } from '../shared/cpo-target.js';
 import { CommandBodies, type CommandResponse, type CommandResult, type CommandType, ReceivedCommandResponse } from './schemas.js';
+import { OCPI_VERSION } from '../version.js';
 
 /** How long after the CommandResponse's timeout a result may still be on its way. */
 export const RESULT_GRACE_MS = 3000;
@@ -111,7 +112,7 @@ async function targetOf(app: AppContext, party: PartyRef, command: CommandType, 
  */
 export async function sendEmspCommand(app: AppContext, party: PartyRef, command: CommandType, body: unknown): Promise<{ command: EmspCommandView; delivered: boolean }> {
   const id = crypto.randomUUID();
-  const responseUrl = `${app.config.PUBLIC_BASE_URL}/ocpi/emsp/2.2.1/commands/${command}/${id}`;
+  const responseUrl = `${app.config.PUBLIC_BASE_URL}/ocpi/emsp/${OCPI_VERSION}/commands/${command}/${id}`;
   const input = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const { request, cpo: given } = validate(party, command, input, responseUrl);
   const cpo = await targetOf(app, party, command, request, given);

@@ -5,12 +5,13 @@ import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { CommandBodies, CommandResponse, CommandType } from './schemas.js';
 import { receiveCommand } from './service.js';
+import { OCPI_VERSION } from '../version.js';
 
 export const commandsReceiverInterface: ModuleInterface = {
   identifier: 'commands',
   role: 'RECEIVER',
   owner: 'CPO',
-  basePath: '/cpo/2.2.1/commands',
+  basePath: `/cpo/${OCPI_VERSION}/commands`,
   acceptsTokenA: false,
   routed: true,
   routes: [

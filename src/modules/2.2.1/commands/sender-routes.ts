@@ -8,12 +8,13 @@ import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { commandParties, receiveCommandResult } from './emsp-service.js';
 import { CommandResult, CommandType } from './schemas.js';
+import { OCPI_VERSION } from '../version.js';
 
 export const commandsSenderInterface: ModuleInterface = {
   identifier: 'commands',
   role: 'SENDER',
   owner: 'EMSP',
-  basePath: '/emsp/2.2.1/commands',
+  basePath: `/emsp/${OCPI_VERSION}/commands`,
   acceptsTokenA: false,
   routed: true,
   routes: [

@@ -12,8 +12,9 @@ import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { ClientInfo, ClientInfoPath } from './schemas.js';
 import { getClientInfo, putClientInfo } from './service.js';
+import { OCPI_VERSION } from '../version.js';
 
-export const HUBCLIENTINFO_SENDER_PATH = '/hub/2.2.1/hubclientinfo';
+export const HUBCLIENTINFO_SENDER_PATH = `/hub/${OCPI_VERSION}/hubclientinfo`;
 
 export const hubClientInfoSenderInterface: ModuleInterface = {
   identifier: 'hubclientinfo',
@@ -41,7 +42,7 @@ export const hubClientInfoSenderInterface: ModuleInterface = {
   ],
 };
 
-export const HUBCLIENTINFO_RECEIVER_PATH = '/2.2.1/hubclientinfo';
+export const HUBCLIENTINFO_RECEIVER_PATH = `/${OCPI_VERSION}/hubclientinfo`;
 
 export const hubClientInfoReceiverInterface: ModuleInterface = {
   identifier: 'hubclientinfo',

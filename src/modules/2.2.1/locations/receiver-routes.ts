@@ -8,6 +8,7 @@ import { written, PARTY_404, OWNER_SENDS } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { ReceiverConnectorPath, ReceiverEvsePath, ReceiverLocationPath, type Patch, receivedLocations } from './receiver-service.js';
 import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './schemas.js';
+import { OCPI_VERSION } from '../version.js';
 
 const LOCATION = '/:country_code/:party_id/:location_id';
 const EVSE = `${LOCATION}/:evse_uid`;
@@ -20,7 +21,7 @@ export const locationsReceiverInterface: ModuleInterface = {
   identifier: 'locations',
   role: 'RECEIVER',
   owner: 'EMSP',
-  basePath: '/emsp/2.2.1/locations',
+  basePath: `/emsp/${OCPI_VERSION}/locations`,
   acceptsTokenA: false,
   routed: true,
   routing: OWNER_SENDS,

@@ -2,7 +2,8 @@
  * The rules of the locations Receiver interface of our eMSP parties (02-locations §3, transport
  * §8): Client Owned Objects, so only the CPO that owns a location may write or read it; the URL
  * and the body must name the same object; an older version never replaces a newer one; a child
- * write carries its last_updated up to its EVSE and Location (§3.1, pitfall 7).
+ * write carries its last_updated up to its EVSE and Location (§3.1, pitfall 7). How a write
+ * changes the stored document is received-changes.ts; this file finds, locks, checks and stores.
  */
 import { z } from 'zod';
 import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
@@ -15,6 +16,7 @@ import { partyKey } from '../../../platform/parties/party-store.js';
 import { perApp } from '../../../platform/per-app.js';
 import { recordRecipient } from '../shared/received-recipients.js';
 import { ReceivedLocationStore, type LocationKey, locationKey } from './receiver-store.js';
+import { type Change, type Patch, findConnector, findEvse, patchConnector, patchEvse, patchLocation, putConnector, putEvse } from './received-changes.js';
 import { type Connector, ConnectorPath, type Evse, EvsePath, Location, LocationPath } from './schemas.js';
 
 /** `{country_code}/{party_id}` are the CPO's (the location owner's), not ours. */
@@ -25,9 +27,7 @@ export type ReceiverLocationPath = z.infer<typeof ReceiverLocationPath>;
 export type ReceiverEvsePath = z.infer<typeof ReceiverEvsePath>;
 export type ReceiverConnectorPath = z.infer<typeof ReceiverConnectorPath>;
 
-
-/** A validated PATCH body (schemas.ts `patchOf` loses its static shape, so routes narrow to this). */
-export type Patch<T> = Partial<T> & { last_updated: string };
+export type { Patch } from './received-changes.js';
 
 export class ReceivedLocationsService {
   readonly store: ReceivedLocationStore;
@@ -66,23 +66,14 @@ export class ReceivedLocationsService {
   /** Changes the given fields of a known location; a list replaces the whole list (pitfall 1). */
   async patchLocation(peer: AuthenticatedPeer, path: ReceiverLocationPath, body: Patch<Location>, recipient?: PartyRef): Promise<WriteOutcome> {
     checkLocationIdentity(path, body);
-    const outcome = await this.modify(peer, path, (current) => {
-      if (isOlder(body.last_updated, current.last_updated)) return ignoredAsOlder(body.last_updated, current.last_updated);
-      return { location: { ...current, ...body }, kind: 'updated' };
-    });
+    const outcome = await this.modify(peer, path, (current) => patchLocation(current, body));
     return this.recorded(path, recipient, outcome);
   }
 
   /** Adds (201) or replaces (200) one EVSE of a known location. */
   async putEvse(peer: AuthenticatedPeer, path: ReceiverEvsePath, body: Evse, recipient?: PartyRef): Promise<WriteOutcome> {
     checkField('uid', body.uid, path.evse_uid, 'evse_uid');
-    const outcome = await this.modify(peer, path, (current) => {
-      const evses = current.evses ?? [];
-      const index = evses.findIndex((e) => ciEquals(e.uid, path.evse_uid));
-      if (index >= 0 && isOlder(body.last_updated, evses[index].last_updated)) return ignoredAsOlder(body.last_updated, evses[index].last_updated);
-      const next = index >= 0 ? evses.map((e, i) => (i === index ? body : e)) : [...evses, body];
-      return { location: withStamp({ ...current, evses: next }, body.last_updated), kind: index >= 0 ? 'replaced' : 'created' };
-    });
+    const outcome = await this.modify(peer, path, (current) => putEvse(current, path, body));
     return this.recorded(path, recipient, outcome);
   }
 
@@ -90,26 +81,14 @@ export class ReceivedLocationsService {
   async patchEvse(peer: AuthenticatedPeer, path: ReceiverEvsePath, body: Patch<Evse>, recipient?: PartyRef): Promise<WriteOutcome> {
     if (body.uid !== undefined) checkField('uid', body.uid, path.evse_uid, 'evse_uid');
     if (await this.patchInPlace(peer, path, body, EVSE_IN_PLACE, recipient)) return { kind: 'updated' };
-    const outcome = await this.modify(peer, path, (current) => {
-      const evse = findEvse(current, path);
-      if (isOlder(body.last_updated, evse.last_updated)) return ignoredAsOlder(body.last_updated, evse.last_updated);
-      const evses = (current.evses ?? []).map((e) => (e === evse ? { ...evse, ...body } : e));
-      return { location: withStamp({ ...current, evses }, body.last_updated), kind: 'updated' };
-    });
+    const outcome = await this.modify(peer, path, (current) => patchEvse(current, path, body));
     return this.recorded(path, recipient, outcome);
   }
 
   /** Adds (201) or replaces (200) one Connector of a known EVSE. */
   async putConnector(peer: AuthenticatedPeer, path: ReceiverConnectorPath, body: Connector, recipient?: PartyRef): Promise<WriteOutcome> {
     checkField('id', body.id, path.connector_id, 'connector_id');
-    const outcome = await this.modify(peer, path, (current) => {
-      const evse = findEvse(current, path);
-      const index = evse.connectors.findIndex((c) => ciEquals(c.id, path.connector_id));
-      if (index >= 0 && isOlder(body.last_updated, evse.connectors[index].last_updated)) return ignoredAsOlder(body.last_updated, evse.connectors[index].last_updated);
-      const connectors = index >= 0 ? evse.connectors.map((c, i) => (i === index ? body : c)) : [...evse.connectors, body];
-      const evses = (current.evses ?? []).map((e) => (e === evse ? withStamp({ ...evse, connectors }, body.last_updated) : e));
-      return { location: withStamp({ ...current, evses }, body.last_updated), kind: index >= 0 ? 'replaced' : 'created' };
-    });
+    const outcome = await this.modify(peer, path, (current) => putConnector(current, path, body));
     return this.recorded(path, recipient, outcome);
   }
 
@@ -117,14 +96,7 @@ export class ReceivedLocationsService {
   async patchConnector(peer: AuthenticatedPeer, path: ReceiverConnectorPath, body: Patch<Connector>, recipient?: PartyRef): Promise<WriteOutcome> {
     if (body.id !== undefined) checkField('id', body.id, path.connector_id, 'connector_id');
     if (await this.patchInPlace(peer, path, body, CONNECTOR_IN_PLACE, recipient, path.connector_id)) return { kind: 'updated' };
-    const outcome = await this.modify(peer, path, (current) => {
-      const evse = findEvse(current, path);
-      const connector = findConnector(evse, path);
-      if (isOlder(body.last_updated, connector.last_updated)) return ignoredAsOlder(body.last_updated, connector.last_updated);
-      const connectors = evse.connectors.map((c) => (c === connector ? { ...connector, ...body } : c));
-      const evses = (current.evses ?? []).map((e) => (e === evse ? withStamp({ ...evse, connectors }, body.last_updated) : e));
-      return { location: withStamp({ ...current, evses }, body.last_updated), kind: 'updated' };
-    });
+    const outcome = await this.modify(peer, path, (current) => patchConnector(current, path, body));
     return this.recorded(path, recipient, outcome);
   }
 
@@ -160,7 +132,7 @@ export class ReceivedLocationsService {
   private async modify(
     peer: AuthenticatedPeer,
     path: ReceiverLocationPath,
-    change: (current: Location) => { location: Location; kind: 'created' | 'replaced' | 'updated' } | WriteOutcome,
+    change: (current: Location) => Change,
   ): Promise<WriteOutcome> {
     const key = this.ownedKey(peer, path);
     return this.app.db.$transaction(async (tx) => {
@@ -197,38 +169,9 @@ function checkField(field: string, given: string, expected: string, param: strin
   if (!ciEquals(given, expected)) throw invalidParameters(`body.${field}: ${given} does not match the ${param} in the path (${expected})`);
 }
 
-function findEvse(location: Location, path: ReceiverEvsePath): Evse {
-  const evse = (location.evses ?? []).find((e) => ciEquals(e.uid, path.evse_uid));
-  if (!evse) throw notFound(`Unknown EVSE ${path.evse_uid} in location ${path.country_code}/${path.party_id}/${path.location_id}`);
-  return evse;
-}
-
-function findConnector(evse: Evse, path: ReceiverConnectorPath): Connector {
-  const connector = evse.connectors.find((c) => ciEquals(c.id, path.connector_id));
-  if (!connector) throw notFound(`Unknown connector ${path.connector_id} of EVSE ${path.evse_uid} in location ${path.country_code}/${path.party_id}/${path.location_id}`);
-  return connector;
-}
-
 function unknownLocation(path: ReceiverLocationPath) {
   return notFound(`Unknown location ${path.country_code}/${path.party_id}/${path.location_id}: PUT the full location first`, OcpiStatus.UNKNOWN_LOCATION);
 }
-
-function isOlder(given: string, stored: string): boolean {
-  return Date.parse(given) < Date.parse(stored);
-}
-
-/**
- * The parent takes the pushed child's last_updated (§3.1, pitfall 7), never the server clock;
- * it never moves back, so a later full PUT of the parent is still compared against the newest.
- */
-function withStamp<T extends { last_updated: string }>(parent: T, childStamp: string): T {
-  return isOlder(parent.last_updated, childStamp) ? { ...parent, last_updated: childStamp } : parent;
-}
-
-/**
- * An older version is acknowledged and dropped: the sender's message was valid, we simply hold
- * something newer, and an error would make it retry or dead-letter for nothing.
- */
 
 // Fields of an EVSE or connector checked each on its own by the schema (no rule across fields,
 // no nested list of children): the PATCH bodies patchInPlace takes. `connectors` is left out.

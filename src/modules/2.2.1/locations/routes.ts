@@ -11,6 +11,7 @@ import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { Connector, ConnectorPath, Evse, EvsePath, Location, LocationPath } from './schemas.js';
 import { type Level, ownLocations } from './service.js';
+import { OCPI_VERSION } from '../version.js';
 
 /** The CPO party addressed by the request (resolved from OCPI-to-* by the routing guard). */
 function addressed(req: Request): string[] {
@@ -56,7 +57,7 @@ export const locationsSenderInterface: ModuleInterface = {
   identifier: 'locations',
   role: 'SENDER',
   owner: 'CPO',
-  basePath: '/cpo/2.2.1/locations',
+  basePath: `/cpo/${OCPI_VERSION}/locations`,
   acceptsTokenA: false,
   routed: true,
   routes: [

@@ -131,7 +131,7 @@ export function objectAt(location: Location, level: Level): AnyObject | null {
 }
 
 /** The whole new location document after a change at one level (validated by the caller). */
-function applyChange(party: PartyRef, locationId: string, level: Level, method: 'PUT' | 'PATCH', body: AnyObject, current: Location | null): Location {
+export function applyChange(party: PartyRef, locationId: string, level: Level, method: 'PUT' | 'PATCH', body: AnyObject, current: Location | null): Location {
   const stamp = String(body.last_updated);
   if (level.kind === 'location') {
     if (method === 'PUT') {

@@ -8,6 +8,7 @@ import { written, PARTY_404, OWNER_SENDS_TO_TOKEN_EMSP } from '../shared/client-
 import { defineRoute } from '../../../ocpi/route.js';
 import { Session } from '../../../tariffs/session-schemas.js';
 import { ReceiverSessionPath, SessionPatch, receivedSessions } from './receiver-service.js';
+import { OCPI_VERSION } from '../version.js';
 
 const SESSION = '/:country_code/:party_id/:session_id';
 
@@ -18,7 +19,7 @@ export const sessionsReceiverInterface: ModuleInterface = {
   identifier: 'sessions',
   role: 'RECEIVER',
   owner: 'EMSP',
-  basePath: '/emsp/2.2.1/sessions',
+  basePath: `/emsp/${OCPI_VERSION}/sessions`,
   acceptsTokenA: false,
   routed: true,
   routing: OWNER_SENDS_TO_TOKEN_EMSP,

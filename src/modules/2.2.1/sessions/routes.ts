@@ -7,12 +7,13 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { ciString } from '../../../ocpi/types.js';
 import { ChargingPreferences, ChargingPreferencesResponse, setChargingPreferences } from './preferences.js';
 import { ownSessions } from './service.js';
+import { OCPI_VERSION } from '../version.js';
 
 export const sessionsSenderInterface: ModuleInterface = {
   identifier: 'sessions',
   role: 'SENDER',
   owner: 'CPO',
-  basePath: '/cpo/2.2.1/sessions',
+  basePath: `/cpo/${OCPI_VERSION}/sessions`,
   acceptsTokenA: false,
   routed: true,
   // date_from is optional here, though the module table marks it required (digest P1: be lenient).

@@ -30,8 +30,6 @@ import { type Refusal, receive } from '../../../ocpi/receive-profile.js';
 import { ciEquals } from '../../../ocpi/types.js';
 import type { PeerRecord } from '../../../platform/peers/peer-store.js';
 
-export type PullModule = 'locations' | 'tariffs' | 'sessions' | 'cdrs' | 'tokens';
-
 /** Our eMSP parties pull CPO peers (locations, tariffs, sessions, CDRs); our CPO parties pull eMSP peers (tokens). */
 type PullingRole = 'EMSP' | 'CPO';
 const OWNERS: Record<PullingRole, 'CPO' | 'EMSP'> = { EMSP: 'CPO', CPO: 'EMSP' };
@@ -40,7 +38,8 @@ const OWNERS: Record<PullingRole, 'CPO' | 'EMSP'> = { EMSP: 'CPO', CPO: 'EMSP' }
 export type StoreResult = 'stored' | 'ignored';
 
 export interface PullSpec<S extends z.ZodType> {
-  module: PullModule;
+  /** The module's id, as in its descriptor. */
+  module: string;
   /** The role of our parties that pull (default EMSP); the peer's parties of the other role own the objects. */
   pulledBy?: PullingRole;
   /**

@@ -10,8 +10,6 @@ import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import type { Tx } from './received-documents.js';
 
-export type RecipientModule = 'locations' | 'tariffs';
-
 /** The `received_recipient` table, schema-qualified. */
 export function recipientTable(schema: string): string {
   return `"${schema.replace(/"/g, '""')}"."received_recipient"`;
@@ -24,7 +22,7 @@ export function recipientTable(schema: string): string {
  */
 export async function recordRecipient(
   app: AppContext,
-  module: RecipientModule,
+  module: string,
   owner: { country_code: string; party_id: string },
   objectId: string,
   recipient: PartyRef | undefined,
@@ -40,7 +38,7 @@ export async function recordRecipient(
 }
 
 /** Forgets every recipient of an object the owner deleted (a later re-creation starts afresh). */
-export async function forgetRecipients(app: AppContext, module: RecipientModule, owner: { country_code: string; party_id: string }, objectId: string): Promise<void> {
+export async function forgetRecipients(app: AppContext, module: string, owner: { country_code: string; party_id: string }, objectId: string): Promise<void> {
   await app.db.$executeRawUnsafe(
     `DELETE FROM ${recipientTable(app.config.DATABASE_SCHEMA)} WHERE module = $1 AND party_key = $2 AND object_key = $3`,
     module,
@@ -50,7 +48,7 @@ export async function forgetRecipients(app: AppContext, module: RecipientModule,
 }
 
 /** Forgets every recipient of these objects (owner party key, upper-cased id), in the caller's transaction. */
-export async function forgetRecipientsOf(app: AppContext, tx: Tx, module: RecipientModule, objects: Array<{ partyKey: string; objectKey: string }>): Promise<void> {
+export async function forgetRecipientsOf(app: AppContext, tx: Tx, module: string, objects: Array<{ partyKey: string; objectKey: string }>): Promise<void> {
   if (objects.length === 0) return;
   await tx.$executeRawUnsafe(
     `DELETE FROM ${recipientTable(app.config.DATABASE_SCHEMA)} WHERE module = $1 AND (party_key, object_key) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,

@@ -7,6 +7,7 @@ import { written, PARTY_404, OWNER_SENDS } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
 import { ReceiverTariffPath, receivedTariffs } from './receiver-service.js';
+import { OCPI_VERSION } from '../version.js';
 
 const TARIFF = '/:country_code/:party_id/:tariff_id';
 
@@ -17,7 +18,7 @@ export const tariffsReceiverInterface: ModuleInterface = {
   identifier: 'tariffs',
   role: 'RECEIVER',
   owner: 'EMSP',
-  basePath: '/emsp/2.2.1/tariffs',
+  basePath: `/emsp/${OCPI_VERSION}/tariffs`,
   acceptsTokenA: false,
   routed: true,
   routing: OWNER_SENDS,

@@ -6,12 +6,13 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { Tariff } from './schemas.js';
 import { ownTariffs } from './service.js';
+import { OCPI_VERSION } from '../version.js';
 
 export const tariffsSenderInterface: ModuleInterface = {
   identifier: 'tariffs',
   role: 'SENDER',
   owner: 'CPO',
-  basePath: '/cpo/2.2.1/tariffs',
+  basePath: `/cpo/${OCPI_VERSION}/tariffs`,
   acceptsTokenA: false,
   routed: true,
   routes: [

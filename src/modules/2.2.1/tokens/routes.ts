@@ -8,6 +8,7 @@ import { written, OWNER_SENDS } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { ReceiverTokenQuery, Token, TokenPatch, TokenPath } from './schemas.js';
 import { receivedTokens } from './service.js';
+import { OCPI_VERSION } from '../version.js';
 
 const PATH = '/:country_code/:party_id/:token_uid';
 
@@ -17,7 +18,7 @@ export const tokensReceiverInterface: ModuleInterface = {
   identifier: 'tokens',
   role: 'RECEIVER',
   owner: 'CPO',
-  basePath: '/cpo/2.2.1/tokens',
+  basePath: `/cpo/${OCPI_VERSION}/tokens`,
   acceptsTokenA: false,
   routed: true,
   routing: OWNER_SENDS,

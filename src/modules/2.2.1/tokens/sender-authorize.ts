@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../../app-context.js';
 import { type WebhookBackend, postSigned } from '../../../backends/adapter.js';
 import type { PartyRef } from '../../../ocpi/context.js';
+import { OcpiCallError } from '../../../ocpi/client.js';
 import { OcpiError, notFound } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
 import { ciEquals } from '../../../ocpi/types.js';
@@ -98,9 +99,9 @@ async function askBackend(app: AppContext, backend: WebhookBackend, record: OwnT
   try {
     reply = await postSigned(app, backend, body, {}, app.config.EMSP_AUTHORIZE_TIMEOUT_MS);
   } catch (e) {
-    const err = e as { code?: string; response?: { status?: number } };
-    // Status or error code only: an error's text could carry more than we want in a log.
-    throw new Error(err.response?.status ? `HTTP ${err.response.status}` : err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' ? `no answer within ${app.config.EMSP_AUTHORIZE_TIMEOUT_MS} ms` : (err.code ?? 'request failed'));
+    // Status or failure kind only: an error's text could carry more than we want in a log.
+    const err = e instanceof OcpiCallError ? e : undefined;
+    throw new Error(err?.kind === 'http' ? `HTTP ${err.httpStatus}` : err?.kind === 'timeout' ? `no answer within ${app.config.EMSP_AUTHORIZE_TIMEOUT_MS} ms` : err?.kind === 'policy' ? 'webhook URL refused by the outbound policy' : err?.kind === 'network' ? 'backend unreachable' : 'request failed');
   }
   const parsed = BackendAnswer.safeParse(reply);
   if (!parsed.success) {

@@ -16,6 +16,7 @@ import { AuthorizationInfo, type LocationReferences } from './authorization-sche
 import { Token, TokenQuery } from './schemas.js';
 import { authorizeOwnToken } from './sender-authorize.js';
 import { ownTokens } from './sender-service.js';
+import { OCPI_VERSION } from '../version.js';
 
 /**
  * The optional body of POST authorize. A POST without a body reaches us as `{}` (Content-Length:
@@ -53,7 +54,7 @@ export const tokensSenderInterface: ModuleInterface = {
   identifier: 'tokens',
   role: 'SENDER',
   owner: 'EMSP',
-  basePath: '/emsp/2.2.1/tokens',
+  basePath: `/emsp/${OCPI_VERSION}/tokens`,
   acceptsTokenA: false,
   routed: true,
   routes: [

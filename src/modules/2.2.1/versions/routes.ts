@@ -1,5 +1,6 @@
 /** Versions module: the version list and the 2.2.1 version details (any token: A, B or C). */
 import { withClientInfoReceiver, withHubEndpoints } from '../../../hub/endpoints.js';
+import { hubPolicy } from '../../../hub/policy.js';
 import { hubState } from '../../../hub/state.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
@@ -19,7 +20,7 @@ export const versionsInterface: ModuleInterface = {
       path: '/versions',
       summary: 'List the OCPI versions this platform supports',
       response: VersionList,
-      handler: async ({ app }) => ({ data: versionList(app.config.PUBLIC_BASE_URL) }),
+      handler: async ({ app }) => ({ data: versionList(app.descriptors, app.config.PUBLIC_BASE_URL) }),
     }),
     defineRoute({
       method: 'get',
@@ -29,10 +30,12 @@ export const versionsInterface: ModuleInterface = {
       response: VersionDetails,
       handler: async ({ app }) => {
         const roles = await app.parties.localRoles();
-        const endpoints = withClientInfoReceiver(advertisedEndpoints(app.interfaces, roles, app.config.PUBLIC_BASE_URL), roles, app.config.PUBLIC_BASE_URL);
-        // A hub advertises its routing URLs for every functional module, in both roles.
+        const base = app.config.PUBLIC_BASE_URL;
+        const endpoints = withClientInfoReceiver(advertisedEndpoints(app.interfaces, OCPI_VERSION, roles, base), roles, app.interfaces, OCPI_VERSION, base);
+        // A hub advertises its routing URLs for every module it routes, in both roles.
         const hub = await hubState(app).hubParty();
-        return { data: { version: OCPI_VERSION, endpoints: hub ? withHubEndpoints(endpoints, app.config.PUBLIC_BASE_URL) : endpoints } };
+        const policy = hubPolicy(app, OCPI_VERSION);
+        return { data: { version: OCPI_VERSION, endpoints: hub && policy ? withHubEndpoints(endpoints, policy, app.interfaces, base) : endpoints } };
       },
     }),
   ],

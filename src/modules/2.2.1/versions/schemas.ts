@@ -1,7 +1,21 @@
 import { z } from 'zod';
-import { InterfaceRole, ModuleId, Url } from '../../../ocpi/types.js';
+import { InterfaceRole, Url } from '../../../ocpi/types.js';
 
-export const OCPI_VERSION = '2.2.1';
+export { OCPI_VERSION } from '../version.js';
+
+/** The module identifiers OCPI 2.2.1 defines (version details may name others: kept, not refused). */
+export const ModuleId = z.enum([
+  'cdrs',
+  'chargingprofiles',
+  'commands',
+  'credentials',
+  'hubclientinfo',
+  'locations',
+  'sessions',
+  'tariffs',
+  'tokens',
+]);
+export type ModuleId = z.infer<typeof ModuleId>;
 
 export const Version = z.object({
   // Peers may list versions we do not know (e.g. 2.3.0); they are ignored, not refused.

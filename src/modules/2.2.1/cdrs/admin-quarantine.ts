@@ -4,10 +4,10 @@
  * with a corrected body) or discarded (docs/interop.md, CDR quarantine).
  */
 import { z } from 'zod';
-import { cdrQuarantine } from '../modules/2.2.1/cdrs/quarantine.js';
-import { defineRoute } from '../ocpi/route.js';
-import { emspParty } from './emsp-party.js';
-import { PartyPath } from './schemas.js';
+import { cdrQuarantine } from './quarantine.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { emspParty } from '../../../admin/emsp-party.js';
+import { PartyPath } from '../../../admin/schemas.js';
 
 const BASE = '/parties/:country_code/:party_id/quarantined-cdrs';
 const OnePath = PartyPath.extend({ id: z.string().describe('Our id of the quarantined CDR') });

@@ -1,15 +1,15 @@
 /** CPO backend API for sessions and CDRs: the CPO's system reports them, the platform stores and pushes. */
 import { z } from 'zod';
-import { ownCdrs } from '../modules/2.2.1/cdrs/service.js';
-import { ownSessions } from '../modules/2.2.1/sessions/service.js';
-import { defineRoute } from '../ocpi/route.js';
-import { DateTime, ciString } from '../ocpi/types.js';
-import { closeSessionWithCdr } from '../modules/2.2.1/cdrs/from-session.js';
-import { Cdr } from '../tariffs/cdr-schemas.js';
-import { Session } from '../tariffs/session-schemas.js';
-import { notFound } from './errors.js';
-import { cpoParty } from './cpo-party.js';
-import { PartyPath } from './schemas.js';
+import { ownCdrs } from '../cdrs/service.js';
+import { ownSessions } from './service.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { DateTime, ciString } from '../../../ocpi/types.js';
+import { closeSessionWithCdr } from '../cdrs/from-session.js';
+import { Cdr } from '../../../tariffs/cdr-schemas.js';
+import { Session } from '../../../tariffs/session-schemas.js';
+import { notFound } from '../../../admin/errors.js';
+import { cpoParty } from '../../../admin/cpo-party.js';
+import { PartyPath } from '../../../admin/schemas.js';
 
 const SessionPath = PartyPath.extend({ session_id: ciString(36) });
 const CdrPath = PartyPath.extend({ cdr_id: ciString(39) });

@@ -1,12 +1,12 @@
 /** eMSP backend API for commands: send a command to the CPO of a location, session or reservation. */
 import { z } from 'zod';
-import { sendEmspCommand } from '../modules/2.2.1/commands/emsp-service.js';
-import { CommandType } from '../modules/2.2.1/commands/schemas.js';
-import { TargetError } from '../modules/2.2.1/shared/cpo-target.js';
-import { defineRoute } from '../ocpi/route.js';
-import { AdminError } from './errors.js';
-import { emspParty } from './emsp-party.js';
-import { PartyPath } from './schemas.js';
+import { sendEmspCommand } from './emsp-service.js';
+import { CommandType } from './schemas.js';
+import { TargetError } from '../shared/cpo-target.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { AdminError } from '../../../admin/errors.js';
+import { emspParty } from '../../../admin/emsp-party.js';
+import { PartyPath } from '../../../admin/schemas.js';
 
 /** Target problems as admin errors: what is unknown is 404, what cannot be reached 422. */
 export async function withTarget<T>(work: () => Promise<T>): Promise<T> {

@@ -3,16 +3,16 @@
  * of one of the party's tokens, and read what the CPO answered.
  */
 import { z } from 'zod';
-import { activeProfileOf, findProfileRequest, type ProfileInput, sendProfileRequest } from '../modules/2.2.1/chargingprofiles/emsp-service.js';
-import { ActiveChargingProfile, ChargingProfile } from '../modules/2.2.1/chargingprofiles/schemas.js';
-import type { PartyRef } from '../ocpi/context.js';
-import { defineRoute } from '../ocpi/route.js';
-import { ciString } from '../ocpi/types.js';
-import type { AppContext } from '../app-context.js';
-import { notFound } from './errors.js';
-import { withTarget } from './emsp-commands.js';
-import { emspParty } from './emsp-party.js';
-import { PartyPath } from './schemas.js';
+import { activeProfileOf, findProfileRequest, type ProfileInput, sendProfileRequest } from './emsp-service.js';
+import { ActiveChargingProfile, ChargingProfile } from './schemas.js';
+import type { PartyRef } from '../../../ocpi/context.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { ciString } from '../../../ocpi/types.js';
+import type { AppContext } from '../../../app-context.js';
+import { notFound } from '../../../admin/errors.js';
+import { withTarget } from '../commands/admin-emsp.js';
+import { emspParty } from '../../../admin/emsp-party.js';
+import { PartyPath } from '../../../admin/schemas.js';
 
 const SessionPath = PartyPath.extend({ session_id: ciString(36) });
 const PATH = '/parties/:country_code/:party_id/sessions/:session_id/charging-profile';

@@ -4,14 +4,14 @@
  * answers their real-time authorizations from them.
  */
 import { z } from 'zod';
-import { OwnTokenInput, OwnTokenPatch, OwnTokenView } from '../modules/2.2.1/tokens/sender-schemas.js';
-import { ownTokens, tokenView } from '../modules/2.2.1/tokens/sender-service.js';
-import { defineRoute } from '../ocpi/route.js';
-import { DateTime, ciString } from '../ocpi/types.js';
-import { TokenType } from '../tariffs/cdr-schemas.js';
-import { emspParty } from './emsp-party.js';
-import { notFound } from './errors.js';
-import { PartyPath } from './schemas.js';
+import { OwnTokenInput, OwnTokenPatch, OwnTokenView } from './sender-schemas.js';
+import { ownTokens, tokenView } from './sender-service.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { DateTime, ciString } from '../../../ocpi/types.js';
+import { TokenType } from '../../../tariffs/cdr-schemas.js';
+import { emspParty } from '../../../admin/emsp-party.js';
+import { notFound } from '../../../admin/errors.js';
+import { PartyPath } from '../../../admin/schemas.js';
 
 const base = '/parties/:country_code/:party_id/tokens';
 const TokenPathParams = PartyPath.extend({ uid: ciString(36).min(1, { message: 'must not be empty' }) });

@@ -1,13 +1,13 @@
 /** CPO backend API for charging profiles: read a request, report its result, report a changed ActiveChargingProfile. */
 import { z } from 'zod';
-import { ActiveChargingProfile, ChargingProfileAnswer } from '../modules/2.2.1/chargingprofiles/schemas.js';
-import { answerProfileRequest, reportActiveProfile } from '../modules/2.2.1/chargingprofiles/service.js';
-import { defineRoute } from '../ocpi/route.js';
-import { ciString } from '../ocpi/types.js';
-import { partyKey } from '../platform/parties/party-store.js';
-import { notFound } from './errors.js';
-import { cpoParty } from './cpo-party.js';
-import { PartyPath } from './schemas.js';
+import { ActiveChargingProfile, ChargingProfileAnswer } from './schemas.js';
+import { answerProfileRequest, reportActiveProfile } from './service.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { ciString } from '../../../ocpi/types.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
+import { notFound } from '../../../admin/errors.js';
+import { cpoParty } from '../../../admin/cpo-party.js';
+import { PartyPath } from '../../../admin/schemas.js';
 
 const RequestPath = PartyPath.extend({ request_id: z.string().uuid() });
 const SessionPath = PartyPath.extend({ session_id: ciString(36) });

@@ -3,9 +3,10 @@
  * update time and paging. Every validation issue names its parameter (`query.<name>`).
  */
 import { z } from 'zod';
-import type { PartyRef } from '../ocpi/context.js';
-import { CountryCode, PartyId } from '../ocpi/types.js';
-import type { ReceivedListFilter } from '../modules/2.2.1/shared/received-query.js';
+import type { PartyRef } from '../../../ocpi/context.js';
+import { CountryCode, PartyId, ciString } from '../../../ocpi/types.js';
+import { PartyPath } from '../../../admin/schemas.js';
+import type { ReceivedListFilter } from './received-query.js';
 
 export const MAX_LIMIT = 500;
 
@@ -58,3 +59,10 @@ export function pageOf<T>(q: ListQuery, page: { total: number; items: T[] }) {
 
 export const pageSchema = (item: z.ZodType) =>
   z.object({ total: z.number().int().describe('Objects matching the filters, all pages'), offset: z.number().int(), limit: z.number().int(), items: z.array(item) });
+
+/** Where an eMSP party's received objects are read: `{BASE}/{module}` and `{BASE}/{module}/{cc}/{pid}/{id}`. */
+export const RECEIVED_BASE = '/parties/:country_code/:party_id/received';
+const owner = { cc: z.string().regex(/^[A-Za-z]{2}$/), pid: z.string().regex(/^[A-Za-z0-9]{3}$/) };
+/** One received object: our eMSP party, the CPO party that owns it (cc/pid) and its id. */
+export const OnePath = (idLength: number) => PartyPath.extend({ ...owner, id: ciString(idLength) });
+export const LIST_ERRORS = { 400: 'A query parameter is invalid (named in the error)', 404: 'Unknown party, or not an eMSP party' };

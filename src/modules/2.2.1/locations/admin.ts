@@ -2,13 +2,13 @@
  * CPO backend API for locations: the CPO's own system PUTs and PATCHes OCPI-shaped objects at
  * location, EVSE or connector level; the platform stores them and pushes them to every peer.
  */
-import { BackendConnectorPatch, BackendEvsePatch, BackendLocationPatch, Connector, ConnectorPath, Evse, EvsePath, Location, LocationPath } from '../modules/2.2.1/locations/schemas.js';
-import { type Level, ownLocations } from '../modules/2.2.1/locations/service.js';
-import { defineRoute } from '../ocpi/route.js';
-import { partyKey } from '../platform/parties/party-store.js';
-import { notFound } from './errors.js';
-import { cpoParty } from './cpo-party.js';
-import { PartyPath } from './schemas.js';
+import { BackendConnectorPatch, BackendEvsePatch, BackendLocationPatch, Connector, ConnectorPath, Evse, EvsePath, Location, LocationPath } from './schemas.js';
+import { type Level, ownLocations } from './service.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
+import { notFound } from '../../../admin/errors.js';
+import { cpoParty } from '../../../admin/cpo-party.js';
+import { PartyPath } from '../../../admin/schemas.js';
 
 const base = '/parties/:country_code/:party_id/locations/:location_id';
 

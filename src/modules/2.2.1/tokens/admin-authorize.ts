@@ -4,14 +4,14 @@
  * to open the Session (contract_id, authorization_reference, auth_method).
  */
 import { z } from 'zod';
-import { LocationReferences } from '../modules/2.2.1/tokens/authorization-schemas.js';
-import { authorizeToken } from '../modules/2.2.1/tokens/authorize.js';
-import { AllowedType, Token } from '../modules/2.2.1/tokens/schemas.js';
-import { defineRoute } from '../ocpi/route.js';
-import { CountryCode, DisplayText, PartyId, ciString } from '../ocpi/types.js';
-import { TokenType } from '../tariffs/cdr-schemas.js';
-import { cpoParty } from './cpo-party.js';
-import { PartyPath } from './schemas.js';
+import { LocationReferences } from './authorization-schemas.js';
+import { authorizeToken } from './authorize.js';
+import { AllowedType, Token } from './schemas.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { CountryCode, DisplayText, PartyId, ciString } from '../../../ocpi/types.js';
+import { TokenType } from '../../../tariffs/cdr-schemas.js';
+import { cpoParty } from '../../../admin/cpo-party.js';
+import { PartyPath } from '../../../admin/schemas.js';
 
 const AuthorizeInput = z.object({
   uid: ciString(36).min(1, { message: 'must not be empty' }),

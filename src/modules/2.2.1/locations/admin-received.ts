@@ -3,15 +3,15 @@
  * status, connector standard, bounding box and distance.
  */
 import { z } from 'zod';
-import { receivedLocationQueries } from '../modules/2.2.1/locations/receiver-queries.js';
-import { EvseStatus, Location } from '../modules/2.2.1/locations/schemas.js';
-import { defineRoute } from '../ocpi/route.js';
-import { ciString } from '../ocpi/types.js';
-import { ConnectorType } from '../tariffs/cdr-schemas.js';
-import { listFields, listFilter, ownerRule, pageOf, pageSchema } from './emsp-received-query.js';
-import { emspParty } from './emsp-party.js';
-import { notFound } from './errors.js';
-import { PartyPath } from './schemas.js';
+import { receivedLocationQueries } from './receiver-queries.js';
+import { EvseStatus, Location } from './schemas.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { ciString } from '../../../ocpi/types.js';
+import { ConnectorType } from '../../../tariffs/cdr-schemas.js';
+import { listFields, listFilter, ownerRule, pageOf, pageSchema } from '../shared/admin-received-query.js';
+import { emspParty } from '../../../admin/emsp-party.js';
+import { notFound } from '../../../admin/errors.js';
+import { PartyPath } from '../../../admin/schemas.js';
 
 const NUMBER = /^[-+]?\d+(\.\d+)?$/;
 

@@ -1,14 +1,14 @@
 /** CPO backend API for commands: connect a backend, read a command, report its result. */
 import { z } from 'zod';
-import { CommandResult } from '../modules/2.2.1/commands/schemas.js';
-import { answerCommand } from '../modules/2.2.1/commands/service.js';
-import { findEmspCommand } from '../modules/2.2.1/commands/emsp-service.js';
-import { defineRoute } from '../ocpi/route.js';
-import { partyKey } from '../platform/parties/party-store.js';
-import { AdminError, notFound } from './errors.js';
-import { cpoParty } from './cpo-party.js';
-import { EmspCommandView } from './emsp-commands.js';
-import { PartyPath } from './schemas.js';
+import { CommandResult } from './schemas.js';
+import { answerCommand } from './service.js';
+import { findEmspCommand } from './emsp-service.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
+import { AdminError, notFound } from '../../../admin/errors.js';
+import { cpoParty } from '../../../admin/cpo-party.js';
+import { EmspCommandView } from '../commands/admin-emsp.js';
+import { PartyPath } from '../../../admin/schemas.js';
 
 const CommandPath = PartyPath.extend({ command_id: z.string().uuid() });
 

@@ -2,13 +2,13 @@
  * CPO backend API for tariffs: the CPO's own system PUTs complete OCPI Tariffs and deletes
  * them; the platform stores them and pushes every change to every receiving peer.
  */
-import { Tariff, TariffPath } from '../modules/2.2.1/tariffs/schemas.js';
-import { ownTariffs } from '../modules/2.2.1/tariffs/service.js';
-import { defineRoute } from '../ocpi/route.js';
-import { partyKey } from '../platform/parties/party-store.js';
-import { notFound } from './errors.js';
-import { cpoParty } from './cpo-party.js';
-import { PartyPath } from './schemas.js';
+import { Tariff, TariffPath } from './schemas.js';
+import { ownTariffs } from './service.js';
+import { defineRoute } from '../../../ocpi/route.js';
+import { partyKey } from '../../../platform/parties/party-store.js';
+import { notFound } from '../../../admin/errors.js';
+import { cpoParty } from '../../../admin/cpo-party.js';
+import { PartyPath } from '../../../admin/schemas.js';
 
 const path = '/parties/:country_code/:party_id/tariffs/:tariff_id';
 const Params = PartyPath.merge(TariffPath);

@@ -1,0 +1,74 @@
+/**
+ * How the hub treats each module, derived from the module descriptors (src/modules/registry.ts)
+ * instead of lists kept here: which modules it routes, which objects are client-owned (the owner
+ * sits in the URL), which pushes it may broadcast, which go to the eMSP of their cdr_token and
+ * which carry a `response_url` it must replace by an alias. One policy per OCPI version.
+ */
+import type { AppContext } from '../app-context.js';
+import { perApp } from '../platform/per-app.js';
+
+export interface HubTreatment {
+  /** The hub offers `/hub/{version}/{module}/{sender|receiver}` for it (functional modules). */
+  routed?: boolean;
+  /** RECEIVER URLs name the owner (`/{country_code}/{party_id}/{id}`): the hub checks and remembers it. */
+  clientOwned?: boolean;
+  /** A push without a definite receiver may be fanned out to every party of the opposite role. */
+  broadcast?: boolean;
+  /** Personal data: a push goes only to the eMSP of its `cdr_token` (transport §9.3). */
+  routedByTokenOwner?: boolean;
+  /** Requests carry a `response_url` the receiver calls later (replaced by a hub alias). */
+  callbacks?: boolean;
+}
+
+export interface HubPolicy {
+  version: string;
+  /** `/hub/{version}`, the base of the hub's module URLs under /ocpi. */
+  path: string;
+  routed: readonly string[];
+  clientOwned: ReadonlySet<string>;
+  broadcast: ReadonlySet<string>;
+  routedByTokenOwner: ReadonlySet<string>;
+  callbacks: ReadonlySet<string>;
+  /** Modules whose SENDER is the CPO's: a party with both roles sends them to eMSP-like roles. */
+  cpoData: ReadonlySet<string>;
+}
+
+export interface HubModuleEntry {
+  id: string;
+  version: string;
+  hub?: HubTreatment;
+  interfaces?: ReadonlyArray<{ role: string; owner: string }>;
+}
+
+export function hubPolicyOf(modules: readonly HubModuleEntry[], version: string): HubPolicy {
+  const ofVersion = modules.filter((m) => m.version === version);
+  const where = (flag: keyof HubTreatment) => ofVersion.filter((m) => m.hub?.[flag]).map((m) => m.id);
+  return {
+    version,
+    path: `/hub/${version}`,
+    routed: where('routed').sort(),
+    clientOwned: new Set(where('clientOwned')),
+    broadcast: new Set(where('broadcast')),
+    routedByTokenOwner: new Set(where('routedByTokenOwner')),
+    callbacks: new Set(where('callbacks')),
+    cpoData: new Set(ofVersion.filter((m) => m.interfaces?.some((i) => i.role === 'SENDER' && i.owner === 'CPO')).map((m) => m.id)),
+  };
+}
+
+/** Every version the hub routes, with its policy. */
+export function hubPoliciesOf(modules: readonly HubModuleEntry[]): HubPolicy[] {
+  const versions = [...new Set(modules.filter((m) => m.hub?.routed).map((m) => m.version))];
+  return versions.map((v) => hubPolicyOf(modules, v));
+}
+
+const policies = perApp((app) => new Map(hubPoliciesOf(app.descriptors).map((p) => [p.version, p])));
+
+/** The hub's policy for one version of this instance's descriptors (null: the hub does not route it). */
+export function hubPolicy(app: AppContext, version: string): HubPolicy | null {
+  return policies(app).get(version) ?? null;
+}
+
+/** Every version the hub routes on this instance. */
+export function hubPolicies(app: AppContext): HubPolicy[] {
+  return [...policies(app).values()];
+}

@@ -1,0 +1,61 @@
+/** eMSP backend API: the CDRs of one of our eMSP parties' tokens, with totals over the filtered set. */
+import { z } from 'zod';
+import { defineRoute } from '../../../ocpi/route.js';
+import { emspParty } from '../../../admin/emsp-party.js';
+import { notFound } from '../../../admin/errors.js';
+import { PartyPath } from '../../../admin/schemas.js';
+import { Cdr } from '../../../tariffs/cdr-schemas.js';
+import { Instant, LIST_ERRORS, OnePath, RECEIVED_BASE, listFields, listFilter, ownerRule, pageOf, pageSchema } from '../shared/admin-received-query.js';
+import { receivedCdrQueries } from './receiver-queries.js';
+
+const CdrsQuery = z
+  .object({
+    ...listFields,
+    end_from: Instant.optional().describe('Only CDRs whose end_date_time is at or after this time'),
+    end_to: Instant.optional().describe('Only CDRs whose end_date_time is before this time'),
+  })
+  .superRefine((q, ctx) => {
+    ownerRule(q, ctx);
+    if (q.end_from && q.end_to && Date.parse(q.end_from) > Date.parse(q.end_to)) ctx.addIssue({ code: 'custom', path: ['end_to'], message: 'must not be before end_from' });
+  });
+
+const Decimal = z.string().describe('Exact decimal number, as text');
+const CdrTotals = z.object({
+  count: z.number().int(),
+  total_energy: Decimal.describe('kWh, exact decimal'),
+  total_cost: z.array(z.object({ currency: z.string(), count: z.number().int(), excl_vat: Decimal, incl_vat: Decimal.nullable().describe('null when a CDR of this currency has no incl_vat') })),
+});
+
+export const emspReceivedCdrRoutes = [
+  defineRoute({
+    method: 'get',
+    path: `${RECEIVED_BASE}/cdrs`,
+    summary: "CDRs of this eMSP party's tokens, by last_updated, with totals (count, energy, cost per currency) over the filtered set",
+    params: PartyPath,
+    query: CdrsQuery,
+    response: pageSchema(Cdr).extend({ totals: CdrTotals }),
+    errors: LIST_ERRORS,
+    handler: async ({ app, params, query }) => {
+      const filter = {
+        ...listFilter(await emspParty(app, params), query),
+        endFrom: query.end_from ? new Date(query.end_from) : undefined,
+        endTo: query.end_to ? new Date(query.end_to) : undefined,
+      };
+      const { totals, ...page } = await receivedCdrQueries(app).list(filter);
+      return { data: { ...pageOf(query, page), totals } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: `${RECEIVED_BASE}/cdrs/:cc/:pid/:id`,
+    summary: "One CDR of this eMSP party's tokens by the CPO's CDR id (cc/pid: the CPO party)",
+    params: OnePath(39),
+    response: Cdr,
+    errors: { 404: 'Unknown party, or no such CDR for this party' },
+    handler: async ({ app, params }) => {
+      const cdr = await receivedCdrQueries(app).get(await emspParty(app, params), params.cc, params.pid, params.id);
+      if (!cdr) throw notFound('CDR');
+      return { data: cdr };
+    },
+  }),
+];

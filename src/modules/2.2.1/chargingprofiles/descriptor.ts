@@ -1,0 +1,18 @@
+import { defineModule } from '../../descriptor.js';
+import { OCPI_VERSION } from '../version.js';
+import { cpoChargingProfileRoutes } from './admin-cpo.js';
+import { emspChargingProfileRoutes } from './admin-emsp.js';
+import { expireEmspChargingProfileRequests } from './emsp-service.js';
+import { chargingProfilesReceiverInterface } from './routes.js';
+import { chargingProfilesSenderInterface } from './sender-routes.js';
+import { expireChargingProfileRequests } from './service.js';
+
+export const chargingProfilesModule = defineModule({
+  id: 'chargingprofiles',
+  version: OCPI_VERSION,
+  interfaces: [chargingProfilesReceiverInterface, chargingProfilesSenderInterface],
+  adminRoutes: [...cpoChargingProfileRoutes, ...emspChargingProfileRoutes],
+  // Requests whose answer never came are closed with a timeout result.
+  sweeps: [expireChargingProfileRequests, expireEmspChargingProfileRequests],
+  hub: { routed: true, callbacks: true },
+});

@@ -1,0 +1,42 @@
+/** eMSP backend API: the sessions on one of our eMSP parties' tokens that CPO peers sent. */
+import { z } from 'zod';
+import { defineRoute } from '../../../ocpi/route.js';
+import { emspParty } from '../../../admin/emsp-party.js';
+import { notFound } from '../../../admin/errors.js';
+import { PartyPath } from '../../../admin/schemas.js';
+import { Session, SessionStatus } from '../../../tariffs/session-schemas.js';
+import { LIST_ERRORS, OnePath, RECEIVED_BASE, listFields, listFilter, ownerRule, pageOf, pageSchema } from '../shared/admin-received-query.js';
+import { receivedSessionQueries } from './receiver-queries.js';
+
+const SessionsQuery = z
+  .object({ ...listFields, status: SessionStatus.optional().describe('Only sessions in this status') })
+  .superRefine(ownerRule);
+
+export const emspReceivedSessionRoutes = [
+  defineRoute({
+    method: 'get',
+    path: `${RECEIVED_BASE}/sessions`,
+    summary: "Sessions on this eMSP party's tokens that CPO peers sent, by last_updated, with the total of the filtered set",
+    params: PartyPath,
+    query: SessionsQuery,
+    response: pageSchema(Session),
+    errors: LIST_ERRORS,
+    handler: async ({ app, params, query }) => {
+      const filter = { ...listFilter(await emspParty(app, params), query), status: query.status };
+      return { data: pageOf(query, await receivedSessionQueries(app).list(filter)) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: `${RECEIVED_BASE}/sessions/:cc/:pid/:id`,
+    summary: "One session on this eMSP party's tokens (cc/pid: the CPO party)",
+    params: OnePath(36),
+    response: Session,
+    errors: { 404: 'Unknown party, or no such session for this party' },
+    handler: async ({ app, params }) => {
+      const session = await receivedSessionQueries(app).get(await emspParty(app, params), params.cc, params.pid, params.id);
+      if (!session) throw notFound('Session');
+      return { data: session };
+    },
+  }),
+];

@@ -1,0 +1,18 @@
+import { defineModule } from '../../descriptor.js';
+import { tokensFullVersion } from '../full-versions.js';
+import { OCPI_VERSION } from '../version.js';
+import { cpoAuthorizeRoutes } from './admin-authorize.js';
+import { emspTokenRoutes } from './admin-emsp.js';
+import { tokensPull } from './pull.js';
+import { tokensReceiverInterface } from './routes.js';
+import { tokensSenderInterface } from './sender-routes.js';
+
+export const tokensModule = defineModule({
+  id: 'tokens',
+  version: OCPI_VERSION,
+  interfaces: [tokensReceiverInterface, tokensSenderInterface],
+  adminRoutes: [...cpoAuthorizeRoutes, ...emspTokenRoutes],
+  pull: tokensPull,
+  fullVersion: tokensFullVersion,
+  hub: { routed: true, clientOwned: true, broadcast: true },
+});

@@ -1,0 +1,51 @@
+/**
+ * What a module is, in one place: its id and OCPI version, its interfaces (with roles), the
+ * admin routes of its backend API, how the pull engine reads it from peers, the sweeps the
+ * worker runs for it, the complete versions delivery re-sends after an unknown-object PATCH,
+ * and how the hub treats it. `registry.ts` lists the descriptors; everything else that used to
+ * keep its own list of modules derives from them.
+ */
+import type { AppContext } from '../app-context.js';
+import type { FullVersionSource } from '../delivery/full-versions.js';
+import type { PullHandler } from '../delivery/pulls.js';
+import type { HubTreatment } from '../hub/policy.js';
+import type { ModuleInterface } from '../ocpi/registry-types.js';
+import type { RouteDef } from '../ocpi/route.js';
+
+/** A periodic task of the worker (run on every dispatcher sweep), e.g. timing out unanswered requests. */
+export type Sweep = (app: AppContext) => Promise<unknown>;
+
+/** Something a module keeps running in every process; the result stops it. */
+export type Service = (app: AppContext) => Promise<() => Promise<void>>;
+
+export interface ModuleDescriptor {
+  /** The module identifier of the version details (`locations`, `hubclientinfo`...). */
+  id: string;
+  /** The OCPI version whose folder holds the module. */
+  version: string;
+  interfaces: ModuleInterface[];
+  /** Routes of the party's own backend API under /admin (documented in the admin OpenAPI). */
+  adminRoutes?: RouteDef[];
+  pull?: PullHandler;
+  sweeps?: Sweep[];
+  /** Complete versions of what our parties PATCH (src/delivery/full-versions.ts). */
+  fullVersion?: FullVersionSource;
+  /** Started before the process listens (e.g. a read model the first requests use). */
+  onStart?: Service;
+  /** Started once the process listens (e.g. resuming handshakes whose peer calls us back). */
+  onListening?: Service;
+  hub?: HubTreatment;
+}
+
+/**
+ * Checks the descriptor against its version: every interface's path carries the version (the
+ * versions endpoint, at the root, excepted), so that two versions of a module never share a URL.
+ */
+export function defineModule(descriptor: ModuleDescriptor): ModuleDescriptor {
+  for (const iface of descriptor.interfaces) {
+    if (iface.identifier !== descriptor.id && iface.identifier !== 'versions') throw new Error(`${descriptor.id}: interface ${iface.identifier} belongs to another module`);
+    if (iface.basePath !== '' && !iface.basePath.split('/').includes(descriptor.version)) throw new Error(`${descriptor.id}: ${iface.basePath} does not name version ${descriptor.version}`);
+  }
+  return descriptor;
+}
+
