@@ -15,7 +15,8 @@ import { type HttpHooks, createHttpApp, healthRouter } from './http/app.js';
 import type { ModuleInterface } from './ocpi/registry-types.js';
 import { startSimulator } from './backends/simulator.js';
 import { createLogger } from './logger.js';
-import { descriptors, moduleInterfaces } from './modules/registry.js';
+import type { ModuleDescriptor } from './modules/descriptor.js';
+import { descriptors, interfacesOf } from './modules/registry.js';
 import { createRedis } from './redis.js';
 import { startWorker } from './worker.js';
 
@@ -33,6 +34,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Replaces the module registry (tests mount extra interfaces this way). */
   interfaces?: ModuleInterface[];
+  /** Replaces the registry's descriptors (tests add a module or a version this way); interfaces derive from them. */
+  descriptors?: readonly ModuleDescriptor[];
   http?: HttpHooks;
 }
 
@@ -66,7 +69,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     statementMs: config.DB_STATEMENT_TIMEOUT_MS,
     idleInTransactionMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   });
-  const ctx = createAppContext({ config, log, db, redis, interfaces: options.interfaces ?? moduleInterfaces, descriptors });
+  const ctx = createAppContext({ config, log, db, redis, interfaces: options.interfaces ?? interfacesOf(options.descriptors ?? descriptors), descriptors: options.descriptors ?? descriptors });
   const closers: Array<() => Promise<void>> = [];
 
   let server: http.Server | undefined;

@@ -38,11 +38,15 @@ export const versions: readonly string[] = [...new Set(descriptors.map((d) => d.
 
 export const moduleIds: readonly string[] = [...new Set(descriptors.map((d) => d.id))];
 
-/** The hub's routing surface of every version it routes (documented like a module; served by hub/router.ts). */
+/** The hub's rules for every version it routes. */
 export const hubPolicies = hubPoliciesOf(descriptors);
 
-/** Every interface mounted, in registry order, then the hub's URLs. */
-export const moduleInterfaces: ModuleInterface[] = [...descriptors.flatMap((d) => d.interfaces), ...hubPolicies.map(hubInterface), hubLinksInterface];
+/** Every interface mounted, in registry order, then the hub's URLs (documented like a module; served by hub/router.ts). */
+export function interfacesOf(modules: readonly ModuleDescriptor[]): ModuleInterface[] {
+  return [...modules.flatMap((d) => d.interfaces), ...hubPoliciesOf(modules).map(hubInterface), hubLinksInterface];
+}
+
+export const moduleInterfaces: ModuleInterface[] = interfacesOf(descriptors);
 
 /** The modules' backend API routes under /admin. */
 export const moduleAdminRoutes = descriptors.flatMap((d) => d.adminRoutes ?? []);

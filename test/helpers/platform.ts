@@ -9,7 +9,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { type Config, parseConfig } from '../../src/config.js';
 import type { ModuleInterface } from '../../src/ocpi/registry-types.js';
-import { moduleInterfaces } from '../../src/modules/registry.js';
+import type { ModuleDescriptor } from '../../src/modules/descriptor.js';
 import { freePort } from '../../src/demo/platforms.js';
 import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
 import { type IdleOptions, workerIdle } from '../../src/delivery/idle.js';
@@ -72,7 +72,7 @@ export function uniqueSchema(label: string): string {
  * `databaseHost` (host:port) replaces the PostgreSQL address of the instance's DATABASE_URL, keeping
  * its database and schema: the fault tests put a cuttable proxy there (test/helpers/tcp-proxy.ts).
  */
-export async function startTestPlatform(label: string, opts: { env?: Record<string, string>; interfaces?: ModuleInterface[]; databaseHost?: string } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(label: string, opts: { env?: Record<string, string>; interfaces?: ModuleInterface[]; descriptors?: readonly ModuleDescriptor[]; databaseHost?: string } = {}): Promise<TestPlatform> {
   const port = await freePort();
   const schema = uniqueSchema(label);
   const url = `http://127.0.0.1:${port}`;
@@ -93,7 +93,7 @@ export async function startTestPlatform(label: string, opts: { env?: Record<stri
     _res.on('finish', () => (entry.body = req.body));
     next();
   };
-  const platform = await startPlatform(config, { logger, interfaces: opts.interfaces ?? moduleInterfaces, http: { before: [recorder] } });
+  const platform = await startPlatform(config, { logger, interfaces: opts.interfaces, descriptors: opts.descriptors, http: { before: [recorder] } });
   return {
     ...platform,
     url,

@@ -1,5 +1,6 @@
 import { defineModule } from '../../descriptor.js';
 import { OCPI_VERSION } from '../version.js';
-import { versionsInterface } from './routes.js';
+import { versionDetailsInterface, versionListInterface } from './routes.js';
 
-export const versionsModule = defineModule({ id: 'versions', version: OCPI_VERSION, interfaces: [versionsInterface] });
+// The version list is served once, by this version's module; another version's versions module brings only its details.
+export const versionsModule = defineModule({ id: 'versions', version: OCPI_VERSION, interfaces: [versionListInterface, versionDetailsInterface] });

@@ -1,4 +1,7 @@
-/** Versions module: the version list and the 2.2.1 version details (any token: A, B or C). */
+/**
+ * Versions module: the version list (every version that has descriptors; at the root, the same
+ * for all versions) and the 2.2.1 version details under `/2.2.1` (any token: A, B or C).
+ */
 import { withClientInfoReceiver, withHubEndpoints } from '../../../hub/endpoints.js';
 import { hubPolicy } from '../../../hub/policy.js';
 import { hubState } from '../../../hub/state.js';
@@ -7,7 +10,7 @@ import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { OCPI_VERSION, VersionDetails, VersionList } from './schemas.js';
 import { advertisedEndpoints, versionList } from './service.js';
 
-export const versionsInterface: ModuleInterface = {
+export const versionListInterface: ModuleInterface = {
   identifier: 'versions',
   role: 'SENDER',
   owner: 'UNLISTED',
@@ -22,9 +25,20 @@ export const versionsInterface: ModuleInterface = {
       response: VersionList,
       handler: async ({ app }) => ({ data: versionList(app.descriptors, app.config.PUBLIC_BASE_URL) }),
     }),
+  ],
+};
+
+export const versionDetailsInterface: ModuleInterface = {
+  identifier: 'versions',
+  role: 'SENDER',
+  owner: 'UNLISTED',
+  basePath: `/${OCPI_VERSION}`,
+  acceptsTokenA: true,
+  routed: false,
+  routes: [
     defineRoute({
       method: 'get',
-      path: `/${OCPI_VERSION}`,
+      path: '/',
       summary: 'Endpoints of OCPI 2.2.1 on this platform',
       description: 'Lists every module interface that exists for the roles of the local parties, plus credentials.',
       response: VersionDetails,
