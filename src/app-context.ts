@@ -1,7 +1,8 @@
 /**
- * Everything a request handler or worker may need, built once per process (or per test
- * instance). Passed explicitly: no module reaches for globals.
+ * The composition root of an AppContext (its type is the leaf `context.ts`): builds every part
+ * once per process (or per test instance).
  */
+import type { AppContext } from './context.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -14,7 +15,6 @@ import { FullVersionRegistry } from './delivery/full-versions.js';
 import type { ModuleDescriptor } from './modules/descriptor.js';
 import { OcpiClient } from './ocpi/client.js';
 import { Metrics } from './observability/metrics.js';
-import type { PaginationSettings } from './ocpi/pagination.js';
 import { RateLimiter } from './ocpi/rate-limit.js';
 import type { ModuleInterface } from './ocpi/registry-types.js';
 import { UrlPolicy } from './ocpi/url-policy.js';
@@ -24,35 +24,6 @@ import { PeerAuthenticator } from './platform/peers/peer-auth.js';
 import { PeerStore } from './platform/peers/peer-store.js';
 import { Secrets } from './platform/secrets.js';
 import { DataQuality } from './platform/peers/data-quality.js';
-
-export interface AppContext {
-  config: Config;
-  log: Logger;
-  db: Db;
-  redis: Redis;
-  secrets: Secrets;
-  urlPolicy: UrlPolicy;
-  client: OcpiClient;
-  rateLimiter: RateLimiter;
-  pagination: PaginationSettings;
-  interfaces: ModuleInterface[];
-  /** The modules of this instance (src/modules/registry.ts): pulls, sweeps, hub policy and versions derive from them. */
-  descriptors: readonly ModuleDescriptor[];
-  parties: PartyService;
-  peerStore: PeerStore;
-  peerAuth: PeerAuthenticator;
-  outbox: Outbox;
-  pulls: PullRegistry;
-  /** Complete versions the delivery engine PUTs when a peer did not know the object of a PATCH. */
-  fullVersions: FullVersionRegistry;
-  /** Where the delivery engine sends WEBHOOK rows (party backends), per module of the rows. */
-  webhookTargets: WebhookTargets;
-  metrics: Metrics;
-  /** Repairs and refusals of the receive profile, per peer (docs/interop.md). */
-  dataQuality: DataQuality;
-  /** Alias kept short for the OCPI guards. */
-  peers: { authenticate: PeerAuthenticator['authenticate'] };
-}
 
 export function createAppContext(deps: { config: Config; log: Logger; db: Db; redis: Redis; interfaces: ModuleInterface[]; descriptors: readonly ModuleDescriptor[] }): AppContext {
   const { config, log, db, descriptors } = deps;

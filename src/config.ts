@@ -148,3 +148,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new ConfigError('Invalid configuration: DATABASE_URL: schema parameter must be a plain identifier');
   return { ...cfg, DATABASE_SCHEMA: schema };
 }
+
+declare module './context.js' {
+  interface AppContext {
+    config: Config;
+  }
+}

@@ -5,7 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { type AppContext, createAppContext } from './app-context.js';
+import { createAppContext } from './app-context.js';
+import type { AppContext } from './context.js';
 import type { Config } from './config.js';
 import { ensureDatabase, redactUrl } from './db/ensure-database.js';
 import { MigrationError, migrate } from './db/migrate.js';

@@ -3,7 +3,7 @@
  * the sweeps of every module descriptor and the hub's ClientInfo upkeep plugged into its
  * dispatcher, and housekeeping. Delivery itself knows no module, hub or backend.
  */
-import type { AppContext } from './app-context.js';
+import type { AppContext } from './context.js';
 import { type RunningEngine, startDeliveryEngine } from './delivery/engine.js';
 import { hubClientInfo } from './hub/client-info.js';
 import { startHousekeeping } from './jobs/housekeeping.js';

@@ -6,7 +6,7 @@
  * forms) are refused, so a browser that sends no fetch metadata still cannot make them.
  */
 import type { NextFunction, Request, Response } from 'express';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { AdminError } from './errors.js';
 
 export function refuseCrossSite(app: AppContext) {

@@ -1,6 +1,6 @@
 /** Admin API: what is pending, failing and dead per peer; retry, drop, resync. */
 import { z } from 'zod';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { laneOf } from '../delivery/outbox.js';
 import { requestFullPull } from '../delivery/pulls.js';
 import { defineRoute } from '../ocpi/route.js';

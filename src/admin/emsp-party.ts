@@ -1,6 +1,6 @@
 /** The eMSP party a backend API path names; 404 when it is unknown or not an eMSP. */
 import type { z } from 'zod';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { notFound } from './errors.js';
 import type { PartyPath } from './schemas.js';

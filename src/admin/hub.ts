@@ -10,7 +10,7 @@ import { hubDirectory } from '../hub/directory.js';
 import { hubState } from '../hub/state.js';
 import { defineRoute } from '../ocpi/route.js';
 import { BusinessDetails, CountryCode, PartyId } from '../ocpi/types.js';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { LocalRole } from '../platform/parties/party-store.js';
 import { conflict, notFound } from './errors.js';
 

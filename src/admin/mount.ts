@@ -1,7 +1,7 @@
 /** Mounts admin route definitions: bearer auth, zod validation, plain JSON answers. */
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { RouteDef } from '../ocpi/route.js';
 import { noteFailedAuthentication } from '../ocpi/auth-failures.js';
 import { AdminError, validationError } from './errors.js';

@@ -1,6 +1,6 @@
 /** Admin API: peers, invitations, and the credentials lifecycle driven from our side. */
 import { z } from 'zod';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { connect, disconnect, invite, rotate } from '../modules/2.2.1/credentials/initiator.js';
 import { defineRoute } from '../ocpi/route.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';

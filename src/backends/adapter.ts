@@ -3,7 +3,7 @@
  * which answers later through the admin API. `simulator`: the built-in charge point network.
  */
 import crypto from 'node:crypto';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
 
 /**

@@ -8,7 +8,7 @@
  * Parties without a webhook get no rows at all.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { Db, Prisma } from '../db/prisma.js';
 import type { WebhookTarget } from '../delivery/webhook-targets.js';
 import type { PartyRef } from '../ocpi/context.js';

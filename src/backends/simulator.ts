@@ -8,7 +8,7 @@
  * State lives in this process: a session running at a restart is lost (it is a simulator).
  */
 import crypto from 'node:crypto';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { closeSessionWithCdr } from '../modules/2.2.1/cdrs/from-session.js';
 import type { ChargingProfile } from '../modules/2.2.1/chargingprofiles/schemas.js';
 import { answerProfileRequest } from '../modules/2.2.1/chargingprofiles/service.js';

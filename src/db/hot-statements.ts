@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import type { Pool } from 'pg';
-import type { Db } from './prisma.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 
 const pools = new WeakMap<object, Pool>();
 /** SQL text -> statement name. The texts are the stores' constants, so this stays small. */
@@ -19,7 +19,7 @@ export function registerPool(db: object, pool: Pool): void {
   pools.set(db, pool);
 }
 
-export async function hotQuery<T>(db: Db, sql: string, args: unknown[]): Promise<T[]> {
+export async function hotQuery<T>(db: PrismaClient, sql: string, args: unknown[]): Promise<T[]> {
   const pool = pools.get(db);
   // A client built elsewhere (not by createPrisma): the same query through Prisma.
   if (!pool) return db.$queryRawUnsafe<T[]>(sql, ...args);

@@ -43,3 +43,9 @@ export function createPrisma(databaseUrl: string, schema: string, maxConnections
   registerPool(client, pool);
   return client;
 }
+
+declare module '../context.js' {
+  interface AppContext {
+    db: Db;
+  }
+}

@@ -6,7 +6,7 @@
  * every worker process may run at once.
  */
 import { Client } from 'pg';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { DeliveryStore } from './delivery-store.js';
 import { type QueueHandle, deliveryJobId } from './queues.js';
 

@@ -5,7 +5,7 @@
  * jobs finish before connections close.
  */
 import { Worker } from 'bullmq';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { createRedis } from '../redis.js';
 import { DeliveryStore } from './delivery-store.js';
 import { Dispatcher } from './dispatcher.js';

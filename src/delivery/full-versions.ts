@@ -5,7 +5,7 @@
  * 05-sessions §2.3). The engine knows no module: each module that PATCHes registers a source
  * that reads its own object back from the outbox row's object key.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 
 export interface FullVersion {
   /** Path under the peer's RECEIVER endpoint of the module, as on the outbox row. */
@@ -42,4 +42,11 @@ export function objectPartOf(module: string, objectKey: string): string | null {
   const rest = objectKey.slice(module.length + 1);
   const colon = rest.indexOf(':');
   return colon < 0 ? null : rest.slice(colon + 1);
+}
+
+declare module '../context.js' {
+  interface AppContext {
+    /** Complete versions the delivery engine PUTs when a peer did not know the object of a PATCH. */
+    fullVersions: FullVersionRegistry;
+  }
 }

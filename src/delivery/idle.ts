@@ -8,7 +8,7 @@
  * (rows stay PENDING and due while they are being sent, and leave that state only once their
  * answer is recorded: delivered, retried later, superseded or given up).
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { perApp } from '../platform/per-app.js';
 
 export interface IdleOptions {

@@ -129,3 +129,9 @@ export class Outbox {
     return rows.map((r) => r.id);
   }
 }
+
+declare module '../context.js' {
+  interface AppContext {
+    outbox: Outbox;
+  }
+}

@@ -11,7 +11,7 @@
  * blocks the ones after it until it is retried, given up (DEAD) or past the retry window (RESYNC).
  */
 import crypto from 'node:crypto';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { OcpiClient } from '../ocpi/client.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
 import { type Cursor, type DeliveryStore, type PendingRow, laneWhere } from './delivery-store.js';

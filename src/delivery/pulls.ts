@@ -4,7 +4,7 @@
  * after the first full one. State lives in PostgreSQL (pull_state), so a lost Redis only delays
  * a pull. Role modules register their handlers; the engine does not know what a location is.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
 import { type QueueHandle, pullJobId } from './queues.js';
 
@@ -105,4 +105,10 @@ export async function requestFullPull(app: AppContext, peerId: string, modules?:
     data: { lastSuccessAt: null, nextPullAt: new Date() },
   });
   return count;
+}
+
+declare module '../context.js' {
+  interface AppContext {
+    pulls: PullRegistry;
+  }
 }

@@ -1,7 +1,7 @@
 /** Names and connections of the BullMQ queues. Every queue and worker gets its own connection. */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { createRedis } from '../redis.js';
 
 export const QUEUES = { delivery: 'delivery', pulls: 'pulls', housekeeping: 'housekeeping' } as const;

@@ -3,7 +3,7 @@
  * registers, per module of the rows, how to find a party's webhook URL and how to sign a body
  * for it. Resolved at send time, so a changed URL or rotated secret applies to waiting rows.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 
 export interface WebhookTarget {
   url: string;
@@ -25,5 +25,12 @@ export class WebhookTargets {
   async resolve(app: AppContext, module: string, partyId: string): Promise<WebhookTarget | null> {
     const resolver = this.resolvers.get(module);
     return resolver ? resolver(app, partyId) : null;
+  }
+}
+
+declare module '../context.js' {
+  interface AppContext {
+    /** Where the delivery engine sends WEBHOOK rows (party backends), per module of the rows. */
+    webhookTargets: WebhookTargets;
   }
 }

@@ -5,7 +5,7 @@ import { adminErrorHandler, AdminError } from '../admin/errors.js';
 import { jsonBodiesOnly, refuseCrossSite } from '../admin/cross-site.js';
 import { mountAdminRoutes, requireAdminKey, requireDashboardAccess } from '../admin/mount.js';
 import { adminRoutes } from '../admin/routes.js';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { hubTransportHooks } from '../hub/router.js';
 import { requestIds } from '../ocpi/headers.js';
 import { mountInterfaces, ocpiErrorHandler, ocpiNotFound } from '../ocpi/mount.js';

@@ -9,7 +9,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type Router } from 'express';
 import { refuseRepeatedFailures } from '../admin/mount.js';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { QUEUES, type QueueHandle, openQueue } from '../delivery/queues.js';
 
 export function operationsRouter(app: AppContext, guards: express.RequestHandler[]): { router: Router; close(): Promise<void> } {

@@ -2,7 +2,7 @@
  * Pairs of parties the hub operator keeps apart. A block is one-way (from -> to); the admin API
  * blocks both directions when asked to. Cached briefly: every forwarded request checks it.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { partyKey } from '../platform/parties/party-store.js';
 import { perApp } from '../platform/per-app.js';

@@ -8,7 +8,7 @@
  * response_url must fit in 255 characters); LINK aliases are sealed URLs (see signedLink).
  */
 import crypto from 'node:crypto';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
 
 export type AliasKind = 'CALLBACK' | 'LINK';

@@ -4,7 +4,7 @@
  * as reachable. Used by the pushes to a token owner (delivery/push-targets.ts); outbound
  * requests of our own parties (commands, charging profiles) can use it the same way.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { AuthEncoding } from '../ocpi/client.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { partyKey } from '../platform/parties/party-store.js';

@@ -8,7 +8,7 @@
  * broadcaster's platform.
  */
 import type { Request } from 'express';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { OutboxMessageInput } from '../delivery/outbox.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { parseDateTime } from '../ocpi/types.js';

@@ -6,7 +6,7 @@
  * GETs the versions endpoint of peers we have not heard from for `liveness_minutes`. Every
  * change is PUT to the hubclientinfo RECEIVER of every other connected peer through the outbox.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { Prisma } from '../db/prisma.js';
 import type { OutboxMessageInput } from '../delivery/outbox.js';
 import { partyKey } from '../platform/parties/party-store.js';

@@ -3,7 +3,7 @@
  * party another hub (connected to us) reports behind it. Rebuilt from the database at most once
  * per DIRECTORY_CACHE_MS, since every hub request consults it.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { partyKey } from '../platform/parties/party-store.js';
 import { perApp } from '../platform/per-app.js';

@@ -7,7 +7,7 @@
  * URLs. Transport failures become hub errors: timeout 4002, unreachable 4003, anything else 4000.
  */
 import type { Request, Response } from 'express';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { OcpiCallError, type OcpiClient, type RawReply } from '../ocpi/client.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { HEADER, echoRoutingHeaders } from '../ocpi/headers.js';

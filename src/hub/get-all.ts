@@ -6,7 +6,7 @@
  * the part of its list that falls in the page. The hub's own Link walks the merged list.
  */
 import type { Request, Response } from 'express';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { echoRoutingHeaders } from '../ocpi/headers.js';
 import { parsePageRequest, writePageHeaders } from '../ocpi/pagination.js';

@@ -5,7 +5,7 @@
  * (a command's location_id or session_id, a token uid to authorize, a charging profile's
  * session, one object of a SENDER) goes to its owner.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { ciKey } from '../ocpi/types.js';
 import { partyKey } from '../platform/parties/party-store.js';

@@ -4,7 +4,7 @@
  * sits in the URL), which pushes it may broadcast, which go to the eMSP of their cdr_token and
  * which carry a `response_url` it must replace by an alias. One policy per OCPI version.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { perApp } from '../platform/per-app.js';
 
 export interface HubTreatment {

@@ -5,7 +5,7 @@
  * their `cdr_token`; a command, a charging profile or a real-time authorization has one receiver
  * and an answer only that receiver can give, so when the hub cannot name it the request fails.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { sessionRecipient, tokenOwnerIn } from './owners.js';
 import type { HubPolicy } from './policy.js';

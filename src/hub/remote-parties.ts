@@ -4,7 +4,7 @@
  * peer may speak for those parties (OCPI-from-*, client-owned URL segments), so the guards see
  * them as roles of that connection.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { AuthenticatedPeer } from '../ocpi/context.js';
 import { perApp } from '../platform/per-app.js';
 

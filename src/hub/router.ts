@@ -12,7 +12,7 @@
  * know the hub: the composition (http/app.ts) hands this router to `mountInterfaces` as a hook.
  */
 import type { NextFunction, Request, Response } from 'express';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { OcpiError, invalidParameters, notFound } from '../ocpi/errors.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { echoRoutingHeaders, parseRoutingHeaders } from '../ocpi/headers.js';

@@ -3,7 +3,7 @@
  * is on when a local party has role HUB: that party is what the credentials we present and the
  * OCPI-from/to headers of broadcasts name. Read on every hub request, so cached like parties.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { perApp } from '../platform/per-app.js';
 

@@ -6,7 +6,7 @@
  * an admin acts on them).
  */
 import { Queue, Worker } from 'bullmq';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { DeliveryStore } from '../delivery/delivery-store.js';
 import { createRedis } from '../redis.js';
 

@@ -5,7 +5,7 @@
  * and how the hub treats it. `registry.ts` lists the descriptors; everything else that used to
  * keep its own list of modules derives from them.
  */
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { FullVersionSource } from '../delivery/full-versions.js';
 import type { PullHandler } from '../delivery/pulls.js';
 import type { HubTreatment } from '../hub/policy.js';
@@ -49,3 +49,9 @@ export function defineModule(descriptor: ModuleDescriptor): ModuleDescriptor {
   return descriptor;
 }
 
+declare module '../context.js' {
+  interface AppContext {
+    /** The modules of this instance (src/modules/registry.ts): pulls, sweeps, hub policy and versions derive from them. */
+    descriptors: readonly ModuleDescriptor[];
+  }
+}

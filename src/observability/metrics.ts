@@ -79,3 +79,9 @@ export class Metrics {
     };
   }
 }
+
+declare module '../context.js' {
+  interface AppContext {
+    metrics: Metrics;
+  }
+}

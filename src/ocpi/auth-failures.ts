@@ -8,7 +8,7 @@
 import net from 'node:net';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { RateLimiter } from './rate-limit.js';
 
 const SUMMARY_INTERVAL_MS = 60_000;

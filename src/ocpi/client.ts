@@ -258,3 +258,9 @@ export function safeUrl(raw: string): string {
     return '(invalid URL)';
   }
 }
+
+declare module '../context.js' {
+  interface AppContext {
+    client: OcpiClient;
+  }
+}

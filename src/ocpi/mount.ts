@@ -5,7 +5,7 @@
  * `TransportHooks` (its router runs first, its ClientInfo widens a caller's parties).
  */
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS, isServiceUnavailable } from '../platform/unavailable.js';
 import { noteFailedAuthentication } from './auth-failures.js';
 import { OcpiError, fromZod, methodNotAllowed, unauthorized } from './errors.js';

@@ -70,3 +70,9 @@ function nextPageUrl(req: Request, offset: number, limit: number, publicBaseUrl:
   params.append('limit', String(limit));
   return `${publicBaseUrl}${original.pathname}?${params.toString()}`;
 }
+
+declare module '../context.js' {
+  interface AppContext {
+    pagination: PaginationSettings;
+  }
+}

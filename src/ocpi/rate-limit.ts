@@ -38,3 +38,9 @@ export class RateLimiter {
     return Math.ceil(((1 - bucket.tokens) / this.perSecond) * 1000);
   }
 }
+
+declare module '../context.js' {
+  interface AppContext {
+    rateLimiter: RateLimiter;
+  }
+}

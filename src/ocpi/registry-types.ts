@@ -24,3 +24,9 @@ export interface ModuleInterface {
   routing?: RoutingHint;
   routes: RouteDef[];
 }
+
+declare module '../context.js' {
+  interface AppContext {
+    interfaces: ModuleInterface[];
+  }
+}

@@ -4,7 +4,7 @@
  */
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
-import type { AppContext } from '../app-context.js';
+import type { AppContext } from '../context.js';
 import type { AuthenticatedPeer, PartyRef } from './context.js';
 import type { PageRequest } from './pagination.js';
 import type { Refusal } from './receive-profile.js';

@@ -114,3 +114,9 @@ function ipv6Groups(address: string): number[] | null {
   if (groups.some((x) => !/^[0-9a-f]{1,4}$/.test(x))) return null;
   return groups.map((x) => parseInt(x, 16));
 }
+
+declare module '../context.js' {
+  interface AppContext {
+    urlPolicy: UrlPolicy;
+  }
+}

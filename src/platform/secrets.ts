@@ -46,3 +46,9 @@ export class Secrets {
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
   }
 }
+
+declare module '../context.js' {
+  interface AppContext {
+    secrets: Secrets;
+  }
+}

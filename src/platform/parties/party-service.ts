@@ -86,3 +86,9 @@ export class PartyService {
 function dedupe<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
+
+declare module '../../context.js' {
+  interface AppContext {
+    parties: PartyService;
+  }
+}

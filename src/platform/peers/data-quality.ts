@@ -73,3 +73,10 @@ function aggregate(items: Array<{ path: string; rule: string; outcome: QualityOu
   }
   return [...byKey.values()];
 }
+
+declare module '../../context.js' {
+  interface AppContext {
+    /** Repairs and refusals of the receive profile, per peer (docs/interop.md). */
+    dataQuality: DataQuality;
+  }
+}

@@ -114,3 +114,11 @@ export class PeerAuthenticator {
     this.store.touchContact(peerId, new Date(now)).catch(() => undefined);
   }
 }
+
+declare module '../../context.js' {
+  interface AppContext {
+    peerAuth: PeerAuthenticator;
+    /** Alias kept short for the OCPI guards. */
+    peers: { authenticate: PeerAuthenticator['authenticate'] };
+  }
+}

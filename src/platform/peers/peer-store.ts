@@ -242,3 +242,9 @@ export class PeerStore {
     return [...new Set(rows.map((r) => r.partyKey))];
   }
 }
+
+declare module '../../context.js' {
+  interface AppContext {
+    peerStore: PeerStore;
+  }
+}

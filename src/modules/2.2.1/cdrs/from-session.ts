@@ -3,7 +3,7 @@
  * the session is completed, priced by the tariff engine with the party's tariffs and the
  * location as stored, and the CDR is stored and pushed like any other.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';

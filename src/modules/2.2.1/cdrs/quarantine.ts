@@ -8,7 +8,7 @@
  * unreadable data but a peer writing for someone else (transport §8).
  */
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters } from '../../../ocpi/errors.js';
 import { type Refusal, receive } from '../../../ocpi/receive-profile.js';

@@ -4,7 +4,7 @@
  * PostgreSQL `numeric` over the JSON numbers as received and leave the database as decimal
  * strings: money is never added up in floating point.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';

@@ -4,7 +4,7 @@
  * CDRs are immutable: a duplicate is acknowledged with the first one's URL, never stored twice.
  */
 import { z } from 'zod';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { ciEquals, ocpiString } from '../../../ocpi/types.js';

@@ -2,7 +2,7 @@
  * Our CPO parties' CDRs (06-cdrs): immutable once stored (a correction is a credit CDR with a
  * new id), POSTed only to the eMSP that owns the token, readable only by it.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { perApp } from '../../../platform/per-app.js';
 import { tokenOwnerTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';

@@ -8,7 +8,7 @@ import { ActiveChargingProfile, ChargingProfile } from './schemas.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { ciString } from '../../../ocpi/types.js';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { notFound } from '../../../admin/errors.js';
 import { withTarget } from '../commands/admin-emsp.js';
 import { emspParty } from '../../../admin/emsp-party.js';

@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import type { z } from 'zod';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { enqueueEmspEvent } from '../../../backends/emsp-events.js';
 import { Prisma } from '../../../db/prisma.js';
 import type { EmspChargingProfileRequest } from '../../../generated/prisma/client.js';

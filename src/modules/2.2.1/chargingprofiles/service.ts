@@ -5,7 +5,7 @@
  * whose SetChargingProfile was accepted get the session's ActiveChargingProfile updates (§2.3).
  */
 import crypto from 'node:crypto';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { forwardToBackend } from '../../../backends/adapter.js';
 import type { Prisma } from '../../../db/prisma.js';
 import type { PartyRef } from '../../../ocpi/context.js';

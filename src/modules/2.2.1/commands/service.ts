@@ -7,7 +7,7 @@
  * id, never by an eMSP's own.
  */
 import crypto from 'node:crypto';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { backendRefusal, forwardToBackend } from '../../../backends/adapter.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters } from '../../../ocpi/errors.js';

@@ -2,7 +2,7 @@
  * The credentials module as client: we invite a peer (issue Token A), register with a peer
  * that gave us its versions URL and Token A, rotate our tokens, and unregister.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { OcpiCallError } from '../../../ocpi/client.js';
 
 import { crashPoint } from '../../../platform/crash-point.js';

@@ -10,7 +10,7 @@
  *   cannot be completed: a still-PENDING peer is removed with its Token B. A registration that
  *   was stored just before the crash only has its Token B made permanent.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { isServiceUnavailable } from '../../../platform/unavailable.js';
 import { type CredentialIntent, CredentialIntentStore, handshakeLeaseMs } from '../../../platform/peers/credential-intents.js';
 import { completeRotation } from './initiator.js';

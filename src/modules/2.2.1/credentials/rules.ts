@@ -2,7 +2,7 @@
  * Rules shared by both sides of the handshake: what we present (our Credentials), and which
  * roles a peer may declare.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { OcpiError } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
 import { partyKey } from '../../../platform/parties/party-store.js';

@@ -2,7 +2,7 @@
  * The credentials module as server (01-versions-credentials §2-3): a peer registers with the
  * Token A we gave it (POST), updates or rotates (PUT), unregisters (DELETE), or reads (GET).
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { OcpiError, invalidParameters, methodNotAllowed, unauthorized } from '../../../ocpi/errors.js';
 import { DiscoveryError, discoverPeer } from '../versions/client.js';

@@ -4,7 +4,7 @@
  * connection, party, role); an older `last_updated` than ours is acknowledged and ignored. Only
  * a connection that registered role HUB may write here.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { requestFullPull } from '../../../delivery/pulls.js';
 import { remoteParties } from '../../../hub/remote-parties.js';
 import { hubDirectory } from '../../../hub/directory.js';

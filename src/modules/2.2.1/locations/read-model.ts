@@ -7,7 +7,7 @@
  * from the database again, so it is never stale for long.
  */
 import { Client } from 'pg';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
 
 interface Entry {

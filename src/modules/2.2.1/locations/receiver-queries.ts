@@ -3,7 +3,7 @@
  * own backend: filters by EVSE status, connector standard, bounding box, distance and update
  * time, evaluated in SQL over the stored JSONB documents.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';

@@ -1,6 +1,6 @@
 /** Locations SENDER interface of our CPO parties (02-locations §2): list and single objects. */
 import { z } from 'zod';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { Request } from 'express';
 import { notFound } from '../../../ocpi/errors.js';
 import { parsePageRequest } from '../../../ocpi/pagination.js';

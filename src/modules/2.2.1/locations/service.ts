@@ -3,7 +3,7 @@
  * level, `last_updated` carried up to the parents, never an older version over a newer one,
  * and every change pushed to every receiving peer in the same transaction.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { perApp } from '../../../platform/per-app.js';
 import { CPO_DATA_RECEIVERS, pushTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';

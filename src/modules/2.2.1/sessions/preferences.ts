@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { forwardToBackend } from '../../../backends/adapter.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { OcpiError } from '../../../ocpi/errors.js';

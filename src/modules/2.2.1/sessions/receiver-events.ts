@@ -3,7 +3,7 @@
  * The party told is the eMSP party of the object's `cdr_token`: the session is its driver's,
  * whether a CPO pushed it (OCPI-to names the same party) or we pulled it.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { type EmspEventType, enqueueEmspEvent } from '../../../backends/emsp-events.js';
 import type { Db, Prisma } from '../../../db/prisma.js';
 import type { PartyRef } from '../../../ocpi/context.js';

@@ -2,7 +2,7 @@
  * Read-only queries of the sessions CPO peers sent us, for the backend of the eMSP party whose
  * token the session runs on (`cdr_token` names it: that is who the CPO sends a session to).
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';

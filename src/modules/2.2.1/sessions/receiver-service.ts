@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { fromZod, invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { CountryCode, DateTime, PartyId, ciEquals, ciString } from '../../../ocpi/types.js';

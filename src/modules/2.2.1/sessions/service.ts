@@ -3,7 +3,7 @@
  * goes only to the eMSP that owns the session's token, PATCHed charging periods are appended,
  * and a COMPLETED session is final.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { perApp } from '../../../platform/per-app.js';
 import { tokenOwnerTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';

@@ -3,7 +3,7 @@
  * that owns the received location or session, the registered peer that declared that party, and
  * that peer's RECEIVER endpoint of the module. Failures say what is missing.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { ciEquals, ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';

@@ -5,7 +5,7 @@
  * call) becomes FAILED. Each row changes in its own transaction, guarded by the status it was read
  * with, so a result arriving at the same moment wins.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { type EmspEventType, enqueueEmspEvent } from '../../../backends/emsp-events.js';
 import type { Prisma } from '../../../db/prisma.js';
 

@@ -3,7 +3,7 @@
  * whose token belongs to one of the calling peer's parties; nobody reads another eMSP's data.
  */
 import type { z } from 'zod';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { parsePageRequest } from '../../../ocpi/pagination.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { partyKey } from '../../../platform/parties/party-store.js';

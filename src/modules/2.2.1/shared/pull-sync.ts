@@ -19,7 +19,7 @@
  * ClientInfo; the hub itself owns none of these objects (docs/interop.md, Hub).
  */
 import type { z } from 'zod';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { PullContext, PullHandler } from '../../../delivery/pulls.js';
 import { judgeFailure, nextDelayMs } from '../../../delivery/retry-policy.js';
 import { remoteParties } from '../../../hub/remote-parties.js';

@@ -4,7 +4,7 @@
  * so the recipients are recorded beside it: a party's backend sees only what was sent to it.
  * Sessions and CDRs need no record: their `cdr_token` names the eMSP party (05-sessions, 06-cdrs).
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';

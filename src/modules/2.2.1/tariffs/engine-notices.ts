@@ -4,7 +4,7 @@
  * find unusual is noted in the peer's data-quality report, so the operator can raise it before
  * it matters for a price.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { foldPath } from '../../../ocpi/receive-profile.js';
 import { type ReceivedTariff, tariffEngineIssues } from '../../../tariffs/schemas.js';
 

@@ -1,5 +1,5 @@
 /** Read-only queries of the tariffs CPO peers sent to one of our eMSP parties, for its backend. */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { ciKey } from '../../../ocpi/types.js';
 import { partyKey } from '../../../platform/parties/party-store.js';

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { CountryCode, PartyId, ciEquals, ciString } from '../../../ocpi/types.js';

@@ -3,7 +3,7 @@
  * one the tariff engine accepts, never an older version over a newer one; a DELETE removes it
  * for good. Every change is pushed to every receiving peer in the same transaction.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { perApp } from '../../../platform/per-app.js';
 import type { Prisma } from '../../../db/prisma.js';
 import type { OutboxMessageInput } from '../../../delivery/outbox.js';

@@ -4,7 +4,7 @@
  * `POST {tokens SENDER url}/{uid}/authorize` to the eMSP that owns it, and what happens when
  * that eMSP cannot be reached in time.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { routeThroughHub } from '../../../hub/behind-hub.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { OcpiCallError } from '../../../ocpi/client.js';

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { type WebhookBackend, postSigned } from '../../../backends/adapter.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { OcpiCallError } from '../../../ocpi/client.js';

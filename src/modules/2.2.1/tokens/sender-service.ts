@@ -4,7 +4,7 @@
  * a tokens RECEIVER, in the same transaction as the change (PUT for a complete token, PATCH with
  * the changed fields and last_updated otherwise). Tokens are never deleted: `valid: false`.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import type { Prisma } from '../../../db/prisma.js';
 import { pushTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';

@@ -4,7 +4,7 @@
  * it, the URL and the body must name the same token, and an older version never replaces a
  * newer one.
  */
-import type { AppContext } from '../../../app-context.js';
+import type { AppContext } from '../../../context.js';
 import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
 import { perApp } from '../../../platform/per-app.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
