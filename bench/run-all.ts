@@ -34,7 +34,7 @@ function runBench(name: string): Promise<BenchRun> {
   // Same runner the benches use for their own child processes.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, name, 'run.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
   const results: BenchResult[] = [];
-  const lines = readline.createInterface({ input: child.stdout! });
+  const lines = readline.createInterface({ input: child.stdout });
   lines.on('line', (line) => {
     const result = parseBenchResult(line);
     if (result) results.push(result);

@@ -39,18 +39,17 @@ const COLUMN_TYPE_CHARACTER = 6;
  */
 function charAwareAdapter(connectionString: string, schema: string) {
   const charColumns = new Map<string, string[]>();
-  class CharAsTextPool extends pg.Pool {
-    // pg's overloads cannot be restated here; the engine only uses the promise form.
-    override query(...args: any[]): any {
-      return (super.query as (...a: any[]) => Promise<pg.QueryResult>)(...args).then((result) => {
-        const text: string | undefined = typeof args[0] === 'string' ? args[0] : args[0]?.text;
-        const chars = (result.fields ?? []).filter((f) => f.dataTypeID === PG_CHAR).map((f) => ((f.dataTypeID = PG_TEXT), f.name));
-        if (text && chars.length) charColumns.set(text, chars);
-        return result;
-      });
-    }
-  }
-  const pool = new CharAsTextPool({ connectionString });
+  const pool = new pg.Pool({ connectionString });
+  // pg's overloads cannot be restated here; the engine only uses the promise form.
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<pg.QueryResult>;
+  pool.query = ((...args: unknown[]) =>
+    query(...args).then((result) => {
+      const first = args[0] as string | pg.QueryConfig | undefined;
+      const text: string | undefined = typeof first === 'string' ? first : first?.text;
+      const chars = (result.fields ?? []).filter((f) => f.dataTypeID === PG_CHAR).map((f) => ((f.dataTypeID = PG_TEXT), f.name));
+      if (text && chars.length) charColumns.set(text, chars);
+      return result;
+    })) as typeof pool.query;
   const factory = new PrismaPg(pool, { schema });
   const adapter = bindMigrationAwareSqlAdapterFactory({
     provider: factory.provider,

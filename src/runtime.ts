@@ -78,21 +78,22 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
   {
     // A worker-only process still answers health checks on PORT, so orchestrators can probe it.
     const api = config.ROLE === 'worker' ? { http: express().use(healthRouter(ctx)), close: async () => undefined } : createHttpApp(ctx, options.http);
-    server = http.createServer(api.http);
+    const httpServer = http.createServer(api.http);
+    server = httpServer;
     closers.push(() => api.close());
     // What modules keep running (e.g. the locations read model), ready before the first request.
     for (const d of ctx.descriptors) if (d.onStart) closers.push(await d.onStart(ctx));
     // Commands are received here, so the built-in simulator backend runs in the API role.
     const simulator = startSimulator(ctx);
     closers.push(async () => simulator.stop());
-    server.keepAliveTimeout = 65_000;
+    httpServer.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
-      server!.once('error', (e) => reject(new StartupError(`Cannot listen on PORT=${config.PORT}: ${describe(e)}`)));
-      server!.listen(config.PORT, config.HOST, resolve);
+      httpServer.once('error', (e) => reject(new StartupError(`Cannot listen on PORT=${config.PORT}: ${describe(e)}`)));
+      httpServer.listen(config.PORT, config.HOST, resolve);
     });
-    const port = (server.address() as AddressInfo).port;
+    const port = (httpServer.address() as AddressInfo).port;
     url = `http://127.0.0.1:${port}`;
-    closers.unshift(() => closeServer(server!, config.SHUTDOWN_GRACE_MS));
+    closers.unshift(() => closeServer(httpServer, config.SHUTDOWN_GRACE_MS));
     const base = config.PUBLIC_BASE_URL;
     if (config.ROLE === 'worker') log.info({ port }, `health endpoints listening on port ${port}: ${base}/health/ready`);
     else log.info({ port, public_base_url: base }, `listening on port ${port}: OCPI ${base}/ocpi/versions, admin API ${base}/admin, API docs ${base}/docs, queues ${base}/admin/queues, metrics ${base}/metrics`);

@@ -57,7 +57,9 @@ export function waitReady(child: ChildProcess, url?: string): Promise<void> {
     if (url) {
       const poll = setInterval(() => fetch(url).then((r) => r.ok && (clearInterval(poll), clearTimeout(t), resolve()), () => undefined), 200);
     } else {
-      child.stdout!.on('data', (d) => String(d).includes('ready') && (clearTimeout(t), resolve()));
+      const stdout = child.stdout;
+      if (!stdout) throw new Error('waitReady without a url needs the child spawned with a piped stdout');
+      stdout.on('data', (d) => String(d).includes('ready') && (clearTimeout(t), resolve()));
     }
   });
 }

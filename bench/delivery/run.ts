@@ -109,9 +109,9 @@ async function naiveBaseline(sinkUrl: string): Promise<number> {
   const prefix = `bench-naive-${crypto.randomBytes(3).toString('hex')}`;
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'naive-worker.ts'), sinkUrl, String(MESSAGES), prefix], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, REDIS_URL: REDIS } });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
   await new Promise((r) => child.on('exit', r));
-  const { ms } = JSON.parse(out.trim().split('\n').pop()!);
+  const { ms } = JSON.parse(out.trim().split('\n').pop() ?? '');
   return (MESSAGES / ms) * 1000;
 }
 

@@ -100,7 +100,7 @@ export async function runEmspBench(): Promise<BenchRow[]> {
     }
 
     let n = 0;
-    const authorizeRequest = (req: any) => {
+    const authorizeRequest = (req: autocannon.Request): autocannon.Request => {
       const i = (n = (n * 7919 + 13) % TOKENS);
       return { ...req, method: 'POST', path: `/ocpi/emsp/2.2.1/tokens/RFID${String(i).padStart(8, '0')}/authorize?type=RFID`, headers, body: JSON.stringify({ location_id: `LOC${i % LOCATIONS}`, evse_uids: [`L${i % LOCATIONS}-E1`] }) };
     };
@@ -116,7 +116,7 @@ export async function runEmspBench(): Promise<BenchRow[]> {
     let clock = Date.UTC(2025, 1, 1);
     const statuses = ['CHARGING', 'AVAILABLE', 'BLOCKED', 'OUTOFORDER'];
     let m = 0;
-    const patchRequest = (req: any) => {
+    const patchRequest = (req: autocannon.Request): autocannon.Request => {
       const loc = (m = (m * 48271 + 11) % (LOCATIONS * 4));
       const i = Math.floor(loc / 4);
       const e = (loc % 4) + 1;

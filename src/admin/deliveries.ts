@@ -129,7 +129,7 @@ export const deliveryRoutes = [
       const moduleFilter = body.modules?.length ? { module: { in: body.modules } } : {};
       // The newest RESYNC message per object is enough: older ones would be superseded anyway.
       const newest = await app.db.outboxMessage.groupBy({ by: ['objectKey'], where: { peerId: params.id, status: 'RESYNC', ...moduleFilter }, _max: { id: true } });
-      const ids = newest.map((n) => n._max.id!).filter(Boolean);
+      const ids = newest.map((n) => n._max.id).filter((id): id is bigint => Boolean(id));
       const { count } = await app.db.outboxMessage.updateMany({ where: { id: { in: ids } }, data: { status: 'PENDING', attempts: 0, nextAttemptAt: new Date(), firstFailedAt: null } });
       await app.db.outboxMessage.updateMany({ where: { peerId: params.id, status: 'RESYNC', ...moduleFilter }, data: { status: 'SUPERSEDED' } });
       const pullsReset = await requestFullPull(app, params.id, body.modules);

@@ -93,7 +93,8 @@ export const hubRoutes = [
     handler: async ({ app }) => {
       const hub = await hubState(app).hubParty();
       if (!hub) throw notFound('Hub role');
-      const party = (await app.parties.find(hub.countryCode, hub.partyId))!;
+      const party = await app.parties.find(hub.countryCode, hub.partyId);
+      if (!party) throw new Error(`The hub party ${hub.countryCode}/${hub.partyId} was removed while its hub role was being turned off`);
       const remaining = party.roles.filter((r) => (r as string) !== 'HUB');
       if (remaining.length === 0) await app.parties.delete(hub.countryCode, hub.partyId);
       else await app.parties.update(hub.countryCode, hub.partyId, { roles: remaining });

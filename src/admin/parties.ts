@@ -26,10 +26,12 @@ export const partyRoutes = [
     response: PartyView,
     errors: { 400: 'Invalid body', 409: 'Party exists' },
     handler: async ({ app, body }) => {
+      const roles = body.roles ?? (body.role ? [body.role] : null);
+      if (!roles) throw new Error('PartyCreate gives role or roles (its refine), never neither');
       const created = await app.parties.create({
         countryCode: body.country_code,
         partyId: body.party_id,
-        roles: body.roles ?? [body.role!],
+        roles,
         businessDetails: body.business_details,
       });
       if (!created) throw conflict(`Party ${body.country_code}/${body.party_id} exists already`);

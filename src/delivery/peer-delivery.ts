@@ -111,8 +111,12 @@ export class PeerDelivery {
   private partyDestination(partyId: string): Destination {
     const targets = new Map<string, ReturnType<AppContext['webhookTargets']['resolve']>>();
     const target = (module: string) => {
-      if (!targets.has(module)) targets.set(module, this.app.webhookTargets.resolve(this.app, module, partyId));
-      return targets.get(module)!;
+      let resolved = targets.get(module);
+      if (!resolved) {
+        resolved = this.app.webhookTargets.resolve(this.app, module, partyId);
+        targets.set(module, resolved);
+      }
+      return resolved;
     };
     return {
       id: partyId,

@@ -70,7 +70,7 @@ export class AdminError extends Error {}
 export class AdminClient {
   constructor(private readonly url: string) {}
 
-  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.url}/admin${path}`, {
       method,
       headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
@@ -81,9 +81,9 @@ export class AdminClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  get = <T = any>(path: string) => this.call<T>('GET', path);
-  post = <T = any>(path: string, body: unknown = {}) => this.call<T>('POST', path, body);
-  put = <T = any>(path: string, body: unknown) => this.call<T>('PUT', path, body);
+  get = <T = unknown>(path: string) => this.call<T>('GET', path);
+  post = <T = unknown>(path: string, body: unknown = {}) => this.call<T>('POST', path, body);
+  put = <T = unknown>(path: string, body: unknown) => this.call<T>('PUT', path, body);
 }
 
 /** A port nobody listens on right now (the OS picks it), so PUBLIC_BASE_URL can be known before start. */

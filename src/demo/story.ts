@@ -25,6 +25,38 @@ export interface DemoSummary {
   wallSeconds: number;
 }
 
+/** What the story reads of the admin API's answers. */
+interface Invitation {
+  peer_id: string;
+  versions_url: string;
+  token: string;
+}
+interface Page<T> {
+  total: number;
+  items: T[];
+}
+interface ReceivedSession {
+  id: string;
+  status: string;
+  kwh?: number;
+}
+interface ReceivedCdr {
+  session_id?: string;
+  tariffs?: unknown[];
+  charging_periods: unknown[];
+  start_date_time: string;
+  end_date_time: string;
+  total_energy: number;
+  total_cost: { excl_vat: number; incl_vat?: number };
+  currency: string;
+}
+interface CommandView {
+  id: string;
+  status: string;
+  response: { result: string } | null;
+  result: { result: string } | null;
+}
+
 const path = {
   cpo: `/parties/${CPO.country_code}/${CPO.party_id}`,
   emsp: `/parties/${EMSP.country_code}/${EMSP.party_id}`,
@@ -69,19 +101,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     if (hub) {
       await hub.admin.put('/hub', { country_code: 'NL', party_id: 'HUB', business_details: businessDetails('Demo Hub') });
       for (const p of [cpo, emsp]) {
-        const invitation = await hub.admin.post('/peers/invitations', { label: p.name });
+        const invitation = await hub.admin.post<Invitation>('/peers/invitations', { label: p.name });
         hubPeers.set(invitation.peer_id, p.name);
         await p.admin.post('/peers/connect', { versions_url: invitation.versions_url, token: invitation.token, label: 'Demo Hub' });
       }
     } else {
-      const invitation = await cpo.admin.post('/peers/invitations', { label: EMSP.name });
+      const invitation = await cpo.admin.post<Invitation>('/peers/invitations', { label: EMSP.name });
       await emsp.admin.post('/peers/connect', { versions_url: invitation.versions_url, token: invitation.token, label: CPO.name });
     }
     timeline.flush();
 
     step(out, "The eMSP learns the CPO's locations and tariffs");
-    await waitFor('the locations at the eMSP', 20_000, async () => (await emsp.admin.get(`${path.emsp}/received/locations`)).total === locations().length);
-    await waitFor('the tariffs at the eMSP', 20_000, async () => (await emsp.admin.get(`${path.emsp}/received/tariffs`)).total === tariffs().length);
+    await waitFor('the locations at the eMSP', 20_000, async () => (await emsp.admin.get<Page<unknown>>(`${path.emsp}/received/locations`)).total === locations().length);
+    await waitFor('the tariffs at the eMSP', 20_000, async () => (await emsp.admin.get<Page<unknown>>(`${path.emsp}/received/tariffs`)).total === tariffs().length);
     timeline.flush();
 
     step(out, "The eMSP issues the driver's token; it is pushed to the CPO");
@@ -93,14 +125,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const location = locations()[0];
     const evseUid = location.evses[0].uid;
     step(out, `The driver's app asks for a remote start at ${location.name}, EVSE ${location.evses[0].evse_id}`);
-    const startCmd = await emsp.admin.post(`${path.emsp}/commands/START_SESSION`, { location_id: location.id, evse_uid: evseUid, token });
+    const startCmd = await emsp.admin.post<CommandView>(`${path.emsp}/commands/START_SESSION`, { location_id: location.id, evse_uid: evseUid, token });
     await waitForCommand(out, emsp, startCmd.id, 'START_SESSION');
     timeline.flush();
 
     step(out, `Charging (simulated at ${options.speed}x) until ${options.targetKwh} kWh`);
-    const session = await waitFor('the session at the eMSP', 20_000, async () => (await emsp.admin.get(`${path.emsp}/received/sessions`)).items.find((s: { status: string }) => s.status === 'ACTIVE'));
+    const session = await waitFor('the session at the eMSP', 20_000, async () => (await emsp.admin.get<Page<ReceivedSession>>(`${path.emsp}/received/sessions`)).items.find((s: { status: string }) => s.status === 'ACTIVE'));
     await waitFor(`${options.targetKwh} kWh charged`, 120_000, async () => {
-      const s = await emsp.admin.get(`${path.emsp}/received/sessions/${CPO.country_code}/${CPO.party_id}/${session.id}`);
+      const s = await emsp.admin.get<ReceivedSession>(`${path.emsp}/received/sessions/${CPO.country_code}/${CPO.party_id}/${session.id}`);
       progress(out, Number(s.kwh ?? 0), options.targetKwh);
       return Number(s.kwh ?? 0) >= options.targetKwh;
     }, 300);
@@ -108,11 +140,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     timeline.flush();
 
     step(out, 'The driver stops the session from the app');
-    const stopCmd = await emsp.admin.post(`${path.emsp}/commands/STOP_SESSION`, { session_id: session.id, cpo: { country_code: CPO.country_code, party_id: CPO.party_id } });
+    const stopCmd = await emsp.admin.post<CommandView>(`${path.emsp}/commands/STOP_SESSION`, { session_id: session.id, cpo: { country_code: CPO.country_code, party_id: CPO.party_id } });
     await waitForCommand(out, emsp, stopCmd.id, 'STOP_SESSION');
 
     step(out, 'The priced CDR arrives at the eMSP');
-    const cdr = await waitFor('the CDR at the eMSP', 30_000, async () => (await emsp.admin.get(`${path.emsp}/received/cdrs`)).items.find((c: { session_id?: string }) => c.session_id === session.id));
+    const cdr = await waitFor('the CDR at the eMSP', 30_000, async () => (await emsp.admin.get<Page<ReceivedCdr>>(`${path.emsp}/received/cdrs`)).items.find((c: { session_id?: string }) => c.session_id === session.id));
     timeline.flush();
     explainCdr(out, cdr, location.time_zone);
 
@@ -137,7 +169,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
 async function waitForCommand(out: (l: string) => void, emsp: DemoPlatform, id: string, name: string): Promise<void> {
   const done = await waitFor(`the ${name} result`, 30_000, async () => {
-    const c = await emsp.admin.get(`${path.emsp}/commands/${id}`);
+    const c = await emsp.admin.get<CommandView>(`${path.emsp}/commands/${id}`);
     return ['RESULT', 'REJECTED', 'TIMEOUT', 'FAILED'].includes(c.status) ? c : undefined;
   });
   const outcome = done.result?.result ?? done.response?.result ?? done.status;
@@ -146,7 +178,7 @@ async function waitForCommand(out: (l: string) => void, emsp: DemoPlatform, id: 
 }
 
 /** The eMSP checks the CDR the way its billing would: re-price it with the tariff it carries and explain it. */
-function explainCdr(out: (l: string) => void, cdr: any, timeZone: string): void {
+function explainCdr(out: (l: string) => void, cdr: ReceivedCdr, timeZone: string): void {
   const result = price(cdr.tariffs ?? [], cdr.charging_periods, { timeZone, sessionEnd: cdr.end_date_time, sessionStart: cdr.start_date_time });
   out('');
   for (const line of explain(result).lines) out(`  ${line}`);

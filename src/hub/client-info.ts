@@ -132,7 +132,7 @@ export class HubClientInfo {
         if (now - lastHeard < idleMs || !peer.versionsUrl) return;
         this.livenessCheckedAt.set(peer.id, now);
         try {
-          await this.app.client.request({ method: 'GET', url: peer.versionsUrl, token: this.app.secrets.decrypt(peer.peerTokenEnc!), encoding: peer.authEncoding });
+          await this.app.client.request({ method: 'GET', url: peer.versionsUrl, token: this.app.secrets.decrypt(peer.peerTokenEnc), encoding: peer.authEncoding });
           await this.noteTraffic(peer.id, true);
         } catch {
           await this.noteTraffic(peer.id, false);

@@ -89,8 +89,11 @@ export class HubDirectory {
 
 export const hubDirectory = perApp((app) => new HubDirectory(app));
 
+/** A registered peer, holding the token it issued us. */
+export type ConnectedPeer = PeerRecord & { peerTokenEnc: string };
+
 /** A peer can be sent to only while its connection is registered (not suspended, pending or gone). */
-export function isConnected(peer: PeerRecord): boolean {
+export function isConnected(peer: PeerRecord): peer is ConnectedPeer {
   return peer.status === 'REGISTERED' && !!peer.peerTokenEnc;
 }
 

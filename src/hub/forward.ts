@@ -67,7 +67,7 @@ export async function forwardAndRelay(app: AppContext, req: Request, res: Respon
     ({ reply } = await hubClient(app).exchange({
       method: call.method,
       url: call.url,
-      token: app.secrets.decrypt(call.target.peerTokenEnc!),
+      token: app.secrets.decrypt(call.target.peerTokenEnc),
       encoding: call.target.authEncoding,
       body: isBodyMethod(call.method) ? call.body : undefined,
       from: call.from,

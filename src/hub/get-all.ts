@@ -12,10 +12,9 @@ import { echoRoutingHeaders } from '../ocpi/headers.js';
 import { parsePageRequest, writePageHeaders } from '../ocpi/pagination.js';
 import { OcpiStatus, envelope } from '../ocpi/status.js';
 import { partyKey } from '../platform/parties/party-store.js';
-import type { PeerRecord } from '../platform/peers/peer-store.js';
 import { hubAccess } from './access.js';
 import { hubClientInfo } from './client-info.js';
-import { endpointOf, hubDirectory, isConnected } from './directory.js';
+import { type ConnectedPeer, endpointOf, hubDirectory, isConnected } from './directory.js';
 import { invalidParameters } from '../ocpi/errors.js';
 import { hubClient } from './forward.js';
 import { hubState } from './state.js';
@@ -24,7 +23,7 @@ import { hubState } from './state.js';
 const OWNER_ROLE: Record<string, string> = { locations: 'CPO', tariffs: 'CPO', sessions: 'CPO', cdrs: 'CPO', tokens: 'EMSP' };
 
 interface Owner {
-  peer: PeerRecord;
+  peer: ConnectedPeer;
   party: PartyRef;
   url: string;
   total: number;
@@ -48,12 +47,12 @@ export async function getAll(app: AppContext, req: Request, res: Response, input
   }
   candidates.sort((a, b) => partyKey(a.party.countryCode, a.party.partyId).localeCompare(partyKey(b.party.countryCode, b.party.partyId)));
 
-  const call = (o: { peer: PeerRecord; party: PartyRef; url: string }, offset: number, limit: number) =>
+  const call = (o: { peer: ConnectedPeer; party: PartyRef; url: string }, offset: number, limit: number) =>
     hubClient(app).request<unknown[]>({
       method: 'GET',
       url: o.url,
       query: { ...filters, offset, limit },
-      token: app.secrets.decrypt(o.peer.peerTokenEnc!),
+      token: app.secrets.decrypt(o.peer.peerTokenEnc),
       encoding: o.peer.authEncoding,
       from: input.from,
       to: o.party,

@@ -57,8 +57,10 @@ export function namedObject(policy: HubPolicy, module: string, interfaceRole: st
   const b = (body ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' && v.length <= 40 ? v : null);
   if (module === 'commands' && interfaceRole === 'RECEIVER' && method === 'POST') {
-    if (seg[0] === 'STOP_SESSION' && str(b.session_id)) return ['sessions', str(b.session_id)!];
-    if (str(b.location_id)) return ['locations', str(b.location_id)!];
+    const sessionId = str(b.session_id);
+    if (seg[0] === 'STOP_SESSION' && sessionId) return ['sessions', sessionId];
+    const locationId = str(b.location_id);
+    if (locationId) return ['locations', locationId];
     return null;
   }
   if (module === 'chargingprofiles' && interfaceRole === 'RECEIVER' && seg[0]) return ['sessions', seg[0]];

@@ -14,7 +14,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '../context.js';
 import { OcpiError, invalidParameters, notFound } from '../ocpi/errors.js';
-import type { PartyRef } from '../ocpi/context.js';
+import type { AuthenticatedPeer, PartyRef } from '../ocpi/context.js';
 import { echoRoutingHeaders, parseRoutingHeaders } from '../ocpi/headers.js';
 import { type TransportHooks, authenticate } from '../ocpi/mount.js';
 import type { ModuleInterface } from '../ocpi/registry-types.js';
@@ -75,20 +75,23 @@ export function hubRouter(app: AppContext) {
     if (!hub) return next();
     if (!METHODS.has(req.method)) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `${req.method} is not supported`, 405);
     await authenticate(app, GUARD, { peerParties: withHubParties })(req, res, () => undefined);
-    if (aliasMatch) return serveAlias(app, req, res, await findAlias(app, aliasMatch[1]));
-    if (linkMatch) return serveAlias(app, req, res, req.method === 'GET' ? readSignedLink(app, linkMatch[1]) : null);
-    const policy = hubPolicy(app, moduleMatch![1]);
-    const module = moduleMatch![2];
-    if (!policy) throw notFound(`No hub endpoints for OCPI ${moduleMatch![1]}`);
+    const caller = req.ocpi.peer;
+    if (!caller) throw new Error(`${req.method} ${req.path}: authenticate() neither set the hub's caller nor refused the request`);
+    if (aliasMatch) return serveAlias(app, req, res, caller, await findAlias(app, aliasMatch[1]));
+    if (linkMatch) return serveAlias(app, req, res, caller, req.method === 'GET' ? readSignedLink(app, linkMatch[1]) : null);
+    if (!moduleMatch) throw new Error(`${req.path} matched neither a module, an alias nor a link path, yet was not passed on`);
+    const policy = hubPolicy(app, moduleMatch[1]);
+    const module = moduleMatch[2];
+    if (!policy) throw notFound(`No hub endpoints for OCPI ${moduleMatch[1]}`);
     if (!policy.routed.includes(module)) throw notFound(`No hub endpoint for module ${module}`);
-    const interfaceRole = moduleMatch![3].toUpperCase() as 'SENDER' | 'RECEIVER';
-    const rest = moduleMatch![4] ?? '';
+    const interfaceRole = moduleMatch[3].toUpperCase() as 'SENDER' | 'RECEIVER';
+    const rest = moduleMatch[4] ?? '';
     const search = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
     const routing = parseRoutingHeaders(req);
-    const from = senderParty(req, routing.from, interfaceRole === 'RECEIVER' ? rest : '');
+    const from = senderParty(req, caller, routing.from, interfaceRole === 'RECEIVER' ? rest : '');
     req.ocpi.routing = { from, to: routing.to };
     const method = req.method as Method;
-    const callerPeerId = req.ocpi.peer!.peerId;
+    const callerPeerId = caller.peerId;
 
     assertSendsOwnObjects(policy, module, interfaceRole, method, rest, req.body, from);
     await recordOwner(app, policy, module, interfaceRole, method, rest, req.body);
@@ -159,8 +162,8 @@ async function findParty(app: AppContext, party: PartyRef): Promise<Whereabouts 
  * caller's only party, else the owner a client-owned RECEIVER URL (`/{cc}/{pid}/...`) or the
  * pushed body names, when it is one of the caller's; else HTTP 200 with 2001.
  */
-function senderParty(req: Request, given: PartyRef | undefined, receiverPath: string): PartyRef {
-  const roles = req.ocpi.peer!.roles;
+function senderParty(req: Request, caller: AuthenticatedPeer, given: PartyRef | undefined, receiverPath: string): PartyRef {
+  const roles = caller.roles;
   const own = (p: PartyRef | undefined) => (p ? roles.find((r) => ciEquals(r.countryCode, p.countryCode) && ciEquals(r.partyId, p.partyId)) : undefined);
   if (given) {
     const found = own(given);
@@ -199,8 +202,7 @@ async function openRoute(app: AppContext, policy: HubPolicy, q: { module: string
   return candidates.length === 1 ? candidates[0] : null;
 }
 
-async function serveAlias(app: AppContext, req: Request, res: Response, alias: Alias | null): Promise<void> {
-  const peer = req.ocpi.peer!;
+async function serveAlias(app: AppContext, req: Request, res: Response, peer: AuthenticatedPeer, alias: Alias | null): Promise<void> {
   // An alias is only usable by the peer it was handed to; to anyone else it does not exist.
   if (!alias || alias.callerPeerId !== peer.peerId) throw notFound('Unknown or expired hub URL');
   // A Link or Location (sealed or, for a CDR, a row) is only ever read.

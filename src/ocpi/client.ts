@@ -212,14 +212,16 @@ function setOffset(url: string, offset: number): string {
 function parseReply<T>(req: OcpiRequest, res: RawReply, requestId: string): OcpiReply<T> {
   const headers = res.headers;
   const where = `${req.method} ${safeUrl(req.url)}`;
-  let body: any;
+  /** What a peer's JSON answer may hold; nothing is trusted until checked below. */
+  let body: { status_code?: unknown; status_message?: unknown; data?: unknown } | undefined;
   try {
-    body = res.body === '' ? undefined : JSON.parse(res.body);
+    const parsed: unknown = res.body === '' ? undefined : JSON.parse(res.body);
+    body = parsed !== null && typeof parsed === 'object' ? (parsed as typeof body) : undefined;
   } catch {
     throw new OcpiCallError(res.status >= 400 ? 'http' : 'envelope', `${where}: HTTP ${res.status} with a body that is not JSON`, res.status, undefined, retryAfter(headers));
   }
-  const statusCode = body && typeof body === 'object' && Number.isInteger(body.status_code) ? (body.status_code as number) : undefined;
-  if (statusCode === undefined) {
+  const statusCode = body && Number.isInteger(body.status_code) ? (body.status_code as number) : undefined;
+  if (statusCode === undefined || !body) {
     if (res.status >= 200 && res.status < 300) throw new OcpiCallError('envelope', `${where}: answer has no OCPI status_code`, res.status);
     throw new OcpiCallError('http', `${where}: HTTP ${res.status}`, res.status, undefined, retryAfter(headers));
   }

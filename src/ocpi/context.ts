@@ -1,4 +1,5 @@
 /** What the OCPI layer knows about a request once its headers have been read. */
+import type { Request } from 'express';
 import type { Logger } from 'pino';
 
 export type CredentialKind = 'A' | 'B' | 'C';
@@ -35,4 +36,21 @@ declare module 'express-serve-static-core' {
   interface Request {
     ocpi: OcpiRequestState;
   }
+}
+
+/**
+ * The caller of an OCPI route: every OCPI interface is mounted behind `authenticate`, which sets
+ * it before any handler runs. Absent means a route was mounted without its guards: a bug.
+ */
+export function callerOf(req: Request): AuthenticatedPeer {
+  const peer = req.ocpi.peer;
+  if (!peer) throw new Error(`${req.method} ${req.path} reached a handler without authentication`);
+  return peer;
+}
+
+/** Both parties of a routed OCPI route, resolved (or inferred) by its routing guard before the handler. */
+export function routingOf(req: Request): { from: PartyRef; to: PartyRef } {
+  const routing = req.ocpi.routing;
+  if (!routing?.from || !routing.to) throw new Error(`${req.method} ${req.path} reached a handler without resolved routing`);
+  return { from: routing.from, to: routing.to };
 }

@@ -8,12 +8,12 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { AppContext } from '../context.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS, isServiceUnavailable } from '../platform/unavailable.js';
 import { noteFailedAuthentication } from './auth-failures.js';
-import { OcpiError, fromZod, methodNotAllowed, unauthorized } from './errors.js';
+import { OcpiError, fromZod, invalidParameters, methodNotAllowed, unauthorized } from './errors.js';
 import { type Refusal, type Repair, receive } from './receive-profile.js';
 import { bindRequestLog, echoRoutingHeaders, parseRoutingHeader } from './headers.js';
 import { writePageHeaders } from './pagination.js';
 import type { ModuleInterface } from './registry-types.js';
-import type { AuthenticatedPeer, PartyRef, RoutingHeaders } from './context.js';
+import { type AuthenticatedPeer, type PartyRef, type RoutingHeaders, callerOf } from './context.js';
 import type { RouteDef, RouteResult, RoutingHint } from './route.js';
 import { OcpiStatus, envelope } from './status.js';
 import { ciEquals } from './types.js';
@@ -136,7 +136,7 @@ function resolveRouting(app: AppContext, iface: ModuleInterface, hint: RoutingHi
     const parsed = { from: read('from'), to: read('to') };
     const routing: RoutingHeaders = {};
     req.ocpi.routing = routing;
-    const peer = req.ocpi.peer!;
+    const peer = callerOf(req);
     const senders = uniqueParties(peer.roles);
     const receivers = uniqueParties((await app.parties.listCached()).filter((p) => !localRole || p.roles.includes(localRole)));
     if (parsed.from) {
@@ -200,8 +200,11 @@ function handle(app: AppContext, iface: ModuleInterface, route: RouteDef) {
   return async (req: Request, res: Response) => {
     const params = parseWith(route.params, req.params, 'path');
     const query = parseWith(route.query, req.query, 'query');
-    const read = route.body ? await readBody(app, iface, route, req) : { body: undefined, repairs: [] };
-    const result = 'unreadable' in read ? await route.unreadableBody!({ req, res, app, raw: req.body, refusals: read.unreadable }) : await serve(app, iface, route, { req, res, params, query, body: read.body, app });
+    const read: BodyRead = route.body ? await readBody(app, iface, route.body, route, req) : { body: undefined, repairs: [] };
+    const result =
+      'unreadable' in read
+        ? await (route.unreadableBody ?? refuseUnreadable)({ req, res, app, raw: req.body, refusals: read.unreadable })
+        : await serve(app, iface, route, { req, res, params, query, body: read.body, app });
     if (read.repairs.length && result.message === undefined && (result.statusCode ?? OcpiStatus.SUCCESS) === OcpiStatus.SUCCESS) result.message = repairedMessage(read.repairs);
     echoRoutingHeaders(res, req.ocpi.routing);
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
@@ -277,6 +280,11 @@ async function serve(app: AppContext, iface: ModuleInterface, route: RouteDef, i
   }
 }
 
+/** readBody hands an unreadable body on only to a route that has `unreadableBody`; never reached otherwise. */
+async function refuseUnreadable(input: { refusals: Refusal[] }): Promise<never> {
+  throw invalidParameters(`Invalid or missing parameters: ${input.refusals.map((r) => r.message).join('; ')}`);
+}
+
 type BodyRead = { body: unknown; repairs: Repair[] } | { unreadable: Refusal[]; repairs: Repair[] };
 
 /**
@@ -284,8 +292,8 @@ type BodyRead = { body: unknown; repairs: Repair[] } | { unreadable: Refusal[]; 
  * the profile allows, counted in the peer's data-quality report, refused with 2001 only for what
  * no repair can make readable, or handed to the route's `unreadableBody` (CDRs are never lost).
  */
-async function readBody(app: AppContext, iface: ModuleInterface, route: RouteDef, req: Request): Promise<BodyRead> {
-  const received = receive(route.body!, req.body ?? undefined, { module: iface.identifier, recipient: req.ocpi.routing?.to, drops: route.receives !== 'requests', maxFutureSkewSeconds: app.config.MAX_FUTURE_SKEW_SECONDS });
+async function readBody(app: AppContext, iface: ModuleInterface, schema: NonNullable<RouteDef['body']>, route: RouteDef, req: Request): Promise<BodyRead> {
+  const received = receive(schema, req.body ?? undefined, { module: iface.identifier, recipient: req.ocpi.routing?.to, drops: route.receives !== 'requests', maxFutureSkewSeconds: app.config.MAX_FUTURE_SKEW_SECONDS });
   const peerId = req.ocpi.peer?.peerId;
   if (received.ok && received.repairs.length === 0) return { body: received.data, repairs: [] };
   const objectId = objectIdOf(req);

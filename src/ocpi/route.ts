@@ -57,7 +57,9 @@ export interface RoutingHint {
 
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface RouteDef<PS extends z.ZodType | undefined = any, QS extends z.ZodType | undefined = any, BS extends z.ZodType | undefined = any> {
+// A list of routes holds routes of every shape: the defaults say "some schema", and the handler is
+// a method (bivariant), so a route typed by its own schemas fits a RouteDef[].
+export interface RouteDef<PS extends z.ZodType | undefined = z.ZodType | undefined, QS extends z.ZodType | undefined = z.ZodType | undefined, BS extends z.ZodType | undefined = z.ZodType | undefined> {
   method: HttpMethod;
   /** Express path relative to the interface base, e.g. `/:country_code/:party_id/:uid`. */
   path: string;
@@ -76,7 +78,7 @@ export interface RouteDef<PS extends z.ZodType | undefined = any, QS extends z.Z
   errors?: Record<number, string>;
   /** Routed interfaces: what names the parties when routing headers are absent (adds to the interface's hint). */
   routing?: RoutingHint;
-  handler: (input: RouteInput<Infer<PS>, Infer<QS>, Infer<BS>>) => Promise<RouteResult>;
+  handler(input: RouteInput<Infer<PS>, Infer<QS>, Infer<BS>>): Promise<RouteResult>;
   /**
    * OCPI routes: serves a body the receive profile could not read even after repair, instead of
    * the 2001 refusal (a CDR is quarantined, never lost). `raw` is the body as received.

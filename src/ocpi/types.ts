@@ -84,7 +84,8 @@ export const DateTime = z
     // The receive profile converts an offset to UTC (docs/interop.md).
     params: { repair: 'datetime' },
   })
-  .transform((s) => formatDateTime(parseDateTime(s)!))
+  // The refinement above admitted only texts parseDateTime reads.
+  .transform((s) => formatDateTime(parseDateTime(s) ?? new Date(Number.NaN)))
   .meta({ format: 'date-time', example: '2024-01-31T13:00:00Z' });
 
 export const Url = ocpiString(255).refine(

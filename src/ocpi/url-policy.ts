@@ -57,14 +57,14 @@ export class UrlPolicy {
   }
 
   /** A dns.lookup replacement for http(s).Agent: refuses a connection to a denied address. */
-  readonly lookup = (hostname: string, options: dns.LookupOptions, callback: (...args: any[]) => void): void => {
+  readonly lookup = (hostname: string, options: dns.LookupOptions, callback: (err: NodeJS.ErrnoException | null, address?: string | dns.LookupAddress[], family?: number) => void): void => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err);
       const list = addresses as dns.LookupAddress[];
       try {
         for (const a of list) this.checkAddress(a.address);
       } catch (e) {
-        return callback(e);
+        return callback(e as NodeJS.ErrnoException);
       }
       if (options.all) return callback(null, list);
       callback(null, list[0].address, list[0].family);

@@ -93,7 +93,8 @@ export function buildCdr(input: BuildCdrInput): BuiltCdr {
   if (!chosenTariff) {
     throw new CdrBuildError([{ field: 'tariffs', message: `no tariff of the connector applies to a ${input.tariffType ?? 'REGULAR'} session starting ${session.start_date_time}` }]);
   }
-  const chosen = candidates.find((c) => c.tariff === chosenTariff)!;
+  const chosen = candidates.find((c) => c.tariff === chosenTariff);
+  if (!chosen) throw new Error('chooseTariff returned a tariff that is not one of the candidates it was given');
   if (chosen.currency !== session.currency) {
     throw new CdrBuildError([{ field: 'session.currency', message: `is ${session.currency} but tariff ${chosen.id} is in ${chosen.currency}` }]);
   }

@@ -89,12 +89,12 @@ function piecesOf(seg: TimelineSegment, timeCuts: readonly number[]): Piece[] {
       pinned.set(ms, prev ? maxDec(prev, thr) : thr);
     }
   }
-  const points = [...pinned.keys()].sort((a, b) => a - b);
+  // Every pinned cut lies strictly inside the segment: the segment's end closes the list.
+  const points: Array<[number, Dec]> = [...pinned.entries()].sort(([a], [b]) => a - b);
   const pieces: Piece[] = [];
   let from = seg.startMs;
   let energyFrom = seg.energyStart;
-  for (const ms of [...points, seg.endMs]) {
-    const energyTo = ms === seg.endMs ? seg.energyEnd : pinned.get(ms)!;
+  for (const [ms, energyTo] of [...points, [seg.endMs, seg.energyEnd] as [number, Dec]]) {
     if (ms > from) pieces.push({ startMs: from, endMs: ms, energyStart: energyFrom, energyEnd: energyTo, segment: seg });
     from = ms;
     energyFrom = energyTo;

@@ -65,7 +65,11 @@ export interface ParsedTimeline {
   readonly reservationStartMs: number | null;
 }
 
-const at = (iso: string) => parseDateTime(iso)!.getTime();
+const at = (iso: string) => {
+  const parsed = parseDateTime(iso);
+  if (!parsed) throw new Error(`${iso} passed the DateTime schema, yet does not parse`);
+  return parsed.getTime();
+};
 
 /** Energy register as a piecewise-linear function of time, relative to its first reading. */
 function energyCurve(readings: { ms: number; kwh: Dec }[]): (ms: number) => Dec {
@@ -134,7 +138,11 @@ export function parseTimeline(input: unknown, tariffs: readonly CompiledTariff[]
         }
         state = e.state;
       }
-      if (e.tariff_id != null) tariff = tariffs.find((t) => ciEquals(t.id, e.tariff_id))!;
+      if (e.tariff_id != null) {
+        const named = tariffs.find((t) => ciEquals(t.id, e.tariff_id));
+        if (!named) throw new Error(`tariff_id ${e.tariff_id} was checked against the supplied tariffs above`);
+        tariff = named;
+      }
       if (e.power_kw != null) power = dec(e.power_kw);
       if (e.current_a != null) current = dec(e.current_a);
     }

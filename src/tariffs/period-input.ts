@@ -60,7 +60,8 @@ function midpoint(min: number | undefined, max: number | undefined): Dec | null 
  * no charging, and for a period that reports energy only, energy over the whole period.
  */
 function powerOf(v: Map<CdrDimensionType, number>, energyMwh: number, chargingMs: number, spanMs: number): Dec | null {
-  const explicit = v.has('POWER') ? dec(v.get('POWER')!) : midpoint(v.get('MIN_POWER'), v.get('MAX_POWER'));
+  const power = v.get('POWER');
+  const explicit = power !== undefined ? dec(power) : midpoint(v.get('MIN_POWER'), v.get('MAX_POWER'));
   if (explicit) return explicit;
   const perHourMwh = (ms: number) => dec(energyMwh).times(MS_PER_HOUR).div(ms).div(MWH_PER_KWH);
   if (chargingMs > 0) return perHourMwh(chargingMs);
@@ -69,7 +70,8 @@ function powerOf(v: Map<CdrDimensionType, number>, energyMwh: number, chargingMs
 }
 
 function currentOf(v: Map<CdrDimensionType, number>, energyMwh: number, chargingMs: number): Dec | null {
-  const explicit = v.has('CURRENT') ? dec(v.get('CURRENT')!) : midpoint(v.get('MIN_CURRENT'), v.get('MAX_CURRENT'));
+  const current = v.get('CURRENT');
+  const explicit = current !== undefined ? dec(current) : midpoint(v.get('MIN_CURRENT'), v.get('MAX_CURRENT'));
   if (explicit) return explicit;
   if (chargingMs > 0) return null;
   return v.has('TIME') || v.has('PARKING_TIME') || energyMwh === 0 ? ZERO : null;
@@ -119,12 +121,14 @@ export function normalizePeriods(
       }
       raw.set(d.type, d.volume);
     });
-    const ms = (type: CdrDimensionType) => (raw.has(type) ? hoursToMs(raw.get(type)!) : 0);
-    const energyMwh = raw.has('ENERGY')
-      ? kwhToMwh(raw.get('ENERGY')!)
-      : raw.has('ENERGY_IMPORT')
-        ? kwhToMwh(raw.get('ENERGY_IMPORT')!) - (raw.has('ENERGY_EXPORT') ? kwhToMwh(raw.get('ENERGY_EXPORT')!) : 0)
-        : 0;
+    const ms = (type: CdrDimensionType) => {
+      const hours = raw.get(type);
+      return hours !== undefined ? hoursToMs(hours) : 0;
+    };
+    const energy = raw.get('ENERGY');
+    const imported = raw.get('ENERGY_IMPORT');
+    const exported = raw.get('ENERGY_EXPORT');
+    const energyMwh = energy !== undefined ? kwhToMwh(energy) : imported !== undefined ? kwhToMwh(imported) - (exported !== undefined ? kwhToMwh(exported) : 0) : 0;
     const chargingMs = ms('TIME');
     const parkingMs = ms('PARKING_TIME');
     const reservationMs = ms('RESERVATION_TIME');

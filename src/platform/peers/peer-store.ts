@@ -54,23 +54,25 @@ export interface ConnectionDetails {
 
 const withRoles = { roles: true } as const;
 
-function toRecord(row: any): PeerRecord {
+type PeerRow = Prisma.PeerGetPayload<{ include: typeof withRoles }>;
+
+function toRecord(row: PeerRow): PeerRecord {
   return {
     id: row.id,
-    status: row.status,
-    initiatedBy: row.initiatedBy,
+    status: row.status as PeerStatus,
+    initiatedBy: row.initiatedBy as PeerRecord['initiatedBy'],
     label: row.label,
     versionsUrl: row.versionsUrl,
     version: row.version,
-    endpoints: (row.endpoints ?? []) as PeerEndpoint[],
+    endpoints: (row.endpoints ?? []) as unknown as PeerEndpoint[],
     peerTokenEnc: row.peerTokenEnc,
-    authEncoding: row.authEncoding,
+    authEncoding: row.authEncoding as PeerRecord['authEncoding'],
     retryWindowMinutes: row.retryWindowMinutes ?? null,
     lastContactAt: row.lastContactAt,
     registeredAt: row.registeredAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
-    roles: (row.roles ?? []).map((r: any) => ({ role: r.role, countryCode: r.countryCode, partyId: r.partyId, businessDetails: r.businessDetails })),
+    roles: (row.roles ?? []).map((r) => ({ role: r.role, countryCode: r.countryCode, partyId: r.partyId, businessDetails: r.businessDetails })),
   };
 }
 

@@ -10,6 +10,7 @@ import { OcpiStatus } from '../../../ocpi/status.js';
 import { cdrQuarantine } from './quarantine.js';
 import { CdrIdPath, ReceivedCdr, receivedCdrs } from './receiver-service.js';
 import { OCPI_VERSION } from '../version.js';
+import { callerOf } from '../../../ocpi/context.js';
 
 export const cdrsReceiverInterface: ModuleInterface = {
   identifier: 'cdrs',
@@ -27,7 +28,7 @@ export const cdrsReceiverInterface: ModuleInterface = {
       body: ReceivedCdr,
       errors: { 201: 'CDR stored; header Location holds its URL. A CDR that cannot be read even after repair is kept in quarantine (1000, status_message says so); one of a party the caller did not register is 2001 (HTTP 200)' },
       handler: async ({ req, app, body }) => {
-        const outcome = await receivedCdrs(app).post(req.ocpi.peer!, body);
+        const outcome = await receivedCdrs(app).post(callerOf(req), body);
         return {
           statusCode: OcpiStatus.SUCCESS,
           httpStatus: outcome.created ? 201 : 200,
@@ -37,7 +38,7 @@ export const cdrsReceiverInterface: ModuleInterface = {
       },
       // A CDR is a bill: one we cannot read is kept as received instead of refused (docs/interop.md).
       unreadableBody: async ({ req, app, raw, refusals }) => {
-        const kept = await cdrQuarantine(app).keep(req.ocpi.peer!, raw, refusals, req.ocpi.routing?.to);
+        const kept = await cdrQuarantine(app).keep(callerOf(req), raw, refusals, req.ocpi.routing?.to);
         return {
           statusCode: OcpiStatus.SUCCESS,
           httpStatus: kept.created ? 201 : 200,
@@ -55,8 +56,8 @@ export const cdrsReceiverInterface: ModuleInterface = {
       errors: { 404: 'Unknown CDR, or one of a party the caller did not register' },
       handler: async ({ req, app, params }) => {
         // A quarantined CDR is served back as it was received, at the Location we answered.
-        const quarantined = await cdrQuarantine(app).rawFor(req.ocpi.peer!, params.id);
-        return { data: quarantined ?? (await receivedCdrs(app).get(req.ocpi.peer!, params.id)) };
+        const quarantined = await cdrQuarantine(app).rawFor(callerOf(req), params.id);
+        return { data: quarantined ?? (await receivedCdrs(app).get(callerOf(req), params.id)) };
       },
     }),
   ],

@@ -41,7 +41,8 @@ export class OwnCdrsService {
     const inTransaction = <T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> => (tx ? work(tx) : this.app.db.$transaction(work));
     return inTransaction(async (tx) => {
       if (cdr.credit) {
-        const original = await this.store.lock(tx, OwnedDocumentStore.key(owner, cdr.credit_reference_id!));
+        // The schema requires credit_reference_id when credit is true.
+        const original = cdr.credit_reference_id ? await this.store.lock(tx, OwnedDocumentStore.key(owner, cdr.credit_reference_id)) : null;
         if (!original) throw new DomainError('invalid', `body.credit_reference_id: no CDR ${cdr.credit_reference_id} to credit`);
       }
       const tokenOwner = { countryCode: cdr.cdr_token.country_code, partyId: cdr.cdr_token.party_id };

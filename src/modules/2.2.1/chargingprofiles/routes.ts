@@ -7,12 +7,14 @@ import { ciString } from '../../../ocpi/types.js';
 import { ActiveProfileQuery, ChargingProfileResponse, ClearProfileQuery, SetChargingProfile } from './schemas.js';
 import { type ProfileCaller, receiveProfileRequest } from './service.js';
 import { OCPI_VERSION } from '../version.js';
+import { callerOf, routingOf } from '../../../ocpi/context.js';
 
 const SessionPath = z.object({ session_id: ciString(36) });
 
 function caller(req: Request): ProfileCaller {
-  const { routing, peer } = req.ocpi;
-  return { peerId: peer!.peerId, requester: routing!.from!, party: routing!.to! };
+  const peer = callerOf(req);
+        const routing = routingOf(req);
+  return { peerId: peer.peerId, requester: routing.from, party: routing.to };
 }
 
 export const chargingProfilesReceiverInterface: ModuleInterface = {

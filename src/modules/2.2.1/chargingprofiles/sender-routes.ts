@@ -11,6 +11,7 @@ import { ciString } from '../../../ocpi/types.js';
 import { type ProfileKind, activeProfileParties, profileRequestParties, receiveActiveProfile, receiveProfileResult } from './emsp-service.js';
 import { ActiveChargingProfile, ActiveChargingProfileResult } from './schemas.js';
 import { OCPI_VERSION } from '../version.js';
+import { callerOf, routingOf } from '../../../ocpi/context.js';
 
 const KIND: Record<string, ProfileKind> = { get: 'GET', set: 'SET', clear: 'CLEAR' };
 
@@ -40,8 +41,9 @@ export const chargingProfilesSenderInterface: ModuleInterface = {
         },
       },
       handler: async ({ req, app, params, body }) => {
-        const { peer, routing } = req.ocpi;
-        const outcome = await receiveProfileResult(app, peer!.roles, routing!.to!, KIND[params.kind], params.request_id, body);
+        const peer = callerOf(req);
+        const routing = routingOf(req);
+        const outcome = await receiveProfileResult(app, peer.roles, routing.to, KIND[params.kind], params.request_id, body);
         if (!outcome) throw notFound(`Unknown charging profile request ${params.kind}/${params.request_id}`);
         return { message: outcome.stored ? undefined : outcome.reason };
       },
@@ -63,9 +65,10 @@ export const chargingProfilesSenderInterface: ModuleInterface = {
         },
       },
       handler: async ({ req, app, params, body }) => {
-        const { peer, routing } = req.ocpi;
-        const known = await receiveActiveProfile(app, peer!.peerId, routing!.from!, params.session_id, body);
-        if (!known) throw notFound(`Unknown session ${params.session_id} of ${routing!.from!.countryCode}/${routing!.from!.partyId}`);
+        const peer = callerOf(req);
+        const routing = routingOf(req);
+        const known = await receiveActiveProfile(app, peer.peerId, routing.from, params.session_id, body);
+        if (!known) throw notFound(`Unknown session ${params.session_id} of ${routing.from.countryCode}/${routing.from.partyId}`);
         return {};
       },
     }),

@@ -84,15 +84,15 @@ function validate(party: PartyRef, command: CommandType, input: Record<string, u
 }
 
 /** The CPO party a command is for: given, or found from what it names (see docs/interop.md). */
-async function targetOf(app: AppContext, party: PartyRef, command: CommandType, request: Record<string, any>, given?: PartyRef): Promise<PartyRef> {
+async function targetOf(app: AppContext, party: PartyRef, command: CommandType, request: Record<string, unknown>, given?: PartyRef): Promise<PartyRef> {
   if (given) return given;
   switch (command) {
     case 'START_SESSION':
     case 'RESERVE_NOW':
     case 'UNLOCK_CONNECTOR':
-      return cpoOfLocation(app, party, request.location_id);
+      return cpoOfLocation(app, party, String(request.location_id));
     case 'STOP_SESSION':
-      return (await cpoOfSession(app, party, request.session_id)).cpo;
+      return (await cpoOfSession(app, party, String(request.session_id))).cpo;
     case 'CANCEL_RESERVATION': {
       // The CPO of our own RESERVE_NOW with that reservation_id, the newest one.
       const rows = await app.db.$queryRawUnsafe<Array<{ cpo_country: string; cpo_party: string }>>(

@@ -4,8 +4,9 @@ import { fromZod } from '../../../ocpi/errors.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { CommandBodies, CommandResponse, CommandType } from './schemas.js';
-import { receiveCommand } from './service.js';
+import { type CommandRequest, receiveCommand } from './service.js';
 import { OCPI_VERSION } from '../version.js';
+import { callerOf, routingOf } from '../../../ocpi/context.js';
 
 export const commandsReceiverInterface: ModuleInterface = {
   identifier: 'commands',
@@ -26,8 +27,9 @@ export const commandsReceiverInterface: ModuleInterface = {
       handler: async ({ req, app, params, body }) => {
         const parsed = CommandBodies[params.command].safeParse(body);
         if (!parsed.success) throw fromZod(parsed.error);
-        const { routing, peer } = req.ocpi;
-        const answer = await receiveCommand(app, { peerId: peer!.peerId, requester: routing!.from!, party: routing!.to! }, params.command, parsed.data as Record<string, unknown>);
+        const peer = callerOf(req);
+        const routing = routingOf(req);
+        const answer = await receiveCommand(app, { peerId: peer.peerId, requester: routing.from, party: routing.to }, params.command, parsed.data as CommandRequest);
         return { statusCode: answer.statusCode, data: answer.data };
       },
     }),

@@ -9,6 +9,7 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { commandParties, receiveCommandResult } from './emsp-service.js';
 import { CommandResult, CommandType } from './schemas.js';
 import { OCPI_VERSION } from '../version.js';
+import { callerOf, routingOf } from '../../../ocpi/context.js';
 
 export const commandsSenderInterface: ModuleInterface = {
   identifier: 'commands',
@@ -36,8 +37,9 @@ export const commandsSenderInterface: ModuleInterface = {
         },
       },
       handler: async ({ req, app, params, body }) => {
-        const { peer, routing } = req.ocpi;
-        const outcome = await receiveCommandResult(app, peer!.roles, routing!.to!, params.command, params.uid, body);
+        const peer = callerOf(req);
+        const routing = routingOf(req);
+        const outcome = await receiveCommandResult(app, peer.roles, routing.to, params.command, params.uid, body);
         if (!outcome) throw notFound(`Unknown command ${params.command}/${params.uid}`);
         return { message: outcome.stored ? undefined : outcome.reason };
       },

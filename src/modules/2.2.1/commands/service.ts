@@ -6,6 +6,8 @@
  * mapped per requesting eMSP (reservation-store.ts): the backend addresses a reservation by our
  * id, never by an eMSP's own.
  */
+import type { z } from 'zod';
+import type { Prisma } from '../../../db/prisma.js';
 import crypto from 'node:crypto';
 import type { AppContext } from '../../../context.js';
 import { backendRefusal, forwardToBackend } from '../../../backends/adapter.js';
@@ -18,9 +20,14 @@ import { partyKey } from '../../../platform/parties/party-store.js';
 import { ownLocations } from '../locations/service.js';
 import { ownSessions } from '../sessions/service.js';
 import { CpoReservationStore } from './reservation-store.js';
-import type { CommandResult, CommandType } from './schemas.js';
+import type { CancelReservation, CommandResult, CommandType, ReserveNow, StartSession, StopSession, UnlockConnector } from './schemas.js';
 
-type Req = Record<string, any>;
+/**
+ * Every field the rules below read, from whichever command body this is: each body is validated
+ * by its own schema (CommandBodies) first, and has only its command's fields.
+ */
+export type CommandRequest = Partial<z.infer<typeof StartSession> & z.infer<typeof StopSession> & z.infer<typeof ReserveNow> & z.infer<typeof CancelReservation> & z.infer<typeof UnlockConnector>> & { response_url: string };
+type Req = CommandRequest;
 export interface CommandCaller {
   peerId: string;
   /** The eMSP party that sent the command (OCPI-from-*). */
@@ -52,32 +59,34 @@ export async function receiveCommand(app: AppContext, caller: CommandCaller, com
   if (request.token && !(ciEquals(request.token.country_code, caller.requester.countryCode) && ciEquals(request.token.party_id, caller.requester.partyId))) {
     return answer('REJECTED', 'token: an eMSP may only use its own tokens');
   }
-  if (command === 'START_SESSION' || command === 'RESERVE_NOW' || command === 'UNLOCK_CONNECTOR') {
-    const location = await locations.find(owner, request.location_id, { kind: 'location' });
+  const locationId = request.location_id;
+  if ((command === 'START_SESSION' || command === 'RESERVE_NOW' || command === 'UNLOCK_CONNECTOR') && locationId) {
+    // (Their schemas require location_id: the check above is for the type, never a rule.)
+    const location = await locations.find(owner, locationId, { kind: 'location' });
     // 2003 with REJECTED: the spec's own example for an unknown location (08-commands D5).
     if (!location) return answer('REJECTED', `Unknown location ${request.location_id}`, OcpiStatus.UNKNOWN_LOCATION);
     if (request.evse_uid) {
-      const evse = (await locations.find(owner, request.location_id, { kind: 'evse', evseUid: request.evse_uid })) as { capabilities?: string[]; status: string } | null;
+      const evse = (await locations.find(owner, locationId, { kind: 'evse', evseUid: request.evse_uid })) as { capabilities?: string[]; status: string } | null;
       if (!evse) return answer('REJECTED', `Unknown EVSE ${request.evse_uid}`);
       const needs = { START_SESSION: 'REMOTE_START_STOP_CAPABLE', RESERVE_NOW: 'RESERVABLE', UNLOCK_CONNECTOR: 'UNLOCK_CAPABLE' }[command];
       if (!(evse.capabilities ?? []).includes(needs)) return answer('NOT_SUPPORTED', `EVSE ${request.evse_uid} is not ${needs}`);
       if (command === 'START_SESSION' && (evse.capabilities ?? []).includes('START_SESSION_CONNECTOR_REQUIRED') && !request.connector_id) {
         return answer('REJECTED', `connector_id is required for EVSE ${request.evse_uid}`);
       }
-      if (request.connector_id && !(await locations.find(owner, request.location_id, { kind: 'connector', evseUid: request.evse_uid, connectorId: request.connector_id }))) {
+      if (request.connector_id && !(await locations.find(owner, locationId, { kind: 'connector', evseUid: request.evse_uid, connectorId: request.connector_id }))) {
         return answer('REJECTED', `Unknown connector ${request.connector_id}`);
       }
     }
   }
   if (command === 'STOP_SESSION') {
-    const session = await ownSessions(app).get(caller.party, request.session_id);
+    const session = request.session_id ? await ownSessions(app).get(caller.party, request.session_id) : null;
     // Another eMSP's session gets the very answer of an unknown one: session ids are not revealed.
     const own = session && ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId);
     if (!own) return answer('UNKNOWN_SESSION', `Unknown session ${request.session_id}`);
   }
   // Reservation ids are the requesting eMSP's own (08-commands §6.2): another eMSP's id is unknown here.
   const scope = request.reservation_id ? { partyKey: owner[0], requesterKey: partyKey(caller.requester.countryCode, caller.requester.partyId), reservationId: String(request.reservation_id) } : null;
-  const toCancel = command === 'CANCEL_RESERVATION' ? await reservations.find(app.db, scope!) : null;
+  const toCancel = command === 'CANCEL_RESERVATION' && scope ? await reservations.find(app.db, scope) : null;
   if (command === 'CANCEL_RESERVATION' && !toCancel) return answer('REJECTED', `Unknown reservation ${request.reservation_id}`);
   const party = await app.parties.find(caller.party.countryCode, caller.party.partyId);
   const backend = party ? await app.parties.backendOf(caller.party.countryCode, caller.party.partyId) : null;
@@ -87,7 +96,13 @@ export async function receiveCommand(app: AppContext, caller: CommandCaller, com
 
   const { record, reservation } = await app.db.$transaction(async (tx) => {
     // Only a forwarded RESERVE_NOW makes (or replaces) a reservation; refused ones leave no trace.
-    const reservation = command === 'RESERVE_NOW' ? await reservations.reserve(tx, scope!, request.location_id, new Date(request.expiry_date)) : toCancel ? { id: toCancel } : null;
+    // RESERVE_NOW and CANCEL_RESERVATION always carry a reservation_id (their schemas require it).
+    const reservation =
+      command === 'RESERVE_NOW' && scope && request.location_id && request.expiry_date
+        ? await reservations.reserve(tx, scope, request.location_id, new Date(request.expiry_date))
+        : toCancel
+          ? { id: toCancel }
+          : null;
     const record = await tx.cpoCommand.create({
       data: {
         id: crypto.randomUUID(),
@@ -96,7 +111,7 @@ export async function receiveCommand(app: AppContext, caller: CommandCaller, com
         requesterCountry: caller.requester.countryCode,
         requesterParty: caller.requester.partyId,
         command,
-        request,
+        request: request as Prisma.InputJsonValue,
         responseUrl: request.response_url,
         status: 'FORWARDED',
         deadlineAt: new Date(Date.now() + timeout * 1000),

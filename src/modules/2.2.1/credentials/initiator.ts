@@ -61,7 +61,8 @@ export async function connect(app: AppContext, peerVersionsUrl: string, tokenA: 
     await intents.finish(intent);
     app.peerAuth.evict();
     app.log.info({ peer_id: peer.id }, 'registered with peer');
-    return saved!;
+    if (!saved) throw new HandshakeError(`The connection was unregistered while we registered with the peer`, 409);
+    return saved;
   } catch (e) {
     await app.peerStore.delete(peer.id);
     app.peerAuth.evict();
@@ -92,9 +93,10 @@ export async function rotate(app: AppContext, peerId: string): Promise<PeerRecor
 export async function completeRotation(app: AppContext, peer: PeerRecord, freshToken: string, freshHash: string, intentId: string): Promise<PeerRecord> {
   const intents = new CredentialIntentStore(app.db);
   try {
-    const token = app.secrets.decrypt(peer.peerTokenEnc!);
+    if (!peer.peerTokenEnc || !peer.versionsUrl) throw new HandshakeError('This connection was never completed: there is no peer token or versions URL to rotate with', 409);
+    const token = app.secrets.decrypt(peer.peerTokenEnc);
     const us = await ourCredentialsOrFail(app, 'rotated');
-    const discovered = await discover(app, peer.versionsUrl!, token, peer.authEncoding);
+    const discovered = await discover(app, peer.versionsUrl, token, peer.authEncoding);
     const theirs = await exchange(app, 'PUT', endpointOf(discovered.endpoints, 'credentials'), token, discovered.encoding, { ...us, token: freshToken });
     crashPoint('rotation-after-put');
     checkUrl(app, theirs.url, 'url');

@@ -4,6 +4,7 @@ import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { OCPI_VERSION } from '../versions/schemas.js';
 import { Credentials } from './schemas.js';
 import { getCredentials, register, unregister, update } from './server.js';
+import { callerOf } from '../../../ocpi/context.js';
 
 export const credentialsInterface: ModuleInterface = {
   identifier: 'credentials',
@@ -19,7 +20,7 @@ export const credentialsInterface: ModuleInterface = {
       path: '/',
       summary: 'The credentials the caller uses with this platform',
       response: Credentials,
-      handler: async ({ req, app }) => ({ data: await getCredentials(app, req.ocpi.peer!) }),
+      handler: async ({ req, app }) => ({ data: await getCredentials(app, callerOf(req)) }),
     }),
     defineRoute({
       method: 'post',
@@ -30,7 +31,7 @@ export const credentialsInterface: ModuleInterface = {
       receives: 'requests',
       response: Credentials,
       errors: { 405: 'Already registered' },
-      handler: async ({ req, app, body }) => ({ data: await register(app, req.ocpi.peer!, body) }),
+      handler: async ({ req, app, body }) => ({ data: await register(app, callerOf(req), body) }),
     }),
     defineRoute({
       method: 'put',
@@ -41,7 +42,7 @@ export const credentialsInterface: ModuleInterface = {
       receives: 'requests',
       response: Credentials,
       errors: { 405: 'Not registered' },
-      handler: async ({ req, app, body }) => ({ data: await update(app, req.ocpi.peer!, body) }),
+      handler: async ({ req, app, body }) => ({ data: await update(app, callerOf(req), body) }),
     }),
     defineRoute({
       method: 'delete',
@@ -49,7 +50,7 @@ export const credentialsInterface: ModuleInterface = {
       summary: 'Unregister: all tokens of this connection become invalid',
       errors: { 405: 'Not registered' },
       handler: async ({ req, app }) => {
-        await unregister(app, req.ocpi.peer!);
+        await unregister(app, callerOf(req));
         return {};
       },
     }),

@@ -13,6 +13,7 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { ClientInfo, ClientInfoPath } from './schemas.js';
 import { getClientInfo, putClientInfo } from './service.js';
 import { OCPI_VERSION } from '../version.js';
+import { callerOf } from '../../../ocpi/context.js';
 
 export const HUBCLIENTINFO_SENDER_PATH = `/hub/${OCPI_VERSION}/hubclientinfo`;
 
@@ -60,7 +61,7 @@ export const hubClientInfoReceiverInterface: ModuleInterface = {
       params: ClientInfoPath,
       response: ClientInfo,
       errors: { 403: 'The caller is not a hub', 404: 'Nothing stored for that party' },
-      handler: async ({ req, app, params }) => ({ data: await getClientInfo(app, req.ocpi.peer!, params) }),
+      handler: async ({ req, app, params }) => ({ data: await getClientInfo(app, callerOf(req), params) }),
     }),
     defineRoute({
       method: 'put',
@@ -70,7 +71,7 @@ export const hubClientInfoReceiverInterface: ModuleInterface = {
       body: ClientInfo,
       errors: { 403: 'The caller is not a hub' },
       handler: async ({ req, app, params, body }) => {
-        const { ignored } = await putClientInfo(app, req.ocpi.peer!, params, body);
+        const { ignored } = await putClientInfo(app, callerOf(req), params, body);
         return ignored ? { message: 'Ignored: older than the stored ClientInfo' } : {};
       },
     }),

@@ -14,15 +14,15 @@ const base = '/parties/:country_code/:party_id/locations/:location_id';
 
 
 const levels = [
-  { path: base, params: PartyPath.merge(LocationPath), full: Location, patch: BackendLocationPatch, name: 'location', level: (p: any): Level => ({ kind: 'location' }) },
-  { path: `${base}/:evse_uid`, params: PartyPath.merge(EvsePath), full: Evse, patch: BackendEvsePatch, name: 'EVSE', level: (p: any): Level => ({ kind: 'evse', evseUid: p.evse_uid }) },
+  { path: base, params: PartyPath.merge(LocationPath), full: Location, patch: BackendLocationPatch, name: 'location', level: (_p: Record<string, string>): Level => ({ kind: 'location' }) },
+  { path: `${base}/:evse_uid`, params: PartyPath.merge(EvsePath), full: Evse, patch: BackendEvsePatch, name: 'EVSE', level: (p: Record<string, string>): Level => ({ kind: 'evse', evseUid: p.evse_uid }) },
   {
     path: `${base}/:evse_uid/:connector_id`,
     params: PartyPath.merge(ConnectorPath),
     full: Connector,
     patch: BackendConnectorPatch,
     name: 'connector',
-    level: (p: any): Level => ({ kind: 'connector', evseUid: p.evse_uid, connectorId: p.connector_id }),
+    level: (p: Record<string, string>): Level => ({ kind: 'connector', evseUid: p.evse_uid, connectorId: p.connector_id }),
   },
 ];
 

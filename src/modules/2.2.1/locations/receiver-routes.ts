@@ -9,6 +9,7 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { ReceiverConnectorPath, ReceiverEvsePath, ReceiverLocationPath, type Patch, receivedLocations } from './receiver-service.js';
 import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './schemas.js';
 import { OCPI_VERSION } from '../version.js';
+import { callerOf } from '../../../ocpi/context.js';
 
 const LOCATION = '/:country_code/:party_id/:location_id';
 const EVSE = `${LOCATION}/:evse_uid`;
@@ -33,7 +34,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverLocationPath,
       response: Location,
       errors: { 404: `Unknown location (2003), or ${PARTY_404}` },
-      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getLocation(req.ocpi.peer!, params) }),
+      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getLocation(callerOf(req), params) }),
     }),
     defineRoute({
       method: 'put',
@@ -43,7 +44,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: Location,
       errors: { 201: 'Location created', 404: PARTY_404 },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).putLocation(req.ocpi.peer!, params, body, req.ocpi.routing?.to));
+        return written(await receivedLocations(app).putLocation(callerOf(req), params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -54,7 +55,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: LocationPatch,
       errors: { 404: `Unknown location (2003), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).patchLocation(req.ocpi.peer!, params, body as Patch<Location>, req.ocpi.routing?.to));
+        return written(await receivedLocations(app).patchLocation(callerOf(req), params, body as Patch<Location>, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -64,7 +65,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverEvsePath,
       response: Evse,
       errors: { 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getEvse(req.ocpi.peer!, params) }),
+      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getEvse(callerOf(req), params) }),
     }),
     defineRoute({
       method: 'put',
@@ -74,7 +75,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: Evse,
       errors: { 201: 'EVSE created', 404: `Unknown location (2003): PUT the full location, or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).putEvse(req.ocpi.peer!, params, body, req.ocpi.routing?.to));
+        return written(await receivedLocations(app).putEvse(callerOf(req), params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -85,7 +86,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: EvsePatch,
       errors: { 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).patchEvse(req.ocpi.peer!, params, body as Patch<Evse>, req.ocpi.routing?.to));
+        return written(await receivedLocations(app).patchEvse(callerOf(req), params, body as Patch<Evse>, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -95,7 +96,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverConnectorPath,
       response: Connector,
       errors: { 404: `Unknown location (2003), unknown EVSE or connector (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getConnector(req.ocpi.peer!, params) }),
+      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getConnector(callerOf(req), params) }),
     }),
     defineRoute({
       method: 'put',
@@ -105,7 +106,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: Connector,
       errors: { 201: 'Connector created', 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).putConnector(req.ocpi.peer!, params, body, req.ocpi.routing?.to));
+        return written(await receivedLocations(app).putConnector(callerOf(req), params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -116,7 +117,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: ConnectorPatch,
       errors: { 404: `Unknown location (2003), unknown EVSE or connector (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).patchConnector(req.ocpi.peer!, params, body as Patch<Connector>, req.ocpi.routing?.to));
+        return written(await receivedLocations(app).patchConnector(callerOf(req), params, body as Patch<Connector>, req.ocpi.routing?.to));
       },
     }),
   ],

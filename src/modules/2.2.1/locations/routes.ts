@@ -12,10 +12,11 @@ import { partyKey } from '../../../platform/parties/party-store.js';
 import { Connector, ConnectorPath, Evse, EvsePath, Location, LocationPath } from './schemas.js';
 import { type Level, ownLocations } from './service.js';
 import { OCPI_VERSION } from '../version.js';
+import { routingOf } from '../../../ocpi/context.js';
 
 /** The CPO party addressed by the request (resolved from OCPI-to-* by the routing guard). */
 function addressed(req: Request): string[] {
-  const to = req.ocpi.routing!.to!;
+  const to = routingOf(req).to;
   return [partyKey(to.countryCode, to.partyId)];
 }
 

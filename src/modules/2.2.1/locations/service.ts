@@ -74,7 +74,7 @@ export class OwnLocationsService {
       await this.claimEvseUids(tx, key, checked.data, current);
       await this.store.save(tx, key, owner, checked.data);
       const pushMethod = clears ? 'PUT' : method;
-      const pushed = pushMethod === 'PUT' ? objectAt(checked.data, level)! : body;
+      const pushed = pushMethod === 'PUT' ? changedObject(checked.data, level) : body;
       const targets = await pushTargets(tx, 'locations', CPO_DATA_RECEIVERS);
       const from = { countryCode: checked.data.country_code, partyId: checked.data.party_id };
       await this.app.outbox.enqueue(
@@ -99,7 +99,7 @@ export class OwnLocationsService {
       return checked.data;
     });
     this.readModel?.apply(owner, key, new Date(saved.last_updated), JSON.stringify(saved));
-    return objectAt(saved, level)!;
+    return changedObject(saved, level);
   }
 
   /** EVSE uids are unique within a location and across every location of the platform (02-locations, EVSE.uid). */
@@ -121,6 +121,13 @@ function receiverPath(location: Location, level: Level): string {
   if (level.kind !== 'location') parts.push(level.evseUid);
   if (level.kind === 'connector') parts.push(level.connectorId);
   return `/${parts.map(encodeURIComponent).join('/')}`;
+}
+
+/** The object a change was just written at: it exists, the change created or replaced it. */
+function changedObject(location: Location, level: Level): AnyObject {
+  const object = objectAt(location, level);
+  if (!object) throw new Error(`the ${level.kind} just written is missing from location ${location.id}`);
+  return object;
 }
 
 export function objectAt(location: Location, level: Level): AnyObject | null {

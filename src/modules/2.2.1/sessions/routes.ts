@@ -8,6 +8,7 @@ import { ciString } from '../../../ocpi/types.js';
 import { ChargingPreferences, ChargingPreferencesResponse, setChargingPreferences } from './preferences.js';
 import { ownSessions } from './service.js';
 import { OCPI_VERSION } from '../version.js';
+import { routingOf } from '../../../ocpi/context.js';
 
 export const sessionsSenderInterface: ModuleInterface = {
   identifier: 'sessions',
@@ -27,7 +28,7 @@ export const sessionsSenderInterface: ModuleInterface = {
       body: ChargingPreferences,
       response: ChargingPreferencesResponse,
       errors: { 404: 'Unknown session, or EVSE not CHARGING_PREFERENCES_CAPABLE (2001)' },
-      handler: async ({ req, app, params, body }) => ({ data: await setChargingPreferences(app, req.ocpi.routing!.to!, req.ocpi.routing!.from!, params.session_id, body) }),
+      handler: async ({ req, app, params, body }) => ({ data: await setChargingPreferences(app, routingOf(req).to, routingOf(req).from, params.session_id, body) }),
     }),
   ],
 };

@@ -8,6 +8,7 @@ import { parsePageRequest } from '../../../ocpi/pagination.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import type { OwnedDocumentStore } from './owned-documents.js';
+import { callerOf, routingOf } from '../../../ocpi/context.js';
 
 export function ownedListRoute(summary: string, response: z.ZodType, storeOf: (app: AppContext) => OwnedDocumentStore<{ last_updated: string }>) {
   return defineRoute({
@@ -18,8 +19,8 @@ export function ownedListRoute(summary: string, response: z.ZodType, storeOf: (a
     response,
     handler: async ({ req, app }) => {
       const page = parsePageRequest(req.query, app.pagination);
-      const to = req.ocpi.routing!.to!;
-      const readers = req.ocpi.peer!.roles.map((r) => partyKey(r.countryCode, r.partyId));
+      const to = routingOf(req).to;
+      const readers = callerOf(req).roles.map((r) => partyKey(r.countryCode, r.partyId));
       const { documents, total } = await storeOf(app).page(partyKey(to.countryCode, to.partyId), readers, page);
       return { rawData: `[${documents.join(',')}]`, returned: documents.length, page: { request: page, total } };
     },

@@ -103,13 +103,14 @@ export function pullHandler<S extends z.ZodType>(spec: PullSpec<S>): PullHandler
       const listed: Array<z.output<S>> = [];
       // A full pull that may retire objects notes each one it stores (or tries to). Not through
       // a hub: its GET All may leave out a CPO it could not reach.
-      const retiring = !ctx.since && !hubParties(ctx.peer).length && spec.retireUnlisted;
+      const retire = !ctx.since && !hubParties(ctx.peer).length ? spec.retireUnlisted : undefined;
+      const retiring = retire !== undefined;
       const crawled: PullSpec<S> = retiring ? { ...spec, store: (app, c, object, r) => (listed.push(object), spec.store(app, c, object, r)) } : spec;
       for (const from of ours) {
         for (const to of [...ownerParties(ctx.peer, owners), ...hubParties(ctx.peer)]) await crawl(crawled, ctx, client, url, from, to, ours, caller, tally);
       }
-      if (retiring && tally.invalid === 0) {
-        const retired = await spec.retireUnlisted!(ctx.app, caller, listed, startedAt);
+      if (retire && tally.invalid === 0) {
+        const retired = await retire(ctx.app, caller, listed, startedAt);
         if (retired) ctx.app.log.info({ peer_id: ctx.peer.id, module: spec.module, retired }, 'full pull retired objects the peer no longer lists');
       }
       const skipped = tally.invalid + tally.foreign + tally.notOurs + tally.refused;

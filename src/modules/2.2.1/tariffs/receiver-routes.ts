@@ -8,6 +8,7 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
 import { ReceiverTariffPath, receivedTariffs } from './receiver-service.js';
 import { OCPI_VERSION } from '../version.js';
+import { callerOf } from '../../../ocpi/context.js';
 
 const TARIFF = '/:country_code/:party_id/:tariff_id';
 
@@ -30,7 +31,7 @@ export const tariffsReceiverInterface: ModuleInterface = {
       params: ReceiverTariffPath,
       response: Tariff,
       errors: { 404: `Unknown tariff (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params }) => ({ data: await receivedTariffs(app).getTariff(req.ocpi.peer!, params) }),
+      handler: async ({ req, app, params }) => ({ data: await receivedTariffs(app).getTariff(callerOf(req), params) }),
     }),
     defineRoute({
       method: 'put',
@@ -40,7 +41,7 @@ export const tariffsReceiverInterface: ModuleInterface = {
       body: Tariff,
       errors: { 201: 'Tariff created', 404: PARTY_404 },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedTariffs(app).putTariff(req.ocpi.peer!, params, body, req.ocpi.routing?.to));
+        return written(await receivedTariffs(app).putTariff(callerOf(req), params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -50,7 +51,7 @@ export const tariffsReceiverInterface: ModuleInterface = {
       params: ReceiverTariffPath,
       errors: { 404: `Unknown tariff (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params }) => {
-        await receivedTariffs(app).deleteTariff(req.ocpi.peer!, params);
+        await receivedTariffs(app).deleteTariff(callerOf(req), params);
         return {};
       },
     }),

@@ -7,6 +7,7 @@ import { partyKey } from '../../../platform/parties/party-store.js';
 import { Tariff } from './schemas.js';
 import { ownTariffs } from './service.js';
 import { OCPI_VERSION } from '../version.js';
+import { routingOf } from '../../../ocpi/context.js';
 
 export const tariffsSenderInterface: ModuleInterface = {
   identifier: 'tariffs',
@@ -26,7 +27,7 @@ export const tariffsSenderInterface: ModuleInterface = {
       handler: async ({ req, app }) => {
         const page = parsePageRequest(req.query, app.pagination);
         // The CPO party named by OCPI-to-* (resolved and checked by the routing guard).
-        const to = req.ocpi.routing!.to!;
+        const to = routingOf(req).to;
         const { documents, total } = await ownTariffs(app).store.page([partyKey(to.countryCode, to.partyId)], page);
         return { rawData: `[${documents.join(',')}]`, returned: documents.length, page: { request: page, total } };
       },

@@ -111,5 +111,5 @@ async function askBackend(app: AppContext, backend: WebhookBackend, record: OwnT
   const given = parsed.data;
   // The location echoed must be the one asked about; otherwise the whole requested one stands.
   const echoed = location && given.location && ciEquals(given.location.location_id, location.location_id) ? given.location : location;
-  return answer(record, { allowed: given.allowed, ...(echoed ? { location: echo(location!, echoed.evse_uids ?? []) } : {}) }, { reference: given.authorization_reference, info: given.info });
+  return answer(record, { allowed: given.allowed, ...(echoed && location ? { location: echo(location, echoed.evse_uids ?? []) } : {}) }, { reference: given.authorization_reference, info: given.info });
 }

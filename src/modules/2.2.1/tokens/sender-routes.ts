@@ -17,6 +17,7 @@ import { Token, TokenQuery } from './schemas.js';
 import { authorizeOwnToken } from './sender-authorize.js';
 import { ownTokens } from './sender-service.js';
 import { OCPI_VERSION } from '../version.js';
+import { callerOf, routingOf } from '../../../ocpi/context.js';
 
 /**
  * The optional body of POST authorize. A POST without a body reaches us as `{}` (Content-Length:
@@ -45,8 +46,8 @@ const READER_ROLES = ['CPO', 'HUB'];
  * refusal of a registered party.
  */
 function assertCpoCaller(req: Request): void {
-  const from = req.ocpi.routing!.from!;
-  const ok = req.ocpi.peer!.roles.some((r) => READER_ROLES.includes(r.role) && ciEquals(r.countryCode, from.countryCode) && ciEquals(r.partyId, from.partyId));
+  const from = routingOf(req).from;
+  const ok = callerOf(req).roles.some((r) => READER_ROLES.includes(r.role) && ciEquals(r.countryCode, from.countryCode) && ciEquals(r.partyId, from.partyId));
   if (!ok) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `Party ${from.countryCode}/${from.partyId} did not register a CPO role: tokens are shared with CPOs only`, 403);
 }
 
@@ -68,7 +69,7 @@ export const tokensSenderInterface: ModuleInterface = {
       handler: async ({ req, app }) => {
         assertCpoCaller(req);
         const page = parsePageRequest(req.query, app.pagination);
-        const to = req.ocpi.routing!.to!;
+        const to = routingOf(req).to;
         const { documents, total } = await ownTokens(app).store.page(partyKey(to.countryCode, to.partyId), page);
         return { rawData: `[${documents.join(',')}]`, returned: documents.length, page: { request: page, total } };
       },
@@ -87,7 +88,7 @@ export const tokensSenderInterface: ModuleInterface = {
       errors: { 403: 'The calling party did not register a CPO role (2000)', 404: 'Unknown token (2004)' },
       handler: async ({ req, app, params, query, body }) => {
         assertCpoCaller(req);
-        return { data: await authorizeOwnToken(app, req.ocpi.routing!.to!, params.token_uid, query.type, locationOf(body), req.ocpi) };
+        return { data: await authorizeOwnToken(app, routingOf(req).to, params.token_uid, query.type, locationOf(body), req.ocpi) };
       },
     }),
   ],

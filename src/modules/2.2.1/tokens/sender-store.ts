@@ -25,7 +25,8 @@ interface Row {
 }
 
 const COLUMNS = 'document, expires_at, allowed_locations';
-const record = (r: Row | undefined): OwnTokenRecord | null => (r ? { token: r.document, expiresAt: r.expires_at, allowedLocations: r.allowed_locations } : null);
+const recordOf = (r: Row): OwnTokenRecord => ({ token: r.document, expiresAt: r.expires_at, allowedLocations: r.allowed_locations });
+const record = (r: Row | undefined): OwnTokenRecord | null => (r ? recordOf(r) : null);
 
 export interface TokenListFilter {
   valid?: boolean;
@@ -116,6 +117,6 @@ export class OwnTokenStore {
       ),
       this.db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM ${this.table} WHERE ${where}`, ...args),
     ]);
-    return { records: rows.map((r) => record(r)!), total: Number(count[0].n) };
+    return { records: rows.map(recordOf), total: Number(count[0].n) };
   }
 }
