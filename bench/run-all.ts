@@ -58,7 +58,9 @@ export function resultsTable(runs: BenchRun[]): string {
     for (const r of run.results) {
       const ratio = r.baseline ? `${(r.ours / r.baseline).toFixed(2)}x` : '-';
       const scenario = r.note ? `${r.scenario} (${r.note})` : r.scenario;
-      lines.push(`| ${run.name} | ${cell(scenario)} | ${formatNumber(r.ours)} ${cell(r.unit)} | ${r.baseline === null ? '-' : `${formatNumber(r.baseline)} ${cell(r.unit)}`} | ${ratio} |`);
+      lines.push(
+        `| ${run.name} | ${cell(scenario)} | ${formatNumber(r.ours)} ${cell(r.unit)} | ${r.baseline === null ? '-' : `${formatNumber(r.baseline)} ${cell(r.unit)}`} | ${ratio} |`,
+      );
     }
   }
   return lines.join('\n');

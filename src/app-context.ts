@@ -36,7 +36,9 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
   const secrets = new Secrets(config.TOKEN_ENCRYPTION_KEY);
   const urlPolicy = new UrlPolicy({
     allowPrivate: config.OUTBOUND_ALLOW_PRIVATE,
-    extraDeniedCidrs: config.OUTBOUND_DENY_CIDRS.split(',').map((s) => s.trim()).filter(Boolean),
+    extraDeniedCidrs: config.OUTBOUND_DENY_CIDRS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   });
   const peerStore = new PeerStore(db);
   const peerAuth = new PeerAuthenticator(peerStore, secrets);

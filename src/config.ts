@@ -7,9 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = z.string().url();
 
@@ -30,9 +28,7 @@ export const ConfigSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
   REDIS_PREFIX: z.string().min(1).default('ocpi'),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
-  TOKEN_ENCRYPTION_KEY: z
-    .string()
-    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)'),
+  TOKEN_ENCRYPTION_KEY: z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // auto: readable lines in a terminal outside production, JSON everywhere else (log shippers).
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -43,7 +39,15 @@ export const ConfigSchema = z.object({
   OUTBOUND_DENY_CIDRS: z
     .string()
     .default('')
-    .refine((v) => v.split(',').map((s) => s.trim()).filter(Boolean).every(isCidr), 'must be comma-separated CIDRs such as 10.0.0.0/8,fd00::/8'),
+    .refine(
+      (v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .every(isCidr),
+      'must be comma-separated CIDRs such as 10.0.0.0/8,fd00::/8',
+    ),
   INVITATION_TTL_HOURS: int(1, 24 * 365).default(72),
   MAX_FUTURE_SKEW_SECONDS: int(0, 86400).default(300),
   DB_CONNECT_TIMEOUT_MS: int(100, 600000).default(5000),
@@ -55,7 +59,10 @@ export const ConfigSchema = z.object({
   // Empty (as in .env.example) means unset: /metrics open.
   METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional()),
   METRICS_CACHE_MS: int(0, 600000).default(10000),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb').default('1mb'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must look like 1mb or 512kb')
+    .default('1mb'),
   SHUTDOWN_GRACE_MS: int(0, 600000).default(15000),
   DELIVERY_CONCURRENCY: int(1, 1000).default(50),
   DELIVERY_KEY_CONCURRENCY: int(1, 1000).default(64),
@@ -106,7 +113,10 @@ export function loadEnvFiles(cwd = process.cwd()): LoadedEnv {
     const file = path.join(cwd, name);
     return fs.existsSync(file) ? parseDotenv(fs.readFileSync(file, 'utf8')) : null;
   };
-  const fill = (values: Record<string, string>) => Object.entries(values).filter(([k]) => process.env[k] === undefined).map(([k, v]) => ((process.env[k] = v), k));
+  const fill = (values: Record<string, string>) =>
+    Object.entries(values)
+      .filter(([k]) => process.env[k] === undefined)
+      .map(([k, v]) => ((process.env[k] = v), k));
   const env = read('.env');
   if (env) fill(env);
   const example = process.env.NODE_ENV === 'production' ? null : read('.env.example');
@@ -137,7 +147,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const cfg = result.data;
   if (env.NODE_ENV === 'production') {
     for (const [name, published] of Object.entries(PUBLISHED_SECRETS) as Array<[keyof typeof PUBLISHED_SECRETS, string]>) {
-      if (cfg[name] === published) throw new ConfigError(`Invalid configuration: ${name}: is the development value published in .env.example; generate your own (openssl rand -base64 32) for NODE_ENV=production`);
+      if (cfg[name] === published)
+        throw new ConfigError(
+          `Invalid configuration: ${name}: is the development value published in .env.example; generate your own (openssl rand -base64 32) for NODE_ENV=production`,
+        );
     }
   }
   if (cfg.PAGE_SIZE_DEFAULT > cfg.PAGE_SIZE_MAX) {

@@ -6,16 +6,7 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'headers.authorization',
-  'authorization',
-  'token',
-  '*.token',
-  'body.token',
-  'data.token',
-  'config.headers.Authorization',
-];
+export const REDACT_PATHS = ['req.headers.authorization', 'headers.authorization', 'authorization', 'token', '*.token', 'body.token', 'data.token', 'config.headers.Authorization'];
 
 /** `json` always; `pretty` always; `auto`: pretty when a person is watching (a terminal, outside production). */
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -33,5 +24,8 @@ export function createLogger(level: string, base: Record<string, unknown> = {}, 
   // The same records, redaction included, written as lines a person can read; synchronous, so a
   // crash loses nothing. Loaded only here: production (JSON) never needs it.
   const prettyStream = require('pino-pretty') as typeof import('pino-pretty');
-  return pino(options, prettyStream({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true, ...(destination ? { destination } : {}) }));
+  return pino(
+    options,
+    prettyStream({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true, ...(destination ? { destination } : {}) }),
+  );
 }

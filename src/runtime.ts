@@ -70,7 +70,14 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     statementMs: config.DB_STATEMENT_TIMEOUT_MS,
     idleInTransactionMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   });
-  const ctx = createAppContext({ config, log, db, redis, interfaces: options.interfaces ?? interfacesOf(options.descriptors ?? descriptors), descriptors: options.descriptors ?? descriptors });
+  const ctx = createAppContext({
+    config,
+    log,
+    db,
+    redis,
+    interfaces: options.interfaces ?? interfacesOf(options.descriptors ?? descriptors),
+    descriptors: options.descriptors ?? descriptors,
+  });
   const closers: Array<() => Promise<void>> = [];
 
   let server: http.Server | undefined;
@@ -96,7 +103,11 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     closers.unshift(() => closeServer(httpServer, config.SHUTDOWN_GRACE_MS));
     const base = config.PUBLIC_BASE_URL;
     if (config.ROLE === 'worker') log.info({ port }, `health endpoints listening on port ${port}: ${base}/health/ready`);
-    else log.info({ port, public_base_url: base }, `listening on port ${port}: OCPI ${base}/ocpi/versions, admin API ${base}/admin, API docs ${base}/docs, queues ${base}/admin/queues, metrics ${base}/metrics`);
+    else
+      log.info(
+        { port, public_base_url: base },
+        `listening on port ${port}: OCPI ${base}/ocpi/versions, admin API ${base}/admin, API docs ${base}/docs, queues ${base}/admin/queues, metrics ${base}/metrics`,
+      );
   }
   // What modules start once we listen (e.g. resuming interrupted credentials handshakes).
   for (const d of ctx.descriptors) if (d.onListening) closers.push(await d.onListening(ctx));

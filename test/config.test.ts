@@ -4,11 +4,25 @@ import path from 'node:path';
 import { ConfigError, PUBLISHED_SECRETS, loadEnvFiles, parseConfig } from '../src/config.js';
 import { testConfig } from './helpers/platform.js';
 
-const base = { PUBLIC_BASE_URL: 'https://ocpi.example.com/', DATABASE_URL: 'postgresql://u@h/db', REDIS_URL: 'redis://h:6379', ADMIN_API_KEY: 'k'.repeat(16), TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
+const base = {
+  PUBLIC_BASE_URL: 'https://ocpi.example.com/',
+  DATABASE_URL: 'postgresql://u@h/db',
+  REDIS_URL: 'redis://h:6379',
+  ADMIN_API_KEY: 'k'.repeat(16),
+  TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+};
 
 test('defaults fill what is not set, and the public base URL loses its trailing slash', () => {
   const c = parseConfig(base);
-  expect(c).toMatchObject({ ROLE: 'all', PORT: 3000, PAGE_SIZE_DEFAULT: 50, PAGE_SIZE_MAX: 100, PUBLIC_BASE_URL: 'https://ocpi.example.com', DATABASE_SCHEMA: 'public', OUTBOUND_ALLOW_PRIVATE: false });
+  expect(c).toMatchObject({
+    ROLE: 'all',
+    PORT: 3000,
+    PAGE_SIZE_DEFAULT: 50,
+    PAGE_SIZE_MAX: 100,
+    PUBLIC_BASE_URL: 'https://ocpi.example.com',
+    DATABASE_SCHEMA: 'public',
+    OUTBOUND_ALLOW_PRIVATE: false,
+  });
 });
 
 test.each([

@@ -24,7 +24,14 @@ test('the demo charges a car from token to priced CDR and prints the timeline an
   const { code, out } = await runDemo(['--speed', '3600', '--kwh', '5']);
   if (code !== 0) console.log(out);
   expect(code).toBe(0);
-  for (const step of ['credentials handshake', 'START_SESSION: CommandResponse ACCEPTED, CommandResult ACCEPTED', 'STOP_SESSION: CommandResponse ACCEPTED', 'matches the CDR', 'Summary']) expect(out).toContain(step);
+  for (const step of [
+    'credentials handshake',
+    'START_SESSION: CommandResponse ACCEPTED, CommandResult ACCEPTED',
+    'STOP_SESSION: CommandResponse ACCEPTED',
+    'matches the CDR',
+    'Summary',
+  ])
+    expect(out).toContain(step);
   // The timeline shows the messages that crossed, with their statuses.
   expect(out).toMatch(/eMSP → CPO\s+POST\s+\/cpo\/2\.2\.1\/commands\/START_SESSION\s+200\/1000/);
   expect(out).toMatch(/CPO\s+→ eMSP POST\s+\/emsp\/2\.2\.1\/cdrs\s+201\/1000 CDR/);
@@ -35,7 +42,14 @@ test('the demo runs the same story with both platforms connected only to a hub, 
   const { code, out } = await runDemo(['--hub', '--speed', '3600', '--kwh', '5']);
   if (code !== 0) console.log(out);
   expect(code).toBe(0);
-  for (const step of ['CPO and eMSP behind a hub', 'START_SESSION: CommandResponse ACCEPTED, CommandResult ACCEPTED', 'STOP_SESSION: CommandResponse ACCEPTED', 'matches the CDR', 'Summary']) expect(out).toContain(step);
+  for (const step of [
+    'CPO and eMSP behind a hub',
+    'START_SESSION: CommandResponse ACCEPTED, CommandResult ACCEPTED',
+    'STOP_SESSION: CommandResponse ACCEPTED',
+    'matches the CDR',
+    'Summary',
+  ])
+    expect(out).toContain(step);
   // eMSP -> hub -> CPO for the pull, the command and its result; CPO -> hub -> eMSP for the CDR.
   expect(out).toMatch(/eMSP → HUB\s+GET\s+\/hub\/2\.2\.1\/locations\/sender\s+200\/1000 pull: 3 location/);
   expect(out).toMatch(/eMSP → HUB\s+PUT\s+\/hub\/2\.2\.1\/tokens\/receiver\//);

@@ -38,14 +38,18 @@ test.each([
   ['REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:1' }],
   ['DATABASE_URL', { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/ocpi' }],
   ['PORT', { PORT: 'eighty' }],
-])('an unusable %s stops the start with one line naming it', async (name, overrides) => {
-  const { done } = run(baseEnv({ PORT: String(await freePort()), DATABASE_URL: `${TEST_DATABASE_URL}?schema=${uniqueSchema('proc_err')}`, ...overrides }));
-  const { code, stderr } = await done;
-  expect(code).toBe(1);
-  const lines = stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toContain(name);
-}, 30000);
+])(
+  'an unusable %s stops the start with one line naming it',
+  async (name, overrides) => {
+    const { done } = run(baseEnv({ PORT: String(await freePort()), DATABASE_URL: `${TEST_DATABASE_URL}?schema=${uniqueSchema('proc_err')}`, ...overrides }));
+    const { code, stderr } = await done;
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(name);
+  },
+  30000,
+);
 
 test('ROLE=all starts, answers ready, and exits 0 on SIGTERM', async () => {
   const port = await freePort();
@@ -55,7 +59,10 @@ test('ROLE=all starts, answers ready, and exits 0 on SIGTERM', async () => {
     let ready = false;
     for (let i = 0; i < 100 && !ready; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.status === 200, () => false);
+      ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
     }
     expect(ready).toBe(true);
     child.kill('SIGTERM');

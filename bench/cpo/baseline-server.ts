@@ -15,7 +15,12 @@ app.get('/bare', (_req, res) => {
   res.type('application/json').send(bytes);
 });
 app.get('/prisma', async (req, res) => {
-  const rows = await db.ownLocation.findMany({ where: { partyKey: 'NLCPO' }, orderBy: [{ lastUpdated: 'asc' }, { locationKey: 'asc' }], skip: Number(req.query.offset ?? 0), take: 100 });
+  const rows = await db.ownLocation.findMany({
+    where: { partyKey: 'NLCPO' },
+    orderBy: [{ lastUpdated: 'asc' }, { locationKey: 'asc' }],
+    skip: Number(req.query.offset ?? 0),
+    take: 100,
+  });
   res.json({ data: rows.map((r) => r.document), status_code: 1000, timestamp: new Date().toISOString() });
 });
 app.listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\n'));

@@ -41,13 +41,35 @@ function location(i: number, stamp: number) {
     evse_id: `NL*CPO*E${i}${n}`,
     status: 'AVAILABLE',
     capabilities: ['REMOTE_START_STOP_CAPABLE', 'RFID_READER'],
-    connectors: [{ id: '1', standard: 'IEC_62196_T2', format: 'SOCKET', power_type: 'AC_3_PHASE', max_voltage: 230, max_amperage: 32, tariff_ids: ['T1'], last_updated: new Date(stamp).toISOString() }],
+    connectors: [
+      {
+        id: '1',
+        standard: 'IEC_62196_T2',
+        format: 'SOCKET',
+        power_type: 'AC_3_PHASE',
+        max_voltage: 230,
+        max_amperage: 32,
+        tariff_ids: ['T1'],
+        last_updated: new Date(stamp).toISOString(),
+      },
+    ],
     last_updated: new Date(stamp).toISOString(),
   });
   return {
-    country_code: 'NL', party_id: 'CPO', id: `LOC${i}`, publish: true, name: `Station ${i}`, address: `Stationsstraat ${i}`, city: 'Utrecht',
-    postal_code: '3511 ED', country: 'NLD', coordinates: { latitude: '52.089444', longitude: '5.110278' }, parking_type: 'ON_STREET',
-    evses: [evse(1), evse(2), evse(3), evse(4)], time_zone: 'Europe/Amsterdam', last_updated: new Date(stamp).toISOString(),
+    country_code: 'NL',
+    party_id: 'CPO',
+    id: `LOC${i}`,
+    publish: true,
+    name: `Station ${i}`,
+    address: `Stationsstraat ${i}`,
+    city: 'Utrecht',
+    postal_code: '3511 ED',
+    country: 'NLD',
+    coordinates: { latitude: '52.089444', longitude: '5.110278' },
+    parking_type: 'ON_STREET',
+    evses: [evse(1), evse(2), evse(3), evse(4)],
+    time_zone: 'Europe/Amsterdam',
+    last_updated: new Date(stamp).toISOString(),
   };
 }
 
@@ -55,7 +77,14 @@ export function waitReady(child: ChildProcess, url?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('server did not start')), 60000);
     if (url) {
-      const poll = setInterval(() => fetch(url).then((r) => r.ok && (clearInterval(poll), clearTimeout(t), resolve()), () => undefined), 200);
+      const poll = setInterval(
+        () =>
+          fetch(url).then(
+            (r) => r.ok && (clearInterval(poll), clearTimeout(t), resolve()),
+            () => undefined,
+          ),
+        200,
+      );
     } else {
       const stdout = child.stdout;
       if (!stdout) throw new Error('waitReady without a url needs the child spawned with a piped stdout');
@@ -74,8 +103,18 @@ export async function runCpoBench(): Promise<BenchRow[]> {
   const url = `${DB}?schema=${schema}`;
   const key = crypto.randomBytes(32).toString('base64');
   const env = {
-    NODE_ENV: 'production', ROLE: 'api', HOST: '127.0.0.1', PUBLIC_BASE_URL: 'http://127.0.0.1:1', DATABASE_URL: url, REDIS_URL: 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: `bench:${schema}`, ADMIN_API_KEY: 'bench-admin-key-0123456789', TOKEN_ENCRYPTION_KEY: key, LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0', OUTBOUND_ALLOW_PRIVATE: 'true',
+    NODE_ENV: 'production',
+    ROLE: 'api',
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+    DATABASE_URL: url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `bench:${schema}`,
+    ADMIN_API_KEY: 'bench-admin-key-0123456789',
+    TOKEN_ENCRYPTION_KEY: key,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_SECOND: '0',
+    OUTBOUND_ALLOW_PRIVATE: 'true',
   };
   await ensureDatabase(url);
   await migrate(url, schema);
@@ -88,9 +127,22 @@ export async function runCpoBench(): Promise<BenchRow[]> {
   await ctx.parties.create({ countryCode: 'NL', partyId: 'CPO', roles: ['CPO'], businessDetails: { name: 'Bench CPO' } });
   const peerToken = ctx.secrets.generateToken();
   const credential = { kind: 'C' as const, tokenHash: ctx.secrets.hash(peerToken), tokenEnc: ctx.secrets.encrypt(peerToken) };
-  const endpoints = [{ identifier: 'locations', role: 'RECEIVER', url: 'http://127.0.0.1:9/emsp/locations' }, { identifier: 'credentials', role: 'SENDER', url: 'http://127.0.0.1:9/c' }];
+  const endpoints = [
+    { identifier: 'locations', role: 'RECEIVER', url: 'http://127.0.0.1:9/emsp/locations' },
+    { identifier: 'credentials', role: 'SENDER', url: 'http://127.0.0.1:9/c' },
+  ];
   const peer = await ctx.peerStore.createInvitation('bench eMSP', credential);
-  await ctx.peerStore.saveConnection(peer.id, { versionsUrl: 'http://127.0.0.1:9/versions', version: '2.2.1', endpoints, peerTokenEnc: ctx.secrets.encrypt('x'), roles: [{ role: 'EMSP', countryCode: 'DE', partyId: 'EMS', businessDetails: { name: 'eMSP' } }] }, { keepHashes: [credential.tokenHash] });
+  await ctx.peerStore.saveConnection(
+    peer.id,
+    {
+      versionsUrl: 'http://127.0.0.1:9/versions',
+      version: '2.2.1',
+      endpoints,
+      peerTokenEnc: ctx.secrets.encrypt('x'),
+      roles: [{ role: 'EMSP', countryCode: 'DE', partyId: 'EMS', businessDetails: { name: 'eMSP' } }],
+    },
+    { keepHashes: [credential.tokenHash] },
+  );
   const base = Date.UTC(2025, 0, 1);
   for (let i = 0; i < LOCATIONS; i += 1000) {
     const docs = Array.from({ length: Math.min(1000, LOCATIONS - i) }, (_, k) => location(i + k, base + (i + k) * 1000));
@@ -105,7 +157,11 @@ export async function runCpoBench(): Promise<BenchRow[]> {
   redis.disconnect();
 
   const port = 20000 + Math.floor(Math.random() * 10000);
-  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   await waitReady(platform, `http://127.0.0.1:${port}/health/live`);
   const auth = { Authorization: `Token ${Buffer.from(peerToken).toString('base64')}` };
   const page = (offset: number) => `http://127.0.0.1:${port}/ocpi/cpo/2.2.1/locations?offset=${offset}&limit=100`;
@@ -113,7 +169,10 @@ export async function runCpoBench(): Promise<BenchRow[]> {
   const bytesFile = path.join(os.tmpdir(), `bench-cpo-${schema}.json`);
   fs.writeFileSync(bytesFile, firstBytes);
   const basePort = port + 1;
-  const baseline = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), String(basePort), bytesFile, DB, schema], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const baseline = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), String(basePort), bytesFile, DB, schema], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await waitReady(baseline);
 
   const rows: BenchRow[] = [];
@@ -135,7 +194,12 @@ export async function runCpoBench(): Promise<BenchRow[]> {
           method: 'PATCH',
           setupRequest: (req) => {
             const i = n++ % LOCATIONS;
-            return { ...req, path: `/admin/parties/NL/CPO/locations/LOC${i}/LOC${i}-E1`, headers: { 'content-type': 'application/json', authorization: 'Bearer bench-admin-key-0123456789' }, body: JSON.stringify({ status: n % 2 ? 'CHARGING' : 'AVAILABLE' }) };
+            return {
+              ...req,
+              path: `/admin/parties/NL/CPO/locations/LOC${i}/LOC${i}-E1`,
+              headers: { 'content-type': 'application/json', authorization: 'Bearer bench-admin-key-0123456789' },
+              body: JSON.stringify({ status: n % 2 ? 'CHARGING' : 'AVAILABLE' }),
+            };
           },
         },
       ],

@@ -68,10 +68,23 @@ async function registerPeers(platform: RunningPlatform, sinkUrl: string, n: numb
   for (let i = 0; i < n; i++) {
     const ours = ctx.secrets.generateToken();
     const credential = { kind: 'B' as const, tokenHash: ctx.secrets.hash(ours), tokenEnc: ctx.secrets.encrypt(ours) };
-    const endpoints = [{ identifier: 'locations', role: 'RECEIVER', url: `${sinkUrl}/peer${i}/locations` }, { identifier: 'credentials', role: 'SENDER', url: `${sinkUrl}/c` }];
+    const endpoints = [
+      { identifier: 'locations', role: 'RECEIVER', url: `${sinkUrl}/peer${i}/locations` },
+      { identifier: 'credentials', role: 'SENDER', url: `${sinkUrl}/c` },
+    ];
     const peer = await ctx.peerStore.createOutgoing(`bench ${i}`, `${sinkUrl}/versions`, '2.2.1', endpoints, 'base64', credential);
     const party = crypto.randomBytes(2).toString('hex').slice(0, 3).toUpperCase();
-    await ctx.peerStore.saveConnection(peer.id, { versionsUrl: `${sinkUrl}/versions`, version: '2.2.1', endpoints, peerTokenEnc: ctx.secrets.encrypt(`peer-${i}`), roles: [{ role: 'EMSP', countryCode: 'DE', partyId: party, businessDetails: { name: 'bench' } }] }, { keepHashes: [credential.tokenHash] });
+    await ctx.peerStore.saveConnection(
+      peer.id,
+      {
+        versionsUrl: `${sinkUrl}/versions`,
+        version: '2.2.1',
+        endpoints,
+        peerTokenEnc: ctx.secrets.encrypt(`peer-${i}`),
+        roles: [{ role: 'EMSP', countryCode: 'DE', partyId: party, businessDetails: { name: 'bench' } }],
+      },
+      { keepHashes: [credential.tokenHash] },
+    );
     ids.push(peer.id);
   }
   return ids;
@@ -94,7 +107,11 @@ function message(peerId: string, obj: number, version: number, at: number): Outb
 }
 
 function startWorker(env: Record<string, string>) {
-  return spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env, ROLE: 'worker', LOG_LEVEL: 'warn' } });
+  return spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env, ROLE: 'worker', LOG_LEVEL: 'warn' },
+  });
 }
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number) {
@@ -107,7 +124,11 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
 
 async function naiveBaseline(sinkUrl: string): Promise<number> {
   const prefix = `bench-naive-${crypto.randomBytes(3).toString('hex')}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'naive-worker.ts'), sinkUrl, String(MESSAGES), prefix], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, REDIS_URL: REDIS } });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'naive-worker.ts'), sinkUrl, String(MESSAGES), prefix], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, REDIS_URL: REDIS },
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   await new Promise((r) => child.on('exit', r));
@@ -149,7 +170,12 @@ export async function runDeliveryBench(): Promise<BenchRow[]> {
     await waitFor(async () => (await platform.ctx.db.outboxMessage.count({ where: { status: 'PENDING' } })) === 0, 60_000);
     const ours = (MESSAGES / (Date.now() - started)) * 1000;
     const naive = await naiveBaseline(sink.url);
-    rows.push({ scenario: `deliveries/s, one worker process, ${MESSAGES} updates of ${OBJECTS} objects to one peer`, ours: Math.round(ours), baseline: Math.round(naive), unit: 'deliveries/s' });
+    rows.push({
+      scenario: `deliveries/s, one worker process, ${MESSAGES} updates of ${OBJECTS} objects to one peer`,
+      ours: Math.round(ours),
+      baseline: Math.round(naive),
+      unit: 'deliveries/s',
+    });
 
     // Fan-out: one change to 100 connected peers.
     const peers = [peer, ...(await registerPeers(platform, sink.url, 99))];
@@ -159,7 +185,12 @@ export async function runDeliveryBench(): Promise<BenchRow[]> {
       const t0 = process.hrtime.bigint();
       const reached = new Promise<void>((resolve) => sink.onRequest(() => sink.count() >= target && resolve()));
       const at = Date.now() + 1_000_000 + round;
-      await platform.ctx.db.$transaction((tx) => platform.ctx.outbox.enqueue(tx, peers.map((p) => message(p, 999_999, round, at))));
+      await platform.ctx.db.$transaction((tx) =>
+        platform.ctx.outbox.enqueue(
+          tx,
+          peers.map((p) => message(p, 999_999, round, at)),
+        ),
+      );
       await reached;
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
       sink.onRequest(null);

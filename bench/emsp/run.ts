@@ -34,13 +34,41 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const stamp = (ms: number) => new Date(ms).toISOString();
 
 function token(i: number) {
-  return { country_code: 'DE', party_id: 'EMX', uid: `RFID${String(i).padStart(8, '0')}`, type: 'RFID', contract_id: `DE-EMX-C${String(i).padStart(8, '0')}-X`, issuer: 'Bench eMSP', valid: true, whitelist: 'ALLOWED', last_updated: stamp(Date.UTC(2025, 0, 1)) };
+  return {
+    country_code: 'DE',
+    party_id: 'EMX',
+    uid: `RFID${String(i).padStart(8, '0')}`,
+    type: 'RFID',
+    contract_id: `DE-EMX-C${String(i).padStart(8, '0')}-X`,
+    issuer: 'Bench eMSP',
+    valid: true,
+    whitelist: 'ALLOWED',
+    last_updated: stamp(Date.UTC(2025, 0, 1)),
+  };
 }
 
 function location(i: number) {
   const at = stamp(Date.UTC(2025, 0, 1));
-  const evse = (n: number) => ({ uid: `L${i}-E${n}`, evse_id: `NL*CPO*E${i}${n}`, status: 'AVAILABLE', connectors: [{ id: '1', standard: 'IEC_62196_T2', format: 'SOCKET', power_type: 'AC_3_PHASE', max_voltage: 230, max_amperage: 32, last_updated: at }], last_updated: at });
-  return { country_code: 'NL', party_id: 'CPO', id: `LOC${i}`, publish: true, address: `Straat ${i}`, city: 'Utrecht', country: 'NLD', coordinates: { latitude: '52.089444', longitude: '5.110278' }, time_zone: 'Europe/Amsterdam', evses: [evse(1), evse(2), evse(3), evse(4)], last_updated: at };
+  const evse = (n: number) => ({
+    uid: `L${i}-E${n}`,
+    evse_id: `NL*CPO*E${i}${n}`,
+    status: 'AVAILABLE',
+    connectors: [{ id: '1', standard: 'IEC_62196_T2', format: 'SOCKET', power_type: 'AC_3_PHASE', max_voltage: 230, max_amperage: 32, last_updated: at }],
+    last_updated: at,
+  });
+  return {
+    country_code: 'NL',
+    party_id: 'CPO',
+    id: `LOC${i}`,
+    publish: true,
+    address: `Straat ${i}`,
+    city: 'Utrecht',
+    country: 'NLD',
+    coordinates: { latitude: '52.089444', longitude: '5.110278' },
+    time_zone: 'Europe/Amsterdam',
+    evses: [evse(1), evse(2), evse(3), evse(4)],
+    last_updated: at,
+  };
 }
 
 async function measure(opts: autocannon.Options): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
@@ -52,8 +80,18 @@ export async function runEmspBench(): Promise<BenchRow[]> {
   const schema = `bench_emsp_${crypto.randomBytes(3).toString('hex')}`;
   const url = `${DB}?schema=${schema}`;
   const env = {
-    NODE_ENV: 'production', ROLE: 'api', HOST: '127.0.0.1', PUBLIC_BASE_URL: 'http://127.0.0.1:1', DATABASE_URL: url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `bench:${schema}`,
-    ADMIN_API_KEY: 'bench-admin-key-0123456789', TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'), LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0', OUTBOUND_ALLOW_PRIVATE: 'true',
+    NODE_ENV: 'production',
+    ROLE: 'api',
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+    DATABASE_URL: url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `bench:${schema}`,
+    ADMIN_API_KEY: 'bench-admin-key-0123456789',
+    TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_SECOND: '0',
+    OUTBOUND_ALLOW_PRIVATE: 'true',
   };
   await ensureDatabase(url);
   await migrate(url, schema);
@@ -68,7 +106,13 @@ export async function runEmspBench(): Promise<BenchRow[]> {
   const peer = await ctx.peerStore.createInvitation('bench CPO', credential);
   await ctx.peerStore.saveConnection(
     peer.id,
-    { versionsUrl: 'http://127.0.0.1:9/versions', version: '2.2.1', endpoints: [{ identifier: 'credentials', role: 'SENDER', url: 'http://127.0.0.1:9/c' }], peerTokenEnc: ctx.secrets.encrypt('x'), roles: [{ role: 'CPO', countryCode: 'NL', partyId: 'CPO', businessDetails: { name: 'CPO' } }] },
+    {
+      versionsUrl: 'http://127.0.0.1:9/versions',
+      version: '2.2.1',
+      endpoints: [{ identifier: 'credentials', role: 'SENDER', url: 'http://127.0.0.1:9/c' }],
+      peerTokenEnc: ctx.secrets.encrypt('x'),
+      roles: [{ role: 'CPO', countryCode: 'NL', partyId: 'CPO', businessDetails: { name: 'CPO' } }],
+    },
     { keepHashes: [credential.tokenHash] },
   );
   for (let i = 0; i < TOKENS; i += 2000) {
@@ -84,7 +128,11 @@ export async function runEmspBench(): Promise<BenchRow[]> {
   redis.disconnect();
 
   const port = 20000 + Math.floor(Math.random() * 10000);
-  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const basePort = port + 1;
   const baseline = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), String(basePort)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const base = `http://127.0.0.1:${port}/ocpi/emsp/2.2.1`;
@@ -102,9 +150,18 @@ export async function runEmspBench(): Promise<BenchRow[]> {
     let n = 0;
     const authorizeRequest = (req: autocannon.Request): autocannon.Request => {
       const i = (n = (n * 7919 + 13) % TOKENS);
-      return { ...req, method: 'POST', path: `/ocpi/emsp/2.2.1/tokens/RFID${String(i).padStart(8, '0')}/authorize?type=RFID`, headers, body: JSON.stringify({ location_id: `LOC${i % LOCATIONS}`, evse_uids: [`L${i % LOCATIONS}-E1`] }) };
+      return {
+        ...req,
+        method: 'POST',
+        path: `/ocpi/emsp/2.2.1/tokens/RFID${String(i).padStart(8, '0')}/authorize?type=RFID`,
+        headers,
+        body: JSON.stringify({ location_id: `LOC${i % LOCATIONS}`, evse_uids: [`L${i % LOCATIONS}-E1`] }),
+      };
     };
-    const bareAuthorize = await measure({ url: `http://127.0.0.1:${basePort}`, requests: [{ method: 'POST', path: '/authorize', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ location_id: 'LOC1', evse_uids: ['L1-E1'] }) }] });
+    const bareAuthorize = await measure({
+      url: `http://127.0.0.1:${basePort}`,
+      requests: [{ method: 'POST', path: '/authorize', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ location_id: 'LOC1', evse_uids: ['L1-E1'] }) }],
+    });
     await measure({ url: `http://127.0.0.1:${port}`, requests: [{ setupRequest: authorizeRequest }], duration: 2 }); // warm-up
     const authorize = await measure({ url: `http://127.0.0.1:${port}`, requests: [{ setupRequest: authorizeRequest }] });
     const halfRate = Math.max(1, Math.round(authorize.rps / 2));
@@ -125,17 +182,31 @@ export async function runEmspBench(): Promise<BenchRow[]> {
       newest.set(`LOC${i}/L${i}-E${e}`, { at, status });
       return { ...req, method: 'PATCH', path: `/ocpi/emsp/2.2.1/locations/NL/CPO/LOC${i}/L${i}-E${e}`, headers, body: JSON.stringify({ status, last_updated: stamp(at) }) };
     };
-    const barePatch = await measure({ url: `http://127.0.0.1:${basePort}`, requests: [{ method: 'PATCH', path: '/patch', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'CHARGING', last_updated: stamp(clock) }) }] });
+    const barePatch = await measure({
+      url: `http://127.0.0.1:${basePort}`,
+      requests: [{ method: 'PATCH', path: '/patch', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'CHARGING', last_updated: stamp(clock) }) }],
+    });
     const patch = await measure({ url: `http://127.0.0.1:${port}`, requests: [{ setupRequest: patchRequest }] });
     await new Promise((r) => setTimeout(r, 1000)); // requests still in flight when the run stopped
     const { lost, checked } = await verifyNewest(url, schema, newest);
 
     rows.push({ scenario: 'bare Express JSON POST (framework ceiling): req/s', ours: bareAuthorize.rps, baseline: null, unit: 'req/s' });
-    rows.push({ scenario: `tokens authorize from the store, 10k tokens: req/s (p99 ${authorize.p99} ms at full load)`, ours: authorize.rps, baseline: bareAuthorize.rps, unit: 'req/s' });
+    rows.push({
+      scenario: `tokens authorize from the store, 10k tokens: req/s (p99 ${authorize.p99} ms at full load)`,
+      ours: authorize.rps,
+      baseline: bareAuthorize.rps,
+      unit: 'req/s',
+    });
     rows.push({ scenario: `tokens authorize at half that rate (${halfRate}/s): p99 ms (target < 20)`, ours: authorizeHalf.p99, baseline: null, unit: 'ms' });
     rows.push({ scenario: 'bare Express JSON PATCH: req/s', ours: barePatch.rps, baseline: null, unit: 'req/s' });
-    rows.push({ scenario: `EVSE status PATCH ingest from a CPO peer: req/s (p99 ${patch.p99} ms; ${lost} of ${checked} EVSEs not at their newest status)`, ours: patch.rps, baseline: barePatch.rps, unit: 'req/s' });
-    for (const [name, r] of Object.entries({ bareAuthorize, authorize, authorizeHalf, barePatch, patch })) if (r.errors) console.error(`${name}: ${r.errors} errors or non-2xx answers`);
+    rows.push({
+      scenario: `EVSE status PATCH ingest from a CPO peer: req/s (p99 ${patch.p99} ms; ${lost} of ${checked} EVSEs not at their newest status)`,
+      ours: patch.rps,
+      baseline: barePatch.rps,
+      unit: 'req/s',
+    });
+    for (const [name, r] of Object.entries({ bareAuthorize, authorize, authorizeHalf, barePatch, patch }))
+      if (r.errors) console.error(`${name}: ${r.errors} errors or non-2xx answers`);
     if (lost > 0) console.error(`${lost} EVSEs lost an update or applied one out of order`);
   } finally {
     platform.kill('SIGTERM');
@@ -153,7 +224,9 @@ async function verifyNewest(url: string, schema: string, newest: Map<string, { a
   const c = new Client({ connectionString: url.replace(/\?schema=.*/, '') });
   await c.connect();
   try {
-    const { rows } = await c.query<{ id: string; evses: Array<{ uid: string; status: string; last_updated: string }> }>(`SELECT document->>'id' AS id, document->'evses' AS evses FROM "${schema}"."received_location"`);
+    const { rows } = await c.query<{ id: string; evses: Array<{ uid: string; status: string; last_updated: string }> }>(
+      `SELECT document->>'id' AS id, document->'evses' AS evses FROM "${schema}"."received_location"`,
+    );
     const stored = new Map<string, { status: string; at: number }>();
     for (const r of rows) for (const e of r.evses) stored.set(`${r.id}/${e.uid}`, { status: e.status, at: Date.parse(e.last_updated) });
     let lost = 0;

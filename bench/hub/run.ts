@@ -43,13 +43,36 @@ function location(i: number, stamp: number) {
     connectors: [{ id: '1', standard: 'IEC_62196_T2', format: 'SOCKET', power_type: 'AC_3_PHASE', max_voltage: 230, max_amperage: 32, last_updated: at }],
     last_updated: at,
   });
-  return { country_code: 'NL', party_id: 'CPO', id: `LOC${i}`, publish: true, address: `Stationsstraat ${i}`, city: 'Utrecht', country: 'NLD', coordinates: { latitude: '52.089444', longitude: '5.110278' }, evses: [evse(1), evse(2)], time_zone: 'Europe/Amsterdam', last_updated: at };
+  return {
+    country_code: 'NL',
+    party_id: 'CPO',
+    id: `LOC${i}`,
+    publish: true,
+    address: `Stationsstraat ${i}`,
+    city: 'Utrecht',
+    country: 'NLD',
+    coordinates: { latitude: '52.089444', longitude: '5.110278' },
+    evses: [evse(1), evse(2)],
+    time_zone: 'Europe/Amsterdam',
+    last_updated: at,
+  };
 }
 
 function envFor(schema: string, port: number) {
   return {
-    NODE_ENV: 'production', ROLE: 'api', HOST: '127.0.0.1', PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, DATABASE_URL: `${DB}?schema=${schema}`, REDIS_URL: 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: `bench:${schema}`, ADMIN_API_KEY: 'bench-admin-key-0123456789', TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'), LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0', OUTBOUND_ALLOW_PRIVATE: 'true',
+    NODE_ENV: 'production',
+    ROLE: 'api',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: `${DB}?schema=${schema}`,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `bench:${schema}`,
+    ADMIN_API_KEY: 'bench-admin-key-0123456789',
+    TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_SECOND: '0',
+    OUTBOUND_ALLOW_PRIVATE: 'true',
   };
 }
 
@@ -64,12 +87,24 @@ async function context(env: Record<string, string>, schema: string) {
 }
 
 /** A registered peer: `accepts` is the token it presents to us, `presents` the one we present to it. */
-async function seedPeer(ctx: Awaited<ReturnType<typeof context>>['ctx'], accepts: string, presents: string, role: { role: string; countryCode: string; partyId: string }, endpoints: Array<{ identifier: string; role: string; url: string }>): Promise<string> {
+async function seedPeer(
+  ctx: Awaited<ReturnType<typeof context>>['ctx'],
+  accepts: string,
+  presents: string,
+  role: { role: string; countryCode: string; partyId: string },
+  endpoints: Array<{ identifier: string; role: string; url: string }>,
+): Promise<string> {
   const credential = { kind: 'C' as const, tokenHash: ctx.secrets.hash(accepts), tokenEnc: ctx.secrets.encrypt(accepts) };
   const peer = await ctx.peerStore.createInvitation(role.partyId, credential);
   await ctx.peerStore.saveConnection(
     peer.id,
-    { versionsUrl: 'http://127.0.0.1:9/versions', version: '2.2.1', endpoints: [{ identifier: 'credentials', role: 'SENDER', url: 'http://127.0.0.1:9/c' }, ...endpoints], peerTokenEnc: ctx.secrets.encrypt(presents), roles: [{ ...role, businessDetails: { name: role.partyId } }] },
+    {
+      versionsUrl: 'http://127.0.0.1:9/versions',
+      version: '2.2.1',
+      endpoints: [{ identifier: 'credentials', role: 'SENDER', url: 'http://127.0.0.1:9/c' }, ...endpoints],
+      peerTokenEnc: ctx.secrets.encrypt(presents),
+      roles: [{ ...role, businessDetails: { name: role.partyId } }],
+    },
     { keepHashes: [credential.tokenHash] },
   );
   return peer.id;
@@ -78,7 +113,14 @@ async function seedPeer(ctx: Awaited<ReturnType<typeof context>>['ctx'], accepts
 function waitReady(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('server did not start')), 60000);
-    const poll = setInterval(() => fetch(url).then((r) => r.ok && (clearInterval(poll), clearTimeout(t), resolve()), () => undefined), 200);
+    const poll = setInterval(
+      () =>
+        fetch(url).then(
+          (r) => r.ok && (clearInterval(poll), clearTimeout(t), resolve()),
+          () => undefined,
+        ),
+      200,
+    );
   });
 }
 
@@ -110,7 +152,9 @@ export async function runHubBench(): Promise<Row[]> {
   await seedPeer(cpo.ctx, emspDirect, 'x', { role: 'EMSP', countryCode: 'DE', partyId: 'EMS' }, []);
   const hubPeerAtCpo = await seedPeer(cpo.ctx, hubAtCpo, 'x', { role: 'HUB', countryCode: 'NL', partyId: 'HUB' }, []);
   // Parties behind a hub are known from its ClientInfo; the eMSP has a second identity there.
-  await cpo.db.remoteClientInfo.create({ data: { peerId: hubPeerAtCpo, partyKey: 'DEEM2', role: 'EMSP', countryCode: 'DE', partyId: 'EM2', status: 'CONNECTED', lastUpdated: new Date() } });
+  await cpo.db.remoteClientInfo.create({
+    data: { peerId: hubPeerAtCpo, partyKey: 'DEEM2', role: 'EMSP', countryCode: 'DE', partyId: 'EM2', status: 'CONNECTED', lastUpdated: new Date() },
+  });
   const base = Date.UTC(2025, 0, 1);
   const docs = Array.from({ length: LOCATIONS }, (_, i) => location(i, base + i * 1000));
   await cpo.db.$executeRawUnsafe(
@@ -124,11 +168,18 @@ export async function runHubBench(): Promise<Row[]> {
   // Hub platform: the hub party, the CPO (reached with the hub's token at the CPO) and the eMSP.
   const hub = await context(hubEnv, hubSchema);
   await hub.ctx.parties.create({ countryCode: 'NL', partyId: 'HUB', roles: ['HUB' as 'CPO'], businessDetails: { name: 'Bench Hub' } });
-  await seedPeer(hub.ctx, crypto.randomBytes(16).toString('hex'), hubAtCpo, { role: 'CPO', countryCode: 'NL', partyId: 'CPO' }, [{ identifier: 'locations', role: 'SENDER', url: `http://127.0.0.1:${cpoPort}/ocpi/cpo/2.2.1/locations` }]);
+  await seedPeer(hub.ctx, crypto.randomBytes(16).toString('hex'), hubAtCpo, { role: 'CPO', countryCode: 'NL', partyId: 'CPO' }, [
+    { identifier: 'locations', role: 'SENDER', url: `http://127.0.0.1:${cpoPort}/ocpi/cpo/2.2.1/locations` },
+  ]);
   await seedPeer(hub.ctx, emspAtHub, 'x', { role: 'EMSP', countryCode: 'DE', partyId: 'EM2' }, []);
   await hub.close();
 
-  const start = (env: Record<string, string>) => spawn(process.execPath, [...(process.env.BENCH_PROFILE && env === hubEnv ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-hub'] : []), '--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const start = (env: Record<string, string>) =>
+    spawn(process.execPath, [...(process.env.BENCH_PROFILE && env === hubEnv ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-hub'] : []), '--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   const procs: ChildProcess[] = [start(cpoEnv), start(hubEnv)];
   const rows: Row[] = [];
   try {
@@ -138,7 +189,10 @@ export async function runHubBench(): Promise<Row[]> {
     const viaHub = { authorization: auth(emspAtHub), 'ocpi-from-country-code': 'DE', 'ocpi-from-party-id': 'EM2', 'ocpi-to-country-code': 'NL', 'ocpi-to-party-id': 'CPO' };
     const cpoUrl = (p: string) => `http://127.0.0.1:${cpoPort}/ocpi/cpo/2.2.1/locations${p}`;
     const hubUrl = (p: string) => `http://127.0.0.1:${hubPort}/ocpi/hub/2.2.1/locations/sender${p}`;
-    for (const [url, headers] of [[cpoUrl('/LOC1'), direct], [hubUrl('/LOC1'), viaHub]] as const) {
+    for (const [url, headers] of [
+      [cpoUrl('/LOC1'), direct],
+      [hubUrl('/LOC1'), viaHub],
+    ] as const) {
       const res = await fetch(url, { headers });
       const body = (await res.json()) as { status_code: number };
       if (body.status_code !== 1000) throw new Error(`warm-up ${url}: ${JSON.stringify(body)}`);

@@ -4,15 +4,7 @@
  * `runTariffBench()` returns the figures for an aggregating `npm run bench`.
  */
 import { performance } from 'node:perf_hooks';
-import {
-  buildCdr,
-  chargingPeriodsFromTimeline,
-  compileTariff,
-  price,
-  type ChargingPeriodInput,
-  type MeterTimelineInput,
-  type TariffInput,
-} from '../../src/tariffs/index.js';
+import { buildCdr, chargingPeriodsFromTimeline, compileTariff, price, type ChargingPeriodInput, type MeterTimelineInput, type TariffInput } from '../../src/tariffs/index.js';
 import { printBenchResults } from '../result.js';
 
 export interface BenchFigure {
@@ -141,7 +133,11 @@ export async function runTariffBench(): Promise<BenchFigure[]> {
       }),
       unit: 'sessions/s',
     },
-    { scenario: 'buildCdr(): 12 h timeline to a validated CDR', ours: measure(() => buildCdr({ session, location, tariffs: [compiled], timeline, lastUpdated: timeline.end })), unit: 'CDRs/s' },
+    {
+      scenario: 'buildCdr(): 12 h timeline to a validated CDR',
+      ours: measure(() => buildCdr({ session, location, tariffs: [compiled], timeline, lastUpdated: timeline.end })),
+      unit: 'CDRs/s',
+    },
   ];
 }
 

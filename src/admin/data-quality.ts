@@ -12,7 +12,9 @@ const QualityEntry = z.object({
   module: z.string().describe('OCPI module of the object (locations, tariffs, sessions, cdrs, tokens, ...)'),
   path: z.string().describe('Field path with list indices folded, e.g. evses[].connectors[].standard'),
   rule: z.string().describe('What was repaired (datetime_offset, unknown_enum_value, ...) or which check refused it'),
-  outcome: z.enum(['REPAIRED', 'REFUSED', 'NOTICED']).describe('REPAIRED: stored after repair; REFUSED: not stored (2001, or a CDR kept in quarantine); NOTICED: stored as sent, unusual for our engines'),
+  outcome: z
+    .enum(['REPAIRED', 'REFUSED', 'NOTICED'])
+    .describe('REPAIRED: stored after repair; REFUSED: not stored (2001, or a CDR kept in quarantine); NOTICED: stored as sent, unusual for our engines'),
   count: z.number().int(),
   last_object_id: z.string().nullable().describe('The last object it happened to (withheld for tokens)'),
   last_detail: z.string().nullable(),
@@ -30,7 +32,7 @@ export const dataQualityRoutes = [
   defineRoute({
     method: 'get',
     path: '/peers/:id/data-quality',
-    summary: "What this peer sends that we repaired, refused or noticed, per module, field and rule",
+    summary: 'What this peer sends that we repaired, refused or noticed, per module, field and rule',
     params: PeerPath,
     response: QualityReport,
     errors: { 404: 'Unknown peer' },

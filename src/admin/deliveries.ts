@@ -30,7 +30,19 @@ const DeliveryList = z.object({
 
 const DeliveryPath = z.object({ id: z.string().regex(/^\d{1,19}$/, 'must be a delivery id') });
 
-function view(r: { id: bigint; objectKey: string; module: string; kind: string; method: string; status: string; attempts: number; nextAttemptAt: Date; lastError: string | null; createdAt: Date; deliveredAt: Date | null }) {
+function view(r: {
+  id: bigint;
+  objectKey: string;
+  module: string;
+  kind: string;
+  method: string;
+  status: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}) {
   const failing = r.status === 'PENDING' && r.attempts > 0;
   return {
     id: String(r.id),
@@ -130,7 +142,10 @@ export const deliveryRoutes = [
       // The newest RESYNC message per object is enough: older ones would be superseded anyway.
       const newest = await app.db.outboxMessage.groupBy({ by: ['objectKey'], where: { peerId: params.id, status: 'RESYNC', ...moduleFilter }, _max: { id: true } });
       const ids = newest.map((n) => n._max.id).filter((id): id is bigint => Boolean(id));
-      const { count } = await app.db.outboxMessage.updateMany({ where: { id: { in: ids } }, data: { status: 'PENDING', attempts: 0, nextAttemptAt: new Date(), firstFailedAt: null } });
+      const { count } = await app.db.outboxMessage.updateMany({
+        where: { id: { in: ids } },
+        data: { status: 'PENDING', attempts: 0, nextAttemptAt: new Date(), firstFailedAt: null },
+      });
       await app.db.outboxMessage.updateMany({ where: { peerId: params.id, status: 'RESYNC', ...moduleFilter }, data: { status: 'SUPERSEDED' } });
       const pullsReset = await requestFullPull(app, params.id, body.modules);
       await app.outbox.wake([params.id]);
@@ -142,7 +157,16 @@ export const deliveryRoutes = [
     path: '/peers/:id/pulls',
     summary: 'Pull schedule and results per module for a peer',
     params: PeerPath,
-    response: z.array(z.object({ module: z.string(), last_success_at: z.string().nullable(), last_started_at: z.string().nullable(), next_pull_at: z.string(), last_count: z.number().int().nullable(), last_error: z.string().nullable() })),
+    response: z.array(
+      z.object({
+        module: z.string(),
+        last_success_at: z.string().nullable(),
+        last_started_at: z.string().nullable(),
+        next_pull_at: z.string(),
+        last_count: z.number().int().nullable(),
+        last_error: z.string().nullable(),
+      }),
+    ),
     handler: async ({ app, params }) => {
       await requirePeer(app, params.id);
       const states = await app.db.pullState.findMany({ where: { peerId: params.id }, orderBy: { module: 'asc' } });

@@ -19,7 +19,7 @@ const HubEnable = z.object({
   party_id: PartyId,
   business_details: BusinessDetails.optional().describe('Needed when the party does not exist yet'),
   forward_timeout_ms: z.number().int().min(100).max(120_000).optional().describe('Time a forwarded request may take before the hub answers 4002'),
-  liveness_minutes: z.number().int().min(1).max(1440).optional().describe('Silence after which the hub GETs a peer\'s versions endpoint'),
+  liveness_minutes: z.number().int().min(1).max(1440).optional().describe("Silence after which the hub GETs a peer's versions endpoint"),
 });
 
 const HubView = z.object({
@@ -45,7 +45,13 @@ const ReachableParty = z.object({
 
 async function view(app: AppContext): Promise<z.infer<typeof HubView>> {
   const [party, settings] = await Promise.all([hubState(app).hubParty(), hubState(app).settings()]);
-  return { enabled: !!party, country_code: party?.countryCode ?? null, party_id: party?.partyId ?? null, forward_timeout_ms: settings.forwardTimeoutMs, liveness_minutes: settings.livenessMinutes };
+  return {
+    enabled: !!party,
+    country_code: party?.countryCode ?? null,
+    party_id: party?.partyId ?? null,
+    forward_timeout_ms: settings.forwardTimeoutMs,
+    liveness_minutes: settings.livenessMinutes,
+  };
 }
 
 const ref = (p: { country_code: string; party_id: string }) => ({ countryCode: p.country_code, partyId: p.party_id });
@@ -110,7 +116,16 @@ export const hubRoutes = [
     handler: async ({ app }) => {
       await hubClientInfo(app).reconcile();
       const { items } = await hubClientInfo(app).list({ offset: 0, limit: 100_000 });
-      return { data: items.map((r) => ({ country_code: r.countryCode, party_id: r.partyId, role: r.role, status: r.status as 'CONNECTED', peer_id: r.peerId, last_updated: r.lastUpdated.toISOString() })) };
+      return {
+        data: items.map((r) => ({
+          country_code: r.countryCode,
+          party_id: r.partyId,
+          role: r.role,
+          status: r.status as 'CONNECTED',
+          peer_id: r.peerId,
+          last_updated: r.lastUpdated.toISOString(),
+        })),
+      };
     },
   }),
   defineRoute({
@@ -145,7 +160,10 @@ export const hubRoutes = [
     response: z.object({ unblocked: z.boolean() }),
     errors: { 404: 'Not blocked' },
     handler: async ({ app, params }) => {
-      const done = await hubAccess(app).unblock({ countryCode: params.from_country_code, partyId: params.from_party_id }, { countryCode: params.to_country_code, partyId: params.to_party_id });
+      const done = await hubAccess(app).unblock(
+        { countryCode: params.from_country_code, partyId: params.from_party_id },
+        { countryCode: params.to_country_code, partyId: params.to_party_id },
+      );
       if (!done) throw notFound('Blocked pair');
       return { data: { unblocked: true } };
     },

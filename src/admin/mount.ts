@@ -59,7 +59,10 @@ function keyCheck(app: AppContext): (header: string) => 'bearer' | 'basic' | nul
   const expected = crypto.createHash('sha256').update(app.config.ADMIN_API_KEY).digest();
   return (header) => {
     const presented = presentedKey(header);
-    const given = crypto.createHash('sha256').update(presented?.key ?? '').digest();
+    const given = crypto
+      .createHash('sha256')
+      .update(presented?.key ?? '')
+      .digest();
     return presented && crypto.timingSafeEqual(given, expected) ? presented.scheme : null;
   };
 }

@@ -39,7 +39,11 @@ export const InvitationView = z.object({
 
 export const ConnectRequest = z.object({
   versions_url: z.string().url(),
-  token: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without whitespace'),
+  token: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without whitespace'),
   label: z.string().max(100).optional(),
 });
 
@@ -64,7 +68,14 @@ export const PeerView = z.object({
 export const PeerPatch = z
   .object({
     auth_encoding: z.enum(['base64', 'raw']).optional(),
-    retry_window_minutes: z.number().int().min(1).max(60 * 24 * 30).nullable().optional().describe('null: the platform default (DELIVERY_RETRY_WINDOW_MINUTES)'),
+    retry_window_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 30)
+      .nullable()
+      .optional()
+      .describe('null: the platform default (DELIVERY_RETRY_WINDOW_MINUTES)'),
   })
   .refine((p) => p.auth_encoding !== undefined || p.retry_window_minutes !== undefined, { message: 'nothing to change', path: ['auth_encoding'] });
 

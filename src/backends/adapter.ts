@@ -63,15 +63,23 @@ export async function forwardToBackend(app: AppContext, backend: BackendConfig, 
     command: cmd.command,
     party: { country_code: cmd.party.countryCode, party_id: cmd.party.partyId },
     ...(cmd.requester ? { requester: { country_code: cmd.requester.countryCode, party_id: cmd.requester.partyId } } : {}),
-    ...(cmd.reservation ? { reservation: { id: cmd.reservation.id, emsp_reservation_id: cmd.reservation.emspReservationId, ...(cmd.reservation.replaces === undefined ? {} : { replaces: cmd.reservation.replaces }) } } : {}),
+    ...(cmd.reservation
+      ? {
+          reservation: {
+            id: cmd.reservation.id,
+            emsp_reservation_id: cmd.reservation.emspReservationId,
+            ...(cmd.reservation.replaces === undefined ? {} : { replaces: cmd.reservation.replaces }),
+          },
+        }
+      : {}),
     // The backend answers here, not at the eMSP's response_url: delivery stays ours.
-    result_url: cmd.resultUrl === null ? null : cmd.resultUrl ?? `${app.config.PUBLIC_BASE_URL}/admin/parties/${cmd.party.countryCode}/${cmd.party.partyId}/commands/${cmd.id}/result`,
+    result_url:
+      cmd.resultUrl === null ? null : (cmd.resultUrl ?? `${app.config.PUBLIC_BASE_URL}/admin/parties/${cmd.party.countryCode}/${cmd.party.partyId}/commands/${cmd.id}/result`),
     deadline_at: cmd.deadlineAt.toISOString(),
     request,
   });
   await postSigned(app, backend, body, { 'X-Command-Id': cmd.id });
 }
-
 
 /** The headers that sign `body` for a party backend: `X-Signature: sha256=<hex HMAC of the body>` with the shared secret. */
 export function signatureHeaders(app: AppContext, backend: WebhookBackend, body: string): Record<string, string> {
@@ -82,6 +90,12 @@ export function signatureHeaders(app: AppContext, backend: WebhookBackend, body:
  * POSTs a signed JSON body to a party's webhook through the one outbound client (URL policy,
  * pooled transport). Returns the parsed answer; a non-2xx answer or a failure throws OcpiCallError.
  */
-export async function postSigned(app: AppContext, backend: WebhookBackend, body: string, headers: Record<string, string> = {}, timeoutMs = app.config.OUTBOUND_TIMEOUT_MS): Promise<unknown> {
+export async function postSigned(
+  app: AppContext,
+  backend: WebhookBackend,
+  body: string,
+  headers: Record<string, string> = {},
+  timeoutMs = app.config.OUTBOUND_TIMEOUT_MS,
+): Promise<unknown> {
   return app.client.webhook({ url: backend.url, body, headers: { ...signatureHeaders(app, backend, body), ...headers }, timeoutMs });
 }

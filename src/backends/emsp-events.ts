@@ -15,9 +15,26 @@ import type { PartyRef } from '../ocpi/context.js';
 import { partyKey } from '../platform/parties/party-store.js';
 import { signatureHeaders } from './adapter.js';
 
-export type EmspEventType = 'session.started' | 'session.updated' | 'session.ended' | 'cdr.received' | 'cdr.quarantined' | 'command.result' | 'chargingprofile.result' | 'chargingprofile.active';
+export type EmspEventType =
+  | 'session.started'
+  | 'session.updated'
+  | 'session.ended'
+  | 'cdr.received'
+  | 'cdr.quarantined'
+  | 'command.result'
+  | 'chargingprofile.result'
+  | 'chargingprofile.active';
 
-export const EMSP_EVENT_TYPES: readonly EmspEventType[] = ['session.started', 'session.updated', 'session.ended', 'cdr.received', 'cdr.quarantined', 'command.result', 'chargingprofile.result', 'chargingprofile.active'];
+export const EMSP_EVENT_TYPES: readonly EmspEventType[] = [
+  'session.started',
+  'session.updated',
+  'session.ended',
+  'cdr.received',
+  'cdr.quarantined',
+  'command.result',
+  'chargingprofile.result',
+  'chargingprofile.active',
+];
 
 /** The outbox module of event rows: the composition root registers emspEventTarget under it. */
 export const EMSP_EVENTS_MODULE = 'events';
@@ -57,7 +74,13 @@ export async function enqueueEmspEvent(app: AppContext, tx: Prisma.TransactionCl
 }
 
 /** The JSON body a webhook receives. */
-export function eventBody(row: { id: string; type: string; payload: unknown; createdAt: Date }): { id: string; type: string; party: StoredPayload['party']; occurred_at: string; data: unknown } {
+export function eventBody(row: { id: string; type: string; payload: unknown; createdAt: Date }): {
+  id: string;
+  type: string;
+  party: StoredPayload['party'];
+  occurred_at: string;
+  data: unknown;
+} {
   const { party, data } = row.payload as StoredPayload;
   return { id: row.id, type: row.type, party, occurred_at: row.createdAt.toISOString(), data };
 }

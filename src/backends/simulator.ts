@@ -115,35 +115,41 @@ export function startSimulator(app: AppContext): { stop(): void } {
     return tariffs.length ? null : 'This operator has no tariff: a simulated session could not be billed';
   };
 
-  registerSimulator(app, async (cmd) => {
-    switch (cmd.command) {
-      case 'SET_CHARGING_PROFILE':
-        profiles.set(profileKey(cmd), cmd.request.charging_profile);
-        return void (await answerProfileRequest(app, cmd.party, cmd.id, { result: 'ACCEPTED' }));
-      case 'CLEAR_PROFILE':
-        profiles.delete(profileKey(cmd));
-        return void (await answerProfileRequest(app, cmd.party, cmd.id, { result: 'ACCEPTED' }));
-      case 'GET_ACTIVE_CHARGING_PROFILE': {
-        const profile = profiles.get(profileKey(cmd)) as ChargingProfile | undefined;
-        const answer = profile ? { result: 'ACCEPTED' as const, profile: { start_date_time: formatDateTime(new Date()), charging_profile: profile } } : { result: 'REJECTED' as const };
-        return void (await answerProfileRequest(app, cmd.party, cmd.id, answer));
+  registerSimulator(
+    app,
+    async (cmd) => {
+      switch (cmd.command) {
+        case 'SET_CHARGING_PROFILE':
+          profiles.set(profileKey(cmd), cmd.request.charging_profile);
+          return void (await answerProfileRequest(app, cmd.party, cmd.id, { result: 'ACCEPTED' }));
+        case 'CLEAR_PROFILE':
+          profiles.delete(profileKey(cmd));
+          return void (await answerProfileRequest(app, cmd.party, cmd.id, { result: 'ACCEPTED' }));
+        case 'GET_ACTIVE_CHARGING_PROFILE': {
+          const profile = profiles.get(profileKey(cmd)) as ChargingProfile | undefined;
+          const answer = profile
+            ? { result: 'ACCEPTED' as const, profile: { start_date_time: formatDateTime(new Date()), charging_profile: profile } }
+            : { result: 'REJECTED' as const };
+          return void (await answerProfileRequest(app, cmd.party, cmd.id, answer));
+        }
+        case 'CHARGING_PREFERENCES':
+          // The virtual charger charges at full power whatever the driver prefers.
+          return;
+        case 'START_SESSION':
+          return start(cmd);
+        case 'STOP_SESSION':
+          return stop(cmd);
+        case 'RESERVE_NOW':
+        case 'CANCEL_RESERVATION':
+        case 'UNLOCK_CONNECTOR':
+          // The virtual hardware has no lock and keeps no reservations, but agrees to both.
+          return void (await reply(cmd, 'ACCEPTED'));
+        default:
+          return void (await reply(cmd, 'NOT_SUPPORTED'));
       }
-      case 'CHARGING_PREFERENCES':
-        // The virtual charger charges at full power whatever the driver prefers.
-        return;
-      case 'START_SESSION':
-        return start(cmd);
-      case 'STOP_SESSION':
-        return stop(cmd);
-      case 'RESERVE_NOW':
-      case 'CANCEL_RESERVATION':
-      case 'UNLOCK_CONNECTOR':
-        // The virtual hardware has no lock and keeps no reservations, but agrees to both.
-        return void (await reply(cmd, 'ACCEPTED'));
-      default:
-        return void (await reply(cmd, 'NOT_SUPPORTED'));
-    }
-  }, refusal);
+    },
+    refusal,
+  );
   return {
     stop() {
       for (const r of running.values()) clearInterval(r.timer);

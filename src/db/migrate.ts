@@ -117,10 +117,11 @@ export async function migrate(databaseUrl: string, schema: string, options: Migr
       await client.query('BEGIN');
       try {
         await client.query(normaliseLineEndings(raw));
-        await client.query(
-          'INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)',
-          [crypto.randomUUID(), migrationChecksum(raw), name],
-        );
+        await client.query('INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)', [
+          crypto.randomUUID(),
+          migrationChecksum(raw),
+          name,
+        ]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');

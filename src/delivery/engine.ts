@@ -65,7 +65,11 @@ export async function startDeliveryEngine(app: AppContext, hooks: EngineHooks = 
 
   const workerOptions = { prefix: config.REDIS_PREFIX, lockDuration: timings.lockDuration, stalledInterval: timings.stalledInterval, maxStalledCount: 1000 };
   const deliveryConn = createRedis(config.REDIS_URL, 'bullmq', app.log);
-  const deliveryWorker = new Worker(QUEUES.delivery, async (job) => peerDelivery.run(job.data.lane ?? job.data.peerId), { ...workerOptions, connection: deliveryConn, concurrency: config.DELIVERY_CONCURRENCY });
+  const deliveryWorker = new Worker(QUEUES.delivery, async (job) => peerDelivery.run(job.data.lane ?? job.data.peerId), {
+    ...workerOptions,
+    connection: deliveryConn,
+    concurrency: config.DELIVERY_CONCURRENCY,
+  });
   const pullConn = createRedis(config.REDIS_URL, 'bullmq', app.log);
   const pullWorker = new Worker(QUEUES.pulls, async (job) => pulls.run(job.data.peerId, job.data.module), { ...workerOptions, connection: pullConn, concurrency: 4 });
   for (const w of [deliveryWorker, pullWorker]) {

@@ -143,7 +143,8 @@ export class PeerDelivery {
       const now = new Date();
       const { work, superseded, inherited } = await this.plan(laneId, rows, now);
       await this.store.setStatus(superseded, 'SUPERSEDED');
-      for (const head of inherited) await this.store.scheduleRetry(head.id, head.nextAttemptAt, head.firstFailedAt ?? now, head.attempts, 'superseded a message that was being retried');
+      for (const head of inherited)
+        await this.store.scheduleRetry(head.id, head.nextAttemptAt, head.firstFailedAt ?? now, head.attempts, 'superseded a message that was being retried');
       result.superseded += superseded.length;
       if (work.length === 0) break;
 
@@ -273,7 +274,11 @@ export class PeerDelivery {
         } else if (at.getTime() - firstFailedAt.getTime() > dest.windowMs) {
           // Past the window the peer catches up by pulling; this object stops here.
           await this.store.giveUp(row.id, 'RESYNC', attempts, `retry window exceeded: ${verdict.reason}`);
-          await this.store.setStatus(item.rows.slice(i + 1).map((r) => r.id), 'RESYNC', `retry window exceeded: ${verdict.reason}`);
+          await this.store.setStatus(
+            item.rows.slice(i + 1).map((r) => r.id),
+            'RESYNC',
+            `retry window exceeded: ${verdict.reason}`,
+          );
           this.metrics.count(metricsId, row.module, 'resync');
         } else {
           await this.store.scheduleRetry(row.id, at, firstFailedAt, attempts, verdict.reason);
@@ -349,7 +354,11 @@ class GroupCommit {
     const batch = this.buffer;
     this.buffer = [];
     this.flushing = null;
-    await this.store.recordDelivered(this.peerId, batch.map((r) => r.id), cursorEntries(batch));
+    await this.store.recordDelivered(
+      this.peerId,
+      batch.map((r) => r.id),
+      cursorEntries(batch),
+    );
   }
 }
 

@@ -65,7 +65,11 @@ export class PullScheduler {
     for (const state of due) {
       if (!wanted.some((w) => w.peerId === state.peerId && w.module === state.module)) continue;
       await this.app.db.pullState.update({ where: { peerId_module: { peerId: state.peerId, module: state.module } }, data: { nextPullAt: this.nextRegularPull() } });
-      await this.queue.queue.add('pull', { peerId: state.peerId, module: state.module }, { jobId: pullJobId(state.peerId, state.module), removeOnComplete: true, removeOnFail: true });
+      await this.queue.queue.add(
+        'pull',
+        { peerId: state.peerId, module: state.module },
+        { jobId: pullJobId(state.peerId, state.module), removeOnComplete: true, removeOnFail: true },
+      );
     }
   }
 

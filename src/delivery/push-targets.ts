@@ -47,10 +47,17 @@ export async function tokenOwnerTargets(tx: Prisma.TransactionClient | Db, modul
     .map((r) => ({ peerId: r.peerId, to: { countryCode: r.countryCode, partyId: r.partyId } }));
   if (direct.length) return direct;
   // Not connected directly: the hub whose ClientInfo reports the party behind it routes it there.
-  const behindHub = await tx.remoteClientInfo.findMany({ where: { partyKey: `${owner.countryCode}${owner.partyId}`.toUpperCase(), role: { in: ['EMSP', 'OTHER'] }, status: { not: 'SUSPENDED' } } });
+  const behindHub = await tx.remoteClientInfo.findMany({
+    where: { partyKey: `${owner.countryCode}${owner.partyId}`.toUpperCase(), role: { in: ['EMSP', 'OTHER'] }, status: { not: 'SUSPENDED' } },
+  });
   if (!behindHub.length) return [];
-  const hubs = await tx.peer.findMany({ where: { id: { in: behindHub.map((r) => r.peerId) }, status: { in: ['REGISTERED', 'SUSPENDED'] } }, select: { id: true, endpoints: true } });
+  const hubs = await tx.peer.findMany({
+    where: { id: { in: behindHub.map((r) => r.peerId) }, status: { in: ['REGISTERED', 'SUSPENDED'] } },
+    select: { id: true, endpoints: true },
+  });
   return behindHub
-    .filter((r) => hubs.some((h) => h.id === r.peerId && ((h.endpoints ?? []) as Array<{ identifier: string; role: string }>).some((e) => e.identifier === module && e.role === 'RECEIVER')))
+    .filter((r) =>
+      hubs.some((h) => h.id === r.peerId && ((h.endpoints ?? []) as Array<{ identifier: string; role: string }>).some((e) => e.identifier === module && e.role === 'RECEIVER')),
+    )
     .map((r) => ({ peerId: r.peerId, to: { countryCode: r.countryCode, partyId: r.partyId } }));
 }

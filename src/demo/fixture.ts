@@ -9,8 +9,28 @@ const now = () => new Date().toISOString();
 
 function connector(id: string, tariffId: string, kw: 'AC' | 'DC') {
   return kw === 'AC'
-    ? { id, standard: 'IEC_62196_T2', format: 'SOCKET', power_type: 'AC_3_PHASE', max_voltage: 230, max_amperage: 32, max_electric_power: 22000, tariff_ids: [tariffId], last_updated: now() }
-    : { id, standard: 'IEC_62196_T2_COMBO', format: 'CABLE', power_type: 'DC', max_voltage: 920, max_amperage: 500, max_electric_power: 300000, tariff_ids: [tariffId], last_updated: now() };
+    ? {
+        id,
+        standard: 'IEC_62196_T2',
+        format: 'SOCKET',
+        power_type: 'AC_3_PHASE',
+        max_voltage: 230,
+        max_amperage: 32,
+        max_electric_power: 22000,
+        tariff_ids: [tariffId],
+        last_updated: now(),
+      }
+    : {
+        id,
+        standard: 'IEC_62196_T2_COMBO',
+        format: 'CABLE',
+        power_type: 'DC',
+        max_voltage: 920,
+        max_amperage: 500,
+        max_electric_power: 300000,
+        tariff_ids: [tariffId],
+        last_updated: now(),
+      };
 }
 
 function evse(uid: string, evseId: string, tariffId: string, kind: 'AC' | 'DC') {
@@ -75,7 +95,12 @@ export function tariffs() {
       id: 'AC-STANDARD',
       tariff_alt_text: [{ language: 'en', text: '€0.35 start, €0.39/kWh; €1.20/h parking after 3 hours' }],
       elements: [
-        { price_components: [{ type: 'FLAT', price: 0.35, vat: 21, step_size: 1 }, { type: 'ENERGY', price: 0.39, vat: 21, step_size: 1 }] },
+        {
+          price_components: [
+            { type: 'FLAT', price: 0.35, vat: 21, step_size: 1 },
+            { type: 'ENERGY', price: 0.39, vat: 21, step_size: 1 },
+          ],
+        },
         { price_components: [{ type: 'TIME', price: 1.2, vat: 21, step_size: 60 }], restrictions: { min_duration: 10800 } },
       ],
       last_updated: now(),

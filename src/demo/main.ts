@@ -32,7 +32,11 @@ class UsageError extends Error {}
 function options(argv: string[]): { help: true } | { help: false; hub: boolean; speed: number; kwh: number } {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { hub: { type: 'boolean' }, speed: { type: 'string' }, kwh: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { hub: { type: 'boolean' }, speed: { type: 'string' }, kwh: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -119,7 +119,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     step(out, "The eMSP issues the driver's token; it is pushed to the CPO");
     const token = driverToken();
     await emsp.admin.put(`${path.emsp}/tokens/${token.uid}`, token);
-    await waitFor('the token at the CPO', 20_000, async () => timeline.messages.some((m) => m.to === 'CPO' && m.method === 'PUT' && m.path.includes(`/tokens/`) && m.httpStatus < 300));
+    await waitFor('the token at the CPO', 20_000, async () =>
+      timeline.messages.some((m) => m.to === 'CPO' && m.method === 'PUT' && m.path.includes(`/tokens/`) && m.httpStatus < 300),
+    );
     timeline.flush();
 
     const location = locations()[0];
@@ -130,21 +132,33 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     timeline.flush();
 
     step(out, `Charging (simulated at ${options.speed}x) until ${options.targetKwh} kWh`);
-    const session = await waitFor('the session at the eMSP', 20_000, async () => (await emsp.admin.get<Page<ReceivedSession>>(`${path.emsp}/received/sessions`)).items.find((s: { status: string }) => s.status === 'ACTIVE'));
-    await waitFor(`${options.targetKwh} kWh charged`, 120_000, async () => {
-      const s = await emsp.admin.get<ReceivedSession>(`${path.emsp}/received/sessions/${CPO.country_code}/${CPO.party_id}/${session.id}`);
-      progress(out, Number(s.kwh ?? 0), options.targetKwh);
-      return Number(s.kwh ?? 0) >= options.targetKwh;
-    }, 300);
+    const session = await waitFor('the session at the eMSP', 20_000, async () =>
+      (await emsp.admin.get<Page<ReceivedSession>>(`${path.emsp}/received/sessions`)).items.find((s: { status: string }) => s.status === 'ACTIVE'),
+    );
+    await waitFor(
+      `${options.targetKwh} kWh charged`,
+      120_000,
+      async () => {
+        const s = await emsp.admin.get<ReceivedSession>(`${path.emsp}/received/sessions/${CPO.country_code}/${CPO.party_id}/${session.id}`);
+        progress(out, Number(s.kwh ?? 0), options.targetKwh);
+        return Number(s.kwh ?? 0) >= options.targetKwh;
+      },
+      300,
+    );
     out('');
     timeline.flush();
 
     step(out, 'The driver stops the session from the app');
-    const stopCmd = await emsp.admin.post<CommandView>(`${path.emsp}/commands/STOP_SESSION`, { session_id: session.id, cpo: { country_code: CPO.country_code, party_id: CPO.party_id } });
+    const stopCmd = await emsp.admin.post<CommandView>(`${path.emsp}/commands/STOP_SESSION`, {
+      session_id: session.id,
+      cpo: { country_code: CPO.country_code, party_id: CPO.party_id },
+    });
     await waitForCommand(out, emsp, stopCmd.id, 'STOP_SESSION');
 
     step(out, 'The priced CDR arrives at the eMSP');
-    const cdr = await waitFor('the CDR at the eMSP', 30_000, async () => (await emsp.admin.get<Page<ReceivedCdr>>(`${path.emsp}/received/cdrs`)).items.find((c: { session_id?: string }) => c.session_id === session.id));
+    const cdr = await waitFor('the CDR at the eMSP', 30_000, async () =>
+      (await emsp.admin.get<Page<ReceivedCdr>>(`${path.emsp}/received/cdrs`)).items.find((c: { session_id?: string }) => c.session_id === session.id),
+    );
     timeline.flush();
     explainCdr(out, cdr, location.time_zone);
 
@@ -158,7 +172,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     };
     step(out, 'Summary');
     out(`  energy ${summary.energyKwh.toFixed(2)} kWh, charging time ${Math.round(summary.durationMinutes)} min (simulated)`);
-    out(`  cost ${summary.cost.excl_vat.toFixed(2)} ${summary.currency} excl. VAT${summary.cost.incl_vat !== undefined ? `, ${summary.cost.incl_vat.toFixed(2)} ${summary.currency} incl. VAT` : ''}`);
+    out(
+      `  cost ${summary.cost.excl_vat.toFixed(2)} ${summary.currency} excl. VAT${summary.cost.incl_vat !== undefined ? `, ${summary.cost.incl_vat.toFixed(2)} ${summary.currency} incl. VAT` : ''}`,
+    );
     out(`  ${summary.messages} OCPI messages exchanged, ${summary.wallSeconds.toFixed(1)} s wall time`);
     return summary;
   } finally {
@@ -184,7 +200,9 @@ function explainCdr(out: (l: string) => void, cdr: ReceivedCdr, timeZone: string
   for (const line of explain(result).lines) out(`  ${line}`);
   const same = Math.abs(result.total_cost.excl_vat - cdr.total_cost.excl_vat) < 0.005;
   out('');
-  out(`  Re-priced by the eMSP: ${result.total_cost.excl_vat.toFixed(2)} ${cdr.currency} excl. VAT: ${same ? 'matches the CDR' : `DIFFERS from the CDR (${cdr.total_cost.excl_vat})`}`);
+  out(
+    `  Re-priced by the eMSP: ${result.total_cost.excl_vat.toFixed(2)} ${cdr.currency} excl. VAT: ${same ? 'matches the CDR' : `DIFFERS from the CDR (${cdr.total_cost.excl_vat})`}`,
+  );
   if (!same) throw new Error('the CDR total does not match its own tariff');
 }
 

@@ -35,7 +35,9 @@ export class Timeline {
       const end = res.end.bind(res);
       // The answer's OCPI status code is read from the body on its way out.
       res.write = ((chunk: unknown, ...rest: unknown[]) => (chunk && chunks.push(Buffer.from(chunk as Buffer)), write(chunk as Buffer, ...(rest as [])))) as typeof res.write;
-      res.end = ((chunk?: unknown, ...rest: unknown[]) => (chunk && typeof chunk !== 'function' && chunks.push(Buffer.from(chunk as Buffer)), end(chunk as Buffer, ...(rest as [])))) as typeof res.end;
+      res.end = ((chunk?: unknown, ...rest: unknown[]) => (
+        chunk && typeof chunk !== 'function' && chunks.push(Buffer.from(chunk as Buffer)), end(chunk as Buffer, ...(rest as []))
+      )) as typeof res.end;
       res.on('finish', () => {
         let answer: { status_code?: number; data?: unknown } = {};
         try {
@@ -98,7 +100,9 @@ export function summarize(method: string, path: string, body: unknown, answer: u
     case 'tokens':
       if (tail.includes('authorize')) return `may token ${tail[0]} charge? → ${String(a.allowed ?? '?')}`;
       if (method === 'GET') return Array.isArray(answer) ? `pull: ${answer.length} token(s)` : 'read token';
-      return method === 'PUT' ? `token ${String(b.uid)} (${String(b.type)}) issued, valid=${String(b.valid)}` : `token ${tail[2]} changed${b.valid !== undefined ? `: valid=${String(b.valid)}` : ''}`;
+      return method === 'PUT'
+        ? `token ${String(b.uid)} (${String(b.type)}) issued, valid=${String(b.valid)}`
+        : `token ${tail[2]} changed${b.valid !== undefined ? `: valid=${String(b.valid)}` : ''}`;
     case 'sessions':
       if (method === 'GET') return Array.isArray(answer) ? `pull: ${answer.length} session(s)` : 'read session';
       if (method === 'PUT') return `session ${String(b.id)} ${String(b.status)} at ${String(b.location_id)}/${String(b.evse_uid)}`;

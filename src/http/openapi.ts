@@ -78,8 +78,11 @@ export function buildOcpiDocument(interfaces: ModuleInterface[], version: string
     for (const route of iface.routes) {
       const path = openApiPath(`/ocpi${iface.basePath}${route.path}`);
       const headers = { ...ENVELOPE_HEADERS, ...(route.paginated ? PAGE_HEADERS : {}) };
-      const errors: Json = { '401': { description: 'Missing or unknown token' + (iface.acceptsTokenA ? '' : ', or Token A'), content: { 'application/json': { schema: envelopeSchema(undefined) } } } };
-      for (const [status, description] of Object.entries(route.errors ?? {})) errors[status] = { description, content: { 'application/json': { schema: envelopeSchema(undefined) } } };
+      const errors: Json = {
+        '401': { description: 'Missing or unknown token' + (iface.acceptsTokenA ? '' : ', or Token A'), content: { 'application/json': { schema: envelopeSchema(undefined) } } },
+      };
+      for (const [status, description] of Object.entries(route.errors ?? {}))
+        errors[status] = { description, content: { 'application/json': { schema: envelopeSchema(undefined) } } };
       paths[path] = {
         ...(paths[path] ?? {}),
         [route.method]: {
@@ -100,7 +103,11 @@ export function buildOcpiDocument(interfaces: ModuleInterface[], version: string
   }
   return {
     openapi: '3.1.0',
-    info: { title: `OCPI ${version} interfaces`, version, description: `Every OCPI module interface this platform can mount. Which ones a given deployment advertises depends on the roles of its local parties (see GET /ocpi/${version}).` },
+    info: {
+      title: `OCPI ${version} interfaces`,
+      version,
+      description: `Every OCPI module interface this platform can mount. Which ones a given deployment advertises depends on the roles of its local parties (see GET /ocpi/${version}).`,
+    },
     paths,
     components: { securitySchemes: { ocpiToken: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Token <base64 of the credentials token>' } } },
   };
@@ -117,7 +124,16 @@ export function buildAdminDocument(routes: RouteDef[]): Json {
   const paths: Record<string, Json> = {};
   const errorSchema = {
     type: 'object',
-    properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, fields: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } } } },
+    properties: {
+      error: {
+        type: 'object',
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          fields: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+    },
   };
   for (const route of routes) {
     const path = openApiPath(`/admin${route.path}`);

@@ -96,7 +96,18 @@ export const LINK_PATH = '/hub/link';
  */
 export function signedLink(app: AppContext, input: Omit<AliasInput, 'kind' | 'ttlMs'> & { ttlMs?: number }): string {
   const expires = Math.floor((Date.now() + (input.ttlMs ?? LINK_TTL_MS)) / 1000);
-  const fields = [LINK_VERSION, input.url, input.callerPeerId, input.targetPeerId, input.module, input.from?.countryCode ?? '', input.from?.partyId ?? '', input.to?.countryCode ?? '', input.to?.partyId ?? '', expires];
+  const fields = [
+    LINK_VERSION,
+    input.url,
+    input.callerPeerId,
+    input.targetPeerId,
+    input.module,
+    input.from?.countryCode ?? '',
+    input.from?.partyId ?? '',
+    input.to?.countryCode ?? '',
+    input.to?.partyId ?? '',
+    expires,
+  ];
   const sealed = Buffer.from(app.secrets.encrypt(JSON.stringify(fields))).toString('base64url');
   return `${app.config.PUBLIC_BASE_URL}/ocpi${LINK_PATH}/${sealed}`;
 }

@@ -26,7 +26,13 @@ export async function routeThroughHub(app: AppContext, party: PartyRef, role: st
     if (!peer || peer.status !== 'REGISTERED' || !peer.peerTokenEnc) continue;
     const endpoint = peer.endpoints.find((e) => e.identifier === module && e.role === interfaceRole);
     if (!endpoint) continue;
-    return { peerId: peer.id, url: endpoint.url.replace(/\/+$/, ''), to: { countryCode: r.countryCode, partyId: r.partyId }, token: app.secrets.decrypt(peer.peerTokenEnc), encoding: peer.authEncoding };
+    return {
+      peerId: peer.id,
+      url: endpoint.url.replace(/\/+$/, ''),
+      to: { countryCode: r.countryCode, partyId: r.partyId },
+      token: app.secrets.decrypt(peer.peerTokenEnc),
+      encoding: peer.authEncoding,
+    };
   }
   return null;
 }

@@ -85,7 +85,16 @@ export async function broadcast(app: AppContext, req: Request, input: BroadcastI
 /** The receiver calls the alias; the hub forwards the call to the broadcaster's URL, from the receiver. */
 async function withCallbackAliases(app: AppContext, input: BroadcastInput, receiverPeerId: string, receiver: PartyRef): Promise<{ body: unknown; path: string }> {
   const alias = (url: string) =>
-    createAlias(app, { kind: 'CALLBACK', module: input.module, url, callerPeerId: receiverPeerId, targetPeerId: input.callerPeerId, from: receiver, to: input.from, ttlMs: CALLBACK_TTL_MS });
+    createAlias(app, {
+      kind: 'CALLBACK',
+      module: input.module,
+      url,
+      callerPeerId: receiverPeerId,
+      targetPeerId: input.callerPeerId,
+      from: receiver,
+      to: input.from,
+      ttlMs: CALLBACK_TTL_MS,
+    });
   let { body, path } = input;
   const inBody = (body as { response_url?: unknown } | null)?.response_url;
   if (body && typeof body === 'object' && !Array.isArray(body) && typeof inBody === 'string') body = { ...body, response_url: await alias(inBody) };

@@ -87,7 +87,8 @@ export class HubClientInfo {
       for (const role of peer.roles) {
         const key = partyKey(role.countryCode, role.partyId);
         const before = current.get(`${key}/${role.role}`);
-        const live = before && (before.status === 'CONNECTED' || before.status === 'OFFLINE') && before.peerId === peer.id ? before.status : (this.trafficStatus.get(peer.id) ?? 'CONNECTED');
+        const live =
+          before && (before.status === 'CONNECTED' || before.status === 'OFFLINE') && before.peerId === peer.id ? before.status : (this.trafficStatus.get(peer.id) ?? 'CONNECTED');
         const status = peer.status === 'SUSPENDED' ? 'SUSPENDED' : live;
         desired.set(`${key}/${role.role}`, { partyKey: key, role: role.role, countryCode: role.countryCode, partyId: role.partyId, peerId: peer.id, status, lastUpdated: now });
       }

@@ -30,7 +30,13 @@ export function withHubEndpoints<E extends Endpoint>(endpoints: E[], policy: Hub
 }
 
 /** Our hubclientinfo RECEIVER exists for the platforms a hub may serve: those with a CPO or eMSP party. */
-export function withClientInfoReceiver<E extends Endpoint>(endpoints: E[], localRoles: Set<string>, interfaces: ModuleInterface[], version: string, publicBaseUrl: string): Endpoint[] {
+export function withClientInfoReceiver<E extends Endpoint>(
+  endpoints: E[],
+  localRoles: Set<string>,
+  interfaces: ModuleInterface[],
+  version: string,
+  publicBaseUrl: string,
+): Endpoint[] {
   const receiver = clientInfoUrl(interfaces, version, 'RECEIVER', publicBaseUrl);
   if ((!localRoles.has('CPO') && !localRoles.has('EMSP')) || !receiver) return endpoints;
   return [...endpoints, { identifier: 'hubclientinfo', role: 'RECEIVER', url: receiver }];

@@ -44,7 +44,16 @@ export async function rewriteCallbacks(app: AppContext, policy: HubPolicy, call:
   // Only modules whose requests carry a `response_url` the receiver will call later.
   if (!policy.callbacks.has(call.module)) return call;
   const alias = (original: string) =>
-    createAlias(app, { kind: 'CALLBACK', module: call.module, url: original, callerPeerId: call.target.id, targetPeerId: call.callerPeerId, from: call.to, to: call.from, ttlMs: CALLBACK_TTL_MS });
+    createAlias(app, {
+      kind: 'CALLBACK',
+      module: call.module,
+      url: original,
+      callerPeerId: call.target.id,
+      targetPeerId: call.callerPeerId,
+      from: call.to,
+      to: call.from,
+      ttlMs: CALLBACK_TTL_MS,
+    });
   let { body, url } = call;
   if (body && typeof body === 'object' && typeof (body as { response_url?: unknown }).response_url === 'string') {
     body = { ...(body as object), response_url: await alias((body as { response_url: string }).response_url) };
@@ -77,12 +86,17 @@ export async function forwardAndRelay(app: AppContext, req: Request, res: Respon
     }));
   } catch (e) {
     const kind = e instanceof OcpiCallError ? e.kind : 'network';
-    if (kind === 'timeout' || kind === 'network') await hubClientInfo(app).noteTraffic(call.target.id, false).catch(() => undefined);
+    if (kind === 'timeout' || kind === 'network')
+      await hubClientInfo(app)
+        .noteTraffic(call.target.id, false)
+        .catch(() => undefined);
     if (kind === 'timeout') throw forwardTimeout(`${describe(call.to)} did not answer the forwarded request within ${forwardTimeoutMs} ms`);
     if (kind === 'network') throw receiverNotConnected(`${describe(call.to)} could not be reached`);
     throw hubError(`The request could not be forwarded to ${describe(call.to)}`);
   }
-  await hubClientInfo(app).noteTraffic(call.target.id, true).catch(() => undefined);
+  await hubClientInfo(app)
+    .noteTraffic(call.target.id, true)
+    .catch(() => undefined);
   await relay(app, res, reply, call);
 }
 
@@ -114,7 +128,16 @@ function isCdrPost(call: ForwardCall): boolean {
 /** A sealed Link expires; the Location of a CDR must not (aliases.ts CDR_LOCATION_TTL_MS), so it is a row. */
 async function cdrLocationAlias(app: AppContext, call: ForwardCall, url: string, origin: string): Promise<string | false> {
   if (!sameOrigin(url, origin)) return false;
-  return createAlias(app, { kind: 'LINK', module: call.module, url, callerPeerId: call.callerPeerId, targetPeerId: call.target.id, from: call.from, to: call.to, ttlMs: CDR_LOCATION_TTL_MS });
+  return createAlias(app, {
+    kind: 'LINK',
+    module: call.module,
+    url,
+    callerPeerId: call.callerPeerId,
+    targetPeerId: call.target.id,
+    from: call.from,
+    to: call.to,
+    ttlMs: CDR_LOCATION_TTL_MS,
+  });
 }
 
 export function describe(party: PartyRef | undefined): string {
@@ -130,7 +153,7 @@ const STATUS_AT_EDGE = /"status_code"\s*:\s*(\d+)/;
  */
 export function envelopeStatus(body: string): number | null {
   if (!body) return null;
-  const edge = body.length > 2048 ? STATUS_AT_EDGE.exec(body.slice(-400)) ?? STATUS_AT_EDGE.exec(body.slice(0, 400)) : null;
+  const edge = body.length > 2048 ? (STATUS_AT_EDGE.exec(body.slice(-400)) ?? STATUS_AT_EDGE.exec(body.slice(0, 400))) : null;
   if (edge && body.trimStart().startsWith('{') && body.trimEnd().endsWith('}')) return Number(edge[1]);
   try {
     const code = JSON.parse(body)?.status_code;

@@ -26,6 +26,6 @@ export function assertSendsOwnObjects(policy: HubPolicy, module: string, interfa
   }
   const token = b.token as Record<string, unknown> | undefined;
   if (module === 'commands' && method === 'POST' && token && typeof token === 'object' && token.country_code !== undefined && !same(from, token.country_code, token.party_id)) {
-    throw invalidParameters("token: must be a token of the sending party");
+    throw invalidParameters('token: must be a token of the sending party');
   }
 }

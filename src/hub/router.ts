@@ -99,7 +99,8 @@ export function hubRouter(app: AppContext) {
     const toHub = !!to && ciEquals(to.countryCode, hub.countryCode) && ciEquals(to.partyId, hub.partyId);
     if (toHub && method === 'GET') {
       req.ocpi.routing = { from, to: hub };
-      if (interfaceRole !== 'SENDER' || rest !== '') throw invalidParameters('A GET addressed to the hub must be a list GET on a SENDER interface; send OCPI-to-* of the owner, or leave it out for open routing');
+      if (interfaceRole !== 'SENDER' || rest !== '')
+        throw invalidParameters('A GET addressed to the hub must be a list GET on a SENDER interface; send OCPI-to-* of the owner, or leave it out for open routing');
       return getAll(app, req, res, { module, callerPeerId, from, hub });
     }
 
@@ -119,7 +120,10 @@ export function hubRouter(app: AppContext) {
         target = toHub ? null : await openRoute(app, policy, { module, interfaceRole, method, rest, body: req.body, callerPeerId, from });
         if (!target) {
           if (method === 'GET') throw unknownReceiver('The receiver cannot be determined from this request: send OCPI-to-country-code/OCPI-to-party-id');
-          if (!mayBroadcast(policy, module, interfaceRole)) throw unknownReceiver(`${module} ${interfaceRole} requests are never broadcast (only pushes of ${[...policy.broadcast].join(', ')}): send OCPI-to-country-code/OCPI-to-party-id of the receiver`);
+          if (!mayBroadcast(policy, module, interfaceRole))
+            throw unknownReceiver(
+              `${module} ${interfaceRole} requests are never broadcast (only pushes of ${[...policy.broadcast].join(', ')}): send OCPI-to-country-code/OCPI-to-party-id of the receiver`,
+            );
           // Transport §9.3 (addressed to the hub) and §9.5 (open routing that cannot decide).
           await broadcast(app, req, { method, module, interfaceRole, path: rest + search, body: req.body, callerPeerId, from, hub, policy });
           req.ocpi.routing = { from, to: hub };
@@ -144,7 +148,16 @@ export function hubRouter(app: AppContext) {
     }
     const endpoint = endpointOf(target.peer, module, interfaceRole);
     if (!endpoint) throw unknownReceiver(`${describe(target.party)} does not offer ${module} ${interfaceRole}`);
-    const call = await rewriteCallbacks(app, policy, { method, module, url: `${endpoint}${rest}${search}`, body: isBodyMethod(method) ? req.body : undefined, callerPeerId, from, target: target.peer, to: target.party });
+    const call = await rewriteCallbacks(app, policy, {
+      method,
+      module,
+      url: `${endpoint}${rest}${search}`,
+      body: isBodyMethod(method) ? req.body : undefined,
+      callerPeerId,
+      from,
+      target: target.peer,
+      to: target.party,
+    });
     return forwardAndRelay(app, req, res, call);
   };
 }
@@ -186,7 +199,11 @@ function senderParty(req: Request, caller: AuthenticatedPeer, given: PartyRef | 
  * (owners.ts); else the only reachable party of the opposite role that offers the interface;
  * else null (the caller broadcasts or refuses).
  */
-async function openRoute(app: AppContext, policy: HubPolicy, q: { module: string; interfaceRole: string; method: string; rest: string; body: unknown; callerPeerId: string; from: PartyRef }): Promise<Whereabouts | null> {
+async function openRoute(
+  app: AppContext,
+  policy: HubPolicy,
+  q: { module: string; interfaceRole: string; method: string; rest: string; body: unknown; callerPeerId: string; from: PartyRef },
+): Promise<Whereabouts | null> {
   const directory = hubDirectory(app);
   const named = namedObject(policy, q.module, q.interfaceRole, q.method, q.rest, q.body);
   const owner = named && (await ownerOf(app, named));
@@ -211,5 +228,14 @@ async function serveAlias(app: AppContext, req: Request, res: Response, peer: Au
   const target = (await hubDirectory(app).peers()).find((p) => p.id === alias.targetPeerId);
   if (!target) throw unknownReceiver(`${describe(alias.to)} is no longer connected to the hub`);
   const method = req.method as Method;
-  await forwardAndRelay(app, req, res, { method, module: alias.module, url: alias.url, body: isBodyMethod(method) ? req.body : undefined, callerPeerId: peer.peerId, from: alias.from, target, to: alias.to });
+  await forwardAndRelay(app, req, res, {
+    method,
+    module: alias.module,
+    url: alias.url,
+    body: isBodyMethod(method) ? req.body : undefined,
+    callerPeerId: peer.peerId,
+    from: alias.from,
+    target,
+    to: alias.to,
+  });
 }

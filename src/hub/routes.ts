@@ -19,8 +19,24 @@ const DESCRIPTION =
 function moduleRoutes(policy: HubPolicy, method: HttpMethod) {
   const ModulePath = z.object({ module: z.enum(policy.routed as [string, ...string[]]), role: z.enum(['sender', 'receiver']) });
   return [
-    defineRoute({ method, path: '/:module/:role', summary: `${method.toUpperCase()} routed through the hub`, description: DESCRIPTION, params: ModulePath, errors: { 403: 'OCPI-from-* is not a party of the caller' }, handler: off }),
-    defineRoute({ method, path: '/:module/:role/:path', summary: `${method.toUpperCase()} of an object, routed through the hub`, description: DESCRIPTION, params: ModulePath.extend({ path: z.string() }), errors: { 403: 'OCPI-from-* is not a party of the caller' }, handler: off }),
+    defineRoute({
+      method,
+      path: '/:module/:role',
+      summary: `${method.toUpperCase()} routed through the hub`,
+      description: DESCRIPTION,
+      params: ModulePath,
+      errors: { 403: 'OCPI-from-* is not a party of the caller' },
+      handler: off,
+    }),
+    defineRoute({
+      method,
+      path: '/:module/:role/:path',
+      summary: `${method.toUpperCase()} of an object, routed through the hub`,
+      description: DESCRIPTION,
+      params: ModulePath.extend({ path: z.string() }),
+      errors: { 403: 'OCPI-from-* is not a party of the caller' },
+      handler: off,
+    }),
   ];
 }
 
@@ -50,7 +66,8 @@ export const hubLinksInterface: ModuleInterface = {
         method,
         path: '/alias/:id',
         summary: 'A hub-owned response_url: the receiver posts its asynchronous result here',
-        description: 'Usable only by the peer it was handed to (404 to anyone else or once expired); forwarded to the original URL with the routing headers of the original exchange.',
+        description:
+          'Usable only by the peer it was handed to (404 to anyone else or once expired); forwarded to the original URL with the routing headers of the original exchange.',
         params: z.object({ id: z.string() }),
         handler: off,
       }),
@@ -59,7 +76,8 @@ export const hubLinksInterface: ModuleInterface = {
       method: 'get',
       path: '/link/:link',
       summary: 'A hub-owned Link or Location: the next page or object of a list read through the hub',
-      description: 'A signed URL usable only by the peer it was handed to (404 to anyone else, when altered or once expired); forwarded to the receiver\'s URL with the routing headers of the original request.',
+      description:
+        "A signed URL usable only by the peer it was handed to (404 to anyone else, when altered or once expired); forwarded to the receiver's URL with the routing headers of the original request.",
       params: z.object({ link: z.string() }),
       handler: off,
     }),

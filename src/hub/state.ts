@@ -29,7 +29,9 @@ export class HubState {
   settings(): Promise<HubSettings> {
     const now = Date.now();
     if (!this.settingsCache || now - this.settingsCache.at > SETTINGS_CACHE_MS) {
-      const value = this.app.db.hubSetting.findUnique({ where: { id: 1 } }).then((row) => (row ? { forwardTimeoutMs: row.forwardTimeoutMs, livenessMinutes: row.livenessMinutes } : DEFAULTS));
+      const value = this.app.db.hubSetting
+        .findUnique({ where: { id: 1 } })
+        .then((row) => (row ? { forwardTimeoutMs: row.forwardTimeoutMs, livenessMinutes: row.livenessMinutes } : DEFAULTS));
       this.settingsCache = { at: now, value };
       value.catch(() => (this.settingsCache = null));
     }

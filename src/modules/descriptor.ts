@@ -44,7 +44,8 @@ export interface ModuleDescriptor {
 export function defineModule(descriptor: ModuleDescriptor): ModuleDescriptor {
   for (const iface of descriptor.interfaces) {
     if (iface.identifier !== descriptor.id && iface.identifier !== 'versions') throw new Error(`${descriptor.id}: interface ${iface.identifier} belongs to another module`);
-    if (iface.basePath !== '' && !iface.basePath.split('/').includes(descriptor.version)) throw new Error(`${descriptor.id}: ${iface.basePath} does not name version ${descriptor.version}`);
+    if (iface.basePath !== '' && !iface.basePath.split('/').includes(descriptor.version))
+      throw new Error(`${descriptor.id}: ${iface.basePath} does not name version ${descriptor.version}`);
   }
   return descriptor;
 }

@@ -15,7 +15,12 @@ export class Metrics {
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
-    this.deliveries = new client.Counter({ name: 'ocpi_deliveries_total', help: 'Delivery attempts by peer, module and result (delivered, retry, dead, resync)', labelNames: ['peer', 'module', 'result'], registers: [this.registry] });
+    this.deliveries = new client.Counter({
+      name: 'ocpi_deliveries_total',
+      help: 'Delivery attempts by peer, module and result (delivered, retry, dead, resync)',
+      labelNames: ['peer', 'module', 'result'],
+      registers: [this.registry],
+    });
     this.deliveryLatency = new client.Histogram({
       name: 'ocpi_delivery_latency_seconds',
       help: 'From the change being committed to the peer acknowledging it',
@@ -31,7 +36,13 @@ export class Metrics {
       labelNames: ['peer', 'module', 'path', 'rule', 'outcome'],
       registers: [this.registry],
     });
-    this.httpDuration = new client.Histogram({ name: 'http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [this.registry] });
+    this.httpDuration = new client.Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [this.registry],
+    });
   }
 
   /**

@@ -129,12 +129,28 @@ export class OcpiClient {
       ...routingRequestHeaders(req.from, req.to),
     };
     if (req.body !== undefined) headers['Content-Type'] = 'application/json';
-    const reply = await this.deliver('ocpi', req.method, withQuery(req.url, req.query), headers, req.body === undefined ? undefined : JSON.stringify(req.body), req.timeoutMs, requestId);
+    const reply = await this.deliver(
+      'ocpi',
+      req.method,
+      withQuery(req.url, req.query),
+      headers,
+      req.body === undefined ? undefined : JSON.stringify(req.body),
+      req.timeoutMs,
+      requestId,
+    );
     return { reply, requestId };
   }
 
   /** The URL policy on the text, then the transport (which checks every resolved address); failures as OcpiCallError. */
-  private async deliver(kind: 'ocpi' | 'webhook', method: string, url: string, headers: Record<string, string>, body: string | undefined, timeoutMs?: number, requestId?: string): Promise<RawReply> {
+  private async deliver(
+    kind: 'ocpi' | 'webhook',
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    timeoutMs?: number,
+    requestId?: string,
+  ): Promise<RawReply> {
     try {
       this.options.policy.check(url);
     } catch (e) {

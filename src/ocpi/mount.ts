@@ -141,15 +141,22 @@ function resolveRouting(app: AppContext, iface: ModuleInterface, hint: RoutingHi
     const receivers = uniqueParties((await app.parties.listCached()).filter((p) => !localRole || p.roles.includes(localRole)));
     if (parsed.from) {
       const from = parsed.from;
-      if (!findParty(senders, from)) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `OCPI-from-country-code/OCPI-from-party-id ${from.countryCode}/${from.partyId} is not a party registered by this peer`, 403);
+      if (!findParty(senders, from))
+        throw new OcpiError(OcpiStatus.CLIENT_ERROR, `OCPI-from-country-code/OCPI-from-party-id ${from.countryCode}/${from.partyId} is not a party registered by this peer`, 403);
       routing.from = from;
     }
-    routing.from ??= only(senders) ?? (hint.senderInPath ? findParty(senders, partyOf(req.params)) : undefined) ?? (hint.senderInBody ? findParty(senders, partyOf(req.body)) : undefined);
+    routing.from ??=
+      only(senders) ?? (hint.senderInPath ? findParty(senders, partyOf(req.params)) : undefined) ?? (hint.senderInBody ? findParty(senders, partyOf(req.body)) : undefined);
     if (parsed.to) {
       const target = parsed.to;
       const match = findParty(receivers, target);
       if (!match && (await hooks.answersAsHub?.(app))) throw new OcpiError(OcpiStatus.UNKNOWN_RECEIVER, `${target.countryCode}/${target.partyId} is not known to the hub`);
-      if (!match) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `OCPI-to-country-code/OCPI-to-party-id ${target.countryCode}/${target.partyId} is not a ${localRole ?? ''} party on this platform`.replace('  ', ' '), 404);
+      if (!match)
+        throw new OcpiError(
+          OcpiStatus.CLIENT_ERROR,
+          `OCPI-to-country-code/OCPI-to-party-id ${target.countryCode}/${target.partyId} is not a ${localRole ?? ''} party on this platform`.replace('  ', ' '),
+          404,
+        );
       routing.to = match;
     }
     routing.to ??= only(receivers) ?? (hint.receiverInBody ? findParty(receivers, hint.receiverInBody(req.body)) : undefined);
@@ -293,7 +300,12 @@ type BodyRead = { body: unknown; repairs: Repair[] } | { unreadable: Refusal[]; 
  * no repair can make readable, or handed to the route's `unreadableBody` (CDRs are never lost).
  */
 async function readBody(app: AppContext, iface: ModuleInterface, schema: NonNullable<RouteDef['body']>, route: RouteDef, req: Request): Promise<BodyRead> {
-  const received = receive(schema, req.body ?? undefined, { module: iface.identifier, recipient: req.ocpi.routing?.to, drops: route.receives !== 'requests', maxFutureSkewSeconds: app.config.MAX_FUTURE_SKEW_SECONDS });
+  const received = receive(schema, req.body ?? undefined, {
+    module: iface.identifier,
+    recipient: req.ocpi.routing?.to,
+    drops: route.receives !== 'requests',
+    maxFutureSkewSeconds: app.config.MAX_FUTURE_SKEW_SECONDS,
+  });
   const peerId = req.ocpi.peer?.peerId;
   if (received.ok && received.repairs.length === 0) return { body: received.data, repairs: [] };
   const objectId = objectIdOf(req);
@@ -340,7 +352,9 @@ export function ocpiErrorHandler(err: unknown, req: Request, res: Response, _nex
   else if (isServiceUnavailable(err)) {
     // Storage unreachable for a moment: a retryable answer, not a 500 (docs/reliability.md).
     req.ocpi?.log.warn({ err: e?.message }, 'storage unavailable during OCPI request');
-    error = new OcpiError(OcpiStatus.SERVER_ERROR, 'Service temporarily unavailable, please retry later', 503, undefined, { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+    error = new OcpiError(OcpiStatus.SERVER_ERROR, 'Service temporarily unavailable, please retry later', 503, undefined, {
+      'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
+    });
   } else {
     req.ocpi?.log.error({ err }, 'unhandled error in OCPI request');
     error = new OcpiError(OcpiStatus.SERVER_ERROR, 'Internal server error', 500);
@@ -348,7 +362,8 @@ export function ocpiErrorHandler(err: unknown, req: Request, res: Response, _nex
   if (res.headersSent) return;
   echoRoutingHeaders(res, req.ocpi?.routing);
   for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
-  if (error.statusCode >= 2000 && error.statusCode < 3000 && !res.locals.unlogged) req.ocpi?.log.info({ status_code: error.statusCode, http_status: error.httpStatus }, error.message);
+  if (error.statusCode >= 2000 && error.statusCode < 3000 && !res.locals.unlogged)
+    req.ocpi?.log.info({ status_code: error.statusCode, http_status: error.httpStatus }, error.message);
   res.status(error.httpStatus).json(envelope(error.statusCode, error.data, error.message));
 }
 

@@ -99,7 +99,11 @@ const INFERENCES: Record<string, Record<string, Inference>> = {
   sessions: {
     ...tokenOwnerInference(),
     // 05-sessions P2: the prose names the status RESERVED where the enum says RESERVATION.
-    status: { when: 'missing_or_unknown', value: (root, path) => (valueAt(root, path) === 'RESERVED' ? 'RESERVATION' : undefined), detail: 'status RESERVED (the spec prose) read as RESERVATION' },
+    status: {
+      when: 'missing_or_unknown',
+      value: (root, path) => (valueAt(root, path) === 'RESERVED' ? 'RESERVATION' : undefined),
+      detail: 'status RESERVED (the spec prose) read as RESERVATION',
+    },
   },
   cdrs: tokenOwnerInference(),
 };
@@ -160,7 +164,11 @@ function capFutureStamps(data: Json, ctx: ReceiveContext, repairs: Repair[]): Re
       if (key === 'last_updated' && typeof value === 'string') {
         if (Date.parse(value) > limit) {
           record[key] = formatDateTime(now);
-          repairs.push({ path: foldPath([...path, key]), rule: 'future_last_updated', detail: 'last_updated further in the future than the allowed clock skew replaced by the time of receipt' });
+          repairs.push({
+            path: foldPath([...path, key]),
+            rule: 'future_last_updated',
+            detail: 'last_updated further in the future than the allowed clock skew replaced by the time of receipt',
+          });
         }
       } else visit(value, [...path, key], depth + 1);
     }

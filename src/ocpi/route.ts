@@ -59,7 +59,11 @@ type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 // A list of routes holds routes of every shape: the defaults say "some schema", and the handler is
 // a method (bivariant), so a route typed by its own schemas fits a RouteDef[].
-export interface RouteDef<PS extends z.ZodType | undefined = z.ZodType | undefined, QS extends z.ZodType | undefined = z.ZodType | undefined, BS extends z.ZodType | undefined = z.ZodType | undefined> {
+export interface RouteDef<
+  PS extends z.ZodType | undefined = z.ZodType | undefined,
+  QS extends z.ZodType | undefined = z.ZodType | undefined,
+  BS extends z.ZodType | undefined = z.ZodType | undefined,
+> {
   method: HttpMethod;
   /** Express path relative to the interface base, e.g. `/:country_code/:party_id/:uid`. */
   path: string;

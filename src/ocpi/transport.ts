@@ -73,7 +73,13 @@ export class OutboundTransport {
       const refusal = policyRefusal(e);
       if (refusal) throw new TransportError('refused', undefined, refusal);
       const err = e as { code?: string; name?: string; cause?: { code?: string; message?: string }; message?: string };
-      if (err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT' || err.code === 'UND_ERR_CONNECT_TIMEOUT' || err.code === 'UND_ERR_ABORTED') {
+      if (
+        err.name === 'TimeoutError' ||
+        err.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+        err.code === 'UND_ERR_BODY_TIMEOUT' ||
+        err.code === 'UND_ERR_CONNECT_TIMEOUT' ||
+        err.code === 'UND_ERR_ABORTED'
+      ) {
         throw new TransportError('timeout', 'ETIMEDOUT');
       }
       throw new TransportError(err.cause?.message ?? err.message ?? 'network error', err.cause?.code ?? err.code);

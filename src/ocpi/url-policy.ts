@@ -57,7 +57,11 @@ export class UrlPolicy {
   }
 
   /** A dns.lookup replacement for http(s).Agent: refuses a connection to a denied address. */
-  readonly lookup = (hostname: string, options: dns.LookupOptions, callback: (err: NodeJS.ErrnoException | null, address?: string | dns.LookupAddress[], family?: number) => void): void => {
+  readonly lookup = (
+    hostname: string,
+    options: dns.LookupOptions,
+    callback: (err: NodeJS.ErrnoException | null, address?: string | dns.LookupAddress[], family?: number) => void,
+  ): void => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err);
       const list = addresses as dns.LookupAddress[];

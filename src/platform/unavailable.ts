@@ -15,7 +15,22 @@ const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'Sock
  * Socket errors, and PostgreSQL's admin shutdown / crash shutdown / cannot connect now / too many
  * connections / statement timeout (query_canceled) / idle-in-transaction timeout.
  */
-const ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03', '53300', '57014', '25P03']);
+const ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '57014',
+  '25P03',
+]);
 /** pg and ioredis raise these as plain Errors without a code. */
 const MESSAGES = [
   /^Connection terminated/i,

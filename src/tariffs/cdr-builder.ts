@@ -60,7 +60,9 @@ function sessionCdrPeriods(periods: readonly ChargingPeriod[], tariffId: string)
   return periods.map((p, i) => {
     const dimensions = p.dimensions.filter((d) => !SESSION_ONLY_DIMENSIONS.has(d.type));
     if (dimensions.length === 0) {
-      throw new CdrBuildError([{ field: `session.charging_periods[${i}].dimensions`, message: 'holds only Session-only dimensions (CURRENT, POWER, ...); a CDR period needs at least one other' }]);
+      throw new CdrBuildError([
+        { field: `session.charging_periods[${i}].dimensions`, message: 'holds only Session-only dimensions (CURRENT, POWER, ...); a CDR period needs at least one other' },
+      ]);
     }
     return { start_date_time: p.start_date_time, dimensions, tariff_id: p.tariff_id ?? tariffId };
   });
@@ -91,7 +93,9 @@ export function buildCdr(input: BuildCdrInput): BuiltCdr {
     { at: session.start_date_time, tariffType: input.tariffType, tariffIds: connector?.tariff_ids },
   );
   if (!chosenTariff) {
-    throw new CdrBuildError([{ field: 'tariffs', message: `no tariff of the connector applies to a ${input.tariffType ?? 'REGULAR'} session starting ${session.start_date_time}` }]);
+    throw new CdrBuildError([
+      { field: 'tariffs', message: `no tariff of the connector applies to a ${input.tariffType ?? 'REGULAR'} session starting ${session.start_date_time}` },
+    ]);
   }
   const chosen = candidates.find((c) => c.tariff === chosenTariff);
   if (!chosen) throw new Error('chooseTariff returned a tariff that is not one of the candidates it was given');
@@ -113,7 +117,8 @@ export function buildCdr(input: BuildCdrInput): BuiltCdr {
   } else {
     if (!sessionEnd) throw new CdrBuildError([{ field: 'session.end_date_time', message: 'is required to build a CDR (or give a timeline with an end)' }]);
     const own = session.charging_periods ?? [];
-    if (own.length === 0) throw new CdrBuildError([{ field: 'session.charging_periods', message: 'a CDR needs at least one charging period: give the session periods or a meter timeline' }]);
+    if (own.length === 0)
+      throw new CdrBuildError([{ field: 'session.charging_periods', message: 'a CDR needs at least one charging period: give the session periods or a meter timeline' }]);
     periods = sessionCdrPeriods(own, chosen.id);
     context = { timeZone: location.time_zone, sessionEnd, reservationExpired: input.reservationExpired };
     const reservationOnly = periods.every((p) => p.dimensions.every((d) => d.type === 'RESERVATION_TIME'));

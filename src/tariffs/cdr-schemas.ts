@@ -27,13 +27,7 @@ export const CdrDimensionType = z.enum([
 export type CdrDimensionType = z.infer<typeof CdrDimensionType>;
 
 /** Dimensions that only make sense in a live Session and must not be sent in a CDR. */
-export const SESSION_ONLY_DIMENSIONS: ReadonlySet<CdrDimensionType> = new Set([
-  'CURRENT',
-  'ENERGY_EXPORT',
-  'ENERGY_IMPORT',
-  'POWER',
-  'STATE_OF_CHARGE',
-]);
+export const SESSION_ONLY_DIMENSIONS: ReadonlySet<CdrDimensionType> = new Set(['CURRENT', 'ENERGY_EXPORT', 'ENERGY_IMPORT', 'POWER', 'STATE_OF_CHARGE']);
 
 export const CdrDimension = z.object({
   type: CdrDimensionType,

@@ -83,7 +83,10 @@ function piecesOf(seg: TimelineSegment, timeCuts: readonly number[]): Piece[] {
       const share = thr.minus(seg.energyStart).div(seg.energyEnd.minus(seg.energyStart));
       // Rounded up to the next millisecond and pinned to the threshold itself, so the next
       // period starts with exactly min_kwh delivered and never a hair below it.
-      const ms = dec(seg.startMs).plus(share.times(seg.endMs - seg.startMs)).ceil().toNumber();
+      const ms = dec(seg.startMs)
+        .plus(share.times(seg.endMs - seg.startMs))
+        .ceil()
+        .toNumber();
       if (ms >= seg.endMs) continue;
       const prev = pinned.get(ms);
       pinned.set(ms, prev ? maxDec(prev, thr) : thr);
@@ -109,7 +112,12 @@ function globalTimeCuts(clock: LocalClock, tariffs: readonly CompiledTariff[], s
     t.thresholds.wallTimesMs.forEach((w) => wall.add(w));
     for (const d of t.thresholds.durationMs) for (const p of phaseStarts) if (p !== null) cuts.add(p + d);
   }
-  for (const c of clock.wallBoundaries(startMs, endMs, [...wall].sort((a, b) => a - b))) cuts.add(c);
+  for (const c of clock.wallBoundaries(
+    startMs,
+    endMs,
+    [...wall].sort((a, b) => a - b),
+  ))
+    cuts.add(c);
   return [...cuts].filter((c) => c > startMs && c < endMs).sort((a, b) => a - b);
 }
 
@@ -231,4 +239,3 @@ export function chargingPeriodsFromTimeline(timeline: unknown, tariffs: TariffLi
     end_date_time: formatDateTime(new Date(tl.endMs)),
   };
 }
-

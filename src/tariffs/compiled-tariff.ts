@@ -6,14 +6,7 @@
  */
 import { TariffValidationError, zodIssues } from './errors.js';
 import { Dec, MS_PER_HOUR, MWH_PER_KWH, ONE, dec } from './decimal.js';
-import {
-  type DayOfWeek,
-  type PriceComponent,
-  type ReservationRestrictionType,
-  Tariff,
-  type TariffDimensionType,
-  type TariffRestrictions,
-} from './schemas.js';
+import { type DayOfWeek, type PriceComponent, type ReservationRestrictionType, Tariff, type TariffDimensionType, type TariffRestrictions } from './schemas.js';
 
 export type CostCategory = 'fixed' | 'energy' | 'time' | 'parking' | 'reservation';
 
@@ -185,13 +178,7 @@ function flatCategory(components: readonly PriceComponent[], reservation: boolea
   return others.length > 0 && others.every((c) => c.type === 'PARKING_TIME') ? 'parking' : 'fixed';
 }
 
-function compileElement(
-  tariffId: string,
-  pcs: readonly PriceComponent[],
-  raw: TariffRestrictions | null,
-  index: number,
-  warnings: string[],
-): CompiledElement {
+function compileElement(tariffId: string, pcs: readonly PriceComponent[], raw: TariffRestrictions | null, index: number, warnings: string[]): CompiledElement {
   const compiled = raw ? compileRestrictions(raw) : null;
   const restrictions = compiled && !isEmptyRestriction(compiled) ? compiled : null;
   const reservation = restrictions?.reservation != null;
@@ -228,8 +215,7 @@ function compileElement(
 }
 
 function buildLookup(elements: readonly CompiledElement[]): ElementLookup {
-  const having = (dim: TariffDimensionType, pred: (e: CompiledElement) => boolean) =>
-    elements.filter((e) => e.components[dim] !== undefined && pred(e));
+  const having = (dim: TariffDimensionType, pred: (e: CompiledElement) => boolean) => elements.filter((e) => e.components[dim] !== undefined && pred(e));
   const kind = (e: CompiledElement) => e.restrictions?.reservation ?? null;
   const session = {
     ENERGY: having('ENERGY', (e) => kind(e) === null),

@@ -29,12 +29,7 @@ export function selectForSession(t: CompiledTariff, s: InstantState, unknown?: U
  * charging session, which has not begun (this is what makes the spec's expired-reservation
  * example charge no session FLAT fee).
  */
-export function selectForReservation(
-  t: CompiledTariff,
-  s: InstantState,
-  expired: boolean,
-  unknown?: UnknownQuantities,
-): ReservationSelection {
+export function selectForReservation(t: CompiledTariff, s: InstantState, expired: boolean, unknown?: UnknownQuantities): ReservationSelection {
   const table = expired ? t.lookup.reservationExpired : t.lookup.reservation;
   const pick = (dim: ReservationDimension): CompiledComponent | null => {
     for (const el of table[dim]) {

@@ -59,8 +59,7 @@ export interface Explanation {
 const DIMENSIONS: ('FLAT' | UsageDimension)[] = ['FLAT', 'ENERGY', 'TIME', 'PARKING_TIME', 'RESERVATION_TIME'];
 
 const sameRef = (a: ComponentRef | null | undefined, b: ComponentRef | null | undefined) =>
-  (a ?? null) === (b ?? null) ||
-  (!!a && !!b && a.tariff_id === b.tariff_id && a.element_index === b.element_index && a.component_index === b.component_index);
+  (a ?? null) === (b ?? null) || (!!a && !!b && a.tariff_id === b.tariff_id && a.element_index === b.element_index && a.component_index === b.component_index);
 
 function describeRef(r: ComponentRef, multiTariff: boolean): string {
   return multiTariff ? `tariff ${r.tariff_id} elements[${r.element_index}]` : `elements[${r.element_index}]`;
@@ -72,10 +71,7 @@ function money(p: Required<Price> | Price): string {
 
 /** Money of one line, recomputed exactly from the integer quantity behind the shown figure. */
 function lineCost(c: DimensionCharge): Required<Price> {
-  const excl =
-    c.unit === 'kWh'
-      ? dec(kwhToMwh(c.quantity)).times(c.unit_price).div(MWH_PER_KWH)
-      : dec(hoursToMs(c.quantity)).times(c.unit_price).div(MS_PER_HOUR);
+  const excl = c.unit === 'kWh' ? dec(kwhToMwh(c.quantity)).times(c.unit_price).div(MWH_PER_KWH) : dec(hoursToMs(c.quantity)).times(c.unit_price).div(MS_PER_HOUR);
   const incl = c.vat === null ? excl : excl.times(ONE.plus(dec(c.vat).div(100)));
   return { excl_vat: toWire(excl, 4), incl_vat: toWire(incl, 4) };
 }

@@ -153,7 +153,15 @@ export function parseTimeline(input: unknown, tariffs: readonly CompiledTariff[]
     const charging = state === 'CHARGING';
     // Held at the precision of the JSON number it will be reported as (MIN/MAX_POWER), so a
     // receiver re-pricing the CDR compares exactly what we compared.
-    const averaged = b > a ? dec(energyEnd.minus(energyStart).div(dec(b - a).div(MS_PER_HOUR)).toNumber()) : ZERO;
+    const averaged =
+      b > a
+        ? dec(
+            energyEnd
+              .minus(energyStart)
+              .div(dec(b - a).div(MS_PER_HOUR))
+              .toNumber(),
+          )
+        : ZERO;
     segments.push({
       startMs: a,
       endMs: b,

@@ -14,17 +14,7 @@ import { selectForReservation, selectForSession } from './element-selection.js';
 import { PricingInputError } from './errors.js';
 import { LocalClock, isValidTimeZone } from './local-time.js';
 import { normalizePeriods, parsePeriods, type NormalizedPeriod } from './period-input.js';
-import type {
-  ComponentInfo,
-  ComponentRef,
-  ExactPrice,
-  FlatFee,
-  PeriodBreakdown,
-  PriceResult,
-  PricingContext,
-  StepRounding,
-  UsageDimension,
-} from './price-types.js';
+import type { ComponentInfo, ComponentRef, ExactPrice, FlatFee, PeriodBreakdown, PriceResult, PricingContext, StepRounding, UsageDimension } from './price-types.js';
 import type { UnknownQuantities } from './restrictions.js';
 import { billableTotal, stepRoundings, type StepExtra, type Usage } from './step-size.js';
 
@@ -283,7 +273,10 @@ export function price(tariffs: TariffLike | readonly TariffLike[], chargingPerio
     },
     periods: breakdown,
     components_used: [...run.inForce.values()]
-      .sort((a, b) => compiled.findIndex((t) => t.id === a.tariffId) - compiled.findIndex((t) => t.id === b.tariffId) || a.elementIndex - b.elementIndex || a.componentIndex - b.componentIndex)
+      .sort(
+        (a, b) =>
+          compiled.findIndex((t) => t.id === a.tariffId) - compiled.findIndex((t) => t.id === b.tariffId) || a.elementIndex - b.elementIndex || a.componentIndex - b.componentIndex,
+      )
       .map(componentInfo),
     flat_fees: [...run.flats.values()],
     step_rounding: stepRows,

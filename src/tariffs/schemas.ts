@@ -7,18 +7,7 @@
  * them, a peer's tariff is not (docs/interop.md, receive profile).
  */
 import { z } from 'zod';
-import {
-  CountryCode,
-  DateTime,
-  DisplayText,
-  PartyId,
-  Url,
-  ciString,
-  nonEmptyList,
-  ocpiString,
-  optionalList,
-  parseDateTime,
-} from '../ocpi/types.js';
+import { CountryCode, DateTime, DisplayText, PartyId, Url, ciString, nonEmptyList, ocpiString, optionalList, parseDateTime } from '../ocpi/types.js';
 
 export const TariffDimensionType = z.enum(['ENERGY', 'FLAT', 'PARKING_TIME', 'TIME']);
 export type TariffDimensionType = z.infer<typeof TariffDimensionType>;
@@ -32,16 +21,7 @@ export type DayOfWeek = z.infer<typeof DayOfWeek>;
 export const ReservationRestrictionType = z.enum(['RESERVATION', 'RESERVATION_EXPIRES']);
 export type ReservationRestrictionType = z.infer<typeof ReservationRestrictionType>;
 
-export const EnergySourceCategory = z.enum([
-  'NUCLEAR',
-  'GENERAL_FOSSIL',
-  'COAL',
-  'GAS',
-  'GENERAL_GREEN',
-  'SOLAR',
-  'WIND',
-  'WATER',
-]);
+export const EnergySourceCategory = z.enum(['NUCLEAR', 'GENERAL_FOSSIL', 'COAL', 'GAS', 'GENERAL_GREEN', 'SOLAR', 'WIND', 'WATER']);
 export type EnergySourceCategory = z.infer<typeof EnergySourceCategory>;
 
 export const EnvironmentalImpactCategory = z.enum(['NUCLEAR_WASTE', 'CARBON_DIOXIDE']);
@@ -69,9 +49,7 @@ export const EnergyMix = z.object({
 export type EnergyMix = z.infer<typeof EnergyMix>;
 
 /** Local time of day `HH:MM`, 00:00-23:59 (24:00 cannot be written; 00:00 as end means midnight). */
-export const TimeOfDay = z
-  .string()
-  .regex(/^([0-1][0-9]|2[0-3]):[0-5][0-9]$/, { message: 'must be a time of day HH:MM between 00:00 and 23:59' });
+export const TimeOfDay = z.string().regex(/^([0-1][0-9]|2[0-3]):[0-5][0-9]$/, { message: 'must be a time of day HH:MM between 00:00 and 23:59' });
 
 /** Local calendar date `YYYY-MM-DD`; the regex alone would let 2023-02-30 through. */
 export const LocalDate = z

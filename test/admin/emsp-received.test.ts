@@ -32,7 +32,13 @@ function ocpi(method: 'put' | 'post' | 'patch', path: string, owner: string, to:
 
 async function pushLocation(owner: string, to: Party, id: string, lat: string, lon: string, evses: object[], lastUpdated: string) {
   const [cc, pid] = owner.split('/');
-  const res = await ocpi('put', `locations/${owner}/${id}`, owner, to, aLocation(id, { country_code: cc, party_id: pid, coordinates: { latitude: lat, longitude: lon }, evses, last_updated: lastUpdated }));
+  const res = await ocpi(
+    'put',
+    `locations/${owner}/${id}`,
+    owner,
+    to,
+    aLocation(id, { country_code: cc, party_id: pid, coordinates: { latitude: lat, longitude: lon }, evses, last_updated: lastUpdated }),
+  );
   expect(res.body.status_code).toBe(1000);
 }
 
@@ -48,13 +54,36 @@ function haversine(lat1: number, lon1: number, lat2: number, lon2: number): numb
 
 beforeAll(async () => {
   platform = await startTestPlatform('emsp_received');
-  for (const p of [EMS, OTH]) await platform.admin().post('/parties', { ...p, role: 'EMSP', business_details: aBusinessDetails() }).expect(201);
+  for (const p of [EMS, OTH])
+    await platform
+      .admin()
+      .post('/parties', { ...p, role: 'EMSP', business_details: aBusinessDetails() })
+      .expect(201);
   await platform.admin().post('/parties', { country_code: 'FR', party_id: 'CPX', role: 'CPO', business_details: aBusinessDetails() }).expect(201);
-  cpo = await aRegisteredPeer(platform, [aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'CPO' }), aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'CP2' })]);
+  cpo = await aRegisteredPeer(platform, [
+    aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'CPO' }),
+    aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'CP2' }),
+  ]);
 
   // Locations, by last_updated: UTR, AMS, EDGE, FIJI, BAD (all to EMS), OTHER (to OTH only).
-  await pushLocation('NL/CPO', EMS, 'UTR', '52.090000', '5.110000', [anEvse('E1'), anEvse('E2', { status: 'CHARGING', connectors: [aConnector('1', { standard: 'CHADEMO', power_type: 'DC' })] })], '2025-07-01T10:00:00Z');
-  await pushLocation('NL/CPO', EMS, 'AMS', '52.370000', '4.890000', [anEvse('E1', { status: 'OUTOFORDER', connectors: [aConnector('1', { standard: 'IEC_62196_T2_COMBO', power_type: 'DC' })] })], '2025-07-02T10:00:00Z');
+  await pushLocation(
+    'NL/CPO',
+    EMS,
+    'UTR',
+    '52.090000',
+    '5.110000',
+    [anEvse('E1'), anEvse('E2', { status: 'CHARGING', connectors: [aConnector('1', { standard: 'CHADEMO', power_type: 'DC' })] })],
+    '2025-07-01T10:00:00Z',
+  );
+  await pushLocation(
+    'NL/CPO',
+    EMS,
+    'AMS',
+    '52.370000',
+    '4.890000',
+    [anEvse('E1', { status: 'OUTOFORDER', connectors: [aConnector('1', { standard: 'IEC_62196_T2_COMBO', power_type: 'DC' })] })],
+    '2025-07-02T10:00:00Z',
+  );
   await pushLocation('NL/CP2', EMS, 'EDGE', '52.500000', '5.200000', [anEvse('E1')], '2025-07-03T10:00:00Z');
   await pushLocation('NL/CP2', EMS, 'FIJI', '-17.000000', '179.900000', [anEvse('E1', { status: 'PLANNED' })], '2025-07-04T10:00:00Z');
   await pushLocation('NL/CPO', EMS, 'BAD', '51.000000', '4.000000', [anEvse('E1', { status: 'BLOCKED' })], '2025-07-05T10:00:00Z');
@@ -64,7 +93,11 @@ beforeAll(async () => {
     `UPDATE "${platform.schema}"."received_location" SET document = jsonb_set(document, '{coordinates}', '{"latitude":"north","longitude":"5,1"}') WHERE location_key = 'BAD'`,
   );
 
-  for (const [owner, to, id, stamp] of [['NL/CPO', EMS, 'T1', '2025-07-01T10:00:00Z'], ['NL/CP2', EMS, 'T2', '2025-07-02T10:00:00Z'], ['NL/CPO', OTH, 'T3', '2025-07-03T10:00:00Z']] as const) {
+  for (const [owner, to, id, stamp] of [
+    ['NL/CPO', EMS, 'T1', '2025-07-01T10:00:00Z'],
+    ['NL/CP2', EMS, 'T2', '2025-07-02T10:00:00Z'],
+    ['NL/CPO', OTH, 'T3', '2025-07-03T10:00:00Z'],
+  ] as const) {
     const [cc, pid] = owner.split('/');
     expect((await ocpi('put', `tariffs/${owner}/${id}`, owner, to, aTariff(id, { country_code: cc, party_id: pid, last_updated: stamp }))).body.status_code).toBe(1000);
   }
@@ -77,7 +110,9 @@ beforeAll(async () => {
     ['NL/CPO', OTH, 'S3', 'ACTIVE', othToken, '2025-07-03T10:00:00Z'],
   ] as const) {
     const [cc, pid] = owner.split('/');
-    expect((await ocpi('put', `sessions/${owner}/${id}`, owner, to, aSession(id, { country_code: cc, party_id: pid, status, cdr_token: token, last_updated: stamp }))).body.status_code).toBe(1000);
+    expect(
+      (await ocpi('put', `sessions/${owner}/${id}`, owner, to, aSession(id, { country_code: cc, party_id: pid, status, cdr_token: token, last_updated: stamp }))).body.status_code,
+    ).toBe(1000);
   }
 
   // Amounts whose float sums are inexact (0.1 + 0.2, 11.1 + 22.2 + 0.3).

@@ -48,7 +48,9 @@ describe('create and replace', () => {
   });
 
   test('a second PUT replaces (200) and is pushed as a complete token again; platform rules stay out of it', async () => {
-    const res = await admin().put('/parties/NL/MSP/tokens/T1', anOwnToken('T1', { contract_id: 'NL-MSP-NEW', expires_at: '2030-01-01T00:00:00Z', allowed_locations: [{ location_id: 'LOC1' }] })).expect(200);
+    const res = await admin()
+      .put('/parties/NL/MSP/tokens/T1', anOwnToken('T1', { contract_id: 'NL-MSP-NEW', expires_at: '2030-01-01T00:00:00Z', allowed_locations: [{ location_id: 'LOC1' }] }))
+      .expect(200);
     expect(res.body).toMatchObject({ contract_id: 'NL-MSP-NEW', expires_at: '2030-01-01T00:00:00.000Z', allowed_locations: [{ location_id: 'LOC1' }] });
     await eventually(() => expect(pushes('T1')).toHaveLength(2));
     const put = pushes('T1')[1];
@@ -59,14 +61,18 @@ describe('create and replace', () => {
   });
 
   test('the same uid with another type is another token', async () => {
-    await admin().put('/parties/NL/MSP/tokens/T1?type=APP_USER', anOwnToken('T1', { type: 'APP_USER', whitelist: 'NEVER' })).expect(201);
+    await admin()
+      .put('/parties/NL/MSP/tokens/T1?type=APP_USER', anOwnToken('T1', { type: 'APP_USER', whitelist: 'NEVER' }))
+      .expect(201);
     expect((await admin().get('/parties/NL/MSP/tokens/T1?type=APP_USER').expect(200)).body.whitelist).toBe('NEVER');
     expect((await admin().get('/parties/NL/MSP/tokens/t1').expect(200)).body.type).toBe('RFID');
     await eventually(() => expect(pushes('T1').filter((p) => p.query.type === 'APP_USER')).toHaveLength(1));
   });
 
   test('an older last_updated than the stored one is refused with 409', async () => {
-    const res = await admin().put('/parties/NL/MSP/tokens/T1', anOwnToken('T1', { last_updated: '2020-01-01T00:00:00Z' })).expect(409);
+    const res = await admin()
+      .put('/parties/NL/MSP/tokens/T1', anOwnToken('T1', { last_updated: '2020-01-01T00:00:00Z' }))
+      .expect(409);
     expect(res.body.error.code).toBe('conflict');
   });
 });
@@ -160,7 +166,9 @@ describe('validation and parties', () => {
   test('a party that is not a local eMSP is 404 on every route', async () => {
     for (const party of ['NL/CPO', 'XX/NOP']) {
       const [cc, pid] = party.split('/');
-      await admin().put(`/parties/${party}/tokens/T9`, anOwnToken('T9', { country_code: cc, party_id: pid })).expect(404);
+      await admin()
+        .put(`/parties/${party}/tokens/T9`, anOwnToken('T9', { country_code: cc, party_id: pid }))
+        .expect(404);
       await admin().get(`/parties/${party}/tokens`).expect(404);
       await admin().get(`/parties/${party}/tokens/T9`).expect(404);
       await admin().post(`/parties/${party}/tokens/T9/block`).expect(404);
@@ -172,9 +180,16 @@ describe('list', () => {
   const stamps: string[] = [];
   beforeAll(async () => {
     await admin().post('/parties', { country_code: 'NL', party_id: 'LST', role: 'EMSP', business_details: aBusinessDetails() }).expect(201);
-    for (const [uid, valid] of [['A', true], ['B', false], ['C', true], ['D', true]] as const) {
+    for (const [uid, valid] of [
+      ['A', true],
+      ['B', false],
+      ['C', true],
+      ['D', true],
+    ] as const) {
       stamps.push(nextStamp());
-      await admin().put(`/parties/NL/LST/tokens/${uid}`, anOwnToken(uid, { country_code: 'NL', party_id: 'LST', valid, last_updated: stamps[stamps.length - 1] })).expect(201);
+      await admin()
+        .put(`/parties/NL/LST/tokens/${uid}`, anOwnToken(uid, { country_code: 'NL', party_id: 'LST', valid, last_updated: stamps[stamps.length - 1] }))
+        .expect(201);
     }
   });
 

@@ -16,10 +16,16 @@ test('every admin route wants the admin key', async () => {
 });
 
 test('create, read, list, change and delete a party; ids are case-insensitive', async () => {
-  const created = await platform.admin().post('/parties', aParty({ country_code: 'nl', party_id: 'abc' })).expect(201);
+  const created = await platform
+    .admin()
+    .post('/parties', aParty({ country_code: 'nl', party_id: 'abc' }))
+    .expect(201);
   expect(created.body).toMatchObject({ country_code: 'NL', party_id: 'ABC', roles: ['CPO'], business_details: aBusinessDetails() });
   expect((await platform.admin().get('/parties/Nl/aBc').expect(200)).body.party_id).toBe('ABC');
-  const patched = await platform.admin().patch('/parties/NL/ABC', { roles: ['CPO', 'EMSP'] }).expect(200);
+  const patched = await platform
+    .admin()
+    .patch('/parties/NL/ABC', { roles: ['CPO', 'EMSP'] })
+    .expect(200);
   expect(patched.body.roles).toEqual(['CPO', 'EMSP']);
   expect((await platform.admin().get('/parties').expect(200)).body.map((p: { party_id: string }) => p.party_id)).toContain('ABC');
   await platform.admin().delete('/parties/NL/ABC').expect(204);
@@ -27,8 +33,14 @@ test('create, read, list, change and delete a party; ids are case-insensitive', 
 });
 
 test('a party registered twice is a 409', async () => {
-  await platform.admin().post('/parties', aParty({ party_id: 'DUP' })).expect(201);
-  const res = await platform.admin().post('/parties', aParty({ party_id: 'dup' })).expect(409);
+  await platform
+    .admin()
+    .post('/parties', aParty({ party_id: 'DUP' }))
+    .expect(201);
+  const res = await platform
+    .admin()
+    .post('/parties', aParty({ party_id: 'dup' }))
+    .expect(409);
   expect(res.body.error.message).toMatch(/NL\/dup/i);
 });
 
@@ -45,14 +57,21 @@ test.each([
 });
 
 test('malformed JSON is a 400, not a 500', async () => {
-  const res = await request(platform.url).post('/admin/parties').set('Authorization', 'Bearer test-admin-key-0123456789abcdef').set('Content-Type', 'application/json').send('{"a":');
+  const res = await request(platform.url)
+    .post('/admin/parties')
+    .set('Authorization', 'Bearer test-admin-key-0123456789abcdef')
+    .set('Content-Type', 'application/json')
+    .send('{"a":');
   expect(res.status).toBe(400);
   expect(res.body.error.code).toBe('invalid_json');
 });
 
 test('the version details list the interfaces of the roles local parties have', async () => {
   const { body: invite } = await platform.admin().post('/peers/invitations', {}).expect(201);
-  const res = await request(platform.url).get('/ocpi/2.2.1').set('Authorization', `Token ${Buffer.from(invite.token).toString('base64')}`).expect(200);
+  const res = await request(platform.url)
+    .get('/ocpi/2.2.1')
+    .set('Authorization', `Token ${Buffer.from(invite.token).toString('base64')}`)
+    .expect(200);
   expect(res.body.data.version).toBe('2.2.1');
   expect(res.body.data.endpoints).toContainEqual({ identifier: 'credentials', role: 'SENDER', url: `${platform.url}/ocpi/2.2.1/credentials` });
 });

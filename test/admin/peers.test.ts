@@ -18,7 +18,10 @@ afterAll(async () => {
 test('connecting before any local party exists is a 409 that says why', async () => {
   const res = await platform.admin().post('/peers/connect', { versions_url: fake.versionsUrl, token: 'a' }).expect(409);
   expect(res.body.error.message).toContain('no local parties');
-  await platform.admin().post('/parties', aParty({ country_code: 'NL', party_id: 'CPO' })).expect(201);
+  await platform
+    .admin()
+    .post('/parties', aParty({ country_code: 'NL', party_id: 'CPO' }))
+    .expect(201);
 });
 
 test('connect registers with a peer: POST credentials with Token A, stores token C and roles', async () => {

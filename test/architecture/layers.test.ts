@@ -16,7 +16,11 @@ beforeAll(() => {
   // dpdm (ESM inside) runs as its own process; `-T false` keeps type-only imports: a loop through
   // types is a loop too.
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'layers-')), 'graph.json');
-  execFileSync(process.execPath, [require.resolve('dpdm/lib/bin/dpdm.js'), '--no-warning', '--no-tree', '--no-circular', '-T', 'false', '--exclude', 'generated|node_modules', '-o', out, 'src/**/*.ts'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [require.resolve('dpdm/lib/bin/dpdm.js'), '--no-warning', '--no-tree', '--no-circular', '-T', 'false', '--exclude', 'generated|node_modules', '-o', out, 'src/**/*.ts'],
+    { cwd: ROOT, stdio: 'ignore' },
+  );
   ({ tree, circulars } = JSON.parse(fs.readFileSync(out, 'utf8')) as { tree: typeof tree; circulars: string[][] });
 }, 60_000);
 
@@ -34,7 +38,11 @@ test.each([
 ])('%s imports nothing from the layers above it', (layer, above) => {
   const offending = Object.keys(tree)
     .filter((file) => file.startsWith(layer))
-    .flatMap((file) => importsOf(file).filter((dep) => above.some((a) => dep.startsWith(a))).map((dep) => `${file} -> ${dep}`));
+    .flatMap((file) =>
+      importsOf(file)
+        .filter((dep) => above.some((a) => dep.startsWith(a)))
+        .map((dep) => `${file} -> ${dep}`),
+    );
   expect(offending).toEqual([]);
 });
 

@@ -73,7 +73,10 @@ beforeAll(async () => {
   hook = await startWebhook();
   platform = await startTestPlatform('emsp_events', { env: FAST_DELIVERY });
   await platform.admin().post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails() }).expect(201);
-  await platform.admin().post('/parties', { country_code: 'DE', party_id: 'EMX', role: 'EMSP', business_details: aBusinessDetails('No webhook') }).expect(201);
+  await platform
+    .admin()
+    .post('/parties', { country_code: 'DE', party_id: 'EMX', role: 'EMSP', business_details: aBusinessDetails('No webhook') })
+    .expect(201);
   await platform.admin().put('/parties/DE/EMS/backend', { adapter: 'webhook', url: hook.url, secret: SECRET }).expect(200);
   cpo = await aRegisteredPeer(platform, [aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'CPO' })]);
 });
@@ -105,9 +108,16 @@ test('a newer version gives session.updated, COMPLETED gives session.ended, a re
   await putSession(ended).expect(200);
   await putSession(ended).expect(200);
   expect((await putSession(older).expect(200)).body.status_message).toMatch(/^Ignored/);
-  const patched = await request(platform.url).patch('/ocpi/emsp/2.2.1/sessions/NL/CPO/E2').set('Authorization', tokenHeader(cpo.tokenC)).set(routing).set('OCPI-to-party-id', 'EMS').send({ total_cost: { excl_vat: 2, incl_vat: 2.42 }, last_updated: later() });
+  const patched = await request(platform.url)
+    .patch('/ocpi/emsp/2.2.1/sessions/NL/CPO/E2')
+    .set('Authorization', tokenHeader(cpo.tokenC))
+    .set(routing)
+    .set('OCPI-to-party-id', 'EMS')
+    .send({ total_cost: { excl_vat: 2, incl_vat: 2.42 }, last_updated: later() });
   expect(patched.body.status_code).toBe(1000);
-  await eventually(() => expect(hook.arrivals.filter((a) => a.data.id === 'E2').map((a) => a.type)).toEqual(['session.started', 'session.updated', 'session.ended', 'session.updated']));
+  await eventually(() =>
+    expect(hook.arrivals.filter((a) => a.data.id === 'E2').map((a) => a.type)).toEqual(['session.started', 'session.updated', 'session.ended', 'session.updated']),
+  );
   const updates = arrived('session.updated', 'E2');
   expect(updates[0].data.kwh).toBe(5);
   expect(updates[1].data).toMatchObject({ status: 'COMPLETED', total_cost: { excl_vat: 2 } });
@@ -123,7 +133,7 @@ test('a new CDR gives cdr.received with the CDR and its total_cost; a duplicate 
   expect(await platform.ctx.db.backendEvent.count({ where: { type: 'cdr.received' } })).toBe(1);
 });
 
-test('a webhook answering 500 gets the event again with backoff, and it is delivered once, before the party\'s later events', async () => {
+test("a webhook answering 500 gets the event again with backoff, and it is delivered once, before the party's later events", async () => {
   let failures = 0;
   hook.answer = (a) => (a.data.id === 'E3' && failures++ === 0 ? 500 : 200);
   try {
@@ -137,7 +147,13 @@ test('a webhook answering 500 gets the event again with backoff, and it is deliv
     expect(attempts.map((a) => a.answered)).toEqual([500, 200]);
     expect(attempts[0].id).toBe(attempts[1].id);
     const view = await platform.admin().get('/parties/DE/EMS/events?status=DELIVERED').expect(200);
-    expect(view.body.find((e: { id: string }) => e.id === attempts[0].id)).toMatchObject({ type: 'session.started', status: 'DELIVERED', attempts: 2, next_attempt_at: null, data: { id: 'E3' } });
+    expect(view.body.find((e: { id: string }) => e.id === attempts[0].id)).toMatchObject({
+      type: 'session.started',
+      status: 'DELIVERED',
+      attempts: 2,
+      next_attempt_at: null,
+      data: { id: 'E3' },
+    });
     await sleep(500);
     expect(hook.arrivals.filter((a) => a.data.id === 'E3')).toHaveLength(2);
   } finally {
@@ -169,7 +185,13 @@ test('two workers sweeping at once never send one event twice', async () => {
   const lane = `party:${(await platform.ctx.db.party.findUniqueOrThrow({ where: { partyKey: 'DEEMS' } })).id}`;
   const other = [createAppContext(platform.ctx), createAppContext(platform.ctx)].map(
     (ctx) =>
-      new PeerDelivery(ctx, ctx.client, new DeliveryStore(ctx.db, ctx.config.DATABASE_SCHEMA), { keyConcurrency: 4, leaseMs: 2000, batchSize: 100, retryWindowMs: 60_000, backoff: { baseMs: 100, maxMs: 400 } }, new DeliveryMetrics(ctx.metrics)),
+      new PeerDelivery(
+        ctx,
+        ctx.client,
+        new DeliveryStore(ctx.db, ctx.config.DATABASE_SCHEMA),
+        { keyConcurrency: 4, leaseMs: 2000, batchSize: 100, retryWindowMs: 60_000, backoff: { baseMs: 100, maxMs: 400 } },
+        new DeliveryMetrics(ctx.metrics),
+      ),
   );
   await Promise.all(other.map((engine) => engine.run(lane)));
   for (let i = 0; i < 40; i++) ids.push(`CMD${i}`);
@@ -187,7 +209,10 @@ test('an event still failing after the retry window is given up as DEAD', async 
     await eventually(() => expect(hook.arrivals.filter((a) => a.data.id === 'E5').length).toBeGreaterThanOrEqual(1));
     const dead = await eventually(async () => {
       // As if it had been failing for longer than DELIVERY_RETRY_WINDOW_MINUTES (again after each attempt that set it).
-      await platform.ctx.db.outboxMessage.updateMany({ where: { status: 'PENDING', kind: 'WEBHOOK', body: { path: ['data', 'id'], equals: 'E5' } }, data: { firstFailedAt: new Date(Date.now() - 7 * 3600_000) } });
+      await platform.ctx.db.outboxMessage.updateMany({
+        where: { status: 'PENDING', kind: 'WEBHOOK', body: { path: ['data', 'id'], equals: 'E5' } },
+        data: { firstFailedAt: new Date(Date.now() - 7 * 3600_000) },
+      });
       const res = await platform.admin().get('/parties/DE/EMS/events?status=DEAD').expect(200);
       expect(res.body).toHaveLength(1);
       return res.body[0];

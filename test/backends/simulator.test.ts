@@ -15,7 +15,17 @@ import { type TestPlatform, request, startTestPlatform, tokenHeader } from '../h
 let platform: TestPlatform;
 let emsp: FakePeer;
 let tokenC: string;
-const token = { country_code: 'DE', party_id: 'EMS', uid: 'APP1', type: 'APP_USER', contract_id: 'DE-EMS-C1', issuer: 'eMSP', valid: true, whitelist: 'ALLOWED', last_updated: '2025-01-01T00:00:00Z' };
+const token = {
+  country_code: 'DE',
+  party_id: 'EMS',
+  uid: 'APP1',
+  type: 'APP_USER',
+  contract_id: 'DE-EMS-C1',
+  issuer: 'eMSP',
+  valid: true,
+  whitelist: 'ALLOWED',
+  last_updated: '2025-01-01T00:00:00Z',
+};
 const got = (method: string, prefix: string) => emsp.received.filter((r) => r.method === method && r.path.startsWith(prefix));
 const command = (name: string, body: object) => request(platform.url).post(`/ocpi/cpo/2.2.1/commands/${name}`).set('Authorization', tokenHeader(tokenC)).send(body);
 
@@ -24,7 +34,17 @@ beforeAll(async () => {
   platform = await startTestPlatform('simulator', { env: { ...FAST_DELIVERY, SIMULATOR_SPEED: '3600', SIMULATOR_POWER_KW: '11', SIMULATOR_TICK_MS: '100' } });
   await platform.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails() }).expect(201);
   await platform.admin().put('/parties/NL/CPO/backend', { adapter: 'simulator' }).expect(200);
-  await platform.admin().put('/parties/NL/CPO/tariffs/T1', { country_code: 'NL', party_id: 'CPO', id: 'T1', currency: 'EUR', elements: [{ price_components: [{ type: 'ENERGY', price: 0.25, vat: 10, step_size: 1 }] }], last_updated: '2025-01-01T00:00:00Z' }).expect(200);
+  await platform
+    .admin()
+    .put('/parties/NL/CPO/tariffs/T1', {
+      country_code: 'NL',
+      party_id: 'CPO',
+      id: 'T1',
+      currency: 'EUR',
+      elements: [{ price_components: [{ type: 'ENERGY', price: 0.25, vat: 10, step_size: 1 }] }],
+      last_updated: '2025-01-01T00:00:00Z',
+    })
+    .expect(200);
   await platform.admin().put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1')).expect(200);
   emsp = await startFakePeer([
     { identifier: 'locations', role: 'RECEIVER', path: '/emsp/locations' },
@@ -35,7 +55,12 @@ beforeAll(async () => {
   emsp.on('POST', '/results/*', (_req, res) => void res.json(ok()));
   emsp.acceptedTokens.add('b');
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-  tokenC = (await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: 'b', url: emsp.versionsUrl, roles: [aCredentialsRole()] })).body.data.token;
+  tokenC = (
+    await request(platform.url)
+      .post('/ocpi/2.2.1/credentials')
+      .set('Authorization', tokenHeader(invitation.body.token))
+      .send({ token: 'b', url: emsp.versionsUrl, roles: [aCredentialsRole()] })
+  ).body.data.token;
 });
 
 afterAll(async () => {
@@ -44,7 +69,13 @@ afterAll(async () => {
 });
 
 test('remote start, metering, remote stop and a priced CDR reach the eMSP', async () => {
-  const start = await command('START_SESSION', { response_url: `${emsp.url}/results/start`, token, location_id: 'LOC1', evse_uid: 'EVSE1', authorization_reference: 'REF1' }).expect(200);
+  const start = await command('START_SESSION', {
+    response_url: `${emsp.url}/results/start`,
+    token,
+    location_id: 'LOC1',
+    evse_uid: 'EVSE1',
+    authorization_reference: 'REF1',
+  }).expect(200);
   expect(start.body.data.result).toBe('ACCEPTED');
   await eventually(() => expect(got('POST', '/results/start').map((r) => r.body)).toEqual([{ result: 'ACCEPTED' }]));
   await eventually(() => expect(got('PATCH', '/emsp/locations/NL/CPO/LOC1/EVSE1').map((r) => (r.body as { status: string }).status)).toContain('CHARGING'));
@@ -69,16 +100,35 @@ test('remote start, metering, remote stop and a priced CDR reach the eMSP', asyn
   expect(cdr.total_cost.incl_vat).toBeCloseTo(cdr.total_energy * 0.275, 2);
   const sessionPatches = got('PATCH', `/emsp/sessions/NL/CPO/${session.id}`).map((r) => r.body as { status?: string });
   expect(sessionPatches.some((p) => p.status === 'COMPLETED')).toBe(true);
-  await eventually(() => expect(got('PATCH', '/emsp/locations/NL/CPO/LOC1/EVSE1').map((r) => (r.body as { status: string }).status).pop()).toBe('AVAILABLE'));
+  await eventually(() =>
+    expect(
+      got('PATCH', '/emsp/locations/NL/CPO/LOC1/EVSE1')
+        .map((r) => (r.body as { status: string }).status)
+        .pop(),
+    ).toBe('AVAILABLE'),
+  );
   expect(got('POST', '/results/stop').map((r) => r.body)).toEqual([{ result: 'ACCEPTED' }]);
 });
 
 test('stopping a session the simulator does not run is REJECTED by the charge point', async () => {
-  await platform.admin().put('/parties/NL/CPO/sessions/S-MANUAL', {
-    country_code: 'NL', party_id: 'CPO', id: 'S-MANUAL', start_date_time: '2025-06-01T08:00:00Z', kwh: 0,
-    cdr_token: { country_code: 'DE', party_id: 'EMS', uid: 'APP1', type: 'APP_USER', contract_id: 'DE-EMS-C1' },
-    auth_method: 'WHITELIST', location_id: 'LOC1', evse_uid: 'EVSE2', connector_id: '1', currency: 'EUR', status: 'ACTIVE', last_updated: '2025-06-01T08:00:00Z',
-  }).expect(200);
+  await platform
+    .admin()
+    .put('/parties/NL/CPO/sessions/S-MANUAL', {
+      country_code: 'NL',
+      party_id: 'CPO',
+      id: 'S-MANUAL',
+      start_date_time: '2025-06-01T08:00:00Z',
+      kwh: 0,
+      cdr_token: { country_code: 'DE', party_id: 'EMS', uid: 'APP1', type: 'APP_USER', contract_id: 'DE-EMS-C1' },
+      auth_method: 'WHITELIST',
+      location_id: 'LOC1',
+      evse_uid: 'EVSE2',
+      connector_id: '1',
+      currency: 'EUR',
+      status: 'ACTIVE',
+      last_updated: '2025-06-01T08:00:00Z',
+    })
+    .expect(200);
   await command('STOP_SESSION', { response_url: `${emsp.url}/results/manual`, session_id: 'S-MANUAL' }).expect(200);
   await eventually(() => expect(got('POST', '/results/manual').map((r) => (r.body as { result: string }).result)).toEqual(['REJECTED']));
 });

@@ -66,9 +66,14 @@ test('a migration whose text changed after it was applied stops the runner, nami
 });
 
 test('an unfinished migration (finished_at NULL) refuses start-up, naming it, and nothing after it is applied', async () => {
-  await db.query(`INSERT INTO "${schema}"."_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, '20260101000050_half_done', now())`, [crypto.randomUUID(), sha256('x')]);
+  await db.query(`INSERT INTO "${schema}"."_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, '20260101000050_half_done', now())`, [
+    crypto.randomUUID(),
+    sha256('x'),
+  ]);
   write(SECOND, secondSql);
-  await expect(migrate(TEST_DATABASE_URL, schema, { dir })).rejects.toThrow(/Migration 20260101000050_half_done was started at .* and never finished: .*prisma migrate resolve --rolled-back 20260101000050_half_done/);
+  await expect(migrate(TEST_DATABASE_URL, schema, { dir })).rejects.toThrow(
+    /Migration 20260101000050_half_done was started at .* and never finished: .*prisma migrate resolve --rolled-back 20260101000050_half_done/,
+  );
   expect((await rows()).map((r) => r.migration_name)).toEqual([FIRST, '20260101000050_half_done']);
 
   // Once someone marked it rolled back, the runner goes on.
@@ -109,7 +114,7 @@ test('a runner that cannot take the migration lock within its wait gives up with
   expect(await migrate(TEST_DATABASE_URL, schema, { dir, lockWaitMs: 300 })).toEqual({ applied: [] });
 });
 
-test("a migration waiting for a table lock longer than the statement lock timeout fails and leaves nothing applied", async () => {
+test('a migration waiting for a table lock longer than the statement lock timeout fails and leaves nothing applied', async () => {
   const third = '20260101000200_third';
   write(third, 'ALTER TABLE "thing" ADD COLUMN "third" TEXT;\n');
   const holder = new Client({ connectionString: TEST_DATABASE_URL });

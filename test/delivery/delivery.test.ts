@@ -130,7 +130,12 @@ test('a newer complete version supersedes older undelivered messages of the same
   await platform.whenIdle();
   expect(peer.arrivals).toHaveLength(0);
   await platform.admin().post(`/peers/${peer.peerId}/resume`).expect(200);
-  await eventually(() => expect(peer.arrivals.map((a) => [a.method, a.version])).toEqual([['PUT', 3], ['PATCH', 4]]));
+  await eventually(() =>
+    expect(peer.arrivals.map((a) => [a.method, a.version])).toEqual([
+      ['PUT', 3],
+      ['PATCH', 4],
+    ]),
+  );
   await eventually(async () => expect((await rowsOf(10)).map((r) => r.status)).toEqual(['SUPERSEDED', 'SUPERSEDED', 'DELIVERED', 'DELIVERED']));
 });
 
@@ -167,7 +172,10 @@ test('past the retry window the object is marked for resync and delivery stops',
   await enqueue(aLocationMessage(peer.peerId, 13, 1), aLocationMessage(peer.peerId, 13, 2));
   await eventually(async () => expect((await rowsOf(13))[0].attempts).toBeGreaterThanOrEqual(1));
   // Pretend the first failure was long ago.
-  await platform.ctx.db.outboxMessage.updateMany({ where: { peerId: peer.peerId, objectKey: 'locations:NL/CPO/OBJ13' }, data: { firstFailedAt: new Date(Date.now() - 7 * 3600_000) } });
+  await platform.ctx.db.outboxMessage.updateMany({
+    where: { peerId: peer.peerId, objectKey: 'locations:NL/CPO/OBJ13' },
+    data: { firstFailedAt: new Date(Date.now() - 7 * 3600_000) },
+  });
   await eventually(async () => expect((await rowsOf(13)).map((r) => r.status)).toEqual(['RESYNC', 'RESYNC']), 8000);
 
   peer.behaviour = () => 'ok';

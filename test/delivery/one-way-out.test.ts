@@ -95,8 +95,27 @@ test('handshakes, pulls, pushes, callbacks and webhooks all leave through the on
   // Push and callback: outbox rows delivered by the engine.
   await platform.ctx.db.$transaction((tx) =>
     platform.ctx.outbox.enqueue(tx, [
-      { peerId: cpo.peerId, objectKey: 'tokens:DE/EMS/T1', kind: 'PUSH', module: 'tokens', method: 'PUT', target: { interfaceRole: 'RECEIVER', path: '/DE/EMS/T1' }, body: { uid: 'T1' }, fullVersion: true, lastUpdated: new Date() },
-      { peerId: cpo.peerId, objectKey: 'commands:1', kind: 'CALLBACK', module: 'commands', method: 'POST', target: { url: `${cpo.fake.url}/callback/1` }, body: { result: 'ACCEPTED' }, fullVersion: false },
+      {
+        peerId: cpo.peerId,
+        objectKey: 'tokens:DE/EMS/T1',
+        kind: 'PUSH',
+        module: 'tokens',
+        method: 'PUT',
+        target: { interfaceRole: 'RECEIVER', path: '/DE/EMS/T1' },
+        body: { uid: 'T1' },
+        fullVersion: true,
+        lastUpdated: new Date(),
+      },
+      {
+        peerId: cpo.peerId,
+        objectKey: 'commands:1',
+        kind: 'CALLBACK',
+        module: 'commands',
+        method: 'POST',
+        target: { url: `${cpo.fake.url}/callback/1` },
+        body: { result: 'ACCEPTED' },
+        fullVersion: false,
+      },
     ]),
   );
   await eventually(() => {
@@ -129,13 +148,20 @@ test('a webhook to a URL the policy refuses is refused, on its text and on its r
   await expect(postSigned(platform.ctx, { adapter: 'webhook', url: 'http://169.254.169.254/latest/meta-data', secretEnc }, '{}')).rejects.toMatchObject({ kind: 'policy' });
   expect(sent()).toHaveLength(calls);
   const port = new URL(backend.url).port;
-  const loopbackDenied = new OcpiClient({ timeoutMs: 500, policy: new UrlPolicy({ allowPrivate: true, extraDeniedCidrs: ['127.0.0.0/8', '::1/128'] }), logger: pino({ level: 'silent' }) });
+  const loopbackDenied = new OcpiClient({
+    timeoutMs: 500,
+    policy: new UrlPolicy({ allowPrivate: true, extraDeniedCidrs: ['127.0.0.0/8', '::1/128'] }),
+    logger: pino({ level: 'silent' }),
+  });
   await expect(loopbackDenied.webhook({ url: `http://localhost:${port}/hook`, body: '{}', headers: {} })).rejects.toMatchObject({ kind: 'policy' });
   expect(backend.arrivals).toHaveLength(before);
 });
 
 test('an event for a backend whose URL the policy refuses is given up as DEAD by the engine without a call', async () => {
-  await platform.admin().post('/parties', { country_code: 'DE', party_id: 'EMZ', role: 'EMSP', business_details: aBusinessDetails('Refused hook') }).expect(201);
+  await platform
+    .admin()
+    .post('/parties', { country_code: 'DE', party_id: 'EMZ', role: 'EMSP', business_details: aBusinessDetails('Refused hook') })
+    .expect(201);
   // Set behind the admin API's back, as if the deny list had grown since the URL was accepted.
   await platform.ctx.parties.setBackend('DE', 'EMZ', { adapter: 'webhook', url: 'http://169.254.169.254/events', secretEnc: platform.ctx.secrets.encrypt(SECRET) });
   await platform.ctx.db.$transaction((tx) => enqueueEmspEvent(platform.ctx, tx, { countryCode: 'DE', partyId: 'EMZ' }, 'command.result', { id: 'REFUSED' }));

@@ -68,7 +68,11 @@ function serve(module: string) {
 /** Makes the next pull of a module due now (full when `full`) and waits until it succeeded. */
 async function pullNow(module: string, full = false): Promise<void> {
   const asked = new Date();
-  if (full) await platform.admin().post(`/peers/${peerId}/resync`, { modules: [module] }).expect(200);
+  if (full)
+    await platform
+      .admin()
+      .post(`/peers/${peerId}/resync`, { modules: [module] })
+      .expect(200);
   else await platform.ctx.db.pullState.update({ where: { peerId_module: { peerId, module } }, data: { nextPullAt: new Date() } });
   await eventually(async () => {
     const s = await state(module);
@@ -138,7 +142,7 @@ describe('the first full pull after the CPO registers', () => {
     }
   });
 
-  test('stops at a Link pointing at the page itself, and skips an invalid object and a foreign party\'s object without losing the rest of their page', async () => {
+  test("stops at a Link pointing at the page itself, and skips an invalid object and a foreign party's object without losing the rest of their page", async () => {
     expect(requestsTo('tariffs')).toHaveLength(2);
     expect(ids(await platform.ctx.db.receivedTariff.findMany())).toEqual(['T1', 'T2', 'T4', 'T6']);
     expect((await state('tariffs')).lastCount).toBe(6);
@@ -147,7 +151,7 @@ describe('the first full pull after the CPO registers', () => {
     expect(warnings.some((l) => l.includes('did not register') && l.includes('"object_id":"TFOREIGN"'))).toBe(true);
   });
 
-  test('re-reads from an earlier offset when the set shrinks while paging, so no session slips through; sessions of other eMSPs\' drivers are not stored', async () => {
+  test("re-reads from an earlier offset when the set shrinks while paging, so no session slips through; sessions of other eMSPs' drivers are not stored", async () => {
     expect(ids(await platform.ctx.db.receivedSession.findMany())).toEqual(['S1', 'S2', 'S3', 'S4', 'S5']);
     expect(requestsTo('sessions').length).toBeLessThanOrEqual(5);
   });
@@ -159,8 +163,14 @@ describe('the first full pull after the CPO registers', () => {
 });
 
 test('pulled sessions and CDRs are told to the eMSP backend like pushed ones, once', async () => {
-  const events = async () => (await platform.ctx.db.backendEvent.findMany()).map((e) => `${e.type} ${(e.payload as { data: { id?: string; cdr?: { id: string } } }).data.id ?? (e.payload as { data: { cdr: { id: string } } }).data.cdr.id}`).sort();
-  const expected = ['S1', 'S2', 'S3', 'S4', 'S5'].map((id) => `session.started ${id}`).concat(['C1', 'C2', 'C3', 'C4'].map((id) => `cdr.received ${id}`)).sort();
+  const events = async () =>
+    (await platform.ctx.db.backendEvent.findMany())
+      .map((e) => `${e.type} ${(e.payload as { data: { id?: string; cdr?: { id: string } } }).data.id ?? (e.payload as { data: { cdr: { id: string } } }).data.cdr.id}`)
+      .sort();
+  const expected = ['S1', 'S2', 'S3', 'S4', 'S5']
+    .map((id) => `session.started ${id}`)
+    .concat(['C1', 'C2', 'C3', 'C4'].map((id) => `cdr.received ${id}`))
+    .sort();
   expect(await events()).toEqual(expected);
   await pullNow('sessions', true);
   await pullNow('cdrs', true);
@@ -209,7 +219,10 @@ describe('later pulls', () => {
     const before = requestsTo('tariffs').length;
     fake.on('GET', path('tariffs'), (_req, res) => void res.status(503).send('down'));
     try {
-      await platform.admin().post(`/peers/${peerId}/resync`, { modules: ['tariffs'] }).expect(200);
+      await platform
+        .admin()
+        .post(`/peers/${peerId}/resync`, { modules: ['tariffs'] })
+        .expect(200);
       const failed = await eventually(async () => {
         const s = await state('tariffs');
         expect(s.lastError).toMatch(/HTTP 503/);

@@ -27,7 +27,13 @@ beforeAll(async () => {
       }
       const url = peer.endpoints.find((e) => e.identifier === 'locations' && e.role === 'SENDER')!.url;
       const items: string[] = [];
-      for await (const page of app.client.paginate<{ id: string }>({ method: 'GET', url, token, encoding: peer.authEncoding, query: { limit: 2, ...(since ? { date_from: since.toISOString() } : {}) } })) {
+      for await (const page of app.client.paginate<{ id: string }>({
+        method: 'GET',
+        url,
+        token,
+        encoding: peer.authEncoding,
+        query: { limit: 2, ...(since ? { date_from: since.toISOString() } : {}) },
+      })) {
         items.push(...page.map((p) => p.id));
       }
       pulls.push({ since, items });
@@ -41,13 +47,18 @@ beforeAll(async () => {
     const set = req.query.date_from ? all.slice(4) : all;
     const offset = Number(req.query.offset ?? 0);
     const limit = Number(req.query.limit ?? 2);
-    if (offset + limit < set.length) res.set('Link', `<${fake.url}/cpo/locations?offset=${offset + limit}&limit=${limit}${req.query.date_from ? `&date_from=${req.query.date_from}` : ''}>; rel="next"`);
+    if (offset + limit < set.length)
+      res.set('Link', `<${fake.url}/cpo/locations?offset=${offset + limit}&limit=${limit}${req.query.date_from ? `&date_from=${req.query.date_from}` : ''}>; rel="next"`);
     res.set('X-Total-Count', String(set.length)).json(ok(set.slice(offset, offset + limit)));
   });
   fake.acceptedTokens.add('pull-token-b');
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
   peerId = invitation.body.peer_id;
-  await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: 'pull-token-b', url: fake.versionsUrl, roles: [aCredentialsRole({ role: 'CPO', party_id: 'CPX' })] }).expect(200);
+  await request(platform.url)
+    .post('/ocpi/2.2.1/credentials')
+    .set('Authorization', tokenHeader(invitation.body.token))
+    .send({ token: 'pull-token-b', url: fake.versionsUrl, roles: [aCredentialsRole({ role: 'CPO', party_id: 'CPX' })] })
+    .expect(200);
 });
 
 afterAll(async () => {
@@ -88,7 +99,10 @@ test('a failed pull is recorded and retried later', async () => {
 
 test('an admin resync makes the next pull a full one, now', async () => {
   const count = pulls.length;
-  const res = await platform.admin().post(`/peers/${peerId}/resync`, { modules: ['locations'] }).expect(200);
+  const res = await platform
+    .admin()
+    .post(`/peers/${peerId}/resync`, { modules: ['locations'] })
+    .expect(200);
   expect(res.body.pulls_reset).toBe(1);
   await eventually(() => expect(pulls.length).toBe(count + 1), 15000);
   expect(pulls[count]).toEqual({ since: null, items: ['L1', 'L2', 'L3', 'L4', 'L5'] });

@@ -33,7 +33,10 @@ async function setUp(label: string, env: Record<string, string>) {
 
 async function enqueueAll(platform: TestPlatform, peer: ReceivingPeer) {
   for (let v = 1; v <= VERSIONS; v++) {
-    await platform.ctx.outbox.enqueue(platform.ctx.db, Array.from({ length: OBJECTS }, (_, n) => aLocationMessage(peer.peerId, n, v)));
+    await platform.ctx.outbox.enqueue(
+      platform.ctx.db,
+      Array.from({ length: OBJECTS }, (_, n) => aLocationMessage(peer.peerId, n, v)),
+    );
   }
 }
 

@@ -11,8 +11,14 @@ let emsp: TestPlatform;
 
 beforeAll(async () => {
   [cpo, emsp] = await Promise.all([startTestPlatform('e2e_cpo'), startTestPlatform('e2e_emsp')]);
-  await cpo.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails('CPO Inc') }).expect(201);
-  await emsp.admin().post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails('eMSP GmbH') }).expect(201);
+  await cpo
+    .admin()
+    .post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails('CPO Inc') })
+    .expect(201);
+  await emsp
+    .admin()
+    .post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails('eMSP GmbH') })
+    .expect(201);
 });
 
 afterAll(async () => {
@@ -48,7 +54,10 @@ describe('credentials handshake between two platforms', () => {
   test('the eMSP platform registers with it: versions, details, POST credentials, and the call back with token B', async () => {
     cpo.received.length = 0;
     emsp.received.length = 0;
-    const res = await emsp.admin().post('/peers/connect', { versions_url: `${cpo.url}/ocpi/versions`, token: tokenA, label: 'CPO Inc' }).expect(201);
+    const res = await emsp
+      .admin()
+      .post('/peers/connect', { versions_url: `${cpo.url}/ocpi/versions`, token: tokenA, label: 'CPO Inc' })
+      .expect(201);
     emspPeerId = res.body.id;
     expect(res.body).toMatchObject({
       status: 'REGISTERED',
@@ -138,10 +147,16 @@ describe('credentials handshake between two platforms', () => {
     const peer = await cpo.admin().get(`/peers/${cpoPeerId}`).expect(200);
     expect(peer.body.status).toBe('UNREGISTERED');
     // The token used for the DELETE is dead now.
-    expect((await request(cpo.url).get('/ocpi/versions').set('Authorization', atCpo[0].headers['authorization'] as string)).status).toBe(401);
+    expect(
+      (
+        await request(cpo.url)
+          .get('/ocpi/versions')
+          .set('Authorization', atCpo[0].headers['authorization'] as string)
+      ).status,
+    ).toBe(401);
   });
 
-  test('no token ever appears in either platform\'s logs', () => {
+  test("no token ever appears in either platform's logs", () => {
     const secrets = new Set<string>([tokenA]);
     for (const p of [cpo, emsp]) {
       for (const r of p.received) {

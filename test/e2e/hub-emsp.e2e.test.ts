@@ -32,8 +32,17 @@ async function finished(path: string): Promise<{ status: string; response: { res
 beforeAll(async () => {
   // Published before anyone is connected: the eMSP can only learn them by pulling.
   trio = await startHubTrio('e2e_hubemsp', async (cpo) => {
-    await cpo.admin().put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1', { evses: [anEvse('EVSE1', { capabilities: ['REMOTE_START_STOP_CAPABLE', 'RFID_READER', 'CHARGING_PROFILE_CAPABLE'] }), anEvse('EVSE2')] })).expect(200);
-    await cpo.admin().put('/parties/NL/CPO/locations/LOC2', aLocation('LOC2', { evses: [anEvse('EVSE3')] })).expect(200);
+    await cpo
+      .admin()
+      .put(
+        '/parties/NL/CPO/locations/LOC1',
+        aLocation('LOC1', { evses: [anEvse('EVSE1', { capabilities: ['REMOTE_START_STOP_CAPABLE', 'RFID_READER', 'CHARGING_PROFILE_CAPABLE'] }), anEvse('EVSE2')] }),
+      )
+      .expect(200);
+    await cpo
+      .admin()
+      .put('/parties/NL/CPO/locations/LOC2', aLocation('LOC2', { evses: [anEvse('EVSE3')] }))
+      .expect(200);
   });
   ({ hub, cpo, emsp, hubPeerAtEmsp } = trio);
 }, 30000);
@@ -65,7 +74,10 @@ test("the eMSP pulls the CPO's locations and tariffs through the hub: GET all to
 });
 
 test("the eMSP's token push reaches the CPO through the hub (broadcast)", async () => {
-  await emsp.admin().put('/parties/DE/EMS/tokens/APP1', token).expect((r) => expect([200, 201]).toContain(r.status));
+  await emsp
+    .admin()
+    .put('/parties/DE/EMS/tokens/APP1', token)
+    .expect((r) => expect([200, 201]).toContain(r.status));
   // eMSP -> hub: to = the hub, from = the eMSP; hub -> CPO: to = the CPO, from = the hub.
   await eventually(() => expect(find(cpo, 'PUT', '/ocpi/cpo/2.2.1/tokens/DE/EMS/APP1')[0]?.body).toBeDefined());
   expectRouting(find(hub, 'PUT', '/ocpi/hub/2.2.1/tokens/receiver/DE/EMS/APP1')[0], EMSP, HUB);
@@ -74,7 +86,10 @@ test("the eMSP's token push reaches the CPO through the hub (broadcast)", async 
 });
 
 test('START_SESSION, a charging profile and STOP_SESSION from the admin API go through the hub; results come back through hub-owned response_urls; the CDR arrives', async () => {
-  const start = await emsp.admin().post('/parties/DE/EMS/commands/START_SESSION', { location_id: 'LOC1', evse_uid: 'EVSE1', token: { ...token, last_updated: '2025-01-01T00:00:00Z' } }).expect(201);
+  const start = await emsp
+    .admin()
+    .post('/parties/DE/EMS/commands/START_SESSION', { location_id: 'LOC1', evse_uid: 'EVSE1', token: { ...token, last_updated: '2025-01-01T00:00:00Z' } })
+    .expect(201);
   expect(start.body).toMatchObject({ status: expect.stringMatching(/^(ACCEPTED|RESULT)$/), cpo: { country_code: 'NL', party_id: 'CPO' }, response: { result: 'ACCEPTED' } });
   const started = await finished(`/parties/DE/EMS/commands/${start.body.id}`);
   expect(started).toMatchObject({ status: 'RESULT', result: { result: 'ACCEPTED' } });
@@ -134,9 +149,17 @@ test('START_SESSION, a charging profile and STOP_SESSION from the admin API go t
 test('a full pull through the hub reads the sessions and CDRs of our drivers too', async () => {
   hub.received.length = 0;
   const asked = Date.now();
-  await emsp.admin().post(`/peers/${hubPeerAtEmsp}/resync`, { modules: ['sessions', 'cdrs'] }).expect(200);
+  await emsp
+    .admin()
+    .post(`/peers/${hubPeerAtEmsp}/resync`, { modules: ['sessions', 'cdrs'] })
+    .expect(200);
   await eventually(async () => {
-    const pulls = (await emsp.admin().get(`/peers/${hubPeerAtEmsp}/pulls`).expect(200)).body as Array<{ module: string; last_success_at: string | null; last_count: number | null; last_error: string | null }>;
+    const pulls = (await emsp.admin().get(`/peers/${hubPeerAtEmsp}/pulls`).expect(200)).body as Array<{
+      module: string;
+      last_success_at: string | null;
+      last_count: number | null;
+      last_error: string | null;
+    }>;
     for (const module of ['sessions', 'cdrs']) {
       const p = pulls.find((x) => x.module === module)!;
       expect(p.last_error).toBeNull();

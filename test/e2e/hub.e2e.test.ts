@@ -17,7 +17,17 @@ let cpo: TestPlatform;
 let emsp: TestPlatform;
 let emspTokenForHub: string;
 
-const token = { country_code: 'DE', party_id: 'EMS', uid: 'APP1', type: 'APP_USER', contract_id: 'DE-EMS-C1', issuer: 'eMSP', valid: true, whitelist: 'ALLOWED', last_updated: '2025-01-01T00:00:00Z' };
+const token = {
+  country_code: 'DE',
+  party_id: 'EMS',
+  uid: 'APP1',
+  type: 'APP_USER',
+  contract_id: 'DE-EMS-C1',
+  issuer: 'eMSP',
+  valid: true,
+  whitelist: 'ALLOWED',
+  last_updated: '2025-01-01T00:00:00Z',
+};
 
 beforeAll(async () => {
   trio = await startHubTrio('e2e_hub');
@@ -34,7 +44,12 @@ test('the hub tells each platform about the other party (hubclientinfo PUTs, no 
   const put = find(emsp, 'PUT', '/ocpi/2.2.1/hubclientinfo/NL/CPO')[0];
   expect(Object.keys(put.headers).filter((h) => h.startsWith('ocpi-'))).toEqual([]);
   const list = await request(hub.url).get('/ocpi/hub/2.2.1/hubclientinfo').set('Authorization', tokenHeader(emspTokenForHub)).expect(200);
-  expect(list.body.data).toEqual(expect.arrayContaining([expect.objectContaining({ country_code: 'NL', party_id: 'CPO', role: 'CPO', status: 'CONNECTED' }), expect.objectContaining({ country_code: 'DE', party_id: 'EMS', role: 'EMSP', status: 'CONNECTED' })]));
+  expect(list.body.data).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ country_code: 'NL', party_id: 'CPO', role: 'CPO', status: 'CONNECTED' }),
+      expect.objectContaining({ country_code: 'DE', party_id: 'EMS', role: 'EMSP', status: 'CONNECTED' }),
+    ]),
+  );
 });
 
 test("a location the CPO publishes is broadcast through the hub and the eMSP reads the CPO's list through it", async () => {
@@ -53,7 +68,14 @@ test("a location the CPO publishes is broadcast through the hub and the eMSP rea
   const all = await request(hub.url)
     .get('/ocpi/hub/2.2.1/locations/sender')
     .set('Authorization', tokenHeader(emspTokenForHub))
-    .set({ 'X-Request-ID': 'pull-1', 'X-Correlation-ID': 'pull-corr', 'OCPI-from-country-code': 'DE', 'OCPI-from-party-id': 'EMS', 'OCPI-to-country-code': 'NL', 'OCPI-to-party-id': 'HUB' })
+    .set({
+      'X-Request-ID': 'pull-1',
+      'X-Correlation-ID': 'pull-corr',
+      'OCPI-from-country-code': 'DE',
+      'OCPI-from-party-id': 'EMS',
+      'OCPI-to-country-code': 'NL',
+      'OCPI-to-party-id': 'HUB',
+    })
     .expect(200);
   expect(all.body.data.map((l: { id: string }) => l.id)).toEqual(['LOC1']);
   expect(all.headers).toMatchObject({ 'ocpi-to-country-code': 'DE', 'ocpi-to-party-id': 'EMS', 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'HUB', 'x-total-count': '1' });

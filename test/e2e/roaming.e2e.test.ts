@@ -47,11 +47,17 @@ beforeAll(async () => {
   webhook = http.createServer(hooks).listen(0, '127.0.0.1');
   await new Promise((r) => webhook.once('listening', r));
 
-  await cpo.admin().post('/parties', { country_code: CPO.country_code, party_id: CPO.party_id, role: 'CPO', business_details: businessDetails(CPO.name) }).expect(201);
+  await cpo
+    .admin()
+    .post('/parties', { country_code: CPO.country_code, party_id: CPO.party_id, role: 'CPO', business_details: businessDetails(CPO.name) })
+    .expect(201);
   await cpo.admin().put(`${cpoPath}/backend`, { adapter: 'simulator' }).expect(200);
   for (const t of tariffs()) await cpo.admin().put(`${cpoPath}/tariffs/${t.id}`, t).expect(200);
   for (const l of locations()) await cpo.admin().put(`${cpoPath}/locations/${l.id}`, l).expect(200);
-  await emsp.admin().post('/parties', { country_code: EMSP.country_code, party_id: EMSP.party_id, role: 'EMSP', business_details: businessDetails(EMSP.name) }).expect(201);
+  await emsp
+    .admin()
+    .post('/parties', { country_code: EMSP.country_code, party_id: EMSP.party_id, role: 'EMSP', business_details: businessDetails(EMSP.name) })
+    .expect(201);
   const url = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/events`;
   await emsp.admin().put(`${emspPath}/backend`, { adapter: 'webhook', url, secret: SECRET }).expect(200);
 });
@@ -110,7 +116,10 @@ test("the eMSP's new token is pushed to the CPO, which authorizes it in real tim
   await eventually(() => expect(ocpiAt(cpo, 'PUT', `/ocpi/cpo/2.2.1/tokens/${EMSP.country_code}/${EMSP.party_id}/${token.uid}`).length).toBeGreaterThanOrEqual(1));
   expectRouted(ocpiAt(cpo, 'PUT', '/ocpi/cpo/2.2.1/tokens')[0], EMSP, CPO);
 
-  const auth = await cpo.admin().post(`${cpoPath}/authorize`, { uid: token.uid, type: token.type, location: { location_id: location.id, evse_uids: [evse.uid] } }).expect(200);
+  const auth = await cpo
+    .admin()
+    .post(`${cpoPath}/authorize`, { uid: token.uid, type: token.type, location: { location_id: location.id, evse_uids: [evse.uid] } })
+    .expect(200);
   expect(auth.body).toMatchObject({ allowed: 'ALLOWED', source: 'PEER', authorization_reference: expect.any(String) });
   const [asked] = ocpiAt(emsp, 'POST', `/ocpi/emsp/2.2.1/tokens/${token.uid}/authorize`);
   expectRouted(asked, CPO, EMSP);
@@ -125,7 +134,9 @@ test('START_SESSION: the CPO answers at once, the simulator starts charging, the
   const responseUrl = new URL((command.body as { response_url: string }).response_url);
   expect(responseUrl.pathname).toBe(`/ocpi/emsp/2.2.1/commands/START_SESSION/${sent.body.id}`);
 
-  await eventually(async () => expect((await emsp.admin().get(`${emspPath}/commands/${sent.body.id}`).expect(200)).body).toMatchObject({ status: 'RESULT', result: { result: 'ACCEPTED' } }));
+  await eventually(async () =>
+    expect((await emsp.admin().get(`${emspPath}/commands/${sent.body.id}`).expect(200)).body).toMatchObject({ status: 'RESULT', result: { result: 'ACCEPTED' } }),
+  );
   const [result] = ocpiAt(emsp, 'POST', responseUrl.pathname);
   expectRouted(result, CPO, EMSP);
   await eventually(() => expect(events.some((e) => e.type === 'command.result')).toBe(true));
@@ -139,12 +150,19 @@ test('the session reaches the eMSP and its updates follow, in order', async () =
   }, 20_000);
   sessionId = session.id;
   expect(session).toMatchObject({ location_id: location.id, evse_uid: evse.uid, cdr_token: { uid: token.uid, contract_id: token.contract_id } });
-  await eventually(async () => expect(Number((await emsp.admin().get(`${emspPath}/received/sessions/${CPO.country_code}/${CPO.party_id}/${sessionId}`).expect(200)).body.kwh)).toBeGreaterThan(1), 20_000);
-  const kwhs = ocpiAt(emsp, 'PATCH', `/ocpi/emsp/2.2.1/sessions/${CPO.country_code}/${CPO.party_id}/${sessionId}`).map((r) => (r.body as { kwh?: number }).kwh).filter((k): k is number => k !== undefined);
+  await eventually(
+    async () => expect(Number((await emsp.admin().get(`${emspPath}/received/sessions/${CPO.country_code}/${CPO.party_id}/${sessionId}`).expect(200)).body.kwh)).toBeGreaterThan(1),
+    20_000,
+  );
+  const kwhs = ocpiAt(emsp, 'PATCH', `/ocpi/emsp/2.2.1/sessions/${CPO.country_code}/${CPO.party_id}/${sessionId}`)
+    .map((r) => (r.body as { kwh?: number }).kwh)
+    .filter((k): k is number => k !== undefined);
   expect(kwhs).toEqual([...kwhs].sort((a, b) => a - b));
   await eventually(() => expect(events.find((e) => e.type === 'session.started')?.data).toMatchObject({ id: sessionId }));
   // The EVSE the driver uses turned CHARGING at the eMSP too.
-  await eventually(async () => expect((await emsp.admin().get(`${emspPath}/received/locations?status=CHARGING`).expect(200)).body.items.map((l: { id: string }) => l.id)).toEqual([location.id]));
+  await eventually(async () =>
+    expect((await emsp.admin().get(`${emspPath}/received/locations?status=CHARGING`).expect(200)).body.items.map((l: { id: string }) => l.id)).toEqual([location.id]),
+  );
 });
 
 test('a charging profile set by the eMSP reaches the charge point and the result comes back', async () => {
@@ -152,12 +170,18 @@ test('a charging profile set by the eMSP reaches the charge point and the result
   const sent = await emsp.admin().put(`${emspPath}/sessions/${sessionId}/charging-profile`, { charging_profile: profile }).expect(201);
   const [put] = ocpiAt(cpo, 'PUT', `/ocpi/cpo/2.2.1/chargingprofiles/${sessionId}`);
   expectRouted(put, EMSP, CPO);
-  await eventually(async () => expect((await emsp.admin().get(`${emspPath}/sessions/${sessionId}/charging-profile/requests/${sent.body.id}`).expect(200)).body).toMatchObject({ result: { result: 'ACCEPTED' } }));
+  await eventually(async () =>
+    expect((await emsp.admin().get(`${emspPath}/sessions/${sessionId}/charging-profile/requests/${sent.body.id}`).expect(200)).body).toMatchObject({
+      result: { result: 'ACCEPTED' },
+    }),
+  );
 });
 
 test('STOP_SESSION ends the session, and the priced CDR arrives, consistent with its tariff', async () => {
   const stop = await emsp.admin().post(`${emspPath}/commands/STOP_SESSION`, { session_id: sessionId }).expect(201);
-  await eventually(async () => expect((await emsp.admin().get(`${emspPath}/commands/${stop.body.id}`).expect(200)).body).toMatchObject({ status: 'RESULT', result: { result: 'ACCEPTED' } }));
+  await eventually(async () =>
+    expect((await emsp.admin().get(`${emspPath}/commands/${stop.body.id}`).expect(200)).body).toMatchObject({ status: 'RESULT', result: { result: 'ACCEPTED' } }),
+  );
   const cdr = await eventually(async () => {
     const list = (await emsp.admin().get(`${emspPath}/received/cdrs`).expect(200)).body;
     expect(list.items).toHaveLength(1);
@@ -173,6 +197,8 @@ test('STOP_SESSION ends the session, and the priced CDR arrives, consistent with
   expectRouted(posted, CPO, EMSP);
   const session = (await emsp.admin().get(`${emspPath}/received/sessions/${CPO.country_code}/${CPO.party_id}/${sessionId}`).expect(200)).body;
   expect(session.status).toBe('COMPLETED');
-  await eventually(() => expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['session.started', 'session.updated', 'session.ended', 'cdr.received', 'command.result'])));
+  await eventually(() =>
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['session.started', 'session.updated', 'session.ended', 'cdr.received', 'command.result'])),
+  );
   expect(events.every((e) => e.signed)).toBe(true);
 });

@@ -11,7 +11,19 @@ import { Client } from 'pg';
 import { aBusinessDetails, aCredentialsRole } from '../helpers/builders.js';
 import { eventually } from '../helpers/eventually.js';
 import { type FakePeer, decodeToken, ok, startFakePeer } from '../helpers/fake-peer.js';
-import { ADMIN_KEY, TEST_DATABASE_URL, TEST_REDIS_URL, type TestPlatform, adminAgent, dropSchema, freePort, request, startTestPlatform, tokenHeader, uniqueSchema } from '../helpers/platform.js';
+import {
+  ADMIN_KEY,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  type TestPlatform,
+  adminAgent,
+  dropSchema,
+  freePort,
+  request,
+  startTestPlatform,
+  tokenHeader,
+  uniqueSchema,
+} from '../helpers/platform.js';
 import { aRegisteredPeer } from '../helpers/registered-peer.js';
 
 const root = path.join(__dirname, '..', '..');
@@ -82,7 +94,9 @@ async function stopChild(): Promise<void> {
 }
 
 const exitOf = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.signalCode) : new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.signalCode)
+    : new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
 
 async function count(instance: Instance, sql: string, args: unknown[]): Promise<number> {
   const res = await instance.db.query<{ n: string }>(`SELECT count(*) AS n FROM "${instance.schema}".${sql}`, args);

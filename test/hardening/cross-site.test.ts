@@ -95,7 +95,12 @@ describe('Basic credentials', () => {
     const { Queue } = await import('bullmq');
     const pulls = new Queue('pulls', { connection: { url: platform.ctx.config.REDIS_URL }, prefix: platform.ctx.config.REDIS_PREFIX });
     try {
-      for (const [method, path] of [['put', '/api/queues/pulls/pause'], ['put', '/api/queues/pulls/clean/failed'], ['put', '/api/queues/pause'], ['post', '/api/queues/pulls/add']] as const) {
+      for (const [method, path] of [
+        ['put', '/api/queues/pulls/pause'],
+        ['put', '/api/queues/pulls/clean/failed'],
+        ['put', '/api/queues/pause'],
+        ['post', '/api/queues/pulls/add'],
+      ] as const) {
         const res = await request(platform.url)[method](`/admin/queues${path}`).set('Authorization', BASIC).send({});
         expect(res.status).toBe(403);
         expect(res.body.error.code).toBe('read_only');

@@ -55,9 +55,20 @@ describe('tokens RECEIVER of a CPO', () => {
     await platform?.stop();
   });
 
-  const put = (uid: string, body: object) => request(platform.url).put(tokens(`/DE/EMS/${uid}`)).set('Authorization', tokenHeader(emsp.tokenC)).send(body);
-  const patch = (uid: string, body: object) => request(platform.url).patch(tokens(`/DE/EMS/${uid}`)).set('Authorization', tokenHeader(emsp.tokenC)).send(body);
-  const get = (uid: string) => request(platform.url).get(tokens(`/DE/EMS/${uid}`)).set('Authorization', tokenHeader(emsp.tokenC));
+  const put = (uid: string, body: object) =>
+    request(platform.url)
+      .put(tokens(`/DE/EMS/${uid}`))
+      .set('Authorization', tokenHeader(emsp.tokenC))
+      .send(body);
+  const patch = (uid: string, body: object) =>
+    request(platform.url)
+      .patch(tokens(`/DE/EMS/${uid}`))
+      .set('Authorization', tokenHeader(emsp.tokenC))
+      .send(body);
+  const get = (uid: string) =>
+    request(platform.url)
+      .get(tokens(`/DE/EMS/${uid}`))
+      .set('Authorization', tokenHeader(emsp.tokenC));
 
   test('a token PUT stamped 9999-12-31 is stored with the receive time, and a later normal PATCH blocks it', async () => {
     const before = Date.now();

@@ -33,13 +33,19 @@ beforeAll(async () => {
     env: { METRICS_TOKEN, METRICS_CACHE_MS: '60000', COMMAND_TIMEOUT_SECONDS: '30' },
   });
   await platform.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails() }).expect(201);
-  await platform.admin().put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1', { evses: [anEvse('EVSE1', { capabilities: ['REMOTE_START_STOP_CAPABLE', 'CHARGING_PROFILE_CAPABLE'] })] })).expect(200);
+  await platform
+    .admin()
+    .put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1', { evses: [anEvse('EVSE1', { capabilities: ['REMOTE_START_STOP_CAPABLE', 'CHARGING_PROFILE_CAPABLE'] })] }))
+    .expect(200);
   emspA = await aRegisteredPeer(platform, [aCredentialsRole({ party_id: 'EMA' })]);
   emspB = await aRegisteredPeer(platform, [aCredentialsRole({ party_id: 'EMB' })]);
   for (const p of [emspA, emspB]) p.fake.on('POST', '/results/*', (_req, res) => void res.json(ok()));
   backend = await startFakePeer();
   backend.on('POST', '/hook', (_req, res) => void res.status(202).json({}));
-  await platform.admin().put('/parties/NL/CPO/backend', { adapter: 'webhook', url: `${backend.url}/hook`, secret: 'webhook-secret-0123456789' }).expect(200);
+  await platform
+    .admin()
+    .put('/parties/NL/CPO/backend', { adapter: 'webhook', url: `${backend.url}/hook`, secret: 'webhook-secret-0123456789' })
+    .expect(200);
 });
 
 afterAll(async () => {
@@ -56,7 +62,9 @@ describe('/metrics', () => {
     expect(missing.headers['www-authenticate']).toContain('Bearer');
     expect(missing.text).not.toContain('ocpi_');
     await scrape().set('Authorization', 'Bearer wrong-token-0123456789abcdef').expect(401);
-    await scrape().set('Authorization', `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`).expect(401);
+    await scrape()
+      .set('Authorization', `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`)
+      .expect(401);
     const served = await scrape().set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
     expect(served.text).toContain('http_requests_total');
   });
@@ -85,7 +93,13 @@ describe('/metrics', () => {
     try {
       await platform.ctx.outbox.enqueue(platform.ctx.db, [aLocationMessage(emspA.peerId, 1, 1)]);
       const pendingIn = (text: string) => Number(/^ocpi_outbox_messages\{status="PENDING"\} (\d+)/m.exec(text)?.[1]);
-      const texts = await Promise.all(Array.from({ length: 10 }, () => scrape().set('Authorization', `Bearer ${METRICS_TOKEN}`).then((r) => r.text)));
+      const texts = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          scrape()
+            .set('Authorization', `Bearer ${METRICS_TOKEN}`)
+            .then((r) => r.text),
+        ),
+      );
       // The reading from the earlier tests is still fresh: none of these scrapes read again.
       expect(spy).not.toHaveBeenCalled();
       expect(new Set(texts.map(pendingIn)).size).toBe(1);
@@ -98,11 +112,17 @@ describe('/metrics', () => {
     const metrics = new Metrics();
     let readings = 0;
     let fail = false;
-    metrics.gauge('test_gauge', 'test', [], async () => {
-      readings++;
-      if (fail) throw new Error('storage down');
-      return [{ labels: {}, value: readings }];
-    }, 100);
+    metrics.gauge(
+      'test_gauge',
+      'test',
+      [],
+      async () => {
+        readings++;
+        if (fail) throw new Error('storage down');
+        return [{ labels: {}, value: readings }];
+      },
+      100,
+    );
     await Promise.all([metrics.registry.metrics(), metrics.registry.metrics(), metrics.registry.metrics()]);
     expect(readings).toBe(1);
     await metrics.registry.metrics();
@@ -117,7 +137,13 @@ describe('/metrics', () => {
 });
 
 function minimalEnv(): Record<string, string | undefined> {
-  return { PUBLIC_BASE_URL: 'http://127.0.0.1:1', DATABASE_URL: 'postgresql://x@127.0.0.1/x', REDIS_URL: 'redis://127.0.0.1:6379', ADMIN_API_KEY: 'admin-key-0123456789', TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') };
+  return {
+    PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+    DATABASE_URL: 'postgresql://x@127.0.0.1/x',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    ADMIN_API_KEY: 'admin-key-0123456789',
+    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
+  };
 }
 
 describe('command answers', () => {
@@ -130,10 +156,18 @@ describe('command answers', () => {
       .set({ 'OCPI-from-country-code': 'DE', 'OCPI-from-party-id': partyId, 'OCPI-to-country-code': 'NL', 'OCPI-to-party-id': 'CPO' })
       .send(body);
   /** What the eMSP can compare: everything but the timestamp, with the id it asked for blanked. */
-  const comparable = (body: Record<string, unknown>, sessionId: string) => JSON.parse(JSON.stringify({ ...body, timestamp: undefined }).split(sessionId).join('<id>'));
+  const comparable = (body: Record<string, unknown>, sessionId: string) =>
+    JSON.parse(
+      JSON.stringify({ ...body, timestamp: undefined })
+        .split(sessionId)
+        .join('<id>'),
+    );
 
   beforeAll(async () => {
-    await platform.admin().put('/parties/NL/CPO/sessions/S-OF-A', aSession('S-OF-A', { cdr_token: { country_code: 'DE', party_id: 'EMA', uid: 'RFID-A', type: 'RFID', contract_id: 'DE-EMA-C1' } })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/sessions/S-OF-A', aSession('S-OF-A', { cdr_token: { country_code: 'DE', party_id: 'EMA', uid: 'RFID-A', type: 'RFID', contract_id: 'DE-EMA-C1' } }))
+      .expect(200);
   });
 
   test("STOP_SESSION naming another eMSP's session is answered exactly like a session that does not exist, and nothing reaches the backend", async () => {
@@ -171,7 +205,8 @@ describe('unauthenticated requests', () => {
   let limited: TestPlatform;
   let peer: RegisteredPeer;
   const versions = (token: string) => request(limited.url).get('/ocpi/versions').set('Authorization', tokenHeader(token));
-  const perRequestLines = () => limited.logs.filter((l) => /"status":(401|429)\b/.test(l) || l.includes('Missing or unknown credentials token') || l.includes('Too many failed authentications'));
+  const perRequestLines = () =>
+    limited.logs.filter((l) => /"status":(401|429)\b/.test(l) || l.includes('Missing or unknown credentials token') || l.includes('Too many failed authentications'));
   const summaries = () => limited.logs.filter((l) => l.includes('unauthenticated requests refused'));
 
   beforeAll(async () => {

@@ -18,7 +18,10 @@ export async function aReceivingPeer(platform: TestPlatform, partyId = 'EMS'): P
   const tokenB = `b-${Math.random().toString(36).slice(2)}`;
   fake.acceptedTokens.add(tokenB);
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-  const res = await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: tokenB, url: fake.versionsUrl, roles: [aCredentialsRole({ party_id: partyId })] });
+  const res = await request(platform.url)
+    .post('/ocpi/2.2.1/credentials')
+    .set('Authorization', tokenHeader(invitation.body.token))
+    .send({ token: tokenB, url: fake.versionsUrl, roles: [aCredentialsRole({ party_id: partyId })] });
   if (res.body.status_code !== 1000) throw new Error(JSON.stringify(res.body));
   const peer: ReceivingPeer = { fake, peerId: invitation.body.peer_id, arrivals: [], behaviour: () => 'ok' };
   for (const method of ['PUT', 'PATCH']) {
@@ -28,7 +31,11 @@ export async function aReceivingPeer(platform: TestPlatform, partyId = 'EMS'): P
         const b = peer.behaviour({ path: req.path, method });
         if (b === 'down') return void req.socket.destroy();
         if (typeof b === 'object' && 'delayMs' in b) await new Promise((x) => setTimeout(x, b.delayMs));
-        if (typeof b === 'object' && 'status' in b) return void r.status(b.status).set(b.headers ?? {}).json(b.body ?? {});
+        if (typeof b === 'object' && 'status' in b)
+          return void r
+            .status(b.status)
+            .set(b.headers ?? {})
+            .json(b.body ?? {});
         peer.arrivals.push({ path: req.path, method, version: (req.body as { version: number }).version, at: Date.now(), headers: { ...req.headers } });
         r.json(ok());
       });

@@ -50,10 +50,23 @@ export async function startFakePeer(extraEndpoints: Array<{ identifier: string; 
     next();
   });
   app.get('/versions', (_req, res) => {
-    res.json(ok([{ version: '2.1.1', url: `${url}/2.1.1` }, { version: '2.2.1', url: `${url}/2.2.1` }]));
+    res.json(
+      ok([
+        { version: '2.1.1', url: `${url}/2.1.1` },
+        { version: '2.2.1', url: `${url}/2.2.1` },
+      ]),
+    );
   });
   app.get('/2.2.1', (_req, res) => {
-    res.json(ok({ version: '2.2.1', endpoints: [{ identifier: 'credentials', role: 'SENDER', url: `${url}/2.2.1/credentials` }, ...extraEndpoints.map((e) => ({ identifier: e.identifier, role: e.role, url: `${url}${e.path}` }))] }));
+    res.json(
+      ok({
+        version: '2.2.1',
+        endpoints: [
+          { identifier: 'credentials', role: 'SENDER', url: `${url}/2.2.1/credentials` },
+          ...extraEndpoints.map((e) => ({ identifier: e.identifier, role: e.role, url: `${url}${e.path}` })),
+        ],
+      }),
+    );
   });
   app.use((_req, res) => {
     res.status(404).json({ status_code: 2000, status_message: 'not found', timestamp: new Date().toISOString() });

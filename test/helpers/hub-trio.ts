@@ -10,7 +10,14 @@ import { type RecordedRequest, type TestPlatform, startTestPlatform } from './pl
 export const CPO = { cc: 'NL', pid: 'CPO' };
 export const EMSP = { cc: 'DE', pid: 'EMS' };
 export const HUB = { cc: 'NL', pid: 'HUB' };
-export const TARIFF_T1 = { country_code: 'NL', party_id: 'CPO', id: 'T1', currency: 'EUR', elements: [{ price_components: [{ type: 'ENERGY', price: 0.25, vat: 10, step_size: 1 }] }], last_updated: '2025-01-01T00:00:00Z' };
+export const TARIFF_T1 = {
+  country_code: 'NL',
+  party_id: 'CPO',
+  id: 'T1',
+  currency: 'EUR',
+  elements: [{ price_components: [{ type: 'ENERGY', price: 0.25, vat: 10, step_size: 1 }] }],
+  last_updated: '2025-01-01T00:00:00Z',
+};
 
 export interface HubTrio {
   hub: TestPlatform;
@@ -29,15 +36,27 @@ export async function startHubTrio(label: string, beforeConnect: (cpo: TestPlatf
     startTestPlatform(`${label}_cpo`, { env: { ...FAST_DELIVERY, SIMULATOR_SPEED: '3600', SIMULATOR_POWER_KW: '11', SIMULATOR_TICK_MS: '100' } }),
     startTestPlatform(`${label}_emsp`, { env: FAST_DELIVERY }),
   ]);
-  await hub.admin().put('/hub', { country_code: 'NL', party_id: 'HUB', business_details: aBusinessDetails('Roaming Hub') }).expect(200);
-  await cpo.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails('CPO Inc') }).expect(201);
+  await hub
+    .admin()
+    .put('/hub', { country_code: 'NL', party_id: 'HUB', business_details: aBusinessDetails('Roaming Hub') })
+    .expect(200);
+  await cpo
+    .admin()
+    .post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails('CPO Inc') })
+    .expect(201);
   await cpo.admin().put('/parties/NL/CPO/backend', { adapter: 'simulator' }).expect(200);
   await cpo.admin().put('/parties/NL/CPO/tariffs/T1', TARIFF_T1).expect(200);
   await beforeConnect(cpo);
-  await emsp.admin().post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails('eMSP GmbH') }).expect(201);
+  await emsp
+    .admin()
+    .post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails('eMSP GmbH') })
+    .expect(201);
   const connect = async (platform: TestPlatform, label: string): Promise<string> => {
     const invitation = await hub.admin().post('/peers/invitations', { label }).expect(201);
-    const res = await platform.admin().post('/peers/connect', { versions_url: `${hub.url}/ocpi/versions`, token: invitation.body.token, label: 'hub' }).expect(201);
+    const res = await platform
+      .admin()
+      .post('/peers/connect', { versions_url: `${hub.url}/ocpi/versions`, token: invitation.body.token, label: 'hub' })
+      .expect(201);
     expect(res.body.roles).toEqual([expect.objectContaining({ role: 'HUB', country_code: 'NL', party_id: 'HUB' })]);
     return res.body.id;
   };

@@ -11,7 +11,15 @@ export function aConnector(id = '1', overrides: Record<string, unknown> = {}) {
 }
 
 export function anEvse(uid = 'EVSE1', overrides: Record<string, unknown> = {}) {
-  return { uid, evse_id: `NL*CPO*E${uid}`, status: 'AVAILABLE', capabilities: ['REMOTE_START_STOP_CAPABLE', 'RFID_READER'], connectors: [aConnector('1')], last_updated: later(), ...overrides };
+  return {
+    uid,
+    evse_id: `NL*CPO*E${uid}`,
+    status: 'AVAILABLE',
+    capabilities: ['REMOTE_START_STOP_CAPABLE', 'RFID_READER'],
+    connectors: [aConnector('1')],
+    last_updated: later(),
+    ...overrides,
+  };
 }
 
 export function aLocation(id = 'LOC1', overrides: Record<string, unknown> = {}) {

@@ -65,14 +65,20 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 
 /** A schema name unique to this test file and instance. */
 export function uniqueSchema(label: string): string {
-  return `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${crypto.randomBytes(4).toString('hex')}`;
+  return `t_${label
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()
+    .slice(0, 30)}_${crypto.randomBytes(4).toString('hex')}`;
 }
 
 /**
  * `databaseHost` (host:port) replaces the PostgreSQL address of the instance's DATABASE_URL, keeping
  * its database and schema: the fault tests put a cuttable proxy there (test/helpers/tcp-proxy.ts).
  */
-export async function startTestPlatform(label: string, opts: { env?: Record<string, string>; interfaces?: ModuleInterface[]; descriptors?: readonly ModuleDescriptor[]; databaseHost?: string } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  label: string,
+  opts: { env?: Record<string, string>; interfaces?: ModuleInterface[]; descriptors?: readonly ModuleDescriptor[]; databaseHost?: string } = {},
+): Promise<TestPlatform> {
   const port = await freePort();
   const schema = uniqueSchema(label);
   const url = `http://127.0.0.1:${port}`;
@@ -85,7 +91,10 @@ export async function startTestPlatform(label: string, opts: { env?: Record<stri
   });
   const received: RecordedRequest[] = [];
   const logs: string[] = [];
-  const logger = pino({ level: config.LOG_LEVEL, redact: { paths: (await import('../../src/logger.js')).REDACT_PATHS, censor: '[redacted]' } }, { write: (line: string) => void logs.push(line) });
+  const logger = pino(
+    { level: config.LOG_LEVEL, redact: { paths: (await import('../../src/logger.js')).REDACT_PATHS, censor: '[redacted]' } },
+    { write: (line: string) => void logs.push(line) },
+  );
   const recorder: express.RequestHandler = (req, _res, next) => {
     // Body parsing happens later; capture it once the request finishes.
     const entry: RecordedRequest = { method: req.method, path: req.path, query: { ...req.query }, headers: { ...req.headers }, body: undefined };
@@ -120,7 +129,11 @@ export function adminAgent(url: string) {
   const auth = { Authorization: `Bearer ${ADMIN_KEY}` };
   return {
     get: (path: string) => request(url).get(`/admin${path}`).set(auth),
-    post: (path: string, body?: object) => request(url).post(`/admin${path}`).set(auth).send(body ?? {}),
+    post: (path: string, body?: object) =>
+      request(url)
+        .post(`/admin${path}`)
+        .set(auth)
+        .send(body ?? {}),
     patch: (path: string, body: object) => request(url).patch(`/admin${path}`).set(auth).send(body),
     put: (path: string, body: object) => request(url).put(`/admin${path}`).set(auth).send(body),
     delete: (path: string) => request(url).delete(`/admin${path}`).set(auth),

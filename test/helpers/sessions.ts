@@ -45,7 +45,15 @@ export function aCdr(id = 'CDR1', overrides: Record<string, unknown> = {}) {
       connector_power_type: 'AC_3_PHASE',
     },
     currency: 'EUR',
-    charging_periods: [{ start_date_time: '2025-06-01T08:00:00Z', dimensions: [{ type: 'ENERGY', volume: 11 }, { type: 'TIME', volume: 1 }] }],
+    charging_periods: [
+      {
+        start_date_time: '2025-06-01T08:00:00Z',
+        dimensions: [
+          { type: 'ENERGY', volume: 11 },
+          { type: 'TIME', volume: 1 },
+        ],
+      },
+    ],
     total_cost: { excl_vat: 2.75, incl_vat: 3.33 },
     total_energy: 11,
     total_time: 1,

@@ -49,7 +49,12 @@ describe('broadcast push', () => {
         return r!;
       });
       expect(got.body).toEqual(body);
-      expect(got.headers).toMatchObject({ 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'HUB', 'ocpi-to-country-code': receiver.party.country_code, 'ocpi-to-party-id': receiver.party.party_id });
+      expect(got.headers).toMatchObject({
+        'ocpi-from-country-code': 'NL',
+        'ocpi-from-party-id': 'HUB',
+        'ocpi-to-country-code': receiver.party.country_code,
+        'ocpi-to-party-id': receiver.party.party_id,
+      });
       // Each copy continues the broadcaster's exchange, under a request id of its own.
       expect(got.headers['x-correlation-id']).toBe('broadcast-corr-1');
       expect(got.headers['x-request-id']).not.toBe(res.headers['x-request-id']);
@@ -136,7 +141,10 @@ describe('our hubclientinfo RECEIVER (this platform behind another hub)', () => 
   let platform: TestPlatform;
   beforeAll(async () => {
     platform = await startTestPlatform('hub_behind');
-    await platform.admin().post('/parties', aParty({ country_code: 'DE', party_id: 'EMS', role: 'EMSP' })).expect(201);
+    await platform
+      .admin()
+      .post('/parties', aParty({ country_code: 'DE', party_id: 'EMS', role: 'EMSP' }))
+      .expect(201);
   });
   afterAll(async () => platform?.stop());
 
@@ -148,10 +156,25 @@ describe('our hubclientinfo RECEIVER (this platform behind another hub)', () => 
     const got = await request(platform.url).get('/ocpi/2.2.1/hubclientinfo/NL/CPO').set('Authorization', tokenHeader(otherHub.tokenC)).expect(200);
     expect(got.body.data).toEqual({ ...info, last_updated: '2026-03-01T00:00:00.000Z' });
     // An older ClientInfo does not undo a newer one.
-    await request(platform.url).put('/ocpi/2.2.1/hubclientinfo/NL/CPO').set('Authorization', tokenHeader(otherHub.tokenC)).send({ ...info, status: 'OFFLINE', last_updated: '2026-01-01T00:00:00Z' }).expect(200);
+    await request(platform.url)
+      .put('/ocpi/2.2.1/hubclientinfo/NL/CPO')
+      .set('Authorization', tokenHeader(otherHub.tokenC))
+      .send({ ...info, status: 'OFFLINE', last_updated: '2026-01-01T00:00:00Z' })
+      .expect(200);
     expect((await request(platform.url).get('/ocpi/2.2.1/hubclientinfo/NL/CPO').set('Authorization', tokenHeader(otherHub.tokenC))).body.data.status).toBe('CONNECTED');
     // The hub may now send as NL/CPO (a party behind it); a party it never reported stays refused.
-    const location = { country_code: 'NL', party_id: 'CPO', id: 'LOC9', publish: true, address: 'x', city: 'y', country: 'NLD', coordinates: { latitude: '52.0', longitude: '4.0' }, time_zone: 'Europe/Amsterdam', last_updated: '2026-03-01T00:00:00Z' };
+    const location = {
+      country_code: 'NL',
+      party_id: 'CPO',
+      id: 'LOC9',
+      publish: true,
+      address: 'x',
+      city: 'y',
+      country: 'NLD',
+      coordinates: { latitude: '52.0', longitude: '4.0' },
+      time_zone: 'Europe/Amsterdam',
+      last_updated: '2026-03-01T00:00:00Z',
+    };
     const asCpo = await request(platform.url)
       .put('/ocpi/emsp/2.2.1/locations/NL/CPO/LOC9')
       .set('Authorization', tokenHeader(otherHub.tokenC))
@@ -168,7 +191,10 @@ describe('our hubclientinfo RECEIVER (this platform behind another hub)', () => 
 
   test('refuses ClientInfo from a connection that is not a hub', async () => {
     const peer = await aRegisteredPeer(platform, [aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'CP3' })]);
-    const res = await request(platform.url).put('/ocpi/2.2.1/hubclientinfo/NL/CP3').set('Authorization', tokenHeader(peer.tokenC)).send({ country_code: 'NL', party_id: 'CP3', role: 'CPO', status: 'CONNECTED', last_updated: '2026-03-01T00:00:00Z' });
+    const res = await request(platform.url)
+      .put('/ocpi/2.2.1/hubclientinfo/NL/CP3')
+      .set('Authorization', tokenHeader(peer.tokenC))
+      .send({ country_code: 'NL', party_id: 'CP3', role: 'CPO', status: 'CONNECTED', last_updated: '2026-03-01T00:00:00Z' });
     expect(res.status).toBe(403);
     await peer.fake.close();
   });

@@ -18,7 +18,10 @@ export const ALL_ENDPOINTS = ['locations', 'tariffs', 'sessions', 'cdrs', 'token
 );
 
 export async function enableHub(hub: TestPlatform, extra: Record<string, unknown> = {}) {
-  await hub.admin().put('/hub', { country_code: 'NL', party_id: 'HUB', business_details: aBusinessDetails('The Hub'), ...extra }).expect(200);
+  await hub
+    .admin()
+    .put('/hub', { country_code: 'NL', party_id: 'HUB', business_details: aBusinessDetails('The Hub'), ...extra })
+    .expect(200);
 }
 
 export async function aHubPeer(hub: TestPlatform, role: string, country_code: string, party_id: string, endpoints = ALL_ENDPOINTS): Promise<HubPeer> {
@@ -35,7 +38,14 @@ export async function aHubPeer(hub: TestPlatform, role: string, country_code: st
 }
 
 /** A request from `peer` to the hub URL of a module interface, with routing headers. */
-export function viaHub(hub: TestPlatform, peer: HubPeer, method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, to?: { country_code: string; party_id: string }, from = peer.party) {
+export function viaHub(
+  hub: TestPlatform,
+  peer: HubPeer,
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete',
+  path: string,
+  to?: { country_code: string; party_id: string },
+  from = peer.party,
+) {
   let r = request(hub.url)[method](`/ocpi/hub/2.2.1${path}`).set('Authorization', tokenHeader(peer.tokenC)).set('X-Request-ID', 'req-1').set('X-Correlation-ID', 'corr-1');
   r = r.set('OCPI-from-country-code', from.country_code).set('OCPI-from-party-id', from.party_id);
   if (to) r = r.set('OCPI-to-country-code', to.country_code).set('OCPI-to-party-id', to.party_id);

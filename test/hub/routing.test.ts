@@ -58,11 +58,22 @@ describe('party-to-party forwarding', () => {
     expect(atCpo.headers['x-correlation-id']).toBe('corr-1');
     expect(atCpo.headers).toMatchObject({ 'ocpi-from-country-code': 'DE', 'ocpi-from-party-id': 'EMS', 'ocpi-to-country-code': 'NL', 'ocpi-to-party-id': 'CPO' });
     // Hub -> requester: to = requester, from = receiver; the requester's ids echoed.
-    expect(res.headers).toMatchObject({ 'ocpi-to-country-code': 'DE', 'ocpi-to-party-id': 'EMS', 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'CPO', 'x-request-id': 'req-1', 'x-correlation-id': 'corr-1' });
+    expect(res.headers).toMatchObject({
+      'ocpi-to-country-code': 'DE',
+      'ocpi-to-party-id': 'EMS',
+      'ocpi-from-country-code': 'NL',
+      'ocpi-from-party-id': 'CPO',
+      'x-request-id': 'req-1',
+      'x-correlation-id': 'corr-1',
+    });
   });
 
   test("passes the receiver's 2xxx answers through unchanged", async () => {
-    cpo.fake.on('GET', '/locations/sender/NOPE', (_req, res) => void res.status(404).json({ status_code: 2003, status_message: 'Unknown location NOPE', timestamp: new Date().toISOString() }));
+    cpo.fake.on(
+      'GET',
+      '/locations/sender/NOPE',
+      (_req, res) => void res.status(404).json({ status_code: 2003, status_message: 'Unknown location NOPE', timestamp: new Date().toISOString() }),
+    );
     const res = await viaHub(hub, emsp, 'get', '/locations/sender/NOPE', cpo.party).expect(404);
     expect(res.body).toMatchObject({ status_code: 2003, status_message: 'Unknown location NOPE' });
   });
@@ -111,13 +122,18 @@ describe('party-to-party forwarding', () => {
     expect(foreignUrl.body.status_code).toBe(2000);
     const foreignCdr = await viaHub(hub, cpo, 'post', '/cdrs/receiver', emsp.party).send({ country_code: 'NL', party_id: 'CP9', id: 'CDR1' }).expect(200);
     expect(foreignCdr.body.status_code).toBe(2001);
-    const foreignToken = await viaHub(hub, emsp, 'post', '/commands/receiver/START_SESSION', cpo.party).send({ response_url: `${emsp.fake.url}/cb`, token: { country_code: 'BE', party_id: 'OTH', uid: 'X' }, location_id: 'LOC1' }).expect(200);
+    const foreignToken = await viaHub(hub, emsp, 'post', '/commands/receiver/START_SESSION', cpo.party)
+      .send({ response_url: `${emsp.fake.url}/cb`, token: { country_code: 'BE', party_id: 'OTH', uid: 'X' }, location_id: 'LOC1' })
+      .expect(200);
     expect(foreignToken.body.status_code).toBe(2001);
     expect([...emsp.fake.received, ...cpo.fake.received].filter((r) => !r.path.startsWith('/hubclientinfo'))).toEqual([]);
   });
 
   test('a blocked pair gets 4001 in the blocked direction only, until the operator unblocks it', async () => {
-    await hub.admin().post('/hub/blocked-pairs', { from: { country_code: 'BE', party_id: 'OTH' }, to: { country_code: 'NL', party_id: 'CPO' } }).expect(201);
+    await hub
+      .admin()
+      .post('/hub/blocked-pairs', { from: { country_code: 'BE', party_id: 'OTH' }, to: { country_code: 'NL', party_id: 'CPO' } })
+      .expect(201);
     const blocked = await viaHub(hub, other, 'get', '/locations/sender/LOC1', cpo.party).expect(200);
     expect(blocked.body.status_code).toBe(4001);
     expect((await viaHub(hub, emsp, 'get', '/locations/sender/LOC1', cpo.party)).body.status_code).toBe(1000);
@@ -130,7 +146,11 @@ describe('party-to-party forwarding', () => {
   test("rewrites a receiver's Link header to a hub URL that only the requester can follow", async () => {
     cpo.fake.on('GET', '/tariffs/sender', (req, res) => {
       if (req.query.offset === '1') return void res.set('X-Total-Count', '2').json(ok([{ id: 'T2' }]));
-      res.set('X-Total-Count', '2').set('X-Limit', '1').set('Link', `<${cpo.fake.url}/tariffs/sender?offset=1&limit=1>; rel="next"`).json(ok([{ id: 'T1' }]));
+      res
+        .set('X-Total-Count', '2')
+        .set('X-Limit', '1')
+        .set('Link', `<${cpo.fake.url}/tariffs/sender?offset=1&limit=1>; rel="next"`)
+        .json(ok([{ id: 'T1' }]));
     });
     const first = await viaHub(hub, emsp, 'get', '/tariffs/sender', cpo.party).expect(200);
     expect(first.headers['x-total-count']).toBe('2');
@@ -149,7 +169,15 @@ describe('party-to-party forwarding', () => {
   });
 
   test("drops a receiver's Link that leaves its own origin (the hub would follow it with the receiver's token)", async () => {
-    cpo.fake.on('GET', '/cdrs/sender', (_req, res) => void res.set('X-Total-Count', '2').set('Link', '<http://127.0.0.1:9/elsewhere?offset=1>; rel="next"').json(ok([{ id: 'C1' }])));
+    cpo.fake.on(
+      'GET',
+      '/cdrs/sender',
+      (_req, res) =>
+        void res
+          .set('X-Total-Count', '2')
+          .set('Link', '<http://127.0.0.1:9/elsewhere?offset=1>; rel="next"')
+          .json(ok([{ id: 'C1' }])),
+    );
     const res = await viaHub(hub, emsp, 'get', '/cdrs/sender', cpo.party).expect(200);
     expect(res.body.data).toEqual([{ id: 'C1' }]);
     expect(res.headers['link']).toBeUndefined();
@@ -199,7 +227,9 @@ describe('open routing (no OCPI-to-*)', () => {
 describe('open routing by content', () => {
   test("a command naming a location the hub saw created goes to that location's CPO", async () => {
     const cpx = await aHubPeer(hub, 'CPO', 'NL', 'CPX');
-    await viaHub(hub, cpo, 'put', '/locations/receiver/NL/CPO/LOC55', HUB).send({ ...LOCATION, id: 'LOC55' }).expect(200);
+    await viaHub(hub, cpo, 'put', '/locations/receiver/NL/CPO/LOC55', HUB)
+      .send({ ...LOCATION, id: 'LOC55' })
+      .expect(200);
     let atCpo: unknown;
     cpo.fake.on('POST', '/commands/receiver/START_SESSION', (req, res) => {
       atCpo = req.headers;
@@ -220,7 +250,10 @@ describe('open routing by content', () => {
 
 describe('parties hosted on the hub platform itself', () => {
   test('a request to a local party through the hub URL is served by our own module interface', async () => {
-    await hub.admin().post('/parties', { country_code: 'NL', party_id: 'LOC', role: 'CPO', business_details: { name: 'Local CPO' } }).expect(201);
+    await hub
+      .admin()
+      .post('/parties', { country_code: 'NL', party_id: 'LOC', role: 'CPO', business_details: { name: 'Local CPO' } })
+      .expect(201);
     const loc = { ...aLocation('LOCAL1'), country_code: 'NL', party_id: 'LOC' };
     await hub.admin().put('/parties/NL/LOC/locations/LOCAL1', loc).expect(200);
     const res = await eventually(async () => {

@@ -41,7 +41,7 @@ describe('the hub treats each module as its descriptor says', () => {
     expect(sorted(policy.routedByTokenOwner)).toEqual(['cdrs', 'sessions']);
     expect(sorted(policy.callbacks)).toEqual(['chargingprofiles', 'commands']);
   });
-  test('CPO data is the data of modules whose SENDER interface is the CPO\'s', () => {
+  test("CPO data is the data of modules whose SENDER interface is the CPO's", () => {
     expect(sorted(policy.cpoData)).toEqual(['cdrs', 'locations', 'sessions', 'tariffs']);
   });
 });

@@ -65,7 +65,10 @@ describe('closing a session with its CDR', () => {
     expect(noTariff.body.error.message).toMatch(/no tariffs/);
     await platform.admin().put('/parties/NL/CPO/tariffs/T1', aTariff('T1')).expect(200);
     // The tariff engine refuses the meter data.
-    await platform.admin().post('/parties/NL/CPO/sessions/S1/cdr', { timeline: { start: 'yesterday' } }).expect(400);
+    await platform
+      .admin()
+      .post('/parties/NL/CPO/sessions/S1/cdr', { timeline: { start: 'yesterday' } })
+      .expect(400);
 
     expect(await session('S1')).toEqual(before);
     expect(await platform.ctx.db.outboxMessage.count({ where: { module: 'sessions' } })).toBe(1);
@@ -85,7 +88,12 @@ describe('closing a session with its CDR', () => {
     expect(res.status).toBeLessThan(300);
     expect(res.body.cdr).toMatchObject({ id: 'C2', session_id: 'S1' });
     expect(await session('S1')).toMatchObject({ status: 'COMPLETED', end_date_time: '2025-06-01T09:00:00.000Z' });
-    await eventually(() => expect(calls('/emsp/sessions/NL/CPO/S1').map((c) => [c.method, (c.body as { status?: string }).status])).toEqual([['PUT', 'ACTIVE'], ['PATCH', 'COMPLETED']]));
+    await eventually(() =>
+      expect(calls('/emsp/sessions/NL/CPO/S1').map((c) => [c.method, (c.body as { status?: string }).status])).toEqual([
+        ['PUT', 'ACTIVE'],
+        ['PATCH', 'COMPLETED'],
+      ]),
+    );
     await eventually(() => expect(calls('/emsp/cdrs').filter((c) => (c.body as { id?: string }).id === 'C2')).toHaveLength(1));
   });
 });
@@ -99,35 +107,58 @@ describe('the simulator', () => {
       .send(body);
   const start = {
     response_url: 'http://127.0.0.1:1/results/1',
-    token: { country_code: 'DE', party_id: 'EMS', uid: 'APP1', type: 'APP_USER', contract_id: 'DE-EMS-C1', issuer: 'eMSP', valid: true, whitelist: 'ALLOWED', last_updated: '2025-01-01T00:00:00Z' },
+    token: {
+      country_code: 'DE',
+      party_id: 'EMS',
+      uid: 'APP1',
+      type: 'APP_USER',
+      contract_id: 'DE-EMS-C1',
+      issuer: 'eMSP',
+      valid: true,
+      whitelist: 'ALLOWED',
+      last_updated: '2025-01-01T00:00:00Z',
+    },
     location_id: 'LOCS',
     evse_uid: 'EVSE1',
   };
 
   test('START_SESSION on a party without tariff is REJECTED up front, with the reason', async () => {
     await platform.admin().put('/parties/NL/SIM/backend', { adapter: 'simulator' }).expect(200);
-    await platform.admin().put('/parties/NL/SIM/locations/LOCS', aLocation('LOCS', { party_id: 'SIM', evses: [anEvse('EVSES1')] })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/SIM/locations/LOCS', aLocation('LOCS', { party_id: 'SIM', evses: [anEvse('EVSES1')] }))
+      .expect(200);
     const refused = await command({ ...start, evse_uid: 'EVSES1' }).expect(200);
     expect(refused.body.status_code).toBe(1000);
     expect(refused.body.data).toMatchObject({ result: 'REJECTED', message: [{ language: 'en', text: expect.stringMatching(/no tariff/) }] });
     expect(await platform.ctx.db.cpoCommand.count({ where: { partyKey: 'NLSIM' } })).toBe(0);
 
     // With a tariff the same command is accepted (and the simulated session can be billed).
-    await platform.admin().put('/parties/NL/SIM/tariffs/TS1', aTariff('TS1', { party_id: 'SIM' })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/SIM/tariffs/TS1', aTariff('TS1', { party_id: 'SIM' }))
+      .expect(200);
     const accepted = await command({ ...start, evse_uid: 'EVSES1' }).expect(200);
     expect(accepted.body.data).toMatchObject({ result: 'ACCEPTED' });
   });
 });
 
 describe('dead letters', () => {
-  const deliveries = async (status: string) => (await platform.admin().get(`/peers/${emsp.peerId}/deliveries?status=${status}`).expect(200)).body.items as Array<{ object_key: string; attempts: number; last_error: string }>;
+  const deliveries = async (status: string) =>
+    (await platform.admin().get(`/peers/${emsp.peerId}/deliveries?status=${status}`).expect(200)).body.items as Array<{ object_key: string; attempts: number; last_error: string }>;
 
   test('a dead-lettered delivery reports its attempts', async () => {
     const refused = { status: 200, body: { status_code: 2001, status_message: 'Invalid location', timestamp: new Date().toISOString() } };
     locationAnswers.set('LOCD1', [refused]);
     locationAnswers.set('LOCD2', [{ status: 503, body: {} }, refused]);
-    await platform.admin().put('/parties/NL/CPO/locations/LOCD1', aLocation('LOCD1', { evses: [] })).expect(200);
-    await platform.admin().put('/parties/NL/CPO/locations/LOCD2', aLocation('LOCD2', { evses: [] })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/locations/LOCD1', aLocation('LOCD1', { evses: [] }))
+      .expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/locations/LOCD2', aLocation('LOCD2', { evses: [] }))
+      .expect(200);
 
     const dead = await eventually(async () => {
       const items = await deliveries('DEAD');

@@ -72,7 +72,9 @@ test('the same unreadable CDR sent again is the same quarantine record (200, sam
 });
 
 test('text PostgreSQL cannot hold in JSON (NUL) is still kept as received', async () => {
-  const res = await cdrs().post('', { ...unreadable('Q6'), remark: 'bad\u0000remark' }).expect(201);
+  const res = await cdrs()
+    .post('', { ...unreadable('Q6'), remark: 'bad\u0000remark' })
+    .expect(201);
   expect(res.body.status_code).toBe(1000);
   const kept = (await platform.admin().get(QUARANTINE).expect(200)).body.find((q: { cdr_id: string }) => q.cdr_id === 'Q6');
   expect(kept.raw.remark).toBe('bad\u0000remark');
@@ -97,7 +99,10 @@ describe('release', () => {
   test('a release with a corrected CDR stores it like any received CDR, with its cdr.received event', async () => {
     await cdrs().post('', unreadable('R2')).expect(201);
     const id = (await platform.admin().get(QUARANTINE).expect(200)).body.find((q: { cdr_id: string }) => q.cdr_id === 'R2').id;
-    const released = await platform.admin().post(`${QUARANTINE}/${id}/release`, { cdr: aCdr('R2') }).expect(200);
+    const released = await platform
+      .admin()
+      .post(`${QUARANTINE}/${id}/release`, { cdr: aCdr('R2') })
+      .expect(200);
     expect(released.body).toMatchObject({ status: 'RELEASED', received_cdr_id: expect.any(String), released_at: expect.any(String) });
     expect(await platform.ctx.db.receivedCdr.count({ where: { cdrKey: 'R2' } })).toBe(1);
     const received = await platform.ctx.db.backendEvent.findMany({ where: { type: 'cdr.received' } });
@@ -108,7 +113,10 @@ describe('release', () => {
   test('a corrected CDR must still be of the party that sent the original', async () => {
     await cdrs().post('', unreadable('R3')).expect(201);
     const id = (await platform.admin().get(QUARANTINE).expect(200)).body.find((q: { cdr_id: string }) => q.cdr_id === 'R3').id;
-    await platform.admin().post(`${QUARANTINE}/${id}/release`, { cdr: aCdr('R3', { party_id: 'OTH' }) }).expect(400);
+    await platform
+      .admin()
+      .post(`${QUARANTINE}/${id}/release`, { cdr: aCdr('R3', { party_id: 'OTH' }) })
+      .expect(400);
     expect(await platform.ctx.db.receivedCdr.count({ where: { cdrKey: 'R3' } })).toBe(0);
   });
 
@@ -116,11 +124,17 @@ describe('release', () => {
     await cdrs().post('', unreadable('R4')).expect(201);
     const id = (await platform.admin().get(QUARANTINE).expect(200)).body.find((q: { cdr_id: string }) => q.cdr_id === 'R4').id;
     expect((await platform.admin().post(`${QUARANTINE}/${id}/discard`, {}).expect(200)).body.status).toBe('DISCARDED');
-    await platform.admin().post(`${QUARANTINE}/${id}/release`, { cdr: aCdr('R4') }).expect(409);
+    await platform
+      .admin()
+      .post(`${QUARANTINE}/${id}/release`, { cdr: aCdr('R4') })
+      .expect(409);
   });
 
   test('another eMSP party cannot see or release it (404)', async () => {
-    await platform.admin().post('/parties', { country_code: 'DE', party_id: 'EMX', role: 'EMSP', business_details: { name: 'Other eMSP' } }).expect(201);
+    await platform
+      .admin()
+      .post('/parties', { country_code: 'DE', party_id: 'EMX', role: 'EMSP', business_details: { name: 'Other eMSP' } })
+      .expect(201);
     const id = (await platform.admin().get(QUARANTINE).expect(200)).body[0].id;
     await platform.admin().get(`/parties/DE/EMX/quarantined-cdrs/${id}`).expect(404);
     await platform.admin().post(`/parties/DE/EMX/quarantined-cdrs/${id}/release`, {}).expect(404);

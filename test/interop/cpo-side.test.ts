@@ -36,12 +36,28 @@ let clock = Date.parse('2026-03-01T00:00:00Z');
 const stamp = () => new Date((clock += 1000)).toISOString();
 
 function aToken(owner: Party, uid: string, overrides: Record<string, unknown> = {}) {
-  return { country_code: owner.cc, party_id: owner.pid, uid, type: 'RFID', contract_id: `${owner.cc}-${owner.pid}-${uid}`.slice(0, 36), issuer: 'Peer eMSP', valid: true, whitelist: 'ALLOWED', last_updated: stamp(), ...overrides };
+  return {
+    country_code: owner.cc,
+    party_id: owner.pid,
+    uid,
+    type: 'RFID',
+    contract_id: `${owner.cc}-${owner.pid}-${uid}`.slice(0, 36),
+    issuer: 'Peer eMSP',
+    valid: true,
+    whitelist: 'ALLOWED',
+    last_updated: stamp(),
+    ...overrides,
+  };
 }
 
 /** What peer A's tokens SENDER lists, per eMSP party it is asked as (OCPI-to-*). */
 const listed: Record<string, Array<Record<string, unknown> & { last_updated: string }>> = {
-  'DE/EMS': [aToken(EMS, 'EMS-1'), aToken(EMS, 'EMS-APP', { type: 'APP_USER', whitelist: 'NEVER' }), { ...aToken(EMS, 'BAD'), last_updated: 'yesterday' }, aToken({ cc: 'XX', pid: 'FOO' }, 'FOREIGN')],
+  'DE/EMS': [
+    aToken(EMS, 'EMS-1'),
+    aToken(EMS, 'EMS-APP', { type: 'APP_USER', whitelist: 'NEVER' }),
+    { ...aToken(EMS, 'BAD'), last_updated: 'yesterday' },
+    aToken({ cc: 'XX', pid: 'FOO' }, 'FOREIGN'),
+  ],
   'DE/EMT': [aToken(EMT, 'EMT-1')],
 };
 const tokenPulls = () => emspA.received.filter((r) => r.method === 'GET' && r.path === '/emsp/tokens');
@@ -58,7 +74,11 @@ function serveTokens(req: Request, res: Response) {
 /** Makes the next tokens pull due now (full with `full`) and waits until it succeeded. */
 async function pullNow(full = false): Promise<void> {
   const asked = new Date();
-  if (full) await platform.admin().post(`/peers/${peerA}/resync`, { modules: ['tokens'] }).expect(200);
+  if (full)
+    await platform
+      .admin()
+      .post(`/peers/${peerA}/resync`, { modules: ['tokens'] })
+      .expect(200);
   else await platform.ctx.db.pullState.update({ where: { peerId_module: { peerId: peerA, module: 'tokens' } }, data: { nextPullAt: new Date() } });
   await eventually(async () => {
     const s = await pullState();
@@ -69,7 +89,13 @@ async function pullNow(full = false): Promise<void> {
 
 /** An OCPI request from one of a peer's parties to one of ours, with all four routing headers. */
 function ocpi(token: string, from: Party, to: Party) {
-  const headers = { Authorization: tokenHeader(token), 'OCPI-from-country-code': from.cc, 'OCPI-from-party-id': from.pid, 'OCPI-to-country-code': to.cc, 'OCPI-to-party-id': to.pid };
+  const headers = {
+    Authorization: tokenHeader(token),
+    'OCPI-from-country-code': from.cc,
+    'OCPI-from-party-id': from.pid,
+    'OCPI-to-country-code': to.cc,
+    'OCPI-to-party-id': to.pid,
+  };
   return {
     get: (path: string) => request(platform.url).get(path).set(headers),
     put: (path: string, body: object) => request(platform.url).put(path).set(headers).send(body),
@@ -82,22 +108,47 @@ function ocpi(token: string, from: Party, to: Party) {
 async function register(fake: FakePeer, token: string, roles: object[]): Promise<{ peerId: string; tokenC: string }> {
   fake.acceptedTokens.add(token);
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-  const res = await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token, url: fake.versionsUrl, roles }).expect(200);
+  const res = await request(platform.url)
+    .post('/ocpi/2.2.1/credentials')
+    .set('Authorization', tokenHeader(invitation.body.token))
+    .send({ token, url: fake.versionsUrl, roles })
+    .expect(200);
   return { peerId: invitation.body.peer_id, tokenC: res.body.data.token };
 }
 
 beforeAll(async () => {
   platform = await startTestPlatform('interop_cpo_side', {
-    env: { ...FAST_DELIVERY, PULL_INTERVAL_MINUTES: '60', PULL_JITTER_MINUTES: '0', COMMAND_TIMEOUT_SECONDS: '30', CHARGING_PROFILE_MIN_INTERVAL_SECONDS: '300', PAGE_SIZE_DEFAULT: '3', PAGE_SIZE_MAX: '4' },
+    env: {
+      ...FAST_DELIVERY,
+      PULL_INTERVAL_MINUTES: '60',
+      PULL_JITTER_MINUTES: '0',
+      COMMAND_TIMEOUT_SECONDS: '30',
+      CHARGING_PROFILE_MIN_INTERVAL_SECONDS: '300',
+      PAGE_SIZE_DEFAULT: '3',
+      PAGE_SIZE_MAX: '4',
+    },
   });
   for (const p of [CPO, CPB]) await platform.admin().post('/parties', { country_code: p.cc, party_id: p.pid, role: 'CPO', business_details: aBusinessDetails() }).expect(201);
   const reservable = anEvse('EVSE1', { capabilities: ['RESERVABLE', 'REMOTE_START_STOP_CAPABLE'] });
-  await platform.admin().put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1', { evses: [reservable] })).expect(200);
-  for (const id of ['LOC2', 'LOC3', 'LOC4', 'LOC5', 'LOC6']) await platform.admin().put(`/parties/NL/CPO/locations/${id}`, aLocation(id, { evses: [anEvse(`${id}-E1`)] })).expect(200);
-  await platform.admin().put('/parties/NL/CPB/locations/LOC-CP', aLocation('LOC-CP', { party_id: 'CPB', evses: [anEvse('EVSE-CP', { capabilities: ['CHARGING_PROFILE_CAPABLE'] })] })).expect(200);
+  await platform
+    .admin()
+    .put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1', { evses: [reservable] }))
+    .expect(200);
+  for (const id of ['LOC2', 'LOC3', 'LOC4', 'LOC5', 'LOC6'])
+    await platform
+      .admin()
+      .put(`/parties/NL/CPO/locations/${id}`, aLocation(id, { evses: [anEvse(`${id}-E1`)] }))
+      .expect(200);
+  await platform
+    .admin()
+    .put('/parties/NL/CPB/locations/LOC-CP', aLocation('LOC-CP', { party_id: 'CPB', evses: [anEvse('EVSE-CP', { capabilities: ['CHARGING_PROFILE_CAPABLE'] })] }))
+    .expect(200);
   backend = await startFakePeer();
   backend.on('POST', '/hook', (_req, res) => void res.status(202).json({}));
-  await platform.admin().put('/parties/NL/CPO/backend', { adapter: 'webhook', url: `${backend.url}/hook`, secret: 'cpo-side-secret-0123456' }).expect(200);
+  await platform
+    .admin()
+    .put('/parties/NL/CPO/backend', { adapter: 'webhook', url: `${backend.url}/hook`, secret: 'cpo-side-secret-0123456' })
+    .expect(200);
   await platform.admin().put('/parties/NL/CPB/backend', { adapter: 'simulator' }).expect(200);
 
   emspA = await startFakePeer([{ identifier: 'tokens', role: 'SENDER', path: '/emsp/tokens' }]);
@@ -105,7 +156,10 @@ beforeAll(async () => {
   emspA.on('POST', '/results/*', (_req, res) => void res.json(ok()));
   emspB = await startFakePeer();
   emspB.on('POST', '/results/*', (_req, res) => void res.json(ok()));
-  ({ peerId: peerA, tokenC: tokenA } = await register(emspA, 'cpo-side-a', [aCredentialsRole({ country_code: 'DE', party_id: 'EMS' }), aCredentialsRole({ country_code: 'DE', party_id: 'EMT' })]));
+  ({ peerId: peerA, tokenC: tokenA } = await register(emspA, 'cpo-side-a', [
+    aCredentialsRole({ country_code: 'DE', party_id: 'EMS' }),
+    aCredentialsRole({ country_code: 'DE', party_id: 'EMT' }),
+  ]));
   ({ tokenC: tokenB } = await register(emspB, 'cpo-side-b', [aCredentialsRole({ country_code: 'FR', party_id: 'OTH' })]));
   // The first full pull starts right after registration, without anyone asking.
   await eventually(async () => expect((await pullState()).lastSuccessAt).not.toBeNull(), 30000);
@@ -121,7 +175,9 @@ afterAll(async () => {
 describe('tokens pulled from eMSP peers', () => {
   test('the first pull after registration is full and runs once per (our CPO party, their eMSP party), from = our CPO, to = their eMSP', async () => {
     const first = tokenPulls();
-    const pairs = first.map((r) => `${r.headers['ocpi-from-country-code']}/${r.headers['ocpi-from-party-id']}->${r.headers['ocpi-to-country-code']}/${r.headers['ocpi-to-party-id']}`).sort();
+    const pairs = first
+      .map((r) => `${r.headers['ocpi-from-country-code']}/${r.headers['ocpi-from-party-id']}->${r.headers['ocpi-to-country-code']}/${r.headers['ocpi-to-party-id']}`)
+      .sort();
     expect(pairs).toEqual(['NL/CPB->DE/EMS', 'NL/CPB->DE/EMT', 'NL/CPO->DE/EMS', 'NL/CPO->DE/EMT']);
     expect(first.every((r) => r.query.date_from === undefined)).toBe(true);
     expect(await stored(EMS, 'EMS-1')).toMatchObject({ uid: 'EMS-1', type: 'RFID' });
@@ -133,7 +189,9 @@ describe('tokens pulled from eMSP peers', () => {
     expect(await stored(EMS, 'BAD')).toBeNull();
     expect(await stored({ cc: 'XX', pid: 'FOO' }, 'FOREIGN')).toBeNull();
     const warnings = platform.logs.filter((l) => l.includes('"module":"tokens"'));
-    expect(warnings.some((l) => l.includes('pulled object is unreadable') && l.includes('"list":"NL/CPO->DE/EMS"') && l.includes('"position":2') && l.includes('last_updated'))).toBe(true);
+    expect(
+      warnings.some((l) => l.includes('pulled object is unreadable') && l.includes('"list":"NL/CPO->DE/EMS"') && l.includes('"position":2') && l.includes('last_updated')),
+    ).toBe(true);
     expect(warnings.some((l) => l.includes('did not register') && l.includes('"position":3') && l.includes('"owner":"XX/FOO"'))).toBe(true);
     expect(warnings.some((l) => l.includes('BAD') || l.includes('FOREIGN'))).toBe(false);
   });
@@ -188,10 +246,29 @@ describe('reservations are per eMSP', () => {
   const token = (owner: Party) => ({ country_code: owner.cc, party_id: owner.pid, uid: `${owner.pid}-CARD`, type: 'RFID', contract_id: `${owner.cc}-${owner.pid}-CARD` });
   let n = 0;
   const responseUrl = (fake: FakePeer) => `${fake.url}/results/${++n}`;
-  const webhooks = () => backend.received.filter((r) => r.path === '/hook').map((r) => r.body as { command: string; requester?: { country_code: string; party_id: string }; reservation?: { id: string; emsp_reservation_id: string; replaces?: boolean }; request: Record<string, unknown> });
+  const webhooks = () =>
+    backend.received
+      .filter((r) => r.path === '/hook')
+      .map(
+        (r) =>
+          r.body as {
+            command: string;
+            requester?: { country_code: string; party_id: string };
+            reservation?: { id: string; emsp_reservation_id: string; replaces?: boolean };
+            request: Record<string, unknown>;
+          },
+      );
   const reserve = (as: { token: string; party: Party; fake: FakePeer }, reservationId: string) =>
-    ocpi(as.token, as.party, CPO).post('/ocpi/cpo/2.2.1/commands/RESERVE_NOW', { response_url: responseUrl(as.fake), token: token(as.party), expiry_date: '2030-01-01T00:00:00Z', reservation_id: reservationId, location_id: 'LOC1', evse_uid: 'EVSE1' });
-  const cancel = (as: { token: string; party: Party; fake: FakePeer }, reservationId: string) => ocpi(as.token, as.party, CPO).post('/ocpi/cpo/2.2.1/commands/CANCEL_RESERVATION', { response_url: responseUrl(as.fake), reservation_id: reservationId });
+    ocpi(as.token, as.party, CPO).post('/ocpi/cpo/2.2.1/commands/RESERVE_NOW', {
+      response_url: responseUrl(as.fake),
+      token: token(as.party),
+      expiry_date: '2030-01-01T00:00:00Z',
+      reservation_id: reservationId,
+      location_id: 'LOC1',
+      evse_uid: 'EVSE1',
+    });
+  const cancel = (as: { token: string; party: Party; fake: FakePeer }, reservationId: string) =>
+    ocpi(as.token, as.party, CPO).post('/ocpi/cpo/2.2.1/commands/CANCEL_RESERVATION', { response_url: responseUrl(as.fake), reservation_id: reservationId });
   /** Sends a command and returns what the backend received for it. */
   async function forwarded(send: () => Promise<{ body: { data: { result: string } } }>) {
     const before = webhooks().length;
@@ -229,7 +306,9 @@ describe('reservations are per eMSP', () => {
 
   test('the backend is told which eMSP party asks', async () => {
     expect((await forwarded(() => reserve(b(), 'R-WHO'))).requester).toEqual({ country_code: 'FR', party_id: 'OTH' });
-    const start = await forwarded(() => ocpi(tokenA, EMT, CPO).post('/ocpi/cpo/2.2.1/commands/START_SESSION', { response_url: responseUrl(emspA), token: token(EMT), location_id: 'LOC1', evse_uid: 'EVSE1' }));
+    const start = await forwarded(() =>
+      ocpi(tokenA, EMT, CPO).post('/ocpi/cpo/2.2.1/commands/START_SESSION', { response_url: responseUrl(emspA), token: token(EMT), location_id: 'LOC1', evse_uid: 'EVSE1' }),
+    );
     expect(start).toMatchObject({ command: 'START_SESSION', requester: { country_code: 'DE', party_id: 'EMT' } });
     expect(start.reservation).toBeUndefined();
   });
@@ -240,7 +319,11 @@ describe('charging profiles', () => {
   let n = 0;
   const responseUrl = () => `${emspA.url}/results/cp-${++n}`;
   const as = () => ocpi(tokenA, EMS, CPB);
-  const session = (id: string, status: string) => platform.admin().put(`/parties/NL/CPB/sessions/${id}`, aSession(id, { party_id: 'CPB', location_id: 'LOC-CP', evse_uid: 'EVSE-CP', status })).expect(200);
+  const session = (id: string, status: string) =>
+    platform
+      .admin()
+      .put(`/parties/NL/CPB/sessions/${id}`, aSession(id, { party_id: 'CPB', location_id: 'LOC-CP', evse_uid: 'EVSE-CP', status }))
+      .expect(200);
   const put = (id: string) => as().put(`/ocpi/cpo/2.2.1/chargingprofiles/${id}`, { charging_profile: profile, response_url: responseUrl() });
   const get = (id: string) => as().get(`/ocpi/cpo/2.2.1/chargingprofiles/${id}?duration=900&response_url=${encodeURIComponent(responseUrl())}`);
   const del = (id: string) => as().delete(`/ocpi/cpo/2.2.1/chargingprofiles/${id}?response_url=${encodeURIComponent(responseUrl())}`);
@@ -264,7 +347,7 @@ describe('charging profiles', () => {
 describe('pagination', () => {
   const list = (query: string) => ocpi(tokenA, EMS, CPO).get(`/ocpi/cpo/2.2.1/locations${query}`).expect(200);
 
-  test('X-Limit equals the limit applied to the page: the client\'s when under the cap, else the cap; the default without one', async () => {
+  test("X-Limit equals the limit applied to the page: the client's when under the cap, else the cap; the default without one", async () => {
     const small = await list('?limit=2');
     expect(small.headers['x-limit']).toBe('2');
     expect(small.body.data).toHaveLength(2);

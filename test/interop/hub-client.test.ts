@@ -39,23 +39,47 @@ const pullState = (module: string) => platform.ctx.db.pullState.findUnique({ whe
 
 beforeAll(async () => {
   platform = await startTestPlatform('interop_hub_client', { env: { ...FAST_DELIVERY, PULL_INTERVAL_MINUTES: '60', PULL_JITTER_MINUTES: '0', AUTHORIZATION_TIMEOUT_MS: '2000' } });
-  await platform.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails('Our CPO') }).expect(201);
-  await platform.admin().post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails('Our eMSP') }).expect(201);
+  await platform
+    .admin()
+    .post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails('Our CPO') })
+    .expect(201);
+  await platform
+    .admin()
+    .post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails('Our eMSP') })
+    .expect(201);
   hub = await startFakePeer(ENDPOINTS);
   hub.acceptedTokens.add(TOKEN_B);
   hub.on('GET', '/hub/hubclientinfo', (_req: Request, res: Response) => void res.set('X-Total-Count', String(listed.length)).json(ok(listed)));
-  hub.on('GET', '/hub/locations/sender', (_req: Request, res: Response) =>
-    void res.set('X-Total-Count', '1').json(ok([aLocation('LOCX', { country_code: 'FR', party_id: 'CPX', evses: [anEvse('EVSEX', { capabilities: ['REMOTE_START_STOP_CAPABLE'] })] })])),
+  hub.on(
+    'GET',
+    '/hub/locations/sender',
+    (_req: Request, res: Response) =>
+      void res
+        .set('X-Total-Count', '1')
+        .json(ok([aLocation('LOCX', { country_code: 'FR', party_id: 'CPX', evses: [anEvse('EVSEX', { capabilities: ['REMOTE_START_STOP_CAPABLE'] })] })])),
   );
   hub.on('POST', '/hub/commands/receiver/START_SESSION', (_req: Request, res: Response) => void res.json(ok({ result: 'ACCEPTED', timeout: 30 })));
-  hub.on('POST', '/hub/tokens/sender/*', (req: Request, res: Response) =>
-    void res.json(
-      ok({
-        allowed: 'ALLOWED',
-        authorization_reference: 'REF-HUB-1',
-        token: { country_code: 'BE', party_id: 'EMX', uid: decodeURIComponent(req.path.split('/')[4]), type: 'RFID', contract_id: 'BE-EMX-C1', issuer: 'EMX', valid: true, whitelist: 'ALWAYS', last_updated: '2026-01-01T00:00:00Z' },
-      }),
-    ),
+  hub.on(
+    'POST',
+    '/hub/tokens/sender/*',
+    (req: Request, res: Response) =>
+      void res.json(
+        ok({
+          allowed: 'ALLOWED',
+          authorization_reference: 'REF-HUB-1',
+          token: {
+            country_code: 'BE',
+            party_id: 'EMX',
+            uid: decodeURIComponent(req.path.split('/')[4]),
+            type: 'RFID',
+            contract_id: 'BE-EMX-C1',
+            issuer: 'EMX',
+            valid: true,
+            whitelist: 'ALWAYS',
+            last_updated: '2026-01-01T00:00:00Z',
+          },
+        }),
+      ),
   );
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
   peerId = invitation.body.peer_id;
@@ -97,7 +121,17 @@ test('with no push from the hub, the CPO it lists is pulled through it (GET all 
 });
 
 test("a command of our eMSP to that CPO goes to the hub's commands RECEIVER addressed to the CPO", async () => {
-  const token = { country_code: 'DE', party_id: 'EMS', uid: 'APP1', type: 'APP_USER', contract_id: 'DE-EMS-C1', issuer: 'eMSP', valid: true, whitelist: 'ALLOWED', last_updated: '2026-01-01T00:00:00Z' };
+  const token = {
+    country_code: 'DE',
+    party_id: 'EMS',
+    uid: 'APP1',
+    type: 'APP_USER',
+    contract_id: 'DE-EMS-C1',
+    issuer: 'eMSP',
+    valid: true,
+    whitelist: 'ALLOWED',
+    last_updated: '2026-01-01T00:00:00Z',
+  };
   const start = await platform.admin().post('/parties/DE/EMS/commands/START_SESSION', { location_id: 'LOCX', evse_uid: 'EVSEX', token }).expect(201);
   expect(start.body).toMatchObject({ status: 'ACCEPTED', cpo: { country_code: 'FR', party_id: 'CPX' }, response: { result: 'ACCEPTED' } });
   const atHub = hub.received.find((r) => r.method === 'POST' && r.path === '/hub/commands/receiver/START_SESSION')!;
@@ -106,7 +140,10 @@ test("a command of our eMSP to that CPO goes to the hub's commands RECEIVER addr
 });
 
 test("real-time authorization of a token whose eMSP is behind the hub reaches the hub's tokens SENDER addressed to that eMSP", async () => {
-  const res = await platform.admin().post('/parties/NL/CPO/authorize', { uid: 'RFID77', type: 'RFID', token_owner: { country_code: 'BE', party_id: 'EMX' } }).expect(200);
+  const res = await platform
+    .admin()
+    .post('/parties/NL/CPO/authorize', { uid: 'RFID77', type: 'RFID', token_owner: { country_code: 'BE', party_id: 'EMX' } })
+    .expect(200);
   expect(res.body).toMatchObject({ allowed: 'ALLOWED', source: 'PEER', auth_method: 'AUTH_REQUEST', authorization_reference: 'REF-HUB-1' });
   const atHub = hub.received.find((r) => r.method === 'POST' && r.path === '/hub/tokens/sender/RFID77/authorize')!;
   expect(atHub.query).toMatchObject({ type: 'RFID' });
@@ -134,7 +171,10 @@ test('a full read forgets a party the hub no longer lists, so it is no longer re
     const rows = await platform.ctx.db.remoteClientInfo.findMany({ where: { peerId } });
     expect(rows.map((r) => `${r.countryCode}/${r.partyId}`)).toEqual(['FR/CPX']);
   }, 20000);
-  const res = await platform.admin().post('/parties/NL/CPO/authorize', { uid: 'RFID78', type: 'RFID', token_owner: { country_code: 'BE', party_id: 'EMX' } }).expect(200);
+  const res = await platform
+    .admin()
+    .post('/parties/NL/CPO/authorize', { uid: 'RFID78', type: 'RFID', token_owner: { country_code: 'BE', party_id: 'EMX' } })
+    .expect(200);
   expect(res.body).toMatchObject({ allowed: 'NOT_ALLOWED', source: 'FALLBACK' });
   expect(hub.received.some((r) => r.path === '/hub/tokens/sender/RFID78/authorize')).toBe(false);
 });

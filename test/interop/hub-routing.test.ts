@@ -22,7 +22,21 @@ let emspA: HubPeer;
 let emspB: HubPeer;
 
 const cdrToken = (party: HubPeer) => ({ country_code: party.party.country_code, party_id: party.party.party_id, uid: 'U1', type: 'RFID', contract_id: 'C1' });
-const aSession = (id: string, owner: HubPeer) => ({ country_code: 'NL', party_id: 'CPO', id, start_date_time: '2026-01-01T10:00:00Z', kwh: 0, cdr_token: cdrToken(owner), auth_method: 'WHITELIST', location_id: 'LOC1', evse_uid: 'E1', connector_id: '1', currency: 'EUR', status: 'ACTIVE', last_updated: '2026-01-01T10:00:00Z' });
+const aSession = (id: string, owner: HubPeer) => ({
+  country_code: 'NL',
+  party_id: 'CPO',
+  id,
+  start_date_time: '2026-01-01T10:00:00Z',
+  kwh: 0,
+  cdr_token: cdrToken(owner),
+  auth_method: 'WHITELIST',
+  location_id: 'LOC1',
+  evse_uid: 'E1',
+  connector_id: '1',
+  currency: 'EUR',
+  status: 'ACTIVE',
+  last_updated: '2026-01-01T10:00:00Z',
+});
 const aCdr = (id: string, owner: HubPeer) => ({ country_code: 'NL', party_id: 'CPO', id, cdr_token: cdrToken(owner), total_energy: 10, last_updated: '2026-01-01T12:00:00Z' });
 const receivedBy = (peer: HubPeer, method: string, prefix: string) => peer.fake.received.filter((r) => r.method === method && r.path.startsWith(prefix));
 const outboxOf = (module: string) => hub.ctx.db.outboxMessage.findMany({ where: { module } });
@@ -36,7 +50,11 @@ beforeAll(async () => {
   for (const emsp of [emspA, emspB]) {
     emsp.fake.on('PUT', '/sessions/receiver/*', (_req: Request, res: Response) => void res.json(ok()));
     emsp.fake.on('PATCH', '/sessions/receiver/*', (_req: Request, res: Response) => void res.json(ok()));
-    emsp.fake.on('POST', '/cdrs/receiver', (req: Request, res: Response) => void res.set('Location', `${emsp.fake.url}/cdrs/receiver/${(req.body as { id: string }).id}`).json(ok()));
+    emsp.fake.on(
+      'POST',
+      '/cdrs/receiver',
+      (req: Request, res: Response) => void res.set('Location', `${emsp.fake.url}/cdrs/receiver/${(req.body as { id: string }).id}`).json(ok()),
+    );
     emsp.fake.on('GET', '/cdrs/receiver/*', (req: Request, res: Response) => void res.json(ok({ id: req.path.split('/').pop() })));
     emsp.fake.on('PUT', '/locations/receiver/*', (_req: Request, res: Response) => void res.json(ok()));
     emsp.fake.on('PUT', '/tariffs/receiver/*', (_req: Request, res: Response) => void res.json(ok()));
@@ -125,7 +143,9 @@ describe('what cannot be routed is refused, never broadcast', () => {
   });
 
   test('a charging profile addressed to the hub gets 4001', async () => {
-    const res = await viaHub(hub, emspA, 'put', '/chargingprofiles/receiver/S1', HUB).send({ response_url: `${emspA.fake.url}/callbacks/2`, charging_profile: { charging_rate_unit: 'W', charging_profile_period: [] } }).expect(200);
+    const res = await viaHub(hub, emspA, 'put', '/chargingprofiles/receiver/S1', HUB)
+      .send({ response_url: `${emspA.fake.url}/callbacks/2`, charging_profile: { charging_rate_unit: 'W', charging_profile_period: [] } })
+      .expect(200);
     expect(res.body.status_code).toBe(4001);
     expect(receivedBy(cpo, 'PUT', '/chargingprofiles/')).toHaveLength(0);
     expect(await outboxOf('chargingprofiles')).toHaveLength(0);
@@ -154,7 +174,7 @@ describe('broadcast', () => {
     expect(receivedBy(emspB, 'PUT', '/tokens/')).toHaveLength(0);
   });
 
-  test("a response_url in a broadcast body becomes, per receiver, a hub alias that leads back to the broadcaster", async () => {
+  test('a response_url in a broadcast body becomes, per receiver, a hub alias that leads back to the broadcaster', async () => {
     const original = `${emspA.fake.url}/callbacks/token-TOK2`;
     const token = { ...cdrToken(emspA), uid: 'TOK2', issuer: 'A', valid: true, whitelist: 'ALLOWED', last_updated: '2026-01-02T00:00:00Z', response_url: original };
     await viaHub(hub, emspA, 'put', '/tokens/receiver/DE/EMA/TOK2', HUB).send(token).expect(200);
@@ -175,7 +195,10 @@ describe('broadcast', () => {
 
 describe('our credentials while the hub role is on', () => {
   test('present only the HUB role, also when the platform hosts a CPO party; without the hub role, the hosted party', async () => {
-    await hub.admin().post('/parties', { country_code: 'NL', party_id: 'LOC', role: 'CPO', business_details: aBusinessDetails('Hosted CPO') }).expect(201);
+    await hub
+      .admin()
+      .post('/parties', { country_code: 'NL', party_id: 'LOC', role: 'CPO', business_details: aBusinessDetails('Hosted CPO') })
+      .expect(201);
     const read = async () => (await request(hub.url).get('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(emspA.tokenC)).expect(200)).body.data.roles;
     await eventually(async () => expect(await read()).toEqual([expect.objectContaining({ role: 'HUB', country_code: 'NL', party_id: 'HUB' })]));
     await hub.admin().delete('/hub').expect(200);
@@ -192,13 +215,28 @@ describe('routing headers a peer leaves out, through the hub', () => {
       fake.acceptedTokens.add('two-party-token-b');
       const invitation = await hub.admin().post('/peers/invitations', {}).expect(201);
       const roles = [aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'TWA' }), aCredentialsRole({ role: 'CPO', country_code: 'NL', party_id: 'TWB' })];
-      const reg = await request(hub.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: 'two-party-token-b', url: fake.versionsUrl, roles }).expect(200);
+      const reg = await request(hub.url)
+        .post('/ocpi/2.2.1/credentials')
+        .set('Authorization', tokenHeader(invitation.body.token))
+        .send({ token: 'two-party-token-b', url: fake.versionsUrl, roles })
+        .expect(200);
       const token = tokenHeader(reg.body.data.token);
       const location = { country_code: 'NL', party_id: 'TWB', id: 'LOC-TWB', last_updated: '2026-01-01T10:00:00Z' };
-      const pushed = await request(hub.url).put('/ocpi/hub/2.2.1/locations/receiver/NL/TWB/LOC-TWB').set('Authorization', token).set('OCPI-to-country-code', emspA.party.country_code).set('OCPI-to-party-id', emspA.party.party_id).send(location).expect(200);
+      const pushed = await request(hub.url)
+        .put('/ocpi/hub/2.2.1/locations/receiver/NL/TWB/LOC-TWB')
+        .set('Authorization', token)
+        .set('OCPI-to-country-code', emspA.party.country_code)
+        .set('OCPI-to-party-id', emspA.party.party_id)
+        .send(location)
+        .expect(200);
       expect(pushed.body.status_code).toBe(1000);
       expect(pushed.headers['ocpi-to-party-id']).toBe('TWB');
-      const nameless = await request(hub.url).get('/ocpi/hub/2.2.1/locations/sender').set('Authorization', token).set('OCPI-to-country-code', HUB.country_code).set('OCPI-to-party-id', HUB.party_id).expect(200);
+      const nameless = await request(hub.url)
+        .get('/ocpi/hub/2.2.1/locations/sender')
+        .set('Authorization', token)
+        .set('OCPI-to-country-code', HUB.country_code)
+        .set('OCPI-to-party-id', HUB.party_id)
+        .expect(200);
       expect(nameless.body.status_code).toBe(2001);
       expect(nameless.body.status_message).toContain('OCPI-from-country-code');
     } finally {

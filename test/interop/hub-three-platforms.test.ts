@@ -48,8 +48,14 @@ test('a location is public: it reaches both eMSPs through the hub', async () => 
 });
 
 test('a session and its CDR reach only the eMSP of their cdr_token, never the other eMSP behind the hub', async () => {
-  await trio.cpo.admin().put(`/parties/${CPO.cc}/${CPO.pid}/sessions/S3P`, aSession('S3P', { cdr_token: token, location_id: 'LOC3P' })).expect(200);
-  await trio.cpo.admin().post(`/parties/${CPO.cc}/${CPO.pid}/cdrs`, aCdr('CDR3P', { cdr_token: token, session_id: 'S3P', last_updated: later() })).expect(201);
+  await trio.cpo
+    .admin()
+    .put(`/parties/${CPO.cc}/${CPO.pid}/sessions/S3P`, aSession('S3P', { cdr_token: token, location_id: 'LOC3P' }))
+    .expect(200);
+  await trio.cpo
+    .admin()
+    .post(`/parties/${CPO.cc}/${CPO.pid}/cdrs`, aCdr('CDR3P', { cdr_token: token, session_id: 'S3P', last_updated: later() }))
+    .expect(201);
   await eventually(async () => {
     expect(await trio.emsp.ctx.db.receivedSession.count({ where: { sessionKey: 'S3P' } })).toBe(1);
     expect(await trio.emsp.ctx.db.receivedCdr.count({ where: { cdrKey: 'CDR3P' } })).toBe(1);

@@ -107,7 +107,10 @@ describe('a PATCH the peer answers with "unknown object"', () => {
     await eventually(() => expect(calls(emsp, '/emsp/sessions/NL/CPO/S1')).toHaveLength(1));
     unknown.set('PATCH /emsp/sessions/NL/CPO/S1', { status: 404, code: 2000 });
     const period = { start_date_time: '2025-06-01T08:00:00.000Z', dimensions: [{ type: 'ENERGY', volume: 3 }] };
-    await platform.admin().patch('/parties/NL/CPO/sessions/S1', { kwh: 3, charging_periods: [period] }).expect(200);
+    await platform
+      .admin()
+      .patch('/parties/NL/CPO/sessions/S1', { kwh: 3, charging_periods: [period] })
+      .expect(200);
 
     await eventually(() => expect(calls(emsp, '/emsp/sessions/NL/CPO/S1')).toHaveLength(3));
     const put = calls(emsp, '/emsp/sessions/NL/CPO/S1')[2];
@@ -119,13 +122,20 @@ describe('a PATCH the peer answers with "unknown object"', () => {
     const before = calls(emsp, '/emsp/locations/NL/CPO/LOC1').length;
     await platform.admin().patch('/parties/NL/CPO/locations/LOC1/EVSE2', { status: 'BLOCKED' }).expect(200);
     await eventually(async () => expect((await outbox('locations')).at(-1)).toMatchObject({ status: 'DEAD' }));
-    expect(calls(emsp, '/emsp/locations/NL/CPO/LOC1').slice(before).map((c) => c.method)).toEqual(['PATCH']);
+    expect(
+      calls(emsp, '/emsp/locations/NL/CPO/LOC1')
+        .slice(before)
+        .map((c) => c.method),
+    ).toEqual(['PATCH']);
   });
 });
 
 describe('a change that removes information', () => {
   test('clearing a field is pushed as a PUT, not a PATCH with null', async () => {
-    await platform.admin().put('/parties/NL/CPO/locations/LOC2', aLocation('LOC2', { evses: [anEvse('EVSE21', { floor_level: '-1' })], directions: [{ language: 'en', text: 'Behind the station' }] })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/locations/LOC2', aLocation('LOC2', { evses: [anEvse('EVSE21', { floor_level: '-1' })], directions: [{ language: 'en', text: 'Behind the station' }] }))
+      .expect(200);
     await eventually(() => expect(calls(emsp, '/emsp/locations/NL/CPO/LOC2')).toHaveLength(1));
 
     await platform.admin().patch('/parties/NL/CPO/locations/LOC2/EVSE21', { floor_level: null }).expect(200);
@@ -145,7 +155,10 @@ describe('a change that removes information', () => {
   });
 
   test('clearing a session field is pushed as a PUT of the whole session', async () => {
-    await platform.admin().put('/parties/NL/CPO/sessions/S2', aSession('S2', { meter_id: 'M-1' })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/sessions/S2', aSession('S2', { meter_id: 'M-1' }))
+      .expect(200);
     await eventually(() => expect(calls(emsp, '/emsp/sessions/NL/CPO/S2')).toHaveLength(1));
     await platform.admin().patch('/parties/NL/CPO/sessions/S2', { meter_id: null, kwh: 2 }).expect(200);
     await eventually(() => expect(calls(emsp, '/emsp/sessions/NL/CPO/S2')).toHaveLength(2));
@@ -155,7 +168,12 @@ describe('a change that removes information', () => {
   });
 
   test('clearing a token field is pushed as a PUT of the whole token', async () => {
-    await platform.admin().put('/parties/FR/EMP/tokens/UID2', emspToken('UID2', { group_id: 'G1' })).expect(201);
+    await platform
+      .admin()
+      .put('/parties/FR/EMP/tokens/UID2', emspToken('UID2', { group_id: 'G1' }))
+      .expect(201);
+    // Delivered first: a newer full version still waiting would supersede it (coalescing).
+    await eventually(() => expect(calls(cpo, '/cpo/tokens/FR/EMP/UID2')).toHaveLength(1));
     await platform.admin().patch('/parties/FR/EMP/tokens/UID2', { group_id: null }).expect(200);
     await eventually(() => expect(calls(cpo, '/cpo/tokens/FR/EMP/UID2')).toHaveLength(2));
     const put = calls(cpo, '/cpo/tokens/FR/EMP/UID2')[1];
@@ -170,11 +188,14 @@ describe('a change that removes information', () => {
 
 describe('sessions received from a CPO', () => {
   const base = '/ocpi/emsp/2.2.1/sessions/BE/CPX/RS1';
-  const asCpo = (r: request.Test) => r.set('Authorization', tokenHeader(cpo.tokenC)).set({ 'OCPI-from-country-code': 'BE', 'OCPI-from-party-id': 'CPX', 'OCPI-to-country-code': 'FR', 'OCPI-to-party-id': 'EMP' });
+  const asCpo = (r: request.Test) =>
+    r.set('Authorization', tokenHeader(cpo.tokenC)).set({ 'OCPI-from-country-code': 'BE', 'OCPI-from-party-id': 'CPX', 'OCPI-to-country-code': 'FR', 'OCPI-to-party-id': 'EMP' });
   const cdrToken = { country_code: 'FR', party_id: 'EMP', uid: 'UID1', type: 'RFID', contract_id: 'NL-MSP-UID1' };
 
   test('a session PATCH resent with the same last_updated does not duplicate charging periods', async () => {
-    await asCpo(request(platform.url).put(base)).send(aSession('RS1', { country_code: 'BE', party_id: 'CPX', cdr_token: cdrToken })).expect(201);
+    await asCpo(request(platform.url).put(base))
+      .send(aSession('RS1', { country_code: 'BE', party_id: 'CPX', cdr_token: cdrToken }))
+      .expect(201);
     const first = { start_date_time: '2025-06-01T08:00:00.000Z', dimensions: [{ type: 'ENERGY', volume: 4 }] };
     const patch = { kwh: 4, charging_periods: [first], last_updated: later() };
     await asCpo(request(platform.url).patch(base)).send(patch).expect(200);
@@ -185,7 +206,9 @@ describe('sessions received from a CPO', () => {
 
     // A new period with a newer last_updated is still appended.
     const second = { start_date_time: '2025-06-01T08:30:00.000Z', dimensions: [{ type: 'ENERGY', volume: 2 }] };
-    await asCpo(request(platform.url).patch(base)).send({ kwh: 6, charging_periods: [second], last_updated: later() }).expect(200);
+    await asCpo(request(platform.url).patch(base))
+      .send({ kwh: 6, charging_periods: [second], last_updated: later() })
+      .expect(200);
     held = await asCpo(request(platform.url).get(base)).expect(200);
     expect(held.body.data.charging_periods).toEqual([first, second]);
     expect(held.body.data.kwh).toBe(6);
@@ -198,7 +221,11 @@ describe('answers to our commands', () => {
     const sent = Date.now();
     const res = await platform
       .admin()
-      .post('/parties/FR/EMP/commands/START_SESSION', { token: { ...emspToken('UID1'), last_updated: '2025-06-01T08:00:00.000Z' }, location_id: 'LOC9', cpo: { country_code: 'BE', party_id: 'CPX' } })
+      .post('/parties/FR/EMP/commands/START_SESSION', {
+        token: { ...emspToken('UID1'), last_updated: '2025-06-01T08:00:00.000Z' },
+        location_id: 'LOC9',
+        cpo: { country_code: 'BE', party_id: 'CPX' },
+      })
       .expect(201);
     expect(res.body).toMatchObject({ status: 'ACCEPTED', response: { result: 'ACCEPTED', timeout: COMMAND_TIMEOUT_SECONDS } });
     const stored = await platform.ctx.db.emspCommand.findUniqueOrThrow({ where: { id: res.body.id } });
@@ -219,7 +246,11 @@ describe('tariff pulls', () => {
   const held = async () => (await platform.ctx.db.receivedTariff.findMany({ where: { partyKey: 'BECPX' } })).map((t) => (t.document as { id: string }).id).sort();
   async function pullNow(full: boolean): Promise<void> {
     const asked = new Date();
-    if (full) await platform.admin().post(`/peers/${cpo.peerId}/resync`, { modules: ['tariffs'] }).expect(200);
+    if (full)
+      await platform
+        .admin()
+        .post(`/peers/${cpo.peerId}/resync`, { modules: ['tariffs'] })
+        .expect(200);
     else await platform.ctx.db.pullState.update({ where: { peerId_module: { peerId: cpo.peerId, module: 'tariffs' } }, data: { nextPullAt: new Date() } });
     await eventually(async () => {
       const s = await state();
@@ -246,7 +277,10 @@ describe('tariff pulls', () => {
     const cpx = { country_code: 'BE', party_id: 'CPX' };
     tariffList = (_req, res) => void res.status(503).send('down');
     try {
-      await platform.admin().post(`/peers/${cpo.peerId}/resync`, { modules: ['tariffs'] }).expect(200);
+      await platform
+        .admin()
+        .post(`/peers/${cpo.peerId}/resync`, { modules: ['tariffs'] })
+        .expect(200);
       await eventually(async () => expect((await state()).lastError).toMatch(/HTTP 503/), 20000);
       expect(await held()).toEqual(['TA', 'TC']);
     } finally {

@@ -43,7 +43,9 @@ afterAll(() => world?.stop());
 
 describe('repaired and stored, with a warning per field', () => {
   test('a DateTime with an offset (+00:00, +02:00) is stored in UTC with a Z', async () => {
-    const res = await locations().put('/NL/CPO/OFFSET', aLocation('OFFSET', { last_updated: '2025-06-02T10:00:00+02:00', evses: [anEvse('E1', { last_updated: '2025-06-02T08:00:00+00:00' })] })).expect(201);
+    const res = await locations()
+      .put('/NL/CPO/OFFSET', aLocation('OFFSET', { last_updated: '2025-06-02T10:00:00+02:00', evses: [anEvse('E1', { last_updated: '2025-06-02T08:00:00+00:00' })] }))
+      .expect(201);
     expect(res.body.status_code).toBe(1000);
     expect(res.body.status_message).toContain('last_updated (datetime_offset)');
     const doc = await storedLocation('OFFSET');
@@ -53,7 +55,9 @@ describe('repaired and stored, with a warning per field', () => {
   });
 
   test('coordinates with more than 7 decimals, or sent as numbers, are written with the precision OCPI allows', async () => {
-    await locations().put('/NL/CPO/COORD', aLocation('COORD', { coordinates: { latitude: '52.08944412345', longitude: 5.110278 } })).expect(201);
+    await locations()
+      .put('/NL/CPO/COORD', aLocation('COORD', { coordinates: { latitude: '52.08944412345', longitude: 5.110278 } }))
+      .expect(201);
     expect((await storedLocation('COORD'))?.coordinates).toEqual({ latitude: '52.0894441', longitude: '5.110278' });
     expect(await entry('locations', 'coordinates.latitude', 'coordinate_precision')).toMatchObject({ outcome: 'REPAIRED' });
     expect(await entry('locations', 'coordinates.longitude', 'coordinate_precision')).toMatchObject({ outcome: 'REPAIRED' });
@@ -73,7 +77,10 @@ describe('repaired and stored, with a warning per field', () => {
     const body = aLocation('OPTIONAL', {
       parking_type: 'STREET',
       operator: { name: 'Op', website: 'not a url' },
-      directions: [{ language: 'english', text: 'Turn left' }, { language: 'en', text: 'Turn left' }],
+      directions: [
+        { language: 'english', text: 'Turn left' },
+        { language: 'en', text: 'Turn left' },
+      ],
       evses: [anEvse('E1', { floor_level: 'basement level -1' })],
     });
     await locations().put('/NL/CPO/OPTIONAL', body).expect(201);
@@ -111,7 +118,9 @@ describe('repaired and stored, with a warning per field', () => {
 
   test('a session pushed to our eMSP without its cdr_token owner is for that eMSP party; RESERVED (the prose) is RESERVATION', async () => {
     const token = { uid: 'RFID9', type: 'RFID', contract_id: 'DE-EMS-C9' };
-    const res = await sessions().put('/NL/CPO/NOOWNER', aSession('NOOWNER', { cdr_token: token, status: 'RESERVED' })).expect(201);
+    const res = await sessions()
+      .put('/NL/CPO/NOOWNER', aSession('NOOWNER', { cdr_token: token, status: 'RESERVED' }))
+      .expect(201);
     expect(res.body.status_code).toBe(1000);
     const doc = (await platform.ctx.db.receivedSession.findFirst({ where: { sessionKey: 'NOOWNER' } }))?.document as Record<string, any>;
     expect(doc.cdr_token).toMatchObject({ country_code: 'DE', party_id: 'EMS', uid: 'RFID9' });
@@ -122,7 +131,14 @@ describe('repaired and stored, with a warning per field', () => {
 
 describe('rules of our engines are never applied to what peers send', () => {
   test('a tariff with step_size 0 and two components of one type is stored as sent and noticed', async () => {
-    const elements = [{ price_components: [{ type: 'ENERGY', price: 0.3, step_size: 0 }, { type: 'ENERGY', price: 0.4, step_size: 1 }] }];
+    const elements = [
+      {
+        price_components: [
+          { type: 'ENERGY', price: 0.3, step_size: 0 },
+          { type: 'ENERGY', price: 0.4, step_size: 1 },
+        ],
+      },
+    ];
     await tariffs().put('/NL/CPO/ODD', aTariff('ODD', { elements })).expect(201);
     const doc = (await platform.ctx.db.receivedTariff.findFirst({ where: { tariffKey: 'ODD' } }))?.document as Record<string, any>;
     expect(doc.elements).toEqual(elements);
@@ -132,14 +148,30 @@ describe('rules of our engines are never applied to what peers send', () => {
 
   test('a CDR whose embedded tariff breaks a pricing-engine rule is stored, never refused', async () => {
     const tariff = aTariff('CDRT', { elements: [{ price_components: [{ type: 'TIME', price: 2, step_size: 0 }] }] });
-    const res = await cdrs().post('', aCdr('ENGINE', { tariffs: [tariff] })).expect(201);
+    const res = await cdrs()
+      .post('', aCdr('ENGINE', { tariffs: [tariff] }))
+      .expect(201);
     expect(res.body.status_code).toBe(1000);
     expect(await platform.ctx.db.receivedCdr.count({ where: { cdrKey: 'ENGINE' } })).toBe(1);
     expect(await entry('cdrs', 'tariffs[].elements[].price_components[].step_size', 'tariff_engine_rule')).toMatchObject({ outcome: 'NOTICED', last_object_id: 'ENGINE' });
   });
 
   test('a tariff that no repair can make whole is refused as a whole: no component is ever dropped from a price', async () => {
-    const res = await tariffs().put('/NL/CPO/HALF', aTariff('HALF', { elements: [{ price_components: [{ type: 'ENERGY', price: 0.3, step_size: 1 }, { type: 'KWH', price: 1, step_size: 1 }] }] })).expect(200);
+    const res = await tariffs()
+      .put(
+        '/NL/CPO/HALF',
+        aTariff('HALF', {
+          elements: [
+            {
+              price_components: [
+                { type: 'ENERGY', price: 0.3, step_size: 1 },
+                { type: 'KWH', price: 1, step_size: 1 },
+              ],
+            },
+          ],
+        }),
+      )
+      .expect(200);
     expect(res.body.status_code).toBe(2001);
     expect(res.body.status_message).toContain('elements.0.price_components.1.type');
     expect(await platform.ctx.db.receivedTariff.count({ where: { tariffKey: 'HALF' } })).toBe(0);
@@ -158,13 +190,17 @@ describe('identity and ownership stay refusals', () => {
   });
 
   test('an unreadable last_updated is not guessed', async () => {
-    const res = await locations().put('/NL/CPO/BADLU', aLocation('BADLU', { last_updated: 'yesterday' })).expect(200);
+    const res = await locations()
+      .put('/NL/CPO/BADLU', aLocation('BADLU', { last_updated: 'yesterday' }))
+      .expect(200);
     expect(res.body.status_code).toBe(2001);
     expect(await storedLocation('BADLU')).toBeUndefined();
   });
 
   test('a body whose id does not match the URL is refused, repairs or not', async () => {
-    const res = await locations().put('/NL/CPO/URLID', aLocation('OTHERID', { last_updated: '2025-06-02T10:00:00+02:00' })).expect(200);
+    const res = await locations()
+      .put('/NL/CPO/URLID', aLocation('OTHERID', { last_updated: '2025-06-02T10:00:00+02:00' }))
+      .expect(200);
     expect(res.body.status_code).toBe(2001);
     expect(await storedLocation('OTHERID')).toBeUndefined();
     expect(await entry('locations', '(object)', 'receiver_rule')).toMatchObject({ outcome: 'REFUSED', last_object_id: 'URLID' });
@@ -174,7 +210,9 @@ describe('identity and ownership stay refusals', () => {
 describe('the data-quality report', () => {
   test('counts every repair per module, field path and rule, with totals, and never the values of fields', async () => {
     const before = await entry('locations', 'facilities[]', 'unknown_enum_value');
-    await locations().put('/NL/CPO/ENUMS2', aLocation('ENUMS2', { facilities: ['SPACEPORT', 'MOONBASE'] })).expect(201);
+    await locations()
+      .put('/NL/CPO/ENUMS2', aLocation('ENUMS2', { facilities: ['SPACEPORT', 'MOONBASE'] }))
+      .expect(201);
     const after = await entry('locations', 'facilities[]', 'unknown_enum_value');
     expect(after!.count).toBe(before!.count + 2);
     const r = await report();
@@ -185,7 +223,9 @@ describe('the data-quality report', () => {
 
   test('is exported as Prometheus metrics per peer, module, path and rule', async () => {
     const text = await platform.ctx.metrics.registry.metrics();
-    expect(text).toMatch(new RegExp(`ocpi_received_data_quality_total\\{peer="${cpo.peerId}",module="locations",path="facilities\\[\\]",rule="unknown_enum_value",outcome="REPAIRED"\\} \\d+`));
+    expect(text).toMatch(
+      new RegExp(`ocpi_received_data_quality_total\\{peer="${cpo.peerId}",module="locations",path="facilities\\[\\]",rule="unknown_enum_value",outcome="REPAIRED"\\} \\d+`),
+    );
   });
 
   test('is 404 for an unknown peer and empty for a peer that sent nothing odd', async () => {

@@ -52,10 +52,19 @@ const aToken = (uid: string, overrides: Record<string, unknown> = {}) => ({
 
 beforeAll(async () => {
   platform = await startTestPlatform('routing_headers');
-  for (const [cc, pid, role] of [['NL', 'CPO', 'CPO'], ['NL', 'CP2', 'CPO'], ['DE', 'EMS', 'EMSP']]) {
+  for (const [cc, pid, role] of [
+    ['NL', 'CPO', 'CPO'],
+    ['NL', 'CP2', 'CPO'],
+    ['DE', 'EMS', 'EMSP'],
+  ]) {
     await platform.admin().post('/parties', { country_code: cc, party_id: pid, role, business_details: aBusinessDetails() }).expect(201);
   }
-  cpos = await aRegisteredPeer(platform, [aCredentialsRole({ role: 'CPO', country_code: 'FR', party_id: 'CPA' }), aCredentialsRole({ role: 'CPO', country_code: 'FR', party_id: 'CPB' })], undefined, ENDPOINTS);
+  cpos = await aRegisteredPeer(
+    platform,
+    [aCredentialsRole({ role: 'CPO', country_code: 'FR', party_id: 'CPA' }), aCredentialsRole({ role: 'CPO', country_code: 'FR', party_id: 'CPB' })],
+    undefined,
+    ENDPOINTS,
+  );
   emsps = await aRegisteredPeer(platform, [aCredentialsRole({ country_code: 'BE', party_id: 'EMA' }), aCredentialsRole({ country_code: 'BE', party_id: 'EMB' })]);
   cpos.fake.on('POST', '/cpo/commands/*', accept);
   cpos.fake.on('PUT', '/cpo/chargingprofiles/*', accept);
@@ -110,7 +119,10 @@ describe('when nothing identifies a party', () => {
   });
 
   test('a GET of one of our locations without OCPI-to-* is answered by the CPO party that has it; the list names no party and is 2001', async () => {
-    await platform.admin().put('/parties/NL/CP2/locations/OWN1', aLocation('OWN1', { country_code: 'NL', party_id: 'CP2' })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CP2/locations/OWN1', aLocation('OWN1', { country_code: 'NL', party_id: 'CP2' }))
+      .expect(200);
     const one = await as(emsps, headers('BE/EMA')).get('/ocpi/cpo/2.2.1/locations/own1');
     expect(one.status).toBe(200);
     expect(one.body.data).toMatchObject({ id: 'OWN1', party_id: 'CP2' });
@@ -146,7 +158,10 @@ describe('response routing headers', () => {
   });
 
   test('a malformed routing header is a 2001 naming it that still carries the parties that are established', async () => {
-    const res = await as(emsps, { ...headers(undefined, 'NL/CPO'), 'OCPI-from-country-code': 'BEL', 'OCPI-from-party-id': 'EMA' }).put('/ocpi/cpo/2.2.1/tokens/BE/EMA/TOK5', aToken('TOK5'));
+    const res = await as(emsps, { ...headers(undefined, 'NL/CPO'), 'OCPI-from-country-code': 'BEL', 'OCPI-from-party-id': 'EMA' }).put(
+      '/ocpi/cpo/2.2.1/tokens/BE/EMA/TOK5',
+      aToken('TOK5'),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status_code: 2001, status_message: expect.stringContaining('OCPI-from-country-code') });
     expect(routingOf(res)).toEqual({ from: 'NL/CPO', to: 'BE/EMA' });
@@ -200,7 +215,10 @@ describe('when we host several eMSP parties', () => {
   });
 
   test('a CommandResult POSTed to our response_url without routing headers is accepted', async () => {
-    const sent = await platform.admin().post('/parties/DE/EM2/commands/CANCEL_RESERVATION', { reservation_id: 'RES1', cpo: { country_code: 'FR', party_id: 'CPB' } }).expect(201);
+    const sent = await platform
+      .admin()
+      .post('/parties/DE/EM2/commands/CANCEL_RESERVATION', { reservation_id: 'RES1', cpo: { country_code: 'FR', party_id: 'CPB' } })
+      .expect(201);
     expect(sent.body.status).toBe('ACCEPTED');
     const res = await as(cpos).post(new URL(sent.body.request.response_url).pathname, { result: 'ACCEPTED' });
     expect(res.status).toBe(200);
@@ -210,7 +228,10 @@ describe('when we host several eMSP parties', () => {
   });
 
   test('a CommandResult without routing headers for a command that is unknown or went to another peer is HTTP 404', async () => {
-    const sent = await platform.admin().post('/parties/DE/EM2/commands/CANCEL_RESERVATION', { reservation_id: 'RES2', cpo: { country_code: 'FR', party_id: 'CPA' } }).expect(201);
+    const sent = await platform
+      .admin()
+      .post('/parties/DE/EM2/commands/CANCEL_RESERVATION', { reservation_id: 'RES2', cpo: { country_code: 'FR', party_id: 'CPA' } })
+      .expect(201);
     const path = new URL(sent.body.request.response_url).pathname;
     const foreign = await as(emsps).post(path, { result: 'ACCEPTED' });
     expect(foreign.status).toBe(404);

@@ -57,7 +57,16 @@ const locations = Array.from({ length: 50 }, (_, i) => SLOPPY[i % SLOPPY.length]
 const session = aSession('SLOPPYS', { cdr_token: { uid: 'RFID001', type: 'RFID', contract_id: 'DE-EMS-C00001-1' }, start_date_time: '2025-06-01T10:00:00+02:00' });
 const cdr = aCdr('SLOPPYC', {
   end_date_time: '2025-06-01T11:00:00+02:00',
-  tariffs: [{ country_code: 'NL', party_id: 'CPO', id: 'T0', currency: 'EUR', elements: [{ price_components: [{ type: 'ENERGY', price: 0.3, step_size: 0 }] }], last_updated: '2025-06-01T08:00:00Z' }],
+  tariffs: [
+    {
+      country_code: 'NL',
+      party_id: 'CPO',
+      id: 'T0',
+      currency: 'EUR',
+      elements: [{ price_components: [{ type: 'ENERGY', price: 0.3, step_size: 0 }] }],
+      last_updated: '2025-06-01T08:00:00Z',
+    },
+  ],
 });
 const brokenCdr = { ...aCdr('BROKENC'), total_cost: 'free' };
 
@@ -65,9 +74,21 @@ beforeAll(async () => {
   platform = await startTestPlatform('interop_sloppy_pull', { env: { ...FAST_DELIVERY, PULL_INTERVAL_MINUTES: '60', PULL_JITTER_MINUTES: '0' } });
   await platform.admin().post('/parties', { country_code: 'DE', party_id: 'EMS', role: 'EMSP', business_details: aBusinessDetails() }).expect(201);
   fake = await startFakePeer(MODULES.map((m) => ({ identifier: m, role: 'SENDER', path: path(m) })));
-  fake.on('GET', path('locations'), serve(() => locations));
-  fake.on('GET', path('sessions'), serve(() => [session]));
-  fake.on('GET', path('cdrs'), serve(() => [cdr, brokenCdr]));
+  fake.on(
+    'GET',
+    path('locations'),
+    serve(() => locations),
+  );
+  fake.on(
+    'GET',
+    path('sessions'),
+    serve(() => [session]),
+  );
+  fake.on(
+    'GET',
+    path('cdrs'),
+    serve(() => [cdr, brokenCdr]),
+  );
   fake.acceptedTokens.add('sloppy-token-b');
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
   peerId = invitation.body.peer_id;
@@ -111,6 +132,14 @@ test('a pulled CDR no repair can read is quarantined, never lost', async () => {
 test("the peer's data-quality report names every kind of repair it needed", async () => {
   const report = (await platform.admin().get(`/peers/${peerId}/data-quality`).expect(200)).body;
   const rules = new Set(report.entries.filter((e: { outcome: string }) => e.outcome === 'REPAIRED').map((e: { rule: string }) => e.rule));
-  expect([...rules].sort()).toEqual(['coordinate_precision', 'datetime_offset', 'inferred_default', 'inherited_last_updated', 'malformed_optional_field', 'overnight_hours', 'unknown_enum_value']);
+  expect([...rules].sort()).toEqual([
+    'coordinate_precision',
+    'datetime_offset',
+    'inferred_default',
+    'inherited_last_updated',
+    'malformed_optional_field',
+    'overnight_hours',
+    'unknown_enum_value',
+  ]);
   expect(report.entries).toEqual(expect.arrayContaining([expect.objectContaining({ module: 'cdrs', path: 'total_cost', outcome: 'REFUSED', last_object_id: 'BROKENC' })]));
 });

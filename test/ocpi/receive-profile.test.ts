@@ -42,7 +42,16 @@ test('a charging profile limit with more decimals than the spec allows is cut to
 });
 
 test("a CDR's embedded tariff that cannot be read is dropped whole (the CDR's own totals are the bill), never a component of it", () => {
-  const broken = aTariff('TB', { elements: [{ price_components: [{ type: 'ENERGY', price: 0.3, step_size: 1 }, { type: 'KWH', price: 1, step_size: 1 }] }] });
+  const broken = aTariff('TB', {
+    elements: [
+      {
+        price_components: [
+          { type: 'ENERGY', price: 0.3, step_size: 1 },
+          { type: 'KWH', price: 1, step_size: 1 },
+        ],
+      },
+    ],
+  });
   const read = receive(ReceivedCdr, aCdr('C1', { tariffs: [aTariff('TG'), broken] }), { module: 'cdrs' });
   expect(read.ok && read.data.tariffs?.map((t) => t.id)).toEqual(['TG']);
 });
@@ -75,7 +84,10 @@ test('ends on any mix of damage (bounded rounds)', () => {
 });
 
 test('a request body (drops: false) has its values normalised but never loses a field', () => {
-  const body = { charging_profile: { charging_rate_unit: 'A', start_date_time: '2025-06-01T10:00:00+02:00', charging_profile_period: [{ start_period: 0, limit: 8 }], min_charging_rate: 'low' }, response_url: 'https://emsp.example.com/cb/1' };
+  const body = {
+    charging_profile: { charging_rate_unit: 'A', start_date_time: '2025-06-01T10:00:00+02:00', charging_profile_period: [{ start_period: 0, limit: 8 }], min_charging_rate: 'low' },
+    response_url: 'https://emsp.example.com/cb/1',
+  };
   const read = receive(SetChargingProfile, body, { module: 'chargingprofiles', drops: false });
   expect(read.ok).toBe(false);
   expect(read.repairs.map((r) => r.rule)).toEqual(['datetime_offset']);

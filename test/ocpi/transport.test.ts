@@ -45,7 +45,10 @@ describe('envelope', () => {
   });
 
   test('a body over the limit answers 413 with an envelope', async () => {
-    const res = await ocpi().put('/ocpi/cpo/2.2.1/things/DE/EMS/T1').set('Authorization', auth()).send({ ...validThing, name: 'x'.repeat(5000) });
+    const res = await ocpi()
+      .put('/ocpi/cpo/2.2.1/things/DE/EMS/T1')
+      .set('Authorization', auth())
+      .send({ ...validThing, name: 'x'.repeat(5000) });
     expect(res.status).toBe(413);
     expect(res.body.status_code).toBe(2000);
   });
@@ -156,7 +159,10 @@ describe('routing headers on functional modules', () => {
 
 describe('validation of bodies', () => {
   test('a DateTime with an offset is converted to UTC by the receive profile, and the answer says so', async () => {
-    const res = await ocpi().put('/ocpi/cpo/2.2.1/things/DE/EMS/T1').set('Authorization', auth()).send({ ...validThing, last_updated: '2024-01-01T02:00:00+02:00' });
+    const res = await ocpi()
+      .put('/ocpi/cpo/2.2.1/things/DE/EMS/T1')
+      .set('Authorization', auth())
+      .send({ ...validThing, last_updated: '2024-01-01T02:00:00+02:00' });
     expect(res.status).toBe(200);
     expect(res.body.status_code).toBe(1000);
     expect(res.body.status_message).toContain('last_updated (datetime_offset)');

@@ -155,7 +155,7 @@ test('every endpoint refuses every wrong caller, leaks nothing of peer A and wri
 });
 
 describe('the matrix can fail', () => {
-  test("peer A itself reads its objects at the same sample URLs (so the 404s above are about the caller, not the URL)", async () => {
+  test('peer A itself reads its objects at the same sample URLs (so the 404s above are about the caller, not the URL)', async () => {
     const reads = endpoints.filter((ep) => ep.method === 'get' && ep.clientOwned && ep.iface.routed);
     expect(reads.length).toBeGreaterThan(0);
     const seen: string[] = [];

@@ -84,9 +84,18 @@ function replaceAt(value: unknown, path: Path, replacement: unknown): unknown {
 
 const deep = (depth: number, open: string, close: string, inner = '1') => new Raw(Buffer.from(open.repeat(depth) + inner + close.repeat(depth)), `nesting ${depth}`);
 
-const INVALID_UTF8 = [Buffer.from([0xff]), Buffer.from([0xc3, 0x28]), Buffer.from([0xe2, 0x82]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80]), Buffer.from([0xc0, 0xaf])];
+const INVALID_UTF8 = [
+  Buffer.from([0xff]),
+  Buffer.from([0xc3, 0x28]),
+  Buffer.from([0xe2, 0x82]),
+  Buffer.from([0xed, 0xa0, 0x80]),
+  Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80]),
+  Buffer.from([0xc0, 0xaf]),
+];
 
-const invalidUtf8String = fc.tuple(fc.constantFrom(...INVALID_UTF8), fc.string({ maxLength: 5 })).map(([bad, s]) => new Raw(Buffer.concat([Buffer.from('"'), Buffer.from(s.replace(/["\\]/g, '')), bad, Buffer.from('x"')]), 'invalid UTF-8'));
+const invalidUtf8String = fc
+  .tuple(fc.constantFrom(...INVALID_UTF8), fc.string({ maxLength: 5 }))
+  .map(([bad, s]) => new Raw(Buffer.concat([Buffer.from('"'), Buffer.from(s.replace(/["\\]/g, '')), bad, Buffer.from('x"')]), 'invalid UTF-8'));
 
 const controlString = fc
   .tuple(fc.constantFrom('\u0000', '\n', '\r', '\t', '\u0007', '\u001b', '\u007f', '\u0085', '\u2028', '\ufeff', '\ud800', '\udfff', '\u202e'), fc.string({ maxLength: 8 }))
@@ -94,7 +103,11 @@ const controlString = fc
 
 const hugeString = fc.tuple(fc.integer({ min: 300, max: 200_000 }), fc.constantFrom('x', 'é', '😀', ' ')).map(([n, c]) => c.repeat(n));
 
-const unicodeString = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('ＮＬ', 'İ', 'ß', 'Ⅻ', '\u0130bc', 'A\u0301', '🇳🇱', 'null', 'undefined', 'NaN', '__proto__'));
+const unicodeString = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('ＮＬ', 'İ', 'ß', 'Ⅻ', '\u0130bc', 'A\u0301', '🇳🇱', 'null', 'undefined', 'NaN', '__proto__'),
+);
 
 const weirdNumber = fc.oneof(
   fc.constantFrom(0, -0, -1, 1e308, -1e308, 5e-324, Number.MAX_SAFE_INTEGER + 2, 0.1 + 0.2),
@@ -108,7 +121,11 @@ const pollution = fc.constantFrom<Array<[string, unknown]>>(
   [['prototype', { polluted: 'yes' }]],
   [['__proto__', null]],
   [['__proto__', []]],
-  [['hasOwnProperty', 'x'], ['toString', 1], ['valueOf', {}]],
+  [
+    ['hasOwnProperty', 'x'],
+    ['toString', 1],
+    ['valueOf', {}],
+  ],
 );
 
 /** A hostile value of any kind, also shaped after the value it replaces (type flips). */
@@ -116,12 +133,18 @@ function hostileValue(original: unknown): fc.Arbitrary<unknown> {
   const flips: Array<fc.Arbitrary<unknown>> = [];
   if (typeof original === 'number') flips.push(fc.constant(String(original)), fc.constant(`${original} `));
   if (typeof original === 'string') {
-    flips.push(fc.constant(Number.isNaN(Number(original)) ? 1 : Number(original)), fc.constant(original.toLowerCase()), fc.constant(` ${original}`), fc.constant(original.repeat(20)));
+    flips.push(
+      fc.constant(Number.isNaN(Number(original)) ? 1 : Number(original)),
+      fc.constant(original.toLowerCase()),
+      fc.constant(` ${original}`),
+      fc.constant(original.repeat(20)),
+    );
     // Text PostgreSQL cannot hold in JSONB (NUL, lone surrogates), in otherwise plausible values.
     flips.push(fc.constantFrom(`${original}\u0000`, `${original}\ud800`, `\udc00${original}`, `${original}\u2028`));
   }
   if (typeof original === 'boolean') flips.push(fc.constant(String(original)), fc.constant(original ? 1 : 0));
-  if (Array.isArray(original)) flips.push(fc.constant(original[0] ?? {}), fc.constant(Object.fromEntries(original.map((v, i) => [String(i), v]))), fc.constant(Array(300).fill(original[0] ?? 1)));
+  if (Array.isArray(original))
+    flips.push(fc.constant(original[0] ?? {}), fc.constant(Object.fromEntries(original.map((v, i) => [String(i), v]))), fc.constant(Array(300).fill(original[0] ?? 1)));
   if (original !== null && typeof original === 'object' && !Array.isArray(original)) flips.push(fc.constant([original]), fc.constant([]), fc.constant(JSON.stringify(original)));
   return fc.oneof(
     ...flips,
@@ -158,7 +181,10 @@ export function hostileBody(base: unknown): fc.Arbitrary<HostileBody> {
     ? fc.tuple(pick(objectPaths), pollution, fc.boolean()).map(([path, extra, first]) => {
         const node = getAt(sample, path) as Record<string, unknown>;
         const entries = Object.entries(node);
-        return { label: `keys ${extra.map((e) => e[0]).join(',')} in ${describe(path)}`, value: replaceAt(sample, path, new Entries(first ? [...extra, ...entries] : [...entries, ...extra])) };
+        return {
+          label: `keys ${extra.map((e) => e[0]).join(',')} in ${describe(path)}`,
+          value: replaceAt(sample, path, new Entries(first ? [...extra, ...entries] : [...entries, ...extra])),
+        };
       })
     : fc.constant({ label: 'no object', value: sample });
   const duplicated = objectPaths.length
@@ -169,28 +195,27 @@ export function hostileBody(base: unknown): fc.Arbitrary<HostileBody> {
         return { label: `duplicate key ${describe([...path, k])}`, value: replaceAt(sample, path, new Entries([...entries, [k, other ?? null]])) };
       })
     : fc.constant({ label: 'no object', value: sample });
-  const mutated = fc.oneof(
-    { weight: 5, arbitrary: replaced },
-    { weight: 2, arbitrary: removed },
-    { weight: 2, arbitrary: injected },
-    { weight: 2, arbitrary: duplicated },
-  ).map(({ label, value }) => ({ label, bytes: serialize(value) }));
+  const mutated = fc
+    .oneof({ weight: 5, arbitrary: replaced }, { weight: 2, arbitrary: removed }, { weight: 2, arbitrary: injected }, { weight: 2, arbitrary: duplicated })
+    .map(({ label, value }) => ({ label, bytes: serialize(value) }));
 
   const whole = fc.oneof(
-    fc.constantFrom<[string, string]>(
-      ['null', 'null'],
-      ['array', '[]'],
-      ['string', '"text"'],
-      ['number', '42'],
-      ['true', 'true'],
-      ['empty object', '{}'],
-      ['whitespace', '   '],
-      ['truncated', '{"id": "X'],
-      ['trailing garbage', '{"a":1} x'],
-      ['single quotes', "{'a': 1}"],
-      ['comment', '{/* x */}'],
-      ['NaN', '{"a": NaN}'],
-    ).map(([label, text]) => ({ label: `body ${label}`, bytes: Buffer.from(text) })),
+    fc
+      .constantFrom<[string, string]>(
+        ['null', 'null'],
+        ['array', '[]'],
+        ['string', '"text"'],
+        ['number', '42'],
+        ['true', 'true'],
+        ['empty object', '{}'],
+        ['whitespace', '   '],
+        ['truncated', '{"id": "X'],
+        ['trailing garbage', '{"a":1} x'],
+        ['single quotes', "{'a': 1}"],
+        ['comment', '{/* x */}'],
+        ['NaN', '{"a": NaN}'],
+      )
+      .map(([label, text]) => ({ label: `body ${label}`, bytes: Buffer.from(text) })),
     fc.constant({ label: 'body [sample]', bytes: serialize([sample]) }),
     fc.constant({ label: 'body with BOM', bytes: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), serialize(sample)]) }),
     fc.constant({ label: 'body as UTF-16', bytes: Buffer.from(serialize(sample).toString('utf8'), 'utf16le') }),
@@ -216,49 +241,105 @@ export function asServerSees(bytes: Buffer): { ok: true; value: unknown } | { ok
 
 /** Header values are sent as latin1: a UTF-8 string becomes its raw bytes on the wire. */
 // Control characters other than TAB cannot be sent at all (the HTTP client refuses them).
-export const wire = (s: string) => Buffer.from(s, 'utf8').toString('latin1').replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
+export const wire = (s: string) =>
+  Buffer.from(s, 'utf8')
+    .toString('latin1')
+    .replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
 
 const junk = fc.oneof(
   fc.string({ maxLength: 80 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.integer({ min: 100, max: 3000 }).map((n) => 'A'.repeat(n)),
-  fc.constantFrom('', ' ', 'Token', 'Token ', 'Token  x', 'Bearer abc', 'Basic dXNlcjpwYXNz', 'Token ====', 'Token %00', 'Token ZXhhbXBsZS10b2tlbg==', 'token null', 'Token ' + 'QUFB'.repeat(500)),
+  fc.constantFrom(
+    '',
+    ' ',
+    'Token',
+    'Token ',
+    'Token  x',
+    'Bearer abc',
+    'Basic dXNlcjpwYXNz',
+    'Token ====',
+    'Token %00',
+    'Token ZXhhbXBsZS10b2tlbg==',
+    'token null',
+    'Token ' + 'QUFB'.repeat(500),
+  ),
 );
 
 /** A garbage Authorization value (never a known token). */
-export const garbageAuthorization = fc.oneof(junk, junk.map((j) => `Token ${j}`), junk.map((j) => `Token ${Buffer.from(j).toString('base64')}`)).map(wire);
+export const garbageAuthorization = fc
+  .oneof(
+    junk,
+    junk.map((j) => `Token ${j}`),
+    junk.map((j) => `Token ${Buffer.from(j).toString('base64')}`),
+  )
+  .map(wire);
 
-const badCountry = fc.oneof(fc.constantFrom('', 'N', 'NLD', '1A', 'N\u00e9', 'ＮＬ', '  ', 'N-'), fc.string({ maxLength: 6 }).filter((s) => !/^[A-Za-z]{2}$/.test(s)));
-const badParty = fc.oneof(fc.constantFrom('', 'AB', 'ABCD', 'A B', 'ÄBC', '***', '😀'), fc.string({ maxLength: 8 }).filter((s) => !/^[A-Za-z0-9]{3}$/.test(s)));
+const badCountry = fc.oneof(
+  fc.constantFrom('', 'N', 'NLD', '1A', 'N\u00e9', 'ＮＬ', '  ', 'N-'),
+  fc.string({ maxLength: 6 }).filter((s) => !/^[A-Za-z]{2}$/.test(s)),
+);
+const badParty = fc.oneof(
+  fc.constantFrom('', 'AB', 'ABCD', 'A B', 'ÄBC', '***', '😀'),
+  fc.string({ maxLength: 8 }).filter((s) => !/^[A-Za-z0-9]{3}$/.test(s)),
+);
 
 /** Routing headers that are malformed, half given, or name parties the caller cannot speak for. */
 export function badRoutingHeaders(foreign: { countryCode: string; partyId: string }): fc.Arbitrary<{ label: string; headers: Record<string, string> }> {
   return fc.oneof(
     fc.tuple(badCountry, badParty).map(([c, p]) => ({ label: 'malformed from', headers: { 'OCPI-from-country-code': wire(c), 'OCPI-from-party-id': wire(p) } })),
     fc.tuple(badCountry, badParty).map(([c, p]) => ({ label: 'malformed to', headers: { 'OCPI-to-country-code': wire(c), 'OCPI-to-party-id': wire(p) } })),
-    fc.constantFrom('OCPI-from-country-code', 'OCPI-from-party-id', 'OCPI-to-country-code', 'OCPI-to-party-id').map((h) => ({ label: `only ${h}`, headers: { [h]: h.endsWith('code') ? 'NL' : 'ABC' } })),
+    fc
+      .constantFrom('OCPI-from-country-code', 'OCPI-from-party-id', 'OCPI-to-country-code', 'OCPI-to-party-id')
+      .map((h) => ({ label: `only ${h}`, headers: { [h]: h.endsWith('code') ? 'NL' : 'ABC' } })),
     fc.constant({ label: 'foreign from', headers: { 'OCPI-from-country-code': foreign.countryCode, 'OCPI-from-party-id': foreign.partyId } }),
     fc.constant({ label: 'unknown to', headers: { 'OCPI-to-country-code': 'ZZ', 'OCPI-to-party-id': 'ZZZ' } }),
   );
 }
 
 /** X-Request-ID / X-Correlation-ID values: huge, unicode, spaces, empty. */
-export const garbageRequestId = fc.oneof(
-  fc.integer({ min: 256, max: 3000 }).map((n) => 'r'.repeat(n)),
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
-  fc.constantFrom('', ' ', 'a b', '<script>', 'id\u00ff', '%0d%0aSet-Cookie: x=y'),
-).map(wire);
+export const garbageRequestId = fc
+  .oneof(
+    fc.integer({ min: 256, max: 3000 }).map((n) => 'r'.repeat(n)),
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
+    fc.constantFrom('', ' ', 'a b', '<script>', 'id\u00ff', '%0d%0aSet-Cookie: x=y'),
+  )
+  .map(wire);
 
 // ---- path segments and queries ----
 
 /** One path segment as sent on the wire (already percent-encoded or deliberately not). */
 export const hostileSegment = fc.oneof(
   fc.integer({ min: 37, max: 4000 }).map((n) => 'L'.repeat(n)),
-  fc.constantFrom('..', '.', '%2e%2e', '..%2f..%2fadmin', '%2F', 'a%2Fb', '%5C', '%00', '%0A', '%', '%zz', '%E0%A4%A', '%C3%A9', '%F0%9F%98%80', '%20', '+', 'a;b', '%3Cscript%3E', '__proto__', 'constructor'),
+  fc.constantFrom(
+    '..',
+    '.',
+    '%2e%2e',
+    '..%2f..%2fadmin',
+    '%2F',
+    'a%2Fb',
+    '%5C',
+    '%00',
+    '%0A',
+    '%',
+    '%zz',
+    '%E0%A4%A',
+    '%C3%A9',
+    '%F0%9F%98%80',
+    '%20',
+    '+',
+    'a;b',
+    '%3Cscript%3E',
+    '__proto__',
+    'constructor',
+  ),
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).map((s) => encodeURIComponent(s)),
   // Unencoded printable ASCII. Raw bytes above 0x7e never reach the application: Node's HTTP
   // parser answers 400 itself (see fuzz.test.ts, "limits").
-  fc.string({ minLength: 1, maxLength: 12 }).map((s) => s.replace(/[^\x21-\x7e]|[/?#]/g, '')).filter((s) => s.length > 0),
+  fc
+    .string({ minLength: 1, maxLength: 12 })
+    .map((s) => s.replace(/[^\x21-\x7e]|[/?#]/g, ''))
+    .filter((s) => s.length > 0),
 );
 
 /** A hostile query string (without `?`): pagination, filters and the routes' own parameters. */
@@ -267,7 +348,28 @@ export const hostileQuery = fc
     fc.tuple(
       fc.constantFrom('offset', 'limit', 'date_from', 'date_to', 'type', 'duration', 'response_url', '__proto__', 'constructor', 'offset[]', 'x'),
       fc.oneof(
-        fc.constantFrom('-1', '1.5', '1e400', '9007199254740991', '9007199254740993', '99999999999999999999', '0x10', 'NaN', 'Infinity', '', ' ', '2025-13-45T99:99:99Z', '2025-06-01T08:00:00+02:00', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999999999Z', 'RFID', 'rfid', 'http://127.0.0.1:1/x', 'file:///etc/passwd', 'javascript:alert(1)'),
+        fc.constantFrom(
+          '-1',
+          '1.5',
+          '1e400',
+          '9007199254740991',
+          '9007199254740993',
+          '99999999999999999999',
+          '0x10',
+          'NaN',
+          'Infinity',
+          '',
+          ' ',
+          '2025-13-45T99:99:99Z',
+          '2025-06-01T08:00:00+02:00',
+          '0000-01-01T00:00:00Z',
+          '9999-12-31T23:59:59.999999999Z',
+          'RFID',
+          'rfid',
+          'http://127.0.0.1:1/x',
+          'file:///etc/passwd',
+          'javascript:alert(1)',
+        ),
         fc.string({ maxLength: 20 }),
         fc.integer({ min: 300, max: 4000 }).map((n) => '9'.repeat(n)),
       ),

@@ -74,7 +74,7 @@ const GENERIC_STRINGS = ['X1', 'NL', 'ABC', '1', 'en', 'EUR', '2025-06-01T08:00:
 
 function paramValue(ep: Endpoint, name: string, world: World): string | undefined {
   const named = name === 'country_code' ? world.party.countryCode : name === 'party_id' ? world.party.partyId : undefined;
-  return named ?? (ep.clientOwned ? world.clientOwned[name] ?? world.own[name] : world.own[name] ?? world.clientOwned[name]);
+  return named ?? (ep.clientOwned ? (world.clientOwned[name] ?? world.own[name]) : (world.own[name] ?? world.clientOwned[name]));
 }
 
 /** Candidate values for one field of an object schema: the table's, then the schema's enum, then generic ones. */

@@ -35,7 +35,10 @@ const evsePushes = () => emsp.received.filter((r) => r.method === 'PATCH' && r.p
 beforeAll(async () => {
   pg = await startTcpProxy({ port: 5432 });
   redis = await startTcpProxy({ port: Number(new URL(TEST_REDIS_URL).port || 6379), host: new URL(TEST_REDIS_URL).hostname });
-  platform = await startTestPlatform('faults', { databaseHost: `127.0.0.1:${pg.port}`, env: { ...FAST_DELIVERY, REDIS_URL: `redis://127.0.0.1:${redis.port}`, LOG_LEVEL: 'warn' } });
+  platform = await startTestPlatform('faults', {
+    databaseHost: `127.0.0.1:${pg.port}`,
+    env: { ...FAST_DELIVERY, REDIS_URL: `redis://127.0.0.1:${redis.port}`, LOG_LEVEL: 'warn' },
+  });
   await platform.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails() }).expect(201);
   await platform.admin().put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1')).expect(200);
   emsp = await startFakePeer([{ identifier: 'locations', role: 'RECEIVER', path: '/emsp/locations' }]);
@@ -49,7 +52,10 @@ beforeAll(async () => {
   }
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
   emspPeerId = invitation.body.peer_id;
-  const reg = await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: 'faults-emsp-b', url: emsp.versionsUrl, roles: [aCredentialsRole()] });
+  const reg = await request(platform.url)
+    .post('/ocpi/2.2.1/credentials')
+    .set('Authorization', tokenHeader(invitation.body.token))
+    .send({ token: 'faults-emsp-b', url: emsp.versionsUrl, roles: [aCredentialsRole()] });
   tokenC = reg.body.data.token;
 }, 30000);
 
@@ -82,7 +88,14 @@ function startTraffic() {
   const read = async (path: string) => {
     try {
       const res = await request(platform.url).get(`/ocpi/cpo/2.2.1/locations${path}`).set('Authorization', tokenHeader(tokenC)).timeout(10000);
-      answers.push({ at: Date.now(), http: res.status, retryAfter: res.headers['retry-after'], statusCode: res.body?.status_code, message: res.body?.status_message, raw: res.text });
+      answers.push({
+        at: Date.now(),
+        http: res.status,
+        retryAfter: res.headers['retry-after'],
+        statusCode: res.body?.status_code,
+        message: res.body?.status_message,
+        raw: res.text,
+      });
     } catch (e) {
       // A request still unanswered after 10 s counts as a hang.
       answers.push({ at: Date.now(), http: 0, message: (e as Error).message, raw: '' });
@@ -132,11 +145,15 @@ async function outage(proxy: TcpProxy): Promise<{ traffic: Traffic; cutAt: numbe
   proxy.restore();
   const restoredAt = Date.now();
   try {
-    await eventually(() => {
-      const recent = traffic.answers.filter((a) => a.at > restoredAt);
-      expect(recent.slice(-4).map((a) => a.statusCode)).toEqual([1000, 1000, 1000, 1000]);
-      expect(traffic.acked.filter((a) => a.at > restoredAt).length).toBeGreaterThanOrEqual(3);
-    }, 20000, 100);
+    await eventually(
+      () => {
+        const recent = traffic.answers.filter((a) => a.at > restoredAt);
+        expect(recent.slice(-4).map((a) => a.statusCode)).toEqual([1000, 1000, 1000, 1000]);
+        expect(traffic.acked.filter((a) => a.at > restoredAt).length).toBeGreaterThanOrEqual(3);
+      },
+      20000,
+      100,
+    );
   } finally {
     await traffic.stop();
   }
@@ -193,10 +210,17 @@ describe('PostgreSQL unreachable for a few seconds', () => {
     await db.connect();
     try {
       // A listening session's last statement is its LISTEN; the model reconnects after ~1 s.
-      await eventually(async () => {
-        const { rows } = await db.query<{ query: string; n: number }>(`SELECT query, count(*)::int AS n FROM pg_stat_activity WHERE query = ANY($1) GROUP BY query ORDER BY query`, [channels.map((c) => `LISTEN "${c}"`)]);
-        expect(rows).toEqual(channels.map((c) => ({ query: `LISTEN "${c}"`, n: 1 })).sort((a, b) => (a.query < b.query ? -1 : 1)));
-      }, 10000, 200);
+      await eventually(
+        async () => {
+          const { rows } = await db.query<{ query: string; n: number }>(
+            `SELECT query, count(*)::int AS n FROM pg_stat_activity WHERE query = ANY($1) GROUP BY query ORDER BY query`,
+            [channels.map((c) => `LISTEN "${c}"`)],
+          );
+          expect(rows).toEqual(channels.map((c) => ({ query: `LISTEN "${c}"`, n: 1 })).sort((a, b) => (a.query < b.query ? -1 : 1)));
+        },
+        10000,
+        200,
+      );
     } finally {
       await db.end();
     }
@@ -312,10 +336,14 @@ describe('misbehaving peers', () => {
         .expect(200);
       // The first (full) pull happens on its own; wait for it so each test drives its own.
       await eventually(async () => expect((await pullState()).lastStartedAt).not.toBeNull(), 15000, 100);
-      await eventually(async () => {
-        const s = await pullState();
-        expect(s.lastSuccessAt !== null || s.lastError !== null).toBe(true);
-      }, 15000, 100);
+      await eventually(
+        async () => {
+          const s = await pullState();
+          expect(s.lastSuccessAt !== null || s.lastError !== null).toBe(true);
+        },
+        15000,
+        100,
+      );
     }, 30000);
     afterAll(async () => {
       await cpo?.close();

@@ -183,7 +183,8 @@ describe('the registry is fuzzable', () => {
       try {
         const s = sample(ep, peerA.world);
         const body = sampleBody(ep, peerA.world, s.params);
-        if (ep.route.body && body && !schemaAccepts(bodySchema(ep, s.params), body.body)) unusable.push(`${ep.label}: ${body.generated ? 'generated' : 'known'} sample body does not pass the route's schema`);
+        if (ep.route.body && body && !schemaAccepts(bodySchema(ep, s.params), body.body))
+          unusable.push(`${ep.label}: ${body.generated ? 'generated' : 'known'} sample body does not pass the route's schema`);
       } catch (e) {
         unusable.push((e as Error).message);
       }
@@ -234,11 +235,21 @@ describe('hostile URLs', () => {
         decoded = undefined;
       }
       const path = ep.template.replace(/:([A-Za-z0-9_]+)/g, (_m, n: string) => (n === name ? seg : encodeURIComponent(s.params[n])));
-      return { what: `:${name} = ${seg.slice(0, 60)}`, path: `${path}${queryString(s.query)}`, params: decoded === undefined ? undefined : { ...s.params, [name]: decoded }, query: s.query as Record<string, unknown> };
+      return {
+        what: `:${name} = ${seg.slice(0, 60)}`,
+        path: `${path}${queryString(s.query)}`,
+        params: decoded === undefined ? undefined : { ...s.params, [name]: decoded },
+        query: s.query as Record<string, unknown>,
+      };
     });
     const query = hostileQuery.map((q) => {
       const full = [new URLSearchParams(s.query).toString(), q].filter(Boolean).join('&');
-      return { what: `query ${q.slice(0, 80)}`, path: `${s.path}?${full}`, params: s.params as Record<string, string> | undefined, query: { ...querystring.parse(full) } as Record<string, unknown> };
+      return {
+        what: `query ${q.slice(0, 80)}`,
+        path: `${s.path}?${full}`,
+        params: s.params as Record<string, string> | undefined,
+        query: { ...querystring.parse(full) } as Record<string, unknown>,
+      };
     });
     await fc.assert(
       fc.asyncProperty(fc.oneof(segment, query), async (u) => {
@@ -267,15 +278,22 @@ describe('hostile headers', () => {
     const path = `${s.path}${queryString(s.query)}`;
     const body = s.body === undefined ? undefined : Buffer.from(JSON.stringify(s.body));
     const ids = fc.record({ 'X-Request-ID': garbageRequestId, 'X-Correlation-ID': garbageRequestId }, { requiredKeys: [] });
-    const badAuth = fc.tuple(garbageAuthorization, ids).map(([a, extra]) => ({ kind: 'auth' as const, what: `Authorization ${a.slice(0, 60)}`, headers: { Authorization: a, ...extra } }));
+    const badAuth = fc
+      .tuple(garbageAuthorization, ids)
+      .map(([a, extra]) => ({ kind: 'auth' as const, what: `Authorization ${a.slice(0, 60)}`, headers: { Authorization: a, ...extra } }));
     // Routing headers are read on functional modules only; elsewhere a valid token would act.
-    const badRouting = fc.tuple(badRoutingHeaders(foreign), ids).map(([r, extra]) => ({ kind: 'routing' as const, what: `${r.label} ${JSON.stringify(r.headers).slice(0, 120)}`, headers: { ...auth(caller.token), ...r.headers, ...extra } }));
+    const badRouting = fc.tuple(badRoutingHeaders(foreign), ids).map(([r, extra]) => ({
+      kind: 'routing' as const,
+      what: `${r.label} ${JSON.stringify(r.headers).slice(0, 120)}`,
+      headers: { ...auth(caller.token), ...r.headers, ...extra },
+    }));
     await fc.assert(
       fc.asyncProperty(ep.iface.routed ? fc.oneof(badAuth, badRouting) : badAuth, async (h) => {
         const { res, before, after } = await send(ep, path, h.headers, body);
         const judged: Judged = { ep, what: h.what, res, valid: false, before, after };
         const found = problems(judged);
-        if (h.kind === 'auth' && (res.status !== 401 || res.json?.status_code !== 2000 || res.headers['www-authenticate'] !== 'Token')) found.push(`HTTP ${res.status}/${res.json?.status_code} for a garbage token (401/2000 expected)`);
+        if (h.kind === 'auth' && (res.status !== 401 || res.json?.status_code !== 2000 || res.headers['www-authenticate'] !== 'Token'))
+          found.push(`HTTP ${res.status}/${res.json?.status_code} for a garbage token (401/2000 expected)`);
         // Malformed: 2001 (HTTP 200 or 400); a party the caller cannot speak for: 403; one we do not host: 404.
         if (h.kind === 'routing' && ![200, 400, 403, 404].includes(res.status)) found.push(`HTTP ${res.status} for bad routing headers (200/2001, 400, 403 or 404 expected)`);
         // HTTP drops the spaces around a header value before anyone reads it.
@@ -294,7 +312,8 @@ describe('hostile headers', () => {
 });
 
 describe('text PostgreSQL cannot store (found by this fuzzing)', () => {
-  const endpoint = (identifier: string, method: string, role = 'RECEIVER') => endpoints.find((e) => e.iface.identifier === identifier && e.method === method && e.iface.role === role && e.paramNames.length <= 3)!;
+  const endpoint = (identifier: string, method: string, role = 'RECEIVER') =>
+    endpoints.find((e) => e.iface.identifier === identifier && e.method === method && e.iface.role === role && e.paramNames.length <= 3)!;
 
   test.each(['\ud800', '\udfff', 'a\udc00b'])('a lone surrogate (%j) in a required string(n) field is 2001 naming the field, not a 500, and nothing is stored', async (text) => {
     const ep = endpoint('locations', 'put');
@@ -353,7 +372,10 @@ describe('limits', () => {
   });
 
   test('raw non-ASCII bytes in the URL are refused by the HTTP server (400) before the application, which stays healthy', async () => {
-    const res = await rawRequest(platform.url, 'GET', `/ocpi/emsp/2.2.1/locations/DE/AAA/${wire('LOC-é')}`, auth(peerA.tokenC)).catch((e: Error) => ({ status: 0, error: e.message }));
+    const res = await rawRequest(platform.url, 'GET', `/ocpi/emsp/2.2.1/locations/DE/AAA/${wire('LOC-é')}`, auth(peerA.tokenC)).catch((e: Error) => ({
+      status: 0,
+      error: e.message,
+    }));
     expect([0, 400]).toContain(res.status);
     await assertHealthy(platform);
   });

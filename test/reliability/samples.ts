@@ -51,9 +51,14 @@ const RECEIVER_LOCATION = '/:country_code/:party_id/:location_id';
 
 const SAMPLES: Record<string, (w: World, p: Params) => unknown> = {
   [`locations:RECEIVER:put:${RECEIVER_LOCATION}`]: (w, p) =>
-    aLocation(p.location_id, { ...owner(w), evses: [anEvse(w.clientOwned.evse_uid, { connectors: [aConnector(w.clientOwned.connector_id, { last_updated: w.later() })], last_updated: w.later() })], last_updated: w.later() }),
+    aLocation(p.location_id, {
+      ...owner(w),
+      evses: [anEvse(w.clientOwned.evse_uid, { connectors: [aConnector(w.clientOwned.connector_id, { last_updated: w.later() })], last_updated: w.later() })],
+      last_updated: w.later(),
+    }),
   [`locations:RECEIVER:patch:${RECEIVER_LOCATION}`]: (w) => ({ name: 'Patched name', last_updated: w.later() }),
-  [`locations:RECEIVER:put:${RECEIVER_LOCATION}/:evse_uid`]: (w, p) => anEvse(p.evse_uid, { connectors: [aConnector(w.clientOwned.connector_id, { last_updated: w.later() })], last_updated: w.later() }),
+  [`locations:RECEIVER:put:${RECEIVER_LOCATION}/:evse_uid`]: (w, p) =>
+    anEvse(p.evse_uid, { connectors: [aConnector(w.clientOwned.connector_id, { last_updated: w.later() })], last_updated: w.later() }),
   [`locations:RECEIVER:patch:${RECEIVER_LOCATION}/:evse_uid`]: (w) => ({ status: 'CHARGING', last_updated: w.later() }),
   [`locations:RECEIVER:put:${RECEIVER_LOCATION}/:evse_uid/:connector_id`]: (w, p) => aConnector(p.connector_id, { last_updated: w.later() }),
   [`locations:RECEIVER:patch:${RECEIVER_LOCATION}/:evse_uid/:connector_id`]: (w) => ({ max_amperage: 16, last_updated: w.later() }),
@@ -65,14 +70,25 @@ const SAMPLES: Record<string, (w: World, p: Params) => unknown> = {
       total_cost: { excl_vat: 1.25, incl_vat: 1.5 },
       last_updated: w.later(),
     }),
-  'sessions:RECEIVER:patch:/:country_code/:party_id/:session_id': (w) => ({ kwh: 2.5, charging_periods: [{ start_date_time: '2025-06-01T08:30:00Z', dimensions: [{ type: 'ENERGY', volume: 1 }] }], last_updated: w.later() }),
+  'sessions:RECEIVER:patch:/:country_code/:party_id/:session_id': (w) => ({
+    kwh: 2.5,
+    charging_periods: [{ start_date_time: '2025-06-01T08:30:00Z', dimensions: [{ type: 'ENERGY', volume: 1 }] }],
+    last_updated: w.later(),
+  }),
   'tariffs:RECEIVER:put:/:country_code/:party_id/:tariff_id': (w, p) => aTariff(p.tariff_id, { ...owner(w), last_updated: w.later() }),
   'cdrs:RECEIVER:post:/': (w) => aCdr(w.clientOwned.cdr_id ?? 'CDR1', { ...owner(w), ...(w.cdrToken ? { cdr_token: w.cdrToken } : {}), last_updated: w.later() }),
   'tokens:RECEIVER:put:/:country_code/:party_id/:token_uid': (w, p) => aToken(w, p.token_uid),
   'tokens:RECEIVER:patch:/:country_code/:party_id/:token_uid': (w) => ({ valid: false, last_updated: w.later() }),
   'commands:RECEIVER:post:/:command': (w, p) => aCommand(w, p.command),
   'chargingprofiles:RECEIVER:put:/:session_id': (w) => ({
-    charging_profile: { charging_rate_unit: 'W', min_charging_rate: 1000, charging_profile_period: [{ start_period: 0, limit: 11000 }, { start_period: 1800, limit: 7400.5 }] },
+    charging_profile: {
+      charging_rate_unit: 'W',
+      min_charging_rate: 1000,
+      charging_profile_period: [
+        { start_period: 0, limit: 11000 },
+        { start_period: 1800, limit: 7400.5 },
+      ],
+    },
     response_url: w.callbackUrl,
   }),
   'sessions:SENDER:put:/:session_id/charging_preferences': () => ({ profile_type: 'FAST', departure_time: '2099-01-01T18:00:00Z', energy_need: 20, discharge_allowed: false }),

@@ -33,7 +33,15 @@ export function later(): string {
 /** Ids of one peer's objects: distinctive, so that finding one in a response means a leak. */
 function idsOf(tag: string) {
   return {
-    clientOwned: { location_id: `LOC-${tag}`, evse_uid: `EVSE-${tag}`, connector_id: '1', session_id: `SES-${tag}`, tariff_id: `TAR-${tag}`, token_uid: `TOK-${tag}`, cdr_id: `CDR-${tag}` },
+    clientOwned: {
+      location_id: `LOC-${tag}`,
+      evse_uid: `EVSE-${tag}`,
+      connector_id: '1',
+      session_id: `SES-${tag}`,
+      tariff_id: `TAR-${tag}`,
+      token_uid: `TOK-${tag}`,
+      cdr_id: `CDR-${tag}`,
+    },
     // Our CPO's public location, and the session and CDR of this peer's token there.
     own: { location_id: 'LOC-PUB', evse_uid: 'EVSE-PUB', connector_id: '1', session_id: `SES-${tag}`, command: 'STOP_SESSION' },
   };
@@ -51,7 +59,10 @@ export async function startWorld(label: string): Promise<TestPlatform> {
     .admin()
     .put(`/parties/NL/CPO/locations/LOC-PUB`, aLocation('LOC-PUB', { evses: [anEvse('EVSE-PUB', { connectors: [aConnector('1')] })], last_updated: later() }))
     .expect(200);
-  await platform.admin().put('/parties/NL/CPO/tariffs/TAR-PUB', aTariff('TAR-PUB', { last_updated: later() })).expect(200);
+  await platform
+    .admin()
+    .put('/parties/NL/CPO/tariffs/TAR-PUB', aTariff('TAR-PUB', { last_updated: later() }))
+    .expect(200);
   return platform;
 }
 
@@ -60,7 +71,15 @@ export async function aPeer(platform: TestPlatform, countryCode: string, partyId
   const roles = ['CPO', 'EMSP'].map((role) => ({ role, country_code: countryCode, party_id: partyId, business_details: aBusinessDetails(`Peer ${tag}`) }));
   const registered = await registerWithCommands(platform, roles);
   const ids = idsOf(tag);
-  const world: World = { party: { countryCode, partyId }, clientOwned: ids.clientOwned, own: ids.own, callbackUrl: `${registered.fake.url}/callback`, versionsUrl: registered.fake.versionsUrl, later, cdrToken: { country_code: EMSP.countryCode, party_id: EMSP.partyId, uid: `EMP-${tag}`, type: 'RFID', contract_id: `NL-EMP-C-${tag}` } };
+  const world: World = {
+    party: { countryCode, partyId },
+    clientOwned: ids.clientOwned,
+    own: ids.own,
+    callbackUrl: `${registered.fake.url}/callback`,
+    versionsUrl: registered.fake.versionsUrl,
+    later,
+    cdrToken: { country_code: EMSP.countryCode, party_id: EMSP.partyId, uid: `EMP-${tag}`, type: 'RFID', contract_id: `NL-EMP-C-${tag}` },
+  };
   return { ...registered, party: { countryCode, partyId }, world };
 }
 
@@ -73,7 +92,10 @@ export async function connectBackend(platform: TestPlatform): Promise<FakePeer> 
   // forward would be answered FAILED in the background (a write no request made).
   const backend = await startFakePeer();
   backend.on('POST', '/backend*', (_req, res) => void res.json({}));
-  await platform.admin().put(`/parties/${CPO.countryCode}/${CPO.partyId}/backend`, { adapter: 'webhook', url: `${backend.url}/backend`, secret: 'reliability-backend-secret' }).expect(200);
+  await platform
+    .admin()
+    .put(`/parties/${CPO.countryCode}/${CPO.partyId}/backend`, { adapter: 'webhook', url: `${backend.url}/backend`, secret: 'reliability-backend-secret' })
+    .expect(200);
   return backend;
 }
 
@@ -101,7 +123,10 @@ export interface Secrets {
 export async function seedObjects(platform: TestPlatform, peer: Peer, endpoints: Endpoint[] = listEndpoints()): Promise<Secrets> {
   const w = peer.world;
   const token = callerToken(w);
-  await platform.admin().put(`/parties/NL/CPO/sessions/${w.own.session_id}`, aSession(w.own.session_id, { cdr_token: token, location_id: 'LOC-PUB', evse_uid: 'EVSE-PUB', last_updated: later() })).expect(200);
+  await platform
+    .admin()
+    .put(`/parties/NL/CPO/sessions/${w.own.session_id}`, aSession(w.own.session_id, { cdr_token: token, location_id: 'LOC-PUB', evse_uid: 'EVSE-PUB', last_updated: later() }))
+    .expect(200);
   await platform
     .admin()
     .post('/parties/NL/CPO/cdrs', aCdr(`CDR-CPO-${w.clientOwned.cdr_id}`, { session_id: w.own.session_id, cdr_token: token, last_updated: later() }))

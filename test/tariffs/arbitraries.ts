@@ -67,9 +67,9 @@ export function arbTariff(opts: { types?: readonly Dim[]; restrictions?: Restric
     price_components: fc.uniqueArray(arbComponent(types), { selector: (c) => c.type, minLength: 1, maxLength: types.length }),
     restrictions: fc.option(arbRestrictions(opts.restrictions), { nil: undefined }),
   });
-  return fc.array(element, { minLength: 1, maxLength: opts.maxElements ?? 5 }).map(
-    (elements): TariffInput => ({ country_code: 'NL', party_id: 'TST', id: 'PROP', currency: 'EUR', elements, last_updated: '2024-01-01T00:00:00Z' }),
-  );
+  return fc
+    .array(element, { minLength: 1, maxLength: opts.maxElements ?? 5 })
+    .map((elements): TariffInput => ({ country_code: 'NL', party_id: 'TST', id: 'PROP', currency: 'EUR', elements, last_updated: '2024-01-01T00:00:00Z' }));
 }
 
 export interface TimelineOptions {
@@ -87,11 +87,18 @@ export function arbTimeline(o: TimelineOptions) {
     parking: o.parking === false ? fc.constant(false) : fc.boolean(),
     powerKw: fc.integer({ min: 0, max: 1500 }).map((x) => x / 10),
     // Sometimes no current sample at all, so "current unknown" is exercised too.
-    currentA: fc.option(fc.integer({ min: 0, max: 2000 }).map((x) => x / 10), { nil: undefined, freq: 3 }),
+    currentA: fc.option(
+      fc.integer({ min: 0, max: 2000 }).map((x) => x / 10),
+      { nil: undefined, freq: 3 },
+    ),
   });
   const reservation = o.reservation ? fc.option(fc.integer({ min: 1, max: 90 }), { nil: undefined }) : fc.constant(undefined);
   return fc
-    .tuple(fc.integer({ min: o.from, max: o.to }).map((ms) => ms - (ms % 60_000)), reservation, fc.array(segment, { minLength: 1, maxLength: 6 }))
+    .tuple(
+      fc.integer({ min: o.from, max: o.to }).map((ms) => ms - (ms % 60_000)),
+      reservation,
+      fc.array(segment, { minLength: 1, maxLength: 6 }),
+    )
     .map(([startMs, reservedMin, segments]): MeterTimelineInput => {
       let t = startMs;
       let register = 1000;

@@ -1,15 +1,5 @@
 /** buildCdr(): complete, schema-valid CDRs whose totals a receiver can recompute from the CDR alone. */
-import {
-  Cdr,
-  CdrBuildError,
-  OutboundCdr,
-  buildCdr,
-  chooseTariff,
-  price,
-  validateTariff,
-  type MeterTimelineInput,
-  type SessionInput,
-} from '../../src/tariffs/index.js';
+import { Cdr, CdrBuildError, OutboundCdr, buildCdr, chooseTariff, price, validateTariff, type MeterTimelineInput, type SessionInput } from '../../src/tariffs/index.js';
 import { ZONE, aTariff, local, pc } from './helpers.js';
 
 const minutesAfter = (iso: string, min: number) => new Date(Date.parse(iso) + min * 60_000).toISOString();
@@ -32,7 +22,16 @@ const location = {
       evse_id: 'BE*BEC*E041503001',
       status: 'AVAILABLE',
       connectors: [
-        { id: '1', standard: 'IEC_62196_T2', format: 'SOCKET', power_type: 'AC_3_PHASE', max_voltage: 220, max_amperage: 16, tariff_ids: ['12', '13'], last_updated: '2024-01-01T00:00:00Z' },
+        {
+          id: '1',
+          standard: 'IEC_62196_T2',
+          format: 'SOCKET',
+          power_type: 'AC_3_PHASE',
+          max_voltage: 220,
+          max_amperage: 16,
+          tariff_ids: ['12', '13'],
+          last_updated: '2024-01-01T00:00:00Z',
+        },
       ],
       last_updated: '2024-01-01T00:00:00Z',
     },
@@ -125,11 +124,25 @@ describe('buildCdr', () => {
     expect(cdr.total_cost.excl_vat).toBe(12.98);
   });
 
-  test('uses the session\'s own periods when no timeline is given, dropping Session-only dimensions', () => {
+  test("uses the session's own periods when no timeline is given, dropping Session-only dimensions", () => {
     const session = aSession({
       charging_periods: [
-        { start_date_time: start, dimensions: [{ type: 'ENERGY', volume: 5.5 }, { type: 'TIME', volume: 0.5 }, { type: 'POWER', volume: 11 }] },
-        { start_date_time: local('2024-01-15T23:00'), dimensions: [{ type: 'ENERGY', volume: 16.5 }, { type: 'TIME', volume: 1.5 }, { type: 'STATE_OF_CHARGE', volume: 80 }] },
+        {
+          start_date_time: start,
+          dimensions: [
+            { type: 'ENERGY', volume: 5.5 },
+            { type: 'TIME', volume: 0.5 },
+            { type: 'POWER', volume: 11 },
+          ],
+        },
+        {
+          start_date_time: local('2024-01-15T23:00'),
+          dimensions: [
+            { type: 'ENERGY', volume: 16.5 },
+            { type: 'TIME', volume: 1.5 },
+            { type: 'STATE_OF_CHARGE', volume: 80 },
+          ],
+        },
         { start_date_time: minutesAfter(start, 120), dimensions: [{ type: 'PARKING_TIME', volume: 0.5 }] },
       ],
     });
@@ -173,7 +186,7 @@ describe('buildCdr', () => {
   test.each([
     ['an EVSE the location does not have', { evse_uid: 'NOPE' }, 'session.evse_uid'],
     ['a connector the EVSE does not have', { connector_id: '9' }, 'session.connector_id'],
-    ['a currency other than the tariff\'s', { currency: 'USD' }, 'session.currency'],
+    ["a currency other than the tariff's", { currency: 'USD' }, 'session.currency'],
     ['a session without end and no timeline', { end_date_time: null }, 'session.end_date_time'],
     ['a malformed session', { kwh: 'lots' as unknown as number }, 'session.kwh'],
   ])('refuses %s with a CdrBuildError naming the field', (_name, over, field) => {
@@ -189,9 +202,7 @@ describe('buildCdr', () => {
 
   test('refuses when no tariff of the connector applies at session start', () => {
     const expired = { ...regular, end_date_time: '2023-12-31T00:00:00Z' };
-    expect(() => buildCdr({ session: aSession(), location, tariffs: [expired, notOnConnector], timeline })).toThrow(
-      /no tariff of the connector applies to a REGULAR session/,
-    );
+    expect(() => buildCdr({ session: aSession(), location, tariffs: [expired, notOnConnector], timeline })).toThrow(/no tariff of the connector applies to a REGULAR session/);
   });
 });
 

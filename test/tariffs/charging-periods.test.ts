@@ -5,11 +5,14 @@ import { ZONE, aTariff, local, pc } from './helpers.js';
 const minutesAfter = (iso: string, min: number) => new Date(Date.parse(iso) + min * 60_000).toISOString();
 const dim = (p: { dimensions: { type: string; volume: number }[] }, type: string) => p.dimensions.find((d) => d.type === type)?.volume;
 
-const stepSizeTariff = aTariff([
-  { price_components: [pc('TIME', 1.2, undefined, 1800), pc('PARKING_TIME', 1, undefined, 900)], restrictions: { start_time: '00:00', end_time: '17:00' } },
-  { price_components: [pc('TIME', 2.4, undefined, 900), pc('PARKING_TIME', 1, undefined, 900)], restrictions: { start_time: '17:00', end_time: '20:00' } },
-  { price_components: [pc('TIME', 2.4, undefined, 900)], restrictions: { start_time: '20:00', end_time: '00:00' } },
-], { id: '22' });
+const stepSizeTariff = aTariff(
+  [
+    { price_components: [pc('TIME', 1.2, undefined, 1800), pc('PARKING_TIME', 1, undefined, 900)], restrictions: { start_time: '00:00', end_time: '17:00' } },
+    { price_components: [pc('TIME', 2.4, undefined, 900), pc('PARKING_TIME', 1, undefined, 900)], restrictions: { start_time: '17:00', end_time: '20:00' } },
+    { price_components: [pc('TIME', 2.4, undefined, 900)], restrictions: { start_time: '20:00', end_time: '00:00' } },
+  ],
+  { id: '22' },
+);
 
 describe('charging periods from a meter timeline', () => {
   test('splits at a time-of-day boundary (17:00) and at charging -> parking, and prices as T18a (0.55)', () => {
@@ -34,7 +37,15 @@ describe('charging periods from a meter timeline', () => {
     const t = aTariff([{ price_components: [pc('ENERGY', 0.3, 21)] }]);
     const start = local('2024-01-15T10:00');
     const g = chargingPeriodsFromTimeline(
-      { start, end: minutesAfter(start, 240), events: [{ at: start, meter_kwh: 0 }, { at: minutesAfter(start, 120), meter_kwh: 20 }, { at: minutesAfter(start, 240), meter_kwh: 30 }] },
+      {
+        start,
+        end: minutesAfter(start, 240),
+        events: [
+          { at: start, meter_kwh: 0 },
+          { at: minutesAfter(start, 120), meter_kwh: 20 },
+          { at: minutesAfter(start, 240), meter_kwh: 30 },
+        ],
+      },
       t,
       { timeZone: ZONE },
     );
@@ -43,14 +54,18 @@ describe('charging periods from a meter timeline', () => {
   });
 
   test('splits at a kWh threshold, interpolating the crossing, with exactly min_kwh delivered before the new period', () => {
-    const t = aTariff([
-      { price_components: [pc('ENERGY', 0.4)], restrictions: { max_kwh: 10 } },
-      { price_components: [pc('ENERGY', 0.3)] },
-    ]);
+    const t = aTariff([{ price_components: [pc('ENERGY', 0.4)], restrictions: { max_kwh: 10 } }, { price_components: [pc('ENERGY', 0.3)] }]);
     const start = local('2024-01-15T10:00');
     // 22 kW for one hour: 10 kWh is reached after 27 min 16.36 s.
     const g = chargingPeriodsFromTimeline(
-      { start, end: minutesAfter(start, 60), events: [{ at: start, meter_kwh: 5 }, { at: minutesAfter(start, 60), meter_kwh: 27 }] },
+      {
+        start,
+        end: minutesAfter(start, 60),
+        events: [
+          { at: start, meter_kwh: 5 },
+          { at: minutesAfter(start, 60), meter_kwh: 27 },
+        ],
+      },
       t,
       { timeZone: ZONE },
     );
@@ -107,7 +122,11 @@ describe('charging periods from a meter timeline', () => {
       t,
       { timeZone: ZONE },
     );
-    expect(g.charging_periods.map((p) => [dim(p, 'ENERGY'), dim(p, 'MAX_POWER')])).toEqual([[1, 6], [40, 48], [0.5, 4]]);
+    expect(g.charging_periods.map((p) => [dim(p, 'ENERGY'), dim(p, 'MAX_POWER')])).toEqual([
+      [1, 6],
+      [40, 48],
+      [0.5, 4],
+    ]);
     expect(price(t, g.charging_periods, g.context).total_cost.excl_vat).toBe(20.3);
   });
 
@@ -119,7 +138,15 @@ describe('charging periods from a meter timeline', () => {
     ]);
     const s = local('2024-01-15T10:00');
     const g = chargingPeriodsFromTimeline(
-      { start: s, end: minutesAfter(s, 40), events: [{ at: s, meter_kwh: 0 }, { at: minutesAfter(s, 30), meter_kwh: 5 }, { at: minutesAfter(s, 40), meter_kwh: 6.2 }] },
+      {
+        start: s,
+        end: minutesAfter(s, 40),
+        events: [
+          { at: s, meter_kwh: 0 },
+          { at: minutesAfter(s, 30), meter_kwh: 5 },
+          { at: minutesAfter(s, 40), meter_kwh: 6.2 },
+        ],
+      },
       t,
       { timeZone: ZONE },
     );
@@ -152,13 +179,17 @@ describe('charging periods from a meter timeline', () => {
   });
 
   test('cuts at the wall-clock boundary on a DST spring-forward night (02:30 does not exist; the element starts at 03:00 CEST)', () => {
-    const t = aTariff([
-      { price_components: [pc('ENERGY', 0.1)], restrictions: { start_time: '02:30', end_time: '06:00' } },
-      { price_components: [pc('ENERGY', 0.3)] },
-    ]);
+    const t = aTariff([{ price_components: [pc('ENERGY', 0.1)], restrictions: { start_time: '02:30', end_time: '06:00' } }, { price_components: [pc('ENERGY', 0.3)] }]);
     const s = '2024-03-31T00:00:00.000Z'; // 01:00 CET
     const g = chargingPeriodsFromTimeline(
-      { start: s, end: minutesAfter(s, 120), events: [{ at: s, meter_kwh: 0 }, { at: minutesAfter(s, 120), meter_kwh: 20 }] },
+      {
+        start: s,
+        end: minutesAfter(s, 120),
+        events: [
+          { at: s, meter_kwh: 0 },
+          { at: minutesAfter(s, 120), meter_kwh: 20 },
+        ],
+      },
       t,
       { timeZone: ZONE },
     );
@@ -168,10 +199,7 @@ describe('charging periods from a meter timeline', () => {
   });
 
   test('cuts twice on a DST fall-back night, when the wall clock passes 02:30 two times', () => {
-    const t = aTariff([
-      { price_components: [pc('TIME', 6)], restrictions: { start_time: '02:30', end_time: '03:00' } },
-      { price_components: [pc('TIME', 0)] },
-    ]);
+    const t = aTariff([{ price_components: [pc('TIME', 6)], restrictions: { start_time: '02:30', end_time: '03:00' } }, { price_components: [pc('TIME', 0)] }]);
     const s = '2024-10-27T00:00:00.000Z'; // 02:00 CEST
     const g = chargingPeriodsFromTimeline({ start: s, end: minutesAfter(s, 120), events: [{ at: s, meter_kwh: 0 }] }, t, { timeZone: ZONE });
     // 02:30 CEST (00:30Z) -> 02:00 CET (01:00Z) -> 02:30 CET (01:30Z) -> 03:00 CET (02:00Z)
@@ -182,7 +210,14 @@ describe('charging periods from a meter timeline', () => {
 
   test('rejects a timeline whose energy register goes down, naming the event', () => {
     const s = local('2024-01-15T10:00');
-    const bad = { start: s, end: minutesAfter(s, 10), events: [{ at: s, meter_kwh: 5 }, { at: minutesAfter(s, 5), meter_kwh: 4 }] };
+    const bad = {
+      start: s,
+      end: minutesAfter(s, 10),
+      events: [
+        { at: s, meter_kwh: 5 },
+        { at: minutesAfter(s, 5), meter_kwh: 4 },
+      ],
+    };
     expect(() => chargingPeriodsFromTimeline(bad, stepSizeTariff, { timeZone: ZONE })).toThrow(PricingInputError);
     try {
       chargingPeriodsFromTimeline(bad, stepSizeTariff, { timeZone: ZONE });

@@ -16,14 +16,14 @@ describe('min_price / max_price', () => {
     expect(r.price_limits).toEqual([{ bound: 'min_price', field: 'incl_vat', before: 1.625, after: 1.75, derived: false }]);
   });
 
-  test('a bound without incl_vat scales incl_vat with the session\'s own VAT ratio', () => {
+  test("a bound without incl_vat scales incl_vat with the session's own VAT ratio", () => {
     const t = aTariff([{ price_components: [pc('ENERGY', 0.25, 10)] }], { min_price: { excl_vat: 0.5 } });
     const r = run(t, 1);
     expect(r.total_cost).toEqual({ excl_vat: 0.5, incl_vat: 0.55 });
     expect(r.price_limits[1]).toEqual({ bound: 'min_price', field: 'incl_vat', before: 0.275, after: 0.55, derived: true });
   });
 
-  test('a zero-cost session under min_price without incl_vat takes the tariff\'s single VAT rate, or none when rates differ', () => {
+  test("a zero-cost session under min_price without incl_vat takes the tariff's single VAT rate, or none when rates differ", () => {
     const single = aTariff([{ price_components: [pc('ENERGY', 0.25, 10)] }], { min_price: { excl_vat: 0.5 } });
     expect(run(single, 0).total_cost).toEqual({ excl_vat: 0.5, incl_vat: 0.55 });
     const mixed = aTariff([{ price_components: [pc('FLAT', 0, 20), pc('ENERGY', 0.25, 10)] }], { min_price: { excl_vat: 0.5 } });
@@ -49,7 +49,10 @@ describe('VAT', () => {
 
   test('money is exact: 3 x 0.1 kWh at 0.1/kWh is 0.03, not 0.030000000000000006', () => {
     const t = aTariff([{ price_components: [pc('ENERGY', 0.1, 21)] }]);
-    const { periods, end } = cut(local('2024-01-15T10:00'), [0.1, 0.1, 0.1].map((kwh) => ({ minutes: 1, state: 'charging' as const, kwh })));
+    const { periods, end } = cut(
+      local('2024-01-15T10:00'),
+      [0.1, 0.1, 0.1].map((kwh) => ({ minutes: 1, state: 'charging' as const, kwh })),
+    );
     const r = price(t, periods, { timeZone: ZONE, sessionEnd: end });
     expect(r.exact.total_cost).toEqual({ excl_vat: '0.03', incl_vat: '0.0363' });
   });

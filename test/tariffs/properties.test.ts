@@ -41,12 +41,7 @@ function split(periods: ChargingPeriodInput[], end: string, i: number, frac: num
       second.push(d);
     }
   }
-  return [
-    ...periods.slice(0, i),
-    { ...p, dimensions: first },
-    { ...p, start_date_time: new Date(a + cutMs).toISOString(), dimensions: second },
-    ...periods.slice(i + 1),
-  ];
+  return [...periods.slice(0, i), { ...p, dimensions: first }, { ...p, start_date_time: new Date(a + cutMs).toISOString(), dimensions: second }, ...periods.slice(i + 1)];
 }
 
 describe('pricing properties', () => {
@@ -65,29 +60,41 @@ describe('pricing properties', () => {
 
   test('the generator cuts exactly where needed: re-splitting generated periods anywhere, repeatedly, is still neutral', () => {
     fc.assert(
-      fc.property(arbTariff({ maxElements: 3 }), arbTimeline(YEAR_2024), fc.array(fc.tuple(fc.nat(), fc.double({ min: 0.1, max: 0.9, noNaN: true })), { minLength: 1, maxLength: 4 }), (tariff, timeline, cuts) => {
-        const g = chargingPeriodsFromTimeline(timeline, tariff, { timeZone: ZONE });
-        const base = price(tariff, g.charging_periods, g.context);
-        let periods = g.charging_periods as ChargingPeriodInput[];
-        for (const [which, frac] of cuts) periods = split(periods, g.context.sessionEnd as string, which % periods.length, frac) ?? periods;
-        expect(fingerprint(price(tariff, periods, g.context))).toEqual(fingerprint(base));
-      }),
+      fc.property(
+        arbTariff({ maxElements: 3 }),
+        arbTimeline(YEAR_2024),
+        fc.array(fc.tuple(fc.nat(), fc.double({ min: 0.1, max: 0.9, noNaN: true })), { minLength: 1, maxLength: 4 }),
+        (tariff, timeline, cuts) => {
+          const g = chargingPeriodsFromTimeline(timeline, tariff, { timeZone: ZONE });
+          const base = price(tariff, g.charging_periods, g.context);
+          let periods = g.charging_periods as ChargingPeriodInput[];
+          for (const [which, frac] of cuts) periods = split(periods, g.context.sessionEnd as string, which % periods.length, frac) ?? periods;
+          expect(fingerprint(price(tariff, periods, g.context))).toEqual(fingerprint(base));
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   test('a single-element energy tariff is monotone in energy', () => {
     fc.assert(
-      fc.property(arbPrice, arbVat, fc.constantFrom(1, 25, 100, 500, 1000), fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 100_000 }), (p, vat, step, wh1, wh2) => {
-        const t = aTariff([{ price_components: [pc('ENERGY', p, vat, step)] }]);
-        const at = (wh: number) => {
-          const { periods, end } = cut(local('2024-05-01T10:00'), [{ minutes: 60, state: 'charging', kwh: wh / 1000 }]);
-          return price(t, periods, { timeZone: ZONE, sessionEnd: end }).exact.total_cost;
-        };
-        const [lo, hi] = wh1 <= wh2 ? [wh1, wh2] : [wh2, wh1];
-        expect(new Decimal(at(lo).excl_vat).lte(at(hi).excl_vat)).toBe(true);
-        expect(new Decimal(at(lo).incl_vat).lte(at(hi).incl_vat)).toBe(true);
-      }),
+      fc.property(
+        arbPrice,
+        arbVat,
+        fc.constantFrom(1, 25, 100, 500, 1000),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        (p, vat, step, wh1, wh2) => {
+          const t = aTariff([{ price_components: [pc('ENERGY', p, vat, step)] }]);
+          const at = (wh: number) => {
+            const { periods, end } = cut(local('2024-05-01T10:00'), [{ minutes: 60, state: 'charging', kwh: wh / 1000 }]);
+            return price(t, periods, { timeZone: ZONE, sessionEnd: end }).exact.total_cost;
+          };
+          const [lo, hi] = wh1 <= wh2 ? [wh1, wh2] : [wh2, wh1];
+          expect(new Decimal(at(lo).excl_vat).lte(at(hi).excl_vat)).toBe(true);
+          expect(new Decimal(at(lo).incl_vat).lte(at(hi).incl_vat)).toBe(true);
+        },
+      ),
       RUNS,
     );
   });
@@ -116,12 +123,12 @@ describe('pricing properties', () => {
   });
 
   test('S3 makes multi-element energy prices non-monotone: the rounding extra follows the last component (documented, spec-conform)', () => {
-    const t = aTariff([
-      { price_components: [pc('ENERGY', 0.1, undefined, 10_000)], restrictions: { max_kwh: 5 } },
-      { price_components: [pc('ENERGY', 0.1, undefined, 1)] },
-    ]);
+    const t = aTariff([{ price_components: [pc('ENERGY', 0.1, undefined, 10_000)], restrictions: { max_kwh: 5 } }, { price_components: [pc('ENERGY', 0.1, undefined, 1)] }]);
     const at = (segments: { kwh: number }[]) => {
-      const { periods, end } = cut(local('2024-05-01T10:00'), segments.map((s) => ({ minutes: 30, state: 'charging' as const, kwh: s.kwh })));
+      const { periods, end } = cut(
+        local('2024-05-01T10:00'),
+        segments.map((s) => ({ minutes: 30, state: 'charging' as const, kwh: s.kwh })),
+      );
       return price(t, periods, { timeZone: ZONE, sessionEnd: end }).total_cost.excl_vat;
     };
     expect(at([{ kwh: 4.9 }])).toBe(1); // 4.9 kWh rounded up to 10 kWh at the first element
@@ -152,25 +159,32 @@ describe('pricing properties', () => {
 
   test('with clock restrictions, what counts is local wall-clock time: a DST Sunday prices like a normal Sunday away from the switch hour', () => {
     fc.assert(
-      fc.property(arbTariff({ restrictions: { wallClock: true, kwh: true, power: true, duration: true } }), arbTimeline({ from: 0, to: 0 }), fc.integer({ min: 6 * 60, max: 14 * 60 }), (tariff, timeline, localMinute) => {
-        const span = Date.parse(timeline.end) - Date.parse(timeline.start);
-        fc.pre(span <= 8 * 3_600_000);
-        const onDay = (isoDate: string) => {
-          // Wall-clock construction: plus({ minutes }) would add elapsed time and land an hour later
-          // on the DST day.
-          const startMs = DateTime.fromISO(isoDate, { zone: ZONE }).set({ hour: Math.floor(localMinute / 60), minute: localMinute % 60 }).toMillis();
-          const shift = startMs - Date.parse(timeline.start);
-          const moved = {
-            start: new Date(startMs).toISOString(),
-            end: new Date(Date.parse(timeline.end) + shift).toISOString(),
-            events: timeline.events.map((e) => ({ ...e, at: new Date(Date.parse(e.at) + shift).toISOString() })),
+      fc.property(
+        arbTariff({ restrictions: { wallClock: true, kwh: true, power: true, duration: true } }),
+        arbTimeline({ from: 0, to: 0 }),
+        fc.integer({ min: 6 * 60, max: 14 * 60 }),
+        (tariff, timeline, localMinute) => {
+          const span = Date.parse(timeline.end) - Date.parse(timeline.start);
+          fc.pre(span <= 8 * 3_600_000);
+          const onDay = (isoDate: string) => {
+            // Wall-clock construction: plus({ minutes }) would add elapsed time and land an hour later
+            // on the DST day.
+            const startMs = DateTime.fromISO(isoDate, { zone: ZONE })
+              .set({ hour: Math.floor(localMinute / 60), minute: localMinute % 60 })
+              .toMillis();
+            const shift = startMs - Date.parse(timeline.start);
+            const moved = {
+              start: new Date(startMs).toISOString(),
+              end: new Date(Date.parse(timeline.end) + shift).toISOString(),
+              events: timeline.events.map((e) => ({ ...e, at: new Date(Date.parse(e.at) + shift).toISOString() })),
+            };
+            const g = chargingPeriodsFromTimeline(moved, tariff, { timeZone: ZONE });
+            return fingerprint(price(tariff, g.charging_periods, g.context));
           };
-          const g = chargingPeriodsFromTimeline(moved, tariff, { timeZone: ZONE });
-          return fingerprint(price(tariff, g.charging_periods, g.context));
-        };
-        // 2024-03-31 (clocks go forward at 02:00) and 2024-03-24 are both Sundays.
-        expect(onDay('2024-03-31')).toEqual(onDay('2024-03-24'));
-      }),
+          // 2024-03-31 (clocks go forward at 02:00) and 2024-03-24 are both Sundays.
+          expect(onDay('2024-03-31')).toEqual(onDay('2024-03-24'));
+        },
+      ),
       { numRuns: 100 },
     );
   });

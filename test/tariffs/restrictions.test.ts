@@ -69,9 +69,15 @@ describe('session-relative restrictions', () => {
       { price_components: [pc('ENERGY', 0.4)], restrictions: { max_kwh: 20 } },
       { price_components: [pc('ENERGY', 0.2)], restrictions: { min_kwh: 20 } },
     ]);
-    const { periods, end } = cut(local('2024-01-15T10:00'), [{ minutes: 60, state: 'charging', kwh: 20 }, { minutes: 60, state: 'charging', kwh: 5 }]);
+    const { periods, end } = cut(local('2024-01-15T10:00'), [
+      { minutes: 60, state: 'charging', kwh: 20 },
+      { minutes: 60, state: 'charging', kwh: 5 },
+    ]);
     const r = price(t, periods, { timeZone: ZONE, sessionEnd: end });
-    expect(r.periods.map((p) => [p.energy_before_kwh, p.in_force.ENERGY?.element_index])).toEqual([[0, 0], [20, 1]]);
+    expect(r.periods.map((p) => [p.energy_before_kwh, p.in_force.ENERGY?.element_index])).toEqual([
+      [0, 0],
+      [20, 1],
+    ]);
     expect(r.total_cost.excl_vat).toBe(9);
   });
 

@@ -21,7 +21,10 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
 
   test('T2 tariff_9_025kwh_start: a FLAT start fee is added once and VAT is per component (5.50 / 6.10)', () => {
     const t = aTariff([{ price_components: [pc('FLAT', 0.5, 20), pc('ENERGY', 0.25, 10)] }]);
-    const r = run(t, MON_0930, [{ minutes: 60, state: 'charging', kwh: 12 }, { minutes: 60, state: 'charging', kwh: 8 }]);
+    const r = run(t, MON_0930, [
+      { minutes: 60, state: 'charging', kwh: 12 },
+      { minutes: 60, state: 'charging', kwh: 8 },
+    ]);
     expect(r.total_cost).toEqual({ excl_vat: 5.5, incl_vat: 6.1 });
     expect(r.total_fixed_cost).toEqual({ excl_vat: 0.5, incl_vat: 0.6 });
     expect(r.flat_fees).toHaveLength(1);
@@ -38,7 +41,10 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
 
   test('T4 tariff_10_025kwh_parking_start: 40 min parking is billed as 45 min (step 900 s), total 7.00 / 7.90', () => {
     const t = aTariff([{ price_components: [pc('FLAT', 0.5, 20), pc('ENERGY', 0.25, 10), pc('PARKING_TIME', 2, 20, 900)] }]);
-    const r = run(t, MON_0930, [{ minutes: 120, state: 'charging', kwh: 20 }, { minutes: 40, state: 'parking' }]);
+    const r = run(t, MON_0930, [
+      { minutes: 120, state: 'charging', kwh: 20 },
+      { minutes: 40, state: 'parking' },
+    ]);
     expect(r.total_parking_cost).toEqual({ excl_vat: 1.5, incl_vat: 1.8 });
     expect(r.billed_parking_time).toBe(0.75);
     expect(r.total_cost).toEqual({ excl_vat: 7, incl_vat: 7.9 });
@@ -66,14 +72,20 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
 
   test('T6 tariff_1_simple_2hour: 2.5 h charging at 2.00/h costs 5.00 / 5.50; no PARKING_TIME component means free parking', () => {
     const t = aTariff([{ price_components: [pc('TIME', 2, 10, 60)] }]);
-    const r = run(t, MON_0930, [{ minutes: 150, state: 'charging', kwh: 30 }, { minutes: 30, state: 'parking' }]);
+    const r = run(t, MON_0930, [
+      { minutes: 150, state: 'charging', kwh: 30 },
+      { minutes: 30, state: 'parking' },
+    ]);
     expect(r.total_cost).toEqual({ excl_vat: 5, incl_vat: 5.5 });
     expect(r.periods[1].unpriced).toEqual([{ dimension: 'PARKING_TIME', quantity: 0.5, unit: 'h' }]);
   });
 
   test('T7 tariff_13_simple_3hour_5parking: 150 min charging + 42 min parking (billed 45) costs 11.25 / 12.75', () => {
     const t = aTariff([{ price_components: [pc('TIME', 3, 10, 60), pc('PARKING_TIME', 5, 20, 300)] }]);
-    const r = run(t, MON_0930, [{ minutes: 150, state: 'charging', kwh: 25 }, { minutes: 42, state: 'parking' }]);
+    const r = run(t, MON_0930, [
+      { minutes: 150, state: 'charging', kwh: 25 },
+      { minutes: 42, state: 'parking' },
+    ]);
     expect(r.total_time_cost).toEqual({ excl_vat: 7.5, incl_vat: 8.25 });
     expect(r.total_parking_cost).toEqual({ excl_vat: 3.75, incl_vat: 4.5 });
     expect(r.total_cost).toEqual({ excl_vat: 11.25, incl_vat: 12.75 });
@@ -100,14 +112,20 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
   });
 
   describe('T10 tariff_4_complex', () => {
-    const t = aTariff([
-      { price_components: [pc('FLAT', 2.5, 15, 1)] },
-      { price_components: [pc('TIME', 1, 20, 900)], restrictions: { max_current: 32 } },
-      { price_components: [pc('TIME', 2, 20, 600)], restrictions: { min_current: 32, day_of_week: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'] } },
-      { price_components: [pc('TIME', 1.25, 20, 600)], restrictions: { min_current: 32, day_of_week: ['SATURDAY', 'SUNDAY'] } },
-      { price_components: [pc('PARKING_TIME', 5, 10, 300)], restrictions: { start_time: '09:00', end_time: '18:00', day_of_week: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'] } },
-      { price_components: [pc('PARKING_TIME', 6, 10, 300)], restrictions: { start_time: '10:00', end_time: '17:00', day_of_week: ['SATURDAY'] } },
-    ], { type: 'REGULAR', id: '14' });
+    const t = aTariff(
+      [
+        { price_components: [pc('FLAT', 2.5, 15, 1)] },
+        { price_components: [pc('TIME', 1, 20, 900)], restrictions: { max_current: 32 } },
+        { price_components: [pc('TIME', 2, 20, 600)], restrictions: { min_current: 32, day_of_week: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'] } },
+        { price_components: [pc('TIME', 1.25, 20, 600)], restrictions: { min_current: 32, day_of_week: ['SATURDAY', 'SUNDAY'] } },
+        {
+          price_components: [pc('PARKING_TIME', 5, 10, 300)],
+          restrictions: { start_time: '09:00', end_time: '18:00', day_of_week: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'] },
+        },
+        { price_components: [pc('PARKING_TIME', 6, 10, 300)], restrictions: { start_time: '10:00', end_time: '17:00', day_of_week: ['SATURDAY'] } },
+      ],
+      { type: 'REGULAR', id: '14' },
+    );
 
     test('T10a Monday 09:30, 165 min at <= 16 A then 42 min parked: charging time is not rounded because parking follows (9.00 / 10.30)', () => {
       const r = run(t, MON_0930, [
@@ -121,7 +139,7 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
       expect(r.total_cost).toEqual({ excl_vat: 9, incl_vat: 10.3 });
     });
 
-    test('T10b Saturday 13:30, 114 min at >= 43 A then 71 min parked: weekend TIME 1.25/h, parking 75 min at 6.00 (12.375 / 13.975, not d2\'s 12.28)', () => {
+    test("T10b Saturday 13:30, 114 min at >= 43 A then 71 min parked: weekend TIME 1.25/h, parking 75 min at 6.00 (12.375 / 13.975, not d2's 12.28)", () => {
       const r = run(t, local('2024-01-20T13:30'), [
         { minutes: 114, state: 'charging', kwh: 40, extra: [{ type: 'MIN_CURRENT', volume: 43 }] },
         { minutes: 71, state: 'parking' },
@@ -135,7 +153,10 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
 
   test('T11 tariff_5_free_of_charge: a single FLAT 0.00 (step_size 0, no VAT) costs 0 / 0', () => {
     const t = aTariff([{ price_components: [pc('FLAT', 0, undefined, 0)] }]);
-    const r = run(t, MON_0930, [{ minutes: 90, state: 'charging', kwh: 30 }, { minutes: 60, state: 'parking' }]);
+    const r = run(t, MON_0930, [
+      { minutes: 90, state: 'charging', kwh: 30 },
+      { minutes: 60, state: 'parking' },
+    ]);
     expect(r.total_cost).toEqual({ excl_vat: 0, incl_vat: 0 });
     expect(r.flat_fees).toHaveLength(1);
   });
@@ -145,7 +166,10 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
       { price_components: [pc('TIME', 5, 20, 60)], restrictions: { reservation: 'RESERVATION' } },
       { price_components: [pc('FLAT', 0.5, 20), pc('ENERGY', 0.25, 10)] },
     ]);
-    const r = run(t, MON_0930, [{ minutes: 15, state: 'reservation' }, { minutes: 120, state: 'charging', kwh: 20 }]);
+    const r = run(t, MON_0930, [
+      { minutes: 15, state: 'reservation' },
+      { minutes: 120, state: 'charging', kwh: 20 },
+    ]);
     expect(r.total_reservation_cost).toEqual({ excl_vat: 1.25, incl_vat: 1.5 });
     expect(r.total_time_cost).toEqual({ excl_vat: 0, incl_vat: 0 });
     expect(r.total_cost).toEqual({ excl_vat: 6.75, incl_vat: 7.6 });
@@ -156,7 +180,10 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
       { price_components: [pc('FLAT', 2, 20), pc('TIME', 5, 20, 300)], restrictions: { reservation: 'RESERVATION' } },
       { price_components: [pc('FLAT', 0.5, 20), pc('ENERGY', 0.25, 10)] },
     ]);
-    const r = run(t, MON_0930, [{ minutes: 13, state: 'reservation' }, { minutes: 120, state: 'charging', kwh: 20 }]);
+    const r = run(t, MON_0930, [
+      { minutes: 13, state: 'reservation' },
+      { minutes: 120, state: 'charging', kwh: 20 },
+    ]);
     expect(r.billed_reservation_time).toBe(0.25);
     expect(r.total_reservation_cost).toEqual({ excl_vat: 3.25, incl_vat: 3.9 });
     expect(r.total_fixed_cost).toEqual({ excl_vat: 0.5, incl_vat: 0.6 });
@@ -170,7 +197,10 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
       { price_components: [pc('FLAT', 0.5, 20), pc('ENERGY', 0.25, 10)] },
     ]);
     test('T14a used reservation: the expiry fee does not apply; 22 min billed as 30 (6.50 / 7.30)', () => {
-      const r = run(t, MON_0930, [{ minutes: 22, state: 'reservation' }, { minutes: 120, state: 'charging', kwh: 20 }]);
+      const r = run(t, MON_0930, [
+        { minutes: 22, state: 'reservation' },
+        { minutes: 120, state: 'charging', kwh: 20 },
+      ]);
       expect(r.total_cost).toEqual({ excl_vat: 6.5, incl_vat: 7.3 });
     });
     test('T14b expired reservation of 1 h: RESERVATION_EXPIRES FLAT plus RESERVATION TIME, no session FLAT (6.00 / 7.20)', () => {
@@ -187,7 +217,10 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
       { price_components: [pc('FLAT', 0.5, 20), pc('ENERGY', 0.25, 10)] },
     ]);
     test('T15a used reservation: 22 min billed as 30 at the RESERVATION rate 3.00/h (7.00 / 7.90)', () => {
-      const r = run(t, MON_0930, [{ minutes: 22, state: 'reservation' }, { minutes: 120, state: 'charging', kwh: 20 }]);
+      const r = run(t, MON_0930, [
+        { minutes: 22, state: 'reservation' },
+        { minutes: 120, state: 'charging', kwh: 20 },
+      ]);
       expect(r.total_cost).toEqual({ excl_vat: 7, incl_vat: 7.9 });
     });
     test('T15b expired reservation of 1.5 h: RESERVATION_EXPIRES TIME wins, no session FLAT (9.00 / 10.80)', () => {
@@ -217,16 +250,22 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
       { price_components: [pc('ENERGY', 0.25, 20)], restrictions: { max_duration: 3600 } },
       { price_components: [pc('ENERGY', 0.4, 20)] },
     ]);
-    const r = run(t, MON_0930, [{ minutes: 30, state: 'charging', kwh: 5 }, { minutes: 10, state: 'charging', kwh: 1.2 }]);
+    const r = run(t, MON_0930, [
+      { minutes: 30, state: 'charging', kwh: 5 },
+      { minutes: 10, state: 'charging', kwh: 1.2 },
+    ]);
     expect(r.total_cost).toEqual({ excl_vat: 0.3, incl_vat: 0.36 });
   });
 
   describe('T18 tariff_14_step_size (no VAT)', () => {
-    const t = aTariff([
-      { price_components: [pc('TIME', 1.2, undefined, 1800), pc('PARKING_TIME', 1, undefined, 900)], restrictions: { start_time: '00:00', end_time: '17:00' } },
-      { price_components: [pc('TIME', 2.4, undefined, 900), pc('PARKING_TIME', 1, undefined, 900)], restrictions: { start_time: '17:00', end_time: '20:00' } },
-      { price_components: [pc('TIME', 2.4, undefined, 900)], restrictions: { start_time: '20:00', end_time: '00:00' } },
-    ], { id: '22' });
+    const t = aTariff(
+      [
+        { price_components: [pc('TIME', 1.2, undefined, 1800), pc('PARKING_TIME', 1, undefined, 900)], restrictions: { start_time: '00:00', end_time: '17:00' } },
+        { price_components: [pc('TIME', 2.4, undefined, 900), pc('PARKING_TIME', 1, undefined, 900)], restrictions: { start_time: '17:00', end_time: '20:00' } },
+        { price_components: [pc('TIME', 2.4, undefined, 900)], restrictions: { start_time: '20:00', end_time: '00:00' } },
+      ],
+      { id: '22' },
+    );
 
     test('T18a S6: plug in 16:55, 10 min charging, 2 min parking: charging not rounded, parking 2 -> 15 min (0.55)', () => {
       const r = run(t, local('2024-01-15T16:55'), [
@@ -240,7 +279,10 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
     });
 
     test('T18b S3/S4: plug in 16:35, 35 min charging, no parking: total 35 -> 45 min with the last TIME step, extra at 2.40 (1.30)', () => {
-      const r = run(t, local('2024-01-15T16:35'), [{ minutes: 25, state: 'charging' }, { minutes: 10, state: 'charging' }]);
+      const r = run(t, local('2024-01-15T16:35'), [
+        { minutes: 25, state: 'charging' },
+        { minutes: 10, state: 'charging' },
+      ]);
       expect(r.billed_time).toBe(0.75);
       expect(r.step_rounding).toMatchObject([{ group: 'TIME', element_index: 1, step_size: 900, period_index: 1 }]);
       expect(r.total_cost.excl_vat).toBe(1.3);
@@ -262,33 +304,39 @@ describe('OCPI 2.2.1 tariff examples T1-T18', () => {
 describe('step_size worked examples (digest §5)', () => {
   test('S6: TIME and PARKING both step 300 s, 21 min charging then 7 min parked: billed 21 min charging and 10 min parking', () => {
     const t = aTariff([{ price_components: [pc('TIME', 1, undefined, 300), pc('PARKING_TIME', 1, undefined, 300)] }]);
-    const r = run(t, MON_0930, [{ minutes: 21, state: 'charging' }, { minutes: 7, state: 'parking' }]);
+    const r = run(t, MON_0930, [
+      { minutes: 21, state: 'charging' },
+      { minutes: 7, state: 'parking' },
+    ]);
     expect(r.billed_time).toBe(0.35);
     expect(r.billed_parking_time * 60).toBeCloseTo(10, 10);
   });
 
   test('S4: ENERGY 0.20 before 17:00 and 0.27 after, both 500 Wh: 4.3 + 1.1 kWh billed as 5.5 kWh total, extra at 0.27 (1.184)', () => {
-    const t = aTariff([
-      { price_components: [pc('ENERGY', 0.2, undefined, 500)], restrictions: { end_time: '17:00' } },
-      { price_components: [pc('ENERGY', 0.27, undefined, 500)] },
+    const t = aTariff([{ price_components: [pc('ENERGY', 0.2, undefined, 500)], restrictions: { end_time: '17:00' } }, { price_components: [pc('ENERGY', 0.27, undefined, 500)] }]);
+    const r = run(t, local('2024-01-15T16:00'), [
+      { minutes: 60, state: 'charging', kwh: 4.3 },
+      { minutes: 20, state: 'charging', kwh: 1.1 },
     ]);
-    const r = run(t, local('2024-01-15T16:00'), [{ minutes: 60, state: 'charging', kwh: 4.3 }, { minutes: 20, state: 'charging', kwh: 1.1 }]);
     expect(r.billed_energy).toBe(5.5);
     expect(r.total_cost.excl_vat).toBe(1.184);
   });
 
   test('S4: TIME 5/h before 17:00 and 7/h after, both 600 s: 6 + 22 min billed as 30 min, 24 min at 7/h (3.30)', () => {
-    const t = aTariff([
-      { price_components: [pc('TIME', 5, undefined, 600)], restrictions: { end_time: '17:00' } },
-      { price_components: [pc('TIME', 7, undefined, 600)] },
+    const t = aTariff([{ price_components: [pc('TIME', 5, undefined, 600)], restrictions: { end_time: '17:00' } }, { price_components: [pc('TIME', 7, undefined, 600)] }]);
+    const r = run(t, local('2024-01-15T16:54'), [
+      { minutes: 6, state: 'charging' },
+      { minutes: 22, state: 'charging' },
     ]);
-    const r = run(t, local('2024-01-15T16:54'), [{ minutes: 6, state: 'charging' }, { minutes: 22, state: 'charging' }]);
     expect(r.total_cost.excl_vat).toBe(3.3);
   });
 
   test('S6: TIME 1.00/h and PARKING 2.00/h, both 600 s: 21 min charging + 16 min parking -> 21 + 20 min (1.0167)', () => {
     const t = aTariff([{ price_components: [pc('TIME', 1, undefined, 600), pc('PARKING_TIME', 2, undefined, 600)] }]);
-    const r = run(t, MON_0930, [{ minutes: 21, state: 'charging' }, { minutes: 16, state: 'parking' }]);
+    const r = run(t, MON_0930, [
+      { minutes: 21, state: 'charging' },
+      { minutes: 16, state: 'parking' },
+    ]);
     expect(r.total_cost.excl_vat).toBe(1.0167);
     expect(r.exact.total_cost.excl_vat.startsWith('1.01666666')).toBe(true);
   });

@@ -20,8 +20,18 @@ describe('tariff validation', () => {
     ['min_kwh equal to max_kwh (an empty range)', { min_kwh: 20, max_kwh: 20 }, 'elements[0].restrictions.min_kwh', 'min_kwh (20) must be lower than max_kwh (20)'],
     ['min_power above max_power', { min_power: 50, max_power: 22 }, 'elements[0].restrictions.min_power', 'min_power (50) must be lower than max_power (22)'],
     ['min_current above max_current', { min_current: 32, max_current: 16 }, 'elements[0].restrictions.min_current', 'min_current (32) must be lower than max_current (16)'],
-    ['min_duration above max_duration', { min_duration: 3600, max_duration: 1800 }, 'elements[0].restrictions.min_duration', 'min_duration (3600) must be lower than max_duration (1800)'],
-    ['start_date after end_date', { start_date: '2024-05-01', end_date: '2024-04-01' }, 'elements[0].restrictions.start_date', 'start_date (2024-05-01) must be before end_date (2024-04-01); end_date is exclusive'],
+    [
+      'min_duration above max_duration',
+      { min_duration: 3600, max_duration: 1800 },
+      'elements[0].restrictions.min_duration',
+      'min_duration (3600) must be lower than max_duration (1800)',
+    ],
+    [
+      'start_date after end_date',
+      { start_date: '2024-05-01', end_date: '2024-04-01' },
+      'elements[0].restrictions.start_date',
+      'start_date (2024-05-01) must be before end_date (2024-04-01); end_date is exclusive',
+    ],
     ['a negative min_kwh', { min_kwh: -1 }, 'elements[0].restrictions.min_kwh', 'must not be negative'],
     ['a fractional duration', { max_duration: 12.5 }, 'elements[0].restrictions.max_duration', 'must be a whole number of seconds'],
     ['a time of day 24:00', { start_time: '24:00' }, 'elements[0].restrictions.start_time', 'must be a time of day HH:MM between 00:00 and 23:59'],
@@ -55,7 +65,7 @@ describe('tariff validation', () => {
     expect(err.issues[0].message).toBe(message);
   });
 
-  test('accepts step_size 0 on FLAT (the spec\'s own free-of-charge tariff uses it)', () => {
+  test("accepts step_size 0 on FLAT (the spec's own free-of-charge tariff uses it)", () => {
     expect(() => validateTariff(aTariff([{ price_components: [pc('FLAT', 0, undefined, 0)] }]))).not.toThrow();
   });
 
@@ -133,7 +143,10 @@ describe('pricing input validation', () => {
   });
 
   test('periods out of time order', () => {
-    const { periods, end } = cut(start, [{ minutes: 60, state: 'charging', kwh: 10 }, { minutes: 60, state: 'charging', kwh: 10 }]);
+    const { periods, end } = cut(start, [
+      { minutes: 60, state: 'charging', kwh: 10 },
+      { minutes: 60, state: 'charging', kwh: 10 },
+    ]);
     const err = inputError(() => price(t, [periods[1], periods[0]], { timeZone: ZONE, sessionEnd: end }));
     expect(err.field).toBe('charging_periods[1].start_date_time');
   });

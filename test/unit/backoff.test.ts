@@ -24,14 +24,20 @@ test('the step stops growing at maxMs, however many attempts', () => {
 
 test('property: without Retry-After the delay lies within [step/2, step], step = min(max, base * 2^(attempt-1))', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, baseMs, spread, r) => {
-      const s = { baseMs, maxMs: baseMs + spread };
-      const step = Math.min(s.maxMs, baseMs * 2 ** (attempt - 1));
-      const delay = nextDelayMs(attempt, s, undefined, () => r);
-      expect(delay).toBeGreaterThanOrEqual(Math.floor(step / 2));
-      expect(delay).toBeLessThanOrEqual(Math.ceil(step));
-      expect(Number.isInteger(delay)).toBe(true);
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 200 }),
+      fc.integer({ min: 1, max: 10_000 }),
+      fc.integer({ min: 1, max: 1_000_000 }),
+      fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      (attempt, baseMs, spread, r) => {
+        const s = { baseMs, maxMs: baseMs + spread };
+        const step = Math.min(s.maxMs, baseMs * 2 ** (attempt - 1));
+        const delay = nextDelayMs(attempt, s, undefined, () => r);
+        expect(delay).toBeGreaterThanOrEqual(Math.floor(step / 2));
+        expect(delay).toBeLessThanOrEqual(Math.ceil(step));
+        expect(Number.isInteger(delay)).toBe(true);
+      },
+    ),
   );
 });
 
@@ -43,7 +49,7 @@ test('property: a later attempt never has a shorter step (the jitter range moves
   );
 });
 
-test("Retry-After is the delay when the peer asks for longer than our backoff, however long", () => {
+test('Retry-After is the delay when the peer asks for longer than our backoff, however long', () => {
   expect(nextDelayMs(1, settings, 5000, highest)).toBe(5000);
   expect(nextDelayMs(1, settings, 3_600_000, highest)).toBe(3_600_000);
 });

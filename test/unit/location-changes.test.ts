@@ -12,7 +12,8 @@ import { aConnector, aLocation, anEvse } from '../helpers/locations.js';
 
 const T = (minute: number) => `2025-06-01T08:${String(minute).padStart(2, '0')}:00Z`;
 const connector = (id: string, minute: number, extra: Record<string, unknown> = {}) => aConnector(id, { last_updated: T(minute), ...extra }) as unknown as Connector;
-const evse = (uid: string, minute: number, connectors: Connector[], extra: Record<string, unknown> = {}) => anEvse(uid, { connectors, last_updated: T(minute), ...extra }) as unknown as Evse;
+const evse = (uid: string, minute: number, connectors: Connector[], extra: Record<string, unknown> = {}) =>
+  anEvse(uid, { connectors, last_updated: T(minute), ...extra }) as unknown as Evse;
 /** Location 10:00, EVSE1 05:00 with connectors 1 (03:00) and 2 (04:00), EVSE2 06:00. */
 const stored = (): Location =>
   aLocation('LOC1', {
@@ -53,7 +54,10 @@ describe('received from a CPO peer (received-changes.ts)', () => {
   });
 
   test('a PATCH older than the stored object is acknowledged and ignored, at every level', () => {
-    expect(patchLocation(stored(), { name: 'x', last_updated: T(9) } as never)).toEqual({ kind: 'ignored', message: `Ignored: last_updated ${T(9)} is older than the stored version (${T(10)})` });
+    expect(patchLocation(stored(), { name: 'x', last_updated: T(9) } as never)).toEqual({
+      kind: 'ignored',
+      message: `Ignored: last_updated ${T(9)} is older than the stored version (${T(10)})`,
+    });
     expect(patchEvse(stored(), at, { status: 'CHARGING', last_updated: T(4) } as never)).toMatchObject({ kind: 'ignored' });
     expect(patchConnector(stored(), atConnector, { max_voltage: 400, last_updated: T(3) } as never)).toMatchObject({ kind: 'ignored' });
   });
@@ -97,7 +101,9 @@ describe('received from a CPO peer (received-changes.ts)', () => {
     expect(unknownEvse).toThrow(OcpiError);
     expect(thrown(unknownEvse)).toMatchObject({ statusCode: 2000, httpStatus: 404 });
     expect(unknownEvse).toThrow('Unknown EVSE NOPE in location NL/CPO/LOC1');
-    expect(() => patchConnector(stored(), { ...atConnector, connector_id: '9' }, { last_updated: T(30) } as never)).toThrow('Unknown connector 9 of EVSE EVSE1 in location NL/CPO/LOC1');
+    expect(() => patchConnector(stored(), { ...atConnector, connector_id: '9' }, { last_updated: T(30) } as never)).toThrow(
+      'Unknown connector 9 of EVSE EVSE1 in location NL/CPO/LOC1',
+    );
   });
 
   test('EVSE uids and connector ids are found case-insensitively (CiString)', () => {
@@ -138,7 +144,7 @@ describe('received from a CPO peer (received-changes.ts)', () => {
   });
 });
 
-describe("our own locations (service.ts applyChange)", () => {
+describe('our own locations (service.ts applyChange)', () => {
   const party = { countryCode: 'NL', partyId: 'CPO' };
   const evseLevel = { kind: 'evse' as const, evseUid: 'EVSE1' };
   const connectorLevel = { kind: 'connector' as const, evseUid: 'EVSE1', connectorId: '2' };

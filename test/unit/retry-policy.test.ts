@@ -32,11 +32,14 @@ describe('judgeFailure: retry or give up, and whether the whole peer waits', () 
     ['ocpi', 200, 4000, true, true],
     ['ocpi', 200, 4001, true, true],
     ['policy', undefined, undefined, false, undefined],
-  ] as Array<[CallFailureKind, number | undefined, number | undefined, boolean, boolean | undefined]>)('%s HTTP %s OCPI %s: retry %s, peer-level %s', (kind, http, ocpi, retry, peerLevel) => {
-    const verdict = judgeFailure(failure(kind, http, ocpi));
-    expect(verdict.retry).toBe(retry);
-    if (verdict.retry) expect(verdict.peerLevel).toBe(peerLevel);
-  });
+  ] as Array<[CallFailureKind, number | undefined, number | undefined, boolean, boolean | undefined]>)(
+    '%s HTTP %s OCPI %s: retry %s, peer-level %s',
+    (kind, http, ocpi, retry, peerLevel) => {
+      const verdict = judgeFailure(failure(kind, http, ocpi));
+      expect(verdict.retry).toBe(retry);
+      if (verdict.retry) expect(verdict.peerLevel).toBe(peerLevel);
+    },
+  );
 
   test('an error that is not a call failure (a bug, a dropped database connection) is retried for this message only', () => {
     expect(judgeFailure(new Error('connection terminated'))).toEqual({ retry: true, peerLevel: false, reason: 'connection terminated' });
@@ -48,7 +51,7 @@ describe('judgeFailure: retry or give up, and whether the whole peer waits', () 
     expect(judgeFailure(new Error('x'.repeat(5000))).reason).toHaveLength(1000);
   });
 
-  test("Retry-After is passed on for HTTP 429/503 and OCPI 3xxx/4xxx answers, and never for a failure that is not retried", () => {
+  test('Retry-After is passed on for HTTP 429/503 and OCPI 3xxx/4xxx answers, and never for a failure that is not retried', () => {
     expect(judgeFailure(failure('http', 429, undefined, 2000))).toMatchObject({ retry: true, retryAfterMs: 2000 });
     expect(judgeFailure(failure('http', 503, undefined, 0))).toMatchObject({ retry: true, retryAfterMs: 0 });
     expect(judgeFailure(failure('ocpi', 200, 4000, 1500))).toMatchObject({ retry: true, retryAfterMs: 1500 });

@@ -76,7 +76,10 @@ export class PartyStore {
   }
 
   async setBackend(countryCode: string, partyId: string, backend: unknown): Promise<boolean> {
-    const { count } = await this.db.party.updateMany({ where: { partyKey: partyKey(countryCode, partyId) }, data: { backend: backend === null ? Prisma.DbNull : (backend as Prisma.InputJsonValue) } });
+    const { count } = await this.db.party.updateMany({
+      where: { partyKey: partyKey(countryCode, partyId) },
+      data: { backend: backend === null ? Prisma.DbNull : (backend as Prisma.InputJsonValue) },
+    });
     return count > 0;
   }
 

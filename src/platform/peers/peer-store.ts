@@ -115,7 +115,14 @@ export class PeerStore {
   }
 
   /** A peer we are registering with: our token B must be live before we POST (digest §6 #3). */
-  async createOutgoing(label: string | null, versionsUrl: string, version: string, endpoints: PeerEndpoint[], authEncoding: string, credential: NewCredential): Promise<PeerRecord> {
+  async createOutgoing(
+    label: string | null,
+    versionsUrl: string,
+    version: string,
+    endpoints: PeerEndpoint[],
+    authEncoding: string,
+    credential: NewCredential,
+  ): Promise<PeerRecord> {
     const row = await this.db.peer.create({
       data: {
         status: 'PENDING',

@@ -15,7 +15,14 @@ let platform: TestPlatform;
 let emsp: FakePeer;
 
 // A simple tariff: 0.25/kWh excl. VAT, 10% VAT (the spec's first tariff example).
-const simpleTariff = { country_code: 'NL', party_id: 'CPO', id: 'T1', currency: 'EUR', elements: [{ price_components: [{ type: 'ENERGY', price: 0.25, vat: 10, step_size: 1 }] }], last_updated: '2025-01-01T00:00:00Z' };
+const simpleTariff = {
+  country_code: 'NL',
+  party_id: 'CPO',
+  id: 'T1',
+  currency: 'EUR',
+  elements: [{ price_components: [{ type: 'ENERGY', price: 0.25, vat: 10, step_size: 1 }] }],
+  last_updated: '2025-01-01T00:00:00Z',
+};
 
 beforeAll(async () => {
   platform = await startTestPlatform('cdr_from_session', { env: FAST_DELIVERY });
@@ -24,7 +31,11 @@ beforeAll(async () => {
   emsp.on('POST', '/emsp/cdrs', (_req, res) => void res.set('Location', `${emsp.url}/emsp/cdrs/1`).json(ok()));
   emsp.acceptedTokens.add('b');
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-  await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: 'b', url: emsp.versionsUrl, roles: [aCredentialsRole()] }).expect(200);
+  await request(platform.url)
+    .post('/ocpi/2.2.1/credentials')
+    .set('Authorization', tokenHeader(invitation.body.token))
+    .send({ token: 'b', url: emsp.versionsUrl, roles: [aCredentialsRole()] })
+    .expect(200);
   await platform.admin().put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1')).expect(200);
 });
 
@@ -41,8 +52,28 @@ test('without tariffs there is nothing to price with: 409', async () => {
 
 test('a session of 20 kWh is completed, priced 5.00 / 5.50, explained, stored and POSTed to the eMSP', async () => {
   await platform.admin().put('/parties/NL/CPO/tariffs/T1', simpleTariff).expect(200);
-  const periods = [{ start_date_time: '2025-06-01T08:00:00Z', tariff_id: 'T1', dimensions: [{ type: 'ENERGY', volume: 12 }, { type: 'TIME', volume: 1 }] }, { start_date_time: '2025-06-01T09:00:00Z', tariff_id: 'T1', dimensions: [{ type: 'ENERGY', volume: 8 }, { type: 'TIME', volume: 1 }] }];
-  await platform.admin().put('/parties/NL/CPO/sessions/S1', aSession('S1', { kwh: 20, charging_periods: periods })).expect(200);
+  const periods = [
+    {
+      start_date_time: '2025-06-01T08:00:00Z',
+      tariff_id: 'T1',
+      dimensions: [
+        { type: 'ENERGY', volume: 12 },
+        { type: 'TIME', volume: 1 },
+      ],
+    },
+    {
+      start_date_time: '2025-06-01T09:00:00Z',
+      tariff_id: 'T1',
+      dimensions: [
+        { type: 'ENERGY', volume: 8 },
+        { type: 'TIME', volume: 1 },
+      ],
+    },
+  ];
+  await platform
+    .admin()
+    .put('/parties/NL/CPO/sessions/S1', aSession('S1', { kwh: 20, charging_periods: periods }))
+    .expect(200);
 
   const res = await platform.admin().post('/parties/NL/CPO/sessions/S1/cdr', { end_date_time: '2025-06-01T10:00:00Z' }).expect(201);
   const cdr = Cdr.parse(res.body.cdr);

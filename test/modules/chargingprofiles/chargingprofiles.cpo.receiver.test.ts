@@ -18,7 +18,14 @@ let emsp: FakePeer;
 let backend: FakePeer;
 let tokenC: string;
 const BASE = '/ocpi/cpo/2.2.1/chargingprofiles';
-const profile = { charging_rate_unit: 'A', min_charging_rate: 6.5, charging_profile_period: [{ start_period: 0, limit: 16 }, { start_period: 900, limit: 8.5 }] };
+const profile = {
+  charging_rate_unit: 'A',
+  min_charging_rate: 6.5,
+  charging_profile_period: [
+    { start_period: 0, limit: 16 },
+    { start_period: 900, limit: 8.5 },
+  ],
+};
 let n = 0;
 const responseUrl = () => `${emsp.url}/results/${++n}?request_id=${n}`;
 const resultAt = (url: string) => emsp.received.find((r) => r.method === 'POST' && r.path === new URL(url).pathname);
@@ -30,14 +37,21 @@ const session = (id: string, overrides: Record<string, unknown> = {}) => platfor
 const INTERVAL_MS = 1000;
 
 beforeAll(async () => {
-  platform = await startTestPlatform('chargingprofiles_cpo', { env: { ...FAST_DELIVERY, COMMAND_TIMEOUT_SECONDS: '2', CHARGING_PROFILE_MIN_INTERVAL_SECONDS: String(INTERVAL_MS / 1000) } });
+  platform = await startTestPlatform('chargingprofiles_cpo', {
+    env: { ...FAST_DELIVERY, COMMAND_TIMEOUT_SECONDS: '2', CHARGING_PROFILE_MIN_INTERVAL_SECONDS: String(INTERVAL_MS / 1000) },
+  });
   await platform.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails() }).expect(201);
   emsp = await startFakePeer([{ identifier: 'chargingprofiles', role: 'SENDER', path: '/emsp/chargingprofiles' }]);
   emsp.on('POST', '/results/*', (_req, res) => void res.json(ok()));
   emsp.on('PUT', '/emsp/chargingprofiles/*', (_req, res) => void res.json(ok()));
   emsp.acceptedTokens.add('emsp-b');
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-  tokenC = (await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: 'emsp-b', url: emsp.versionsUrl, roles: [aCredentialsRole()] })).body.data.token;
+  tokenC = (
+    await request(platform.url)
+      .post('/ocpi/2.2.1/credentials')
+      .set('Authorization', tokenHeader(invitation.body.token))
+      .send({ token: 'emsp-b', url: emsp.versionsUrl, roles: [aCredentialsRole()] })
+  ).body.data.token;
   backend = await startFakePeer();
   backend.on('POST', '/hook', (_req, res) => void res.status(202).json({}));
 });
@@ -58,8 +72,14 @@ test('without a connected backend a known session is NOT_SUPPORTED', async () =>
 describe('with the simulator as backend', () => {
   beforeAll(async () => {
     await platform.admin().put('/parties/NL/CPO/backend', { adapter: 'simulator' }).expect(200);
-    await platform.admin().put('/parties/NL/CPO/locations/LOC-NOCAP', aLocation('LOC-NOCAP', { evses: [anEvse('EVSE-NOCAP')] })).expect(200);
-    await platform.admin().put('/parties/NL/CPO/locations/LOC-CAP', aLocation('LOC-CAP', { evses: [anEvse('EVSE1', { capabilities: ['CHARGING_PROFILE_CAPABLE'] })] })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/locations/LOC-NOCAP', aLocation('LOC-NOCAP', { evses: [anEvse('EVSE-NOCAP')] }))
+      .expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/locations/LOC-CAP', aLocation('LOC-CAP', { evses: [anEvse('EVSE1', { capabilities: ['CHARGING_PROFILE_CAPABLE'] })] }))
+      .expect(200);
   });
 
   test('set, get and clear: each result reaches its own response_url with routing headers', async () => {
@@ -97,7 +117,12 @@ describe('with the simulator as backend', () => {
 
   test.each([
     ['an unknown session', 'UNKNOWN_SESSION', 'NOPE', null],
-    ["another eMSP's session (answered like an unknown one)", 'UNKNOWN_SESSION', 'S-OTHER', { cdr_token: { country_code: 'FR', party_id: 'OTH', uid: 'X', type: 'RFID', contract_id: 'FR-1' } }],
+    [
+      "another eMSP's session (answered like an unknown one)",
+      'UNKNOWN_SESSION',
+      'S-OTHER',
+      { cdr_token: { country_code: 'FR', party_id: 'OTH', uid: 'X', type: 'RFID', contract_id: 'FR-1' } },
+    ],
     ['a session that has ended', 'REJECTED', 'S-DONE', { status: 'COMPLETED', end_date_time: '2026-01-01T01:00:00Z' }],
     ['a session on an EVSE without CHARGING_PROFILE_CAPABLE', 'NOT_SUPPORTED', 'S-NOCAP', { location_id: 'LOC-NOCAP', evse_uid: 'EVSE-NOCAP' }],
   ])('%s is %s and nothing is forwarded', async (_name, result, id, overrides) => {
@@ -119,7 +144,10 @@ describe('with the simulator as backend', () => {
     expect((await platform.admin().put('/parties/NL/CPO/sessions/S-NOSET/active-charging-profile', active).expect(200)).body).toEqual({ notified: 0 });
     await platform.admin().put('/parties/NL/CPO/sessions/NOPE/active-charging-profile', active).expect(404);
     await eventually(() => expect(emsp.received.find((r) => r.method === 'PUT' && r.path === '/emsp/chargingprofiles/S-UPD')?.body).toEqual(active));
-    expect(emsp.received.find((r) => r.method === 'PUT' && r.path === '/emsp/chargingprofiles/S-UPD')?.headers).toMatchObject({ 'ocpi-from-party-id': 'CPO', 'ocpi-to-party-id': 'EMS' });
+    expect(emsp.received.find((r) => r.method === 'PUT' && r.path === '/emsp/chargingprofiles/S-UPD')?.headers).toMatchObject({
+      'ocpi-from-party-id': 'CPO',
+      'ocpi-to-party-id': 'EMS',
+    });
     await platform.whenIdle();
     expect(emsp.received.some((r) => r.path === '/emsp/chargingprofiles/S-NOSET')).toBe(false);
   });
@@ -128,10 +156,18 @@ describe('with the simulator as backend', () => {
     ['GET without duration', () => get('S-SIM', { response_url: responseUrl() }), 'query.duration'],
     ['GET without response_url', () => get('S-SIM', { duration: '60' }), 'query.response_url'],
     ['DELETE without response_url', () => del('S-SIM', {}), 'query.response_url'],
-    ['PUT without charging_rate_unit', () => put('S-SIM', { response_url: responseUrl(), charging_profile: { charging_profile_period: [] } }), 'charging_profile.charging_rate_unit'],
+    [
+      'PUT without charging_rate_unit',
+      () => put('S-SIM', { response_url: responseUrl(), charging_profile: { charging_profile_period: [] } }),
+      'charging_profile.charging_rate_unit',
+    ],
     ['PUT without response_url', () => put('S-SIM', { charging_profile: profile }), 'response_url'],
     ['a response_url at a metadata address', () => put('S-SIM', { charging_profile: profile, response_url: 'http://169.254.169.254/x' }), 'response_url'],
-    ['PUT with a limit that is not a number', () => put('S-SIM', { response_url: responseUrl(), charging_profile: { ...profile, charging_profile_period: [{ start_period: 0, limit: 'max' }] } }), 'charging_profile.charging_profile_period.0.limit'],
+    [
+      'PUT with a limit that is not a number',
+      () => put('S-SIM', { response_url: responseUrl(), charging_profile: { ...profile, charging_profile_period: [{ start_period: 0, limit: 'max' }] } }),
+      'charging_profile.charging_profile_period.0.limit',
+    ],
   ])('%s is a 2001 naming the field', async (_name, send, field) => {
     const res = await send().expect(200);
     expect(res.body.status_code).toBe(2001);
@@ -149,7 +185,10 @@ describe('with the simulator as backend', () => {
 describe('with a webhook backend', () => {
   const hooks = () => backend.received.filter((r) => r.path === '/hook');
   beforeAll(async () => {
-    await platform.admin().put('/parties/NL/CPO/backend', { adapter: 'webhook', url: `${backend.url}/hook`, secret: 'webhook-secret-0123456789' }).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/backend', { adapter: 'webhook', url: `${backend.url}/hook`, secret: 'webhook-secret-0123456789' })
+      .expect(200);
   });
 
   test("the backend's answer through the admin API becomes the ActiveChargingProfileResult", async () => {
@@ -157,7 +196,12 @@ describe('with a webhook backend', () => {
     const url = responseUrl();
     await get('S-HOOK', { duration: '900', response_url: url }).expect(200);
     await eventually(() => expect(hooks().find((h) => (h.body as { request: { session_id: string } }).request.session_id === 'S-HOOK')).toBeDefined());
-    const hook = hooks().find((h) => (h.body as { request: { session_id: string } }).request.session_id === 'S-HOOK')!.body as { command_id: string; command: string; result_url: string; request: Record<string, unknown> };
+    const hook = hooks().find((h) => (h.body as { request: { session_id: string } }).request.session_id === 'S-HOOK')!.body as {
+      command_id: string;
+      command: string;
+      result_url: string;
+      request: Record<string, unknown>;
+    };
     expect(hook).toMatchObject({ command: 'GET_ACTIVE_CHARGING_PROFILE', request: { duration: 900, session_id: 'S-HOOK' } });
     expect(hook.request.response_url).toBeUndefined();
     expect(hook.result_url).toBe(`${platform.url}/admin/parties/NL/CPO/charging-profiles/${hook.command_id}/result`);

@@ -21,7 +21,17 @@ const SECRET = 'webhook-secret-0123456789';
 const results = () => emsp.received.filter((r) => r.path.startsWith('/results/'));
 const webhooks = () => backend.received.filter((r) => r.path === '/hook');
 
-const token = { country_code: 'DE', party_id: 'EMS', uid: 'APP123', type: 'APP_USER', contract_id: 'DE-EMS-C1', issuer: 'eMSP', valid: true, whitelist: 'ALLOWED', last_updated: '2025-01-01T00:00:00Z' };
+const token = {
+  country_code: 'DE',
+  party_id: 'EMS',
+  uid: 'APP123',
+  type: 'APP_USER',
+  contract_id: 'DE-EMS-C1',
+  issuer: 'eMSP',
+  valid: true,
+  whitelist: 'ALLOWED',
+  last_updated: '2025-01-01T00:00:00Z',
+};
 let n = 0;
 const responseUrl = () => `${emsp.url}/results/${++n}`;
 const send = (command: string, body: object) => request(platform.url).post(`/ocpi/cpo/2.2.1/commands/${command}`).set('Authorization', tokenHeader(tokenC)).send(body);
@@ -29,12 +39,20 @@ const send = (command: string, body: object) => request(platform.url).post(`/ocp
 beforeAll(async () => {
   platform = await startTestPlatform('commands_cpo', { env: { ...FAST_DELIVERY, COMMAND_TIMEOUT_SECONDS: '2' } });
   await platform.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', role: 'CPO', business_details: aBusinessDetails() }).expect(201);
-  await platform.admin().put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1', { evses: [anEvse('EVSE1'), anEvse('EVSE2', { capabilities: ['RFID_READER'] })] })).expect(200);
+  await platform
+    .admin()
+    .put('/parties/NL/CPO/locations/LOC1', aLocation('LOC1', { evses: [anEvse('EVSE1'), anEvse('EVSE2', { capabilities: ['RFID_READER'] })] }))
+    .expect(200);
   emsp = await startFakePeer();
   emsp.on('POST', '/results/*', (_req, res) => void res.json(ok()));
   emsp.acceptedTokens.add('emsp-b');
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-  tokenC = (await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: 'emsp-b', url: emsp.versionsUrl, roles: [aCredentialsRole()] })).body.data.token;
+  tokenC = (
+    await request(platform.url)
+      .post('/ocpi/2.2.1/credentials')
+      .set('Authorization', tokenHeader(invitation.body.token))
+      .send({ token: 'emsp-b', url: emsp.versionsUrl, roles: [aCredentialsRole()] })
+  ).body.data.token;
   backend = await startFakePeer();
   backend.on('POST', '/hook', (_req, res) => void res.status(202).json({}));
 });
@@ -53,7 +71,10 @@ test('without a connected backend START_SESSION is NOT_SUPPORTED', async () => {
 
 describe('with a webhook backend', () => {
   beforeAll(async () => {
-    await platform.admin().put('/parties/NL/CPO/backend', { adapter: 'webhook', url: `${backend.url}/hook`, secret: SECRET }).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/backend', { adapter: 'webhook', url: `${backend.url}/hook`, secret: SECRET })
+      .expect(200);
   });
 
   test('START_SESSION is accepted at once, forwarded signed, and the result reaches the unique response_url', async () => {
@@ -82,7 +103,14 @@ describe('with a webhook backend', () => {
     const url = responseUrl();
     const res = await send('START_SESSION', { response_url: url, token, location_id: 'LOC1', evse_uid: 'EVSE1', connector_id: '1' }).expect(200);
     expect(res.body.data.result).toBe('ACCEPTED');
-    await eventually(() => expect(results().find((r) => r.path === new URL(url).pathname)?.body).toEqual({ result: 'TIMEOUT', message: [{ language: 'en', text: 'The charge point did not answer in time' }] }), 10000);
+    await eventually(
+      () =>
+        expect(results().find((r) => r.path === new URL(url).pathname)?.body).toEqual({
+          result: 'TIMEOUT',
+          message: [{ language: 'en', text: 'The charge point did not answer in time' }],
+        }),
+      10000,
+    );
   });
 
   test.each([
@@ -91,7 +119,13 @@ describe('with a webhook backend', () => {
     ['an unknown EVSE', 'START_SESSION', () => ({ response_url: responseUrl(), token, location_id: 'LOC1', evse_uid: 'EVSE9' }), 1000, 'REJECTED'],
     ["another eMSP's token", 'START_SESSION', () => ({ response_url: responseUrl(), token: { ...token, party_id: 'XXX' }, location_id: 'LOC1' }), 1000, 'REJECTED'],
     ['an unknown session', 'STOP_SESSION', () => ({ response_url: responseUrl(), session_id: 'NOPE' }), 1000, 'UNKNOWN_SESSION'],
-    ['an EVSE that is not reservable', 'RESERVE_NOW', () => ({ response_url: responseUrl(), token, expiry_date: '2030-01-01T00:00:00Z', reservation_id: 'R1', location_id: 'LOC1', evse_uid: 'EVSE2' }), 1000, 'NOT_SUPPORTED'],
+    [
+      'an EVSE that is not reservable',
+      'RESERVE_NOW',
+      () => ({ response_url: responseUrl(), token, expiry_date: '2030-01-01T00:00:00Z', reservation_id: 'R1', location_id: 'LOC1', evse_uid: 'EVSE2' }),
+      1000,
+      'NOT_SUPPORTED',
+    ],
   ])('%s (%s) is answered without forwarding anything', async (_name, command, body, statusCode, result) => {
     const before = webhooks().length;
     const res = await send(command, body()).expect(200);
@@ -101,7 +135,10 @@ describe('with a webhook backend', () => {
   });
 
   test("STOP_SESSION for another eMSP's session is UNKNOWN_SESSION, as for a session that does not exist", async () => {
-    await platform.admin().put('/parties/NL/CPO/sessions/S-OTHER', aSession('S-OTHER', { cdr_token: { country_code: 'FR', party_id: 'OTH', uid: 'X', type: 'RFID', contract_id: 'FR-1' } })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/sessions/S-OTHER', aSession('S-OTHER', { cdr_token: { country_code: 'FR', party_id: 'OTH', uid: 'X', type: 'RFID', contract_id: 'FR-1' } }))
+      .expect(200);
     const res = await send('STOP_SESSION', { response_url: responseUrl(), session_id: 'S-OTHER' }).expect(200);
     expect(res.body.data.result).toBe('UNKNOWN_SESSION');
   });

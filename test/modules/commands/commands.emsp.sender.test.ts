@@ -21,7 +21,10 @@ let bare: RegisteredPeer;
 let backend: FakePeer;
 /** How the fake CPO answers the next commands. */
 let answer: (req: Request, res: Response) => void | Promise<void>;
-const accept = (timeout = 30) => (_req: Request, res: Response) => void res.json(ok({ result: 'ACCEPTED', timeout }));
+const accept =
+  (timeout = 30) =>
+  (_req: Request, res: Response) =>
+    void res.json(ok({ result: 'ACCEPTED', timeout }));
 
 const COMMANDS = [{ identifier: 'commands', role: 'RECEIVER', path: '/cpo/commands' }];
 const token = (overrides: Record<string, unknown> = {}) => ({
@@ -62,7 +65,10 @@ beforeAll(async () => {
   await push(bare, 'locations/FR/NOC/LOC-FR', aLocation('LOC-FR', { country_code: 'FR', party_id: 'NOC' })).expect(201);
   backend = await startFakePeer();
   backend.on('POST', '/events', (_req, res) => void res.json({}));
-  await platform.admin().put('/parties/DE/EMS/backend', { adapter: 'webhook', url: `${backend.url}/events`, secret: 'a-webhook-secret-0123' }).expect(200);
+  await platform
+    .admin()
+    .put('/parties/DE/EMS/backend', { adapter: 'webhook', url: `${backend.url}/events`, secret: 'a-webhook-secret-0123' })
+    .expect(200);
 });
 
 afterEach(() => {
@@ -79,7 +85,13 @@ describe('sending', () => {
   test('START_SESSION goes to the CPO of the received location, with routing headers, its token and a response_url unique per command', async () => {
     const first = await send('START_SESSION', { token: token(), location_id: 'loc1', evse_uid: 'EVSE1' }).expect(201);
     const second = await send('START_SESSION', { token: token(), location_id: 'LOC1' }).expect(201);
-    expect(first.body).toMatchObject({ command: 'START_SESSION', status: 'ACCEPTED', cpo: { country_code: 'NL', party_id: 'CPO' }, response: { result: 'ACCEPTED', timeout: 30 }, result: null });
+    expect(first.body).toMatchObject({
+      command: 'START_SESSION',
+      status: 'ACCEPTED',
+      cpo: { country_code: 'NL', party_id: 'CPO' },
+      response: { result: 'ACCEPTED', timeout: 30 },
+      result: null,
+    });
 
     const [a, b] = sentTo(cpo, 'START_SESSION').slice(-2);
     expect(a.headers).toMatchObject({ 'ocpi-from-country-code': 'DE', 'ocpi-from-party-id': 'EMS', 'ocpi-to-country-code': 'NL', 'ocpi-to-party-id': 'CPO' });
@@ -139,23 +151,39 @@ describe('sending', () => {
 describe('what cannot be sent', () => {
   test('an unknown location or session is 404, a CPO peer without a commands endpoint 422, and nothing is sent', async () => {
     const before = cpo.fake.received.length;
-    expect((await send('START_SESSION', { token: token(), location_id: 'NOPE' }).expect(404)).body.error).toMatchObject({ code: 'unknown_location', message: expect.stringContaining('NOPE') });
+    expect((await send('START_SESSION', { token: token(), location_id: 'NOPE' }).expect(404)).body.error).toMatchObject({
+      code: 'unknown_location',
+      message: expect.stringContaining('NOPE'),
+    });
     expect((await send('STOP_SESSION', { session_id: 'NOPE' }).expect(404)).body.error.code).toBe('unknown_session');
-    expect((await send('START_SESSION', { token: token(), location_id: 'LOC-FR' }).expect(422)).body.error).toMatchObject({ code: 'no_endpoint', message: expect.stringContaining('FR/NOC') });
-    expect((await send('START_SESSION', { token: token(), location_id: 'LOC1', cpo: { country_code: 'BE', party_id: 'XXX' } }).expect(422)).body.error).toMatchObject({ code: 'cpo_not_connected', message: expect.stringContaining('BE/XXX') });
+    expect((await send('START_SESSION', { token: token(), location_id: 'LOC-FR' }).expect(422)).body.error).toMatchObject({
+      code: 'no_endpoint',
+      message: expect.stringContaining('FR/NOC'),
+    });
+    expect((await send('START_SESSION', { token: token(), location_id: 'LOC1', cpo: { country_code: 'BE', party_id: 'XXX' } }).expect(422)).body.error).toMatchObject({
+      code: 'cpo_not_connected',
+      message: expect.stringContaining('BE/XXX'),
+    });
     expect(cpo.fake.received.length).toBe(before);
   });
 
   test('a location id held by two CPOs is ambiguous (422) unless cpo names one', async () => {
     await push(cpo, 'locations/NL/CPO/LOC-TWICE', aLocation('LOC-TWICE')).expect(201);
     await push(other, 'locations/NL/OTH/LOC-TWICE', aLocation('LOC-TWICE', { party_id: 'OTH' })).expect(201);
-    expect((await send('START_SESSION', { token: token(), location_id: 'LOC-TWICE' }).expect(422)).body.error).toMatchObject({ code: 'ambiguous', message: expect.stringContaining('NL/CPO, NL/OTH') });
+    expect((await send('START_SESSION', { token: token(), location_id: 'LOC-TWICE' }).expect(422)).body.error).toMatchObject({
+      code: 'ambiguous',
+      message: expect.stringContaining('NL/CPO, NL/OTH'),
+    });
     await send('START_SESSION', { token: token(), location_id: 'LOC-TWICE', cpo: { country_code: 'NL', party_id: 'OTH' } }).expect(201);
     expect(sentTo(other, 'START_SESSION').at(-1)?.body).toMatchObject({ location_id: 'LOC-TWICE' });
   });
 
   test('a session started with another eMSP’s token is not this party’s to stop', async () => {
-    await push(cpo, 'sessions/NL/CPO/S-FOREIGN', aSession('S-FOREIGN', { cdr_token: { country_code: 'FR', party_id: 'ABC', uid: 'X1', type: 'RFID', contract_id: 'FR-ABC-1' } })).expect(201);
+    await push(
+      cpo,
+      'sessions/NL/CPO/S-FOREIGN',
+      aSession('S-FOREIGN', { cdr_token: { country_code: 'FR', party_id: 'ABC', uid: 'X1', type: 'RFID', contract_id: 'FR-ABC-1' } }),
+    ).expect(201);
     await send('STOP_SESSION', { session_id: 'S-FOREIGN' }).expect(404);
   });
 
@@ -168,9 +196,13 @@ describe('what cannot be sent', () => {
     const paths = res.body.error.fields.map((f: { path: string }) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['body.token', 'body.location_id']));
     expect(paths).not.toContain('body.response_url');
-    expect((await send('START_SESSION', { token: token(), location_id: 'LOC1', connector_id: '1' }).expect(400)).body.error.fields).toEqual([{ path: 'body.evse_uid', message: expect.stringContaining('connector_id') }]);
+    expect((await send('START_SESSION', { token: token(), location_id: 'LOC1', connector_id: '1' }).expect(400)).body.error.fields).toEqual([
+      { path: 'body.evse_uid', message: expect.stringContaining('connector_id') },
+    ]);
 
-    const foreign = await send('RESERVE_NOW', { token: token({ party_id: 'OTH' }), expiry_date: '2030-01-01T10:00:00+01:00', reservation_id: 'R', location_id: 'LOC1' }).expect(400);
+    const foreign = await send('RESERVE_NOW', { token: token({ party_id: 'OTH' }), expiry_date: '2030-01-01T10:00:00+01:00', reservation_id: 'R', location_id: 'LOC1' }).expect(
+      400,
+    );
     expect(foreign.body.error.fields.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(['body.token.country_code', 'body.expiry_date']));
     expect((await send('START_SESSION', { token: token({ whitelist: 'SOMETIMES' }), location_id: 'LOC1' }).expect(400)).body.error.fields[0].path).toBe('body.token.whitelist');
     expect((await send('CANCEL_RESERVATION', { reservation_id: 'NEVER-RESERVED' }).expect(400)).body.error.fields[0].path).toBe('body.cpo');
@@ -187,9 +219,20 @@ describe('the CommandResult', () => {
     expect(res.body).not.toHaveProperty('data');
     expect(res.headers).toMatchObject({ 'ocpi-from-country-code': 'DE', 'ocpi-from-party-id': 'EMS', 'ocpi-to-country-code': 'NL', 'ocpi-to-party-id': 'CPO' });
     const stored = (await show(sent.id)).body;
-    expect(stored).toMatchObject({ id: sent.id, status: 'RESULT', result: { result: 'ACCEPTED', message: [{ language: 'en', text: 'Started' }] }, response: { result: 'ACCEPTED' } });
+    expect(stored).toMatchObject({
+      id: sent.id,
+      status: 'RESULT',
+      result: { result: 'ACCEPTED', message: [{ language: 'en', text: 'Started' }] },
+      response: { result: 'ACCEPTED' },
+    });
     expect(stored.result_at).toEqual(expect.any(String));
-    await eventually(() => expect(backend.received.some((r) => (r.body as { type: string; data: { id: string; status: string } }).type === 'command.result' && (r.body as { data: { id: string } }).data.id === sent.id)).toBe(true));
+    await eventually(() =>
+      expect(
+        backend.received.some(
+          (r) => (r.body as { type: string; data: { id: string; status: string } }).type === 'command.result' && (r.body as { data: { id: string } }).data.id === sent.id,
+        ),
+      ).toBe(true),
+    );
   });
 
   test('a second result is acknowledged and ignored', async () => {
@@ -242,6 +285,12 @@ describe('the CommandResult', () => {
     await sleep(500);
     expect((await show(sent.id)).body.status).toBe('ACCEPTED');
     await eventually(async () => expect((await show(sent.id)).body).toMatchObject({ status: 'TIMEOUT', result: null }), 15000);
-    await eventually(() => expect(backend.received.some((r) => (r.body as { data: { id: string; status: string } }).data?.id === sent.id && (r.body as { data: { status: string } }).data.status === 'TIMEOUT')).toBe(true));
+    await eventually(() =>
+      expect(
+        backend.received.some(
+          (r) => (r.body as { data: { id: string; status: string } }).data?.id === sent.id && (r.body as { data: { status: string } }).data.status === 'TIMEOUT',
+        ),
+      ).toBe(true),
+    );
   }, 30000);
 });

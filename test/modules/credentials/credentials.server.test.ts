@@ -12,7 +12,10 @@ let fake: FakePeer;
 
 beforeAll(async () => {
   platform = await startTestPlatform('credentials_server');
-  await platform.admin().post('/parties', { country_code: 'NL', party_id: 'CPO', roles: ['CPO', 'EMSP'], business_details: aBusinessDetails('Both') }).expect(201);
+  await platform
+    .admin()
+    .post('/parties', { country_code: 'NL', party_id: 'CPO', roles: ['CPO', 'EMSP'], business_details: aBusinessDetails('Both') })
+    .expect(201);
   fake = await startFakePeer();
 });
 
@@ -60,7 +63,9 @@ test('POST registers: we read the caller versions with its token B, and answer w
 
 test('Token A cannot register twice', async () => {
   const tokenA = await invitation();
-  await credentials(tokenA).send(body({ roles: [aCredentialsRole({ party_id: 'TWO' })] })).expect(200);
+  await credentials(tokenA)
+    .send(body({ roles: [aCredentialsRole({ party_id: 'TWO' })] }))
+    .expect(200);
   expect((await credentials(tokenA).send(body())).status).toBe(401);
 });
 
@@ -85,7 +90,10 @@ test('PUT after registration re-reads the endpoints with the new token and rotat
   const peer = await aRegisteredPeer(platform, [aCredentialsRole({ party_id: 'PUT' })]);
   peer.fake.acceptedTokens.add('rotated-b');
   peer.fake.received.length = 0;
-  const res = await request(platform.url).put('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(peer.tokenC)).send({ token: 'rotated-b', url: peer.fake.versionsUrl, roles: [aCredentialsRole({ party_id: 'PUT' })] });
+  const res = await request(platform.url)
+    .put('/ocpi/2.2.1/credentials')
+    .set('Authorization', tokenHeader(peer.tokenC))
+    .send({ token: 'rotated-b', url: peer.fake.versionsUrl, roles: [aCredentialsRole({ party_id: 'PUT' })] });
   expect(res.body.status_code).toBe(1000);
   expect(peer.fake.received.map((r) => r.headers['authorization'])).toEqual([tokenHeader('rotated-b'), tokenHeader('rotated-b')]);
   expect((await request(platform.url).get('/ocpi/versions').set('Authorization', tokenHeader(peer.tokenC))).status).toBe(401);

@@ -22,7 +22,10 @@ beforeAll(async () => {
   emsp.acceptedTokens.add('emsp-token-b');
   for (const method of ['PUT', 'PATCH']) emsp.on(method, '/emsp/locations/*', (_req, res) => void res.json(ok()));
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-  const reg = await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: 'emsp-token-b', url: emsp.versionsUrl, roles: [aCredentialsRole()] });
+  const reg = await request(platform.url)
+    .post('/ocpi/2.2.1/credentials')
+    .set('Authorization', tokenHeader(invitation.body.token))
+    .send({ token: 'emsp-token-b', url: emsp.versionsUrl, roles: [aCredentialsRole()] });
   tokenC = reg.body.data.token;
 });
 
@@ -67,7 +70,10 @@ describe('backend API and push', () => {
 
   test('a new EVSE and a new connector can be PUT at their own level', async () => {
     await platform.admin().put(backend('/LOC1/EVSE3'), anEvse('EVSE3')).expect(200);
-    await platform.admin().put(backend('/LOC1/EVSE3/2'), aConnector('2', { standard: 'IEC_62196_T2_COMBO', power_type: 'DC', max_voltage: 920, max_amperage: 200 })).expect(200);
+    await platform
+      .admin()
+      .put(backend('/LOC1/EVSE3/2'), aConnector('2', { standard: 'IEC_62196_T2_COMBO', power_type: 'DC', max_voltage: 920, max_amperage: 200 }))
+      .expect(200);
     const evse = Evse.parse((await sender('/LOC1/EVSE3').expect(200)).body.data);
     expect(evse.connectors.map((c) => c.id)).toEqual(['1', '2']);
     expect(Connector.parse((await sender('/LOC1/EVSE3/2').expect(200)).body.data).power_type).toBe('DC');
@@ -103,7 +109,10 @@ describe('backend API and push', () => {
 
   test('only CPO parties have locations', async () => {
     await platform.admin().post('/parties', { country_code: 'NL', party_id: 'EMP', role: 'EMSP', business_details: aBusinessDetails() }).expect(201);
-    await platform.admin().put('/parties/NL/EMP/locations/LOC1', aLocation('LOC1', { party_id: 'EMP' })).expect(404);
+    await platform
+      .admin()
+      .put('/parties/NL/EMP/locations/LOC1', aLocation('LOC1', { party_id: 'EMP' }))
+      .expect(404);
     await platform.admin().delete('/parties/NL/EMP').expect(204);
   });
 });
@@ -111,7 +120,11 @@ describe('backend API and push', () => {
 describe('SENDER interface', () => {
   beforeAll(async () => {
     // EVSE uids are unique across the platform, so every location has its own.
-    for (let i = 2; i <= 6; i++) await platform.admin().put(backend(`/LOC${i}`), aLocation(`LOC${i}`, { evses: [anEvse(`L${i}-EVSE1`), anEvse(`L${i}-EVSE2`)] })).expect(200);
+    for (let i = 2; i <= 6; i++)
+      await platform
+        .admin()
+        .put(backend(`/LOC${i}`), aLocation(`LOC${i}`, { evses: [anEvse(`L${i}-EVSE1`), anEvse(`L${i}-EVSE2`)] }))
+        .expect(200);
   });
 
   test('the list pages through every location in last_updated order, each a valid Location', async () => {
@@ -145,12 +158,18 @@ describe('SENDER interface', () => {
 
   test('a location id belongs to one party: another CPO party cannot take it over', async () => {
     await platform.admin().post('/parties', { country_code: 'NL', party_id: 'CP2', role: 'CPO', business_details: aBusinessDetails() }).expect(201);
-    const res = await platform.admin().put('/parties/NL/CP2/locations/LOC1', aLocation('LOC1', { party_id: 'CP2' })).expect(409);
+    const res = await platform
+      .admin()
+      .put('/parties/NL/CP2/locations/LOC1', aLocation('LOC1', { party_id: 'CP2' }))
+      .expect(409);
     expect(res.body.error.message).toContain('unique');
   });
 
   test('with two CPO parties, each sees only its own locations, addressed by OCPI-to-*', async () => {
-    await platform.admin().put('/parties/NL/CP2/locations/OTHER1', aLocation('OTHER1', { party_id: 'CP2', evses: [anEvse('OTHER1-EVSE1')] })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CP2/locations/OTHER1', aLocation('OTHER1', { party_id: 'CP2', evses: [anEvse('OTHER1-EVSE1')] }))
+      .expect(200);
     const toCp2 = await sender().set({ 'OCPI-to-country-code': 'NL', 'OCPI-to-party-id': 'CP2' }).expect(200);
     expect(toCp2.body.data.map((l: { id: string }) => l.id)).toEqual(['OTHER1']);
     await sender('/LOC1').set({ 'OCPI-to-country-code': 'NL', 'OCPI-to-party-id': 'CP2' }).expect(404);
@@ -162,18 +181,30 @@ describe('SENDER interface', () => {
 describe('EVSE uids', () => {
   test('an EVSE uid used by another location is refused with 409 and nothing is written or pushed', async () => {
     const before = await platform.ctx.db.outboxMessage.count();
-    const res = await platform.admin().put(backend('/LOC-DUP'), aLocation('LOC-DUP', { evses: [anEvse('evse1')] })).expect(409);
+    const res = await platform
+      .admin()
+      .put(backend('/LOC-DUP'), aLocation('LOC-DUP', { evses: [anEvse('evse1')] }))
+      .expect(409);
     expect(res.body.error.message).toContain('EVSE1');
     // LOC1 carries the real clock by now (earlier PATCHes without last_updated).
-    await platform.admin().put(backend('/LOC1/EVSE1-NEW'), anEvse('EVSE1-NEW', { last_updated: new Date(Date.now() + 60_000).toISOString() })).expect(200);
-    await platform.admin().put(backend('/LOC-DUP'), aLocation('LOC-DUP', { evses: [anEvse('DUP-EVSE1')] })).expect(200);
+    await platform
+      .admin()
+      .put(backend('/LOC1/EVSE1-NEW'), anEvse('EVSE1-NEW', { last_updated: new Date(Date.now() + 60_000).toISOString() }))
+      .expect(200);
+    await platform
+      .admin()
+      .put(backend('/LOC-DUP'), aLocation('LOC-DUP', { evses: [anEvse('DUP-EVSE1')] }))
+      .expect(200);
     await platform.admin().put(backend('/LOC-DUP/EVSE1-NEW'), anEvse('EVSE1-NEW')).expect(409);
     await platform.admin().get(backend('/LOC-DUP/EVSE1-NEW')).expect(404);
     expect(await platform.ctx.db.outboxMessage.count()).toBe(before + 2);
   });
 
   test('the same EVSE uid twice in one location is a 400 naming body.evses', async () => {
-    const res = await platform.admin().put(backend('/LOC-TWICE'), aLocation('LOC-TWICE', { evses: [anEvse('TW-1'), anEvse('tw-1')] })).expect(400);
+    const res = await platform
+      .admin()
+      .put(backend('/LOC-TWICE'), aLocation('LOC-TWICE', { evses: [anEvse('TW-1'), anEvse('tw-1')] }))
+      .expect(400);
     expect(res.body.error.message).toContain('body.evses');
     await platform.admin().get(backend('/LOC-TWICE')).expect(404);
   });

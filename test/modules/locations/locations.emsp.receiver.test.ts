@@ -31,7 +31,9 @@ describe('PUT and GET', () => {
     const created = await as(cpo).put('/NL/CPO/LOC1', aLocation('LOC1')).expect(201);
     expect(created.body).toMatchObject({ status_code: 1000 });
     expect(created.body).not.toHaveProperty('data');
-    const replaced = await as(cpo).put('/NL/CPO/LOC1', aLocation('LOC1', { name: 'Renamed' })).expect(200);
+    const replaced = await as(cpo)
+      .put('/NL/CPO/LOC1', aLocation('LOC1', { name: 'Renamed' }))
+      .expect(200);
     expect(replaced.body.status_code).toBe(1000);
     expect((await as(cpo).get('/NL/CPO/LOC1').expect(200)).body.data.name).toBe('Renamed');
     expect(await stored('LOC1')).toBe(1);
@@ -60,7 +62,9 @@ describe('PUT and GET', () => {
     const location = (await as(cpo).get('/NL/CPO/LOC2').expect(200)).body.data;
     expect(location.evses.map((e: { uid: string }) => e.uid)).toEqual(['EVSE1', 'EVSE2', 'EVSE3']);
     expect(location.last_updated).toBe(iso(evse.last_updated));
-    await as(cpo).put('/NL/CPO/LOC2/EVSE3', anEvse('EVSE3', { status: 'BLOCKED' })).expect(200);
+    await as(cpo)
+      .put('/NL/CPO/LOC2/EVSE3', anEvse('EVSE3', { status: 'BLOCKED' }))
+      .expect(200);
     expect((await as(cpo).get('/NL/CPO/LOC2/EVSE3').expect(200)).body.data.status).toBe('BLOCKED');
   });
 
@@ -69,7 +73,9 @@ describe('PUT and GET', () => {
     await as(cpo).put('/NL/CPO/LOC2/EVSE1/2', connector).expect(201);
     expect((await as(cpo).get('/NL/CPO/LOC2/EVSE1').expect(200)).body.data).toMatchObject({ last_updated: iso(connector.last_updated) });
     expect((await as(cpo).get('/NL/CPO/LOC2').expect(200)).body.data.last_updated).toBe(iso(connector.last_updated));
-    await as(cpo).put('/NL/CPO/LOC2/EVSE1/2', aConnector('2', { standard: 'CHADEMO', power_type: 'DC', max_amperage: 125 })).expect(200);
+    await as(cpo)
+      .put('/NL/CPO/LOC2/EVSE1/2', aConnector('2', { standard: 'CHADEMO', power_type: 'DC', max_amperage: 125 }))
+      .expect(200);
     expect((await as(cpo).get('/NL/CPO/LOC2/EVSE1/2').expect(200)).body.data.max_amperage).toBe(125);
   });
 });
@@ -88,17 +94,24 @@ describe('PATCH and last_updated propagation', () => {
 
   test('a connector PATCH propagates its last_updated to the EVSE and the location', async () => {
     const stamp = later();
-    await as(cpo).patch('/NL/CPO/LOC3/EVSE2/1', { tariff_ids: ['T15'], last_updated: stamp }).expect(200);
+    await as(cpo)
+      .patch('/NL/CPO/LOC3/EVSE2/1', { tariff_ids: ['T15'], last_updated: stamp })
+      .expect(200);
     expect((await as(cpo).get('/NL/CPO/LOC3/EVSE2/1').expect(200)).body.data).toMatchObject({ tariff_ids: ['T15'], last_updated: iso(stamp), max_voltage: 230 });
     expect((await as(cpo).get('/NL/CPO/LOC3/EVSE2').expect(200)).body.data.last_updated).toBe(iso(stamp));
     expect((await as(cpo).get('/NL/CPO/LOC3').expect(200)).body.data.last_updated).toBe(iso(stamp));
   });
 
-  test('a child PATCH older than its location never moves the location\'s last_updated back', async () => {
+  test("a child PATCH older than its location never moves the location's last_updated back", async () => {
     const evseStamp = later();
     const patchStamp = later();
     const locationStamp = later();
-    await as(cpo).put('/NL/CPO/NEWER', aLocation('NEWER', { evses: [anEvse('EVSE1', { last_updated: evseStamp, connectors: [aConnector('1', { last_updated: evseStamp })] })], last_updated: locationStamp })).expect(201);
+    await as(cpo)
+      .put(
+        '/NL/CPO/NEWER',
+        aLocation('NEWER', { evses: [anEvse('EVSE1', { last_updated: evseStamp, connectors: [aConnector('1', { last_updated: evseStamp })] })], last_updated: locationStamp }),
+      )
+      .expect(201);
     await as(cpo).patch('/NL/CPO/NEWER/EVSE1', { status: 'CHARGING', last_updated: patchStamp }).expect(200);
     await as(cpo).patch('/NL/CPO/NEWER/EVSE1/1', { max_voltage: 400, last_updated: patchStamp }).expect(200);
     const location = (await as(cpo).get('/NL/CPO/NEWER').expect(200)).body.data;
@@ -108,7 +121,9 @@ describe('PATCH and last_updated propagation', () => {
   });
 
   test('concurrent PATCHes of the EVSEs of one location are all applied: each EVSE ends at its newest, in any arrival order', async () => {
-    await as(cpo).put('/NL/CPO/RACE', aLocation('RACE', { evses: ['E1', 'E2', 'E3'].map((uid) => anEvse(uid)) })).expect(201);
+    await as(cpo)
+      .put('/NL/CPO/RACE', aLocation('RACE', { evses: ['E1', 'E2', 'E3'].map((uid) => anEvse(uid)) }))
+      .expect(201);
     const statuses = ['CHARGING', 'BLOCKED', 'AVAILABLE', 'OUTOFORDER'];
     const patches = Array.from({ length: 30 }, (_, i) => ({ uid: `E${(i % 3) + 1}`, status: statuses[i % 4], last_updated: later() }));
     const newest = new Map(patches.map((p) => [p.uid, p]));
@@ -123,7 +138,9 @@ describe('PATCH and last_updated propagation', () => {
 
   test('a location PATCH changes the given fields; a list in it replaces the whole list', async () => {
     const stamp = later();
-    await as(cpo).patch('/NL/CPO/LOC3', { name: 'Gent Zuid', evses: [anEvse('ONLY')], last_updated: stamp }).expect(200);
+    await as(cpo)
+      .patch('/NL/CPO/LOC3', { name: 'Gent Zuid', evses: [anEvse('ONLY')], last_updated: stamp })
+      .expect(200);
     const location = (await as(cpo).get('/NL/CPO/LOC3').expect(200)).body.data;
     expect(location).toMatchObject({ name: 'Gent Zuid', city: 'Utrecht', last_updated: iso(stamp) });
     expect(location.evses.map((e: { uid: string }) => e.uid)).toEqual(['ONLY']);
@@ -184,9 +201,13 @@ describe('PATCH and last_updated propagation', () => {
 
 describe('Client Owned Object rules', () => {
   test("a write under a party the caller did not register is 404 (2000) and leaves the owner's location untouched", async () => {
-    await as(other).put('/NL/OTH/OWNED', aLocation('OWNED', { party_id: 'OTH', name: 'Original' })).expect(201);
+    await as(other)
+      .put('/NL/OTH/OWNED', aLocation('OWNED', { party_id: 'OTH', name: 'Original' }))
+      .expect(201);
     const before = (await as(other).get('/NL/OTH/OWNED').expect(200)).body.data;
-    const put = await as(cpo).put('/NL/OTH/OWNED', aLocation('OWNED', { party_id: 'OTH', name: 'Hijacked' })).expect(404);
+    const put = await as(cpo)
+      .put('/NL/OTH/OWNED', aLocation('OWNED', { party_id: 'OTH', name: 'Hijacked' }))
+      .expect(404);
     expect(put.body).toMatchObject({ status_code: 2000 });
     expect(put.body.status_message).toContain('NL/OTH');
     await as(cpo).patch('/NL/OTH/OWNED', { name: 'Hijacked', last_updated: later() }).expect(404);
@@ -197,7 +218,9 @@ describe('Client Owned Object rules', () => {
   });
 
   test('a new location under a party the caller did not register is not stored', async () => {
-    const res = await as(cpo).put('/BE/XYZ/FOREIGN', aLocation('FOREIGN', { country_code: 'BE', party_id: 'XYZ' })).expect(404);
+    const res = await as(cpo)
+      .put('/BE/XYZ/FOREIGN', aLocation('FOREIGN', { country_code: 'BE', party_id: 'XYZ' }))
+      .expect(404);
     expect(res.body.status_code).toBe(2000);
     expect(await stored('FOREIGN')).toBe(0);
   });
@@ -259,7 +282,11 @@ describe('validation', () => {
 describe('authentication', () => {
   test('Token A is refused with 401 and nothing is stored', async () => {
     const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-    const res = await request(platform.url).put('/ocpi/emsp/2.2.1/locations/NL/CPO/TOKA').set('Authorization', tokenHeader(invitation.body.token)).send(aLocation('TOKA')).expect(401);
+    const res = await request(platform.url)
+      .put('/ocpi/emsp/2.2.1/locations/NL/CPO/TOKA')
+      .set('Authorization', tokenHeader(invitation.body.token))
+      .send(aLocation('TOKA'))
+      .expect(401);
     expect(res.body.status_code).toBe(2000);
     expect(await stored('TOKA')).toBe(0);
   });

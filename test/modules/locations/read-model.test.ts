@@ -26,7 +26,10 @@ beforeAll(async () => {
   const port = await freePort();
   secondUrl = `http://127.0.0.1:${port}`;
   // A second API process of the same deployment: same database schema, same keys.
-  second = await startPlatform(parseConfig({ ...Object.fromEntries(Object.entries(first.ctx.config).map(([k, v]) => [k, String(v)])), PORT: String(port), PUBLIC_BASE_URL: secondUrl }), { logger: pino({ level: 'silent' }) });
+  second = await startPlatform(
+    parseConfig({ ...Object.fromEntries(Object.entries(first.ctx.config).map(([k, v]) => [k, String(v)])), PORT: String(port), PUBLIC_BASE_URL: secondUrl }),
+    { logger: pino({ level: 'silent' }) },
+  );
 });
 
 afterAll(async () => {
@@ -34,7 +37,8 @@ afterAll(async () => {
   await first?.stop();
 });
 
-const listAt = async (url: string) => (await request(url).get('/ocpi/cpo/2.2.1/locations').set('Authorization', tokenHeader(token)).expect(200)).body.data as Array<{ id: string; name: string }>;
+const listAt = async (url: string) =>
+  (await request(url).get('/ocpi/cpo/2.2.1/locations').set('Authorization', tokenHeader(token)).expect(200)).body.data as Array<{ id: string; name: string }>;
 
 test('a location written through one process is listed by the other', async () => {
   expect(await listAt(secondUrl)).toEqual([]); // loads (empty) into the second process's memory
@@ -44,9 +48,17 @@ test('a location written through one process is listed by the other', async () =
 });
 
 test('an update moves the location to the end of the order in the other process too', async () => {
-  await first.admin().put('/parties/NL/CPO/locations/RM2', aLocation('RM2', { evses: [anEvse('RM2-EVSE1')] })).expect(200);
+  await first
+    .admin()
+    .put('/parties/NL/CPO/locations/RM2', aLocation('RM2', { evses: [anEvse('RM2-EVSE1')] }))
+    .expect(200);
   await adminAgent(secondUrl).patch('/parties/NL/CPO/locations/RM1', { name: 'Renamed', last_updated: later() }).expect(200);
   for (const url of [first.url, secondUrl]) {
-    await eventually(async () => expect((await listAt(url)).map((l) => [l.id, l.name])).toEqual([['RM2', 'Station RM2'], ['RM1', 'Renamed']]));
+    await eventually(async () =>
+      expect((await listAt(url)).map((l) => [l.id, l.name])).toEqual([
+        ['RM2', 'Station RM2'],
+        ['RM1', 'Renamed'],
+      ]),
+    );
   }
 });

@@ -23,7 +23,10 @@ async function anEmsp(partyId: string, countryCode: string) {
   for (const method of ['PUT', 'PATCH', 'POST']) fake.on(method, '/emsp/*', (_req, res) => void res.set('Location', `${fake.url}/emsp/cdrs/stored`).json(ok()));
   fake.acceptedTokens.add(`b-${partyId}`);
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-  const reg = await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: `b-${partyId}`, url: fake.versionsUrl, roles: [aCredentialsRole({ country_code: countryCode, party_id: partyId })] });
+  const reg = await request(platform.url)
+    .post('/ocpi/2.2.1/credentials')
+    .set('Authorization', tokenHeader(invitation.body.token))
+    .send({ token: `b-${partyId}`, url: fake.versionsUrl, roles: [aCredentialsRole({ country_code: countryCode, party_id: partyId })] });
   return { fake, token: reg.body.data.token as string };
 }
 
@@ -55,8 +58,14 @@ describe('sessions', () => {
 
   test('a PATCH with charging periods appends them and pushes only the change', async () => {
     const period = (h: number) => ({ start_date_time: `2025-06-01T0${h}:00:00Z`, dimensions: [{ type: 'ENERGY', volume: 5 }] });
-    await platform.admin().patch('/parties/NL/CPO/sessions/S1', { kwh: 5, charging_periods: [period(8)], last_updated: later() }).expect(200);
-    const res = await platform.admin().patch('/parties/NL/CPO/sessions/S1', { kwh: 10, charging_periods: [period(9)], last_updated: later() }).expect(200);
+    await platform
+      .admin()
+      .patch('/parties/NL/CPO/sessions/S1', { kwh: 5, charging_periods: [period(8)], last_updated: later() })
+      .expect(200);
+    const res = await platform
+      .admin()
+      .patch('/parties/NL/CPO/sessions/S1', { kwh: 10, charging_periods: [period(9)], last_updated: later() })
+      .expect(200);
     expect(res.body.charging_periods.map((p: { start_date_time: string }) => p.start_date_time)).toEqual(['2025-06-01T08:00:00.000Z', '2025-06-01T09:00:00.000Z']);
     await eventually(() => expect(calls('owner', '/emsp/sessions')).toHaveLength(3));
     const last = calls('owner', '/emsp/sessions')[2];
@@ -84,7 +93,10 @@ describe('sessions', () => {
   });
 
   test('each eMSP lists only the sessions of its own tokens', async () => {
-    await platform.admin().put('/parties/NL/CPO/sessions/S2', aSession('S2', { cdr_token: { country_code: 'FR', party_id: 'OTH', uid: 'X1', type: 'RFID', contract_id: 'FR-OTH-1' } })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/sessions/S2', aSession('S2', { cdr_token: { country_code: 'FR', party_id: 'OTH', uid: 'X1', type: 'RFID', contract_id: 'FR-OTH-1' } }))
+      .expect(200);
     const owner = await list('owner', 'sessions').expect(200);
     expect(owner.body.data.map((s: { id: string }) => Session.parse(s).id)).toEqual(['S1']);
     expect(owner.headers['x-total-count']).toBe('1');
@@ -106,18 +118,31 @@ describe('CDRs', () => {
   });
 
   test('CDRs are immutable: the same id again is a 409', async () => {
-    const res = await platform.admin().post('/parties/NL/CPO/cdrs', aCdr('CDR1', { total_cost: { excl_vat: 1 } })).expect(409);
+    const res = await platform
+      .admin()
+      .post('/parties/NL/CPO/cdrs', aCdr('CDR1', { total_cost: { excl_vat: 1 } }))
+      .expect(409);
     expect(res.body.error.message).toContain('credit CDR');
   });
 
   test('a credit CDR must reference an existing CDR', async () => {
-    await platform.admin().post('/parties/NL/CPO/cdrs', aCdr('CDR1-C', { credit: true, credit_reference_id: 'NOPE', total_cost: { excl_vat: -2.75 } })).expect(400);
-    await platform.admin().post('/parties/NL/CPO/cdrs', aCdr('CDR1-C', { credit: true, credit_reference_id: 'CDR1', total_cost: { excl_vat: -2.75, incl_vat: -3.33 } })).expect(201);
+    await platform
+      .admin()
+      .post('/parties/NL/CPO/cdrs', aCdr('CDR1-C', { credit: true, credit_reference_id: 'NOPE', total_cost: { excl_vat: -2.75 } }))
+      .expect(400);
+    await platform
+      .admin()
+      .post('/parties/NL/CPO/cdrs', aCdr('CDR1-C', { credit: true, credit_reference_id: 'CDR1', total_cost: { excl_vat: -2.75, incl_vat: -3.33 } }))
+      .expect(201);
     await eventually(() => expect(calls('owner', '/emsp/cdrs')).toHaveLength(2));
   });
 
   test.each([
-    ['a session-only dimension', () => aCdr('CDR9', { charging_periods: [{ start_date_time: '2025-06-01T08:00:00Z', dimensions: [{ type: 'STATE_OF_CHARGE', volume: 80 }] }] }), 'charging_periods.0.dimensions.0.type'],
+    [
+      'a session-only dimension',
+      () => aCdr('CDR9', { charging_periods: [{ start_date_time: '2025-06-01T08:00:00Z', dimensions: [{ type: 'STATE_OF_CHARGE', volume: 80 }] }] }),
+      'charging_periods.0.dimensions.0.type',
+    ],
     ['no charging periods', () => aCdr('CDR9', { charging_periods: [] }), 'body.charging_periods'],
     ['an end before the start', () => aCdr('CDR9', { end_date_time: '2025-06-01T07:00:00Z' }), 'body.end_date_time'],
     ['another party', () => aCdr('CDR9', { party_id: 'XXX' }), 'party_id'],
@@ -142,9 +167,18 @@ describe('charging preferences', () => {
 
   beforeAll(async () => {
     const { aLocation, anEvse } = await import('../../helpers/locations.js');
-    await platform.admin().put('/parties/NL/CPO/locations/LOCP', aLocation('LOCP', { evses: [anEvse('EP1', { capabilities: ['CHARGING_PREFERENCES_CAPABLE'] }), anEvse('EP2')] })).expect(200);
-    await platform.admin().put('/parties/NL/CPO/sessions/SP1', aSession('SP1', { location_id: 'LOCP', evse_uid: 'EP1' })).expect(200);
-    await platform.admin().put('/parties/NL/CPO/sessions/SP2', aSession('SP2', { location_id: 'LOCP', evse_uid: 'EP2' })).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/locations/LOCP', aLocation('LOCP', { evses: [anEvse('EP1', { capabilities: ['CHARGING_PREFERENCES_CAPABLE'] }), anEvse('EP2')] }))
+      .expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/sessions/SP1', aSession('SP1', { location_id: 'LOCP', evse_uid: 'EP1' }))
+      .expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/sessions/SP2', aSession('SP2', { location_id: 'LOCP', evse_uid: 'EP2' }))
+      .expect(200);
     hook = await startFakePeer();
     hook.on('POST', '/hook', (_req, res) => void res.json({}));
   });
@@ -156,7 +190,10 @@ describe('charging preferences', () => {
   });
 
   test('with a backend they are forwarded and ACCEPTED; the answer is the bare enum', async () => {
-    await platform.admin().put('/parties/NL/CPO/backend', { adapter: 'webhook', url: `${hook.url}/hook`, secret: 'webhook-secret-0123456789' }).expect(200);
+    await platform
+      .admin()
+      .put('/parties/NL/CPO/backend', { adapter: 'webhook', url: `${hook.url}/hook`, secret: 'webhook-secret-0123456789' })
+      .expect(200);
     const res = await prefs('owner', 'SP1', { profile_type: 'GREEN', departure_time: '2025-06-01T17:00:00Z', energy_need: 30 }).expect(200);
     expect(res.body.data).toBe('ACCEPTED');
     const forwarded = hook.received.find((r) => r.path === '/hook')!.body as { command: string; result_url: unknown; request: Record<string, unknown> };

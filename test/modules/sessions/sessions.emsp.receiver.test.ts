@@ -34,7 +34,9 @@ describe('PUT and GET', () => {
     const created = await as(cpo).put('/NL/CPO/S1', aSession('S1')).expect(201);
     expect(created.body).toMatchObject({ status_code: 1000 });
     expect(created.body).not.toHaveProperty('data');
-    const replaced = await as(cpo).put('/NL/CPO/S1', aSession('S1', { status: 'COMPLETED', kwh: 12 })).expect(200);
+    const replaced = await as(cpo)
+      .put('/NL/CPO/S1', aSession('S1', { status: 'COMPLETED', kwh: 12 }))
+      .expect(200);
     expect(replaced.body.status_code).toBe(1000);
     expect((await as(cpo).get('/NL/CPO/S1').expect(200)).body.data).toMatchObject({ status: 'COMPLETED', kwh: 12 });
     expect(await stored('S1')).toBe(1);
@@ -52,7 +54,9 @@ describe('PUT and GET', () => {
   });
 
   test('a PUT replaces charging_periods: an absent list removes the stored periods', async () => {
-    await as(cpo).put('/NL/CPO/S3', aSession('S3', { charging_periods: [aPeriod('2025-06-01T08:00:00Z', 1)] })).expect(201);
+    await as(cpo)
+      .put('/NL/CPO/S3', aSession('S3', { charging_periods: [aPeriod('2025-06-01T08:00:00Z', 1)] }))
+      .expect(201);
     expect(starts((await as(cpo).get('/NL/CPO/S3').expect(200)).body.data)).toHaveLength(1);
     await as(cpo).put('/NL/CPO/S3', aSession('S3')).expect(200);
     expect(starts((await as(cpo).get('/NL/CPO/S3').expect(200)).body.data)).toEqual([]);
@@ -63,16 +67,30 @@ describe('PATCH', () => {
   test('a PATCH changes only the given fields', async () => {
     await as(cpo).put('/NL/CPO/P1', aSession('P1')).expect(201);
     const stamp = later();
-    const res = await as(cpo).patch('/NL/CPO/P1', { total_cost: { excl_vat: 1.5, incl_vat: 1.82 }, last_updated: stamp }).expect(200);
+    const res = await as(cpo)
+      .patch('/NL/CPO/P1', { total_cost: { excl_vat: 1.5, incl_vat: 1.82 }, last_updated: stamp })
+      .expect(200);
     expect(res.body.status_code).toBe(1000);
     expect(res.body).not.toHaveProperty('data');
-    expect((await as(cpo).get('/NL/CPO/P1').expect(200)).body.data).toMatchObject({ total_cost: { excl_vat: 1.5, incl_vat: 1.82 }, status: 'ACTIVE', kwh: 0, location_id: 'LOC1', last_updated: iso(stamp) });
+    expect((await as(cpo).get('/NL/CPO/P1').expect(200)).body.data).toMatchObject({
+      total_cost: { excl_vat: 1.5, incl_vat: 1.82 },
+      status: 'ACTIVE',
+      kwh: 0,
+      location_id: 'LOC1',
+      last_updated: iso(stamp),
+    });
   });
 
   test('charging_periods in a PATCH are appended to the stored ones, not replacing them', async () => {
-    await as(cpo).put('/NL/CPO/P2', aSession('P2', { charging_periods: [aPeriod('2025-06-01T08:00:00Z', 1)] })).expect(201);
-    await as(cpo).patch('/NL/CPO/P2', { kwh: 3, charging_periods: [aPeriod('2025-06-01T08:15:00Z', 2)], last_updated: later() }).expect(200);
-    await as(cpo).patch('/NL/CPO/P2', { charging_periods: [aPeriod('2025-06-01T08:30:00Z', 3), aPeriod('2025-06-01T08:45:00Z', 4)], last_updated: later() }).expect(200);
+    await as(cpo)
+      .put('/NL/CPO/P2', aSession('P2', { charging_periods: [aPeriod('2025-06-01T08:00:00Z', 1)] }))
+      .expect(201);
+    await as(cpo)
+      .patch('/NL/CPO/P2', { kwh: 3, charging_periods: [aPeriod('2025-06-01T08:15:00Z', 2)], last_updated: later() })
+      .expect(200);
+    await as(cpo)
+      .patch('/NL/CPO/P2', { charging_periods: [aPeriod('2025-06-01T08:30:00Z', 3), aPeriod('2025-06-01T08:45:00Z', 4)], last_updated: later() })
+      .expect(200);
     const session = (await as(cpo).get('/NL/CPO/P2').expect(200)).body.data;
     expect(starts(session)).toEqual(['2025-06-01T08:00:00.000Z', '2025-06-01T08:15:00.000Z', '2025-06-01T08:30:00.000Z', '2025-06-01T08:45:00.000Z'].map(iso));
     expect(session.kwh).toBe(3);
@@ -88,7 +106,9 @@ describe('PATCH', () => {
 
   test('a PATCH of a session never PUT first appends to an empty list', async () => {
     await as(cpo).put('/NL/CPO/P3', aSession('P3')).expect(201);
-    await as(cpo).patch('/NL/CPO/P3', { charging_periods: [aPeriod('2025-06-01T09:00:00Z', 1)], last_updated: later() }).expect(200);
+    await as(cpo)
+      .patch('/NL/CPO/P3', { charging_periods: [aPeriod('2025-06-01T09:00:00Z', 1)], last_updated: later() })
+      .expect(200);
     expect(starts((await as(cpo).get('/NL/CPO/P3').expect(200)).body.data)).toEqual([iso('2025-06-01T09:00:00Z')]);
   });
 
@@ -118,7 +138,9 @@ describe('PATCH', () => {
   });
 
   test('an update older than the stored version is acknowledged (1000, "Ignored") and not applied, by PUT and PATCH', async () => {
-    await as(cpo).put('/NL/CPO/OLD', aSession('OLD', { charging_periods: [aPeriod('2025-06-01T08:00:00Z', 1)] })).expect(201);
+    await as(cpo)
+      .put('/NL/CPO/OLD', aSession('OLD', { charging_periods: [aPeriod('2025-06-01T08:00:00Z', 1)] }))
+      .expect(201);
     const before = (await as(cpo).get('/NL/CPO/OLD').expect(200)).body.data;
     const old = '2020-01-01T00:00:00Z';
     const writes = [
@@ -136,18 +158,30 @@ describe('PATCH', () => {
 
 describe('Client Owned Object rules', () => {
   test("a write under a party the caller did not register is 404 (2000) and leaves the owner's session untouched", async () => {
-    await as(other).put('/NL/OTH/OWNED', aSession('OWNED', { party_id: 'OTH' })).expect(201);
+    await as(other)
+      .put('/NL/OTH/OWNED', aSession('OWNED', { party_id: 'OTH' }))
+      .expect(201);
     const before = (await as(other).get('/NL/OTH/OWNED').expect(200)).body.data;
-    const put = await as(cpo).put('/NL/OTH/OWNED', aSession('OWNED', { party_id: 'OTH', status: 'INVALID' })).expect(404);
+    const put = await as(cpo)
+      .put('/NL/OTH/OWNED', aSession('OWNED', { party_id: 'OTH', status: 'INVALID' }))
+      .expect(404);
     expect(put.body).toMatchObject({ status_code: 2000 });
     expect(put.body.status_message).toContain('NL/OTH');
-    expect((await as(cpo).patch('/NL/OTH/OWNED', { status: 'INVALID', charging_periods: [aPeriod('2025-06-01T09:00:00Z', 9)], last_updated: later() }).expect(404)).body.status_code).toBe(2000);
+    expect(
+      (
+        await as(cpo)
+          .patch('/NL/OTH/OWNED', { status: 'INVALID', charging_periods: [aPeriod('2025-06-01T09:00:00Z', 9)], last_updated: later() })
+          .expect(404)
+      ).body.status_code,
+    ).toBe(2000);
     await as(cpo).get('/NL/OTH/OWNED').expect(404);
     expect((await as(other).get('/NL/OTH/OWNED').expect(200)).body.data).toEqual(before);
   });
 
   test('a new session under a party the caller did not register is not stored', async () => {
-    const res = await as(cpo).put('/BE/XYZ/FOREIGN', aSession('FOREIGN', { country_code: 'BE', party_id: 'XYZ' })).expect(404);
+    const res = await as(cpo)
+      .put('/BE/XYZ/FOREIGN', aSession('FOREIGN', { country_code: 'BE', party_id: 'XYZ' }))
+      .expect(404);
     expect(res.body.status_code).toBe(2000);
     expect(await stored('FOREIGN')).toBe(0);
   });
@@ -193,7 +227,11 @@ describe('validation', () => {
 describe('authentication', () => {
   test('Token A is refused with 401 and nothing is stored', async () => {
     const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-    const res = await request(platform.url).put('/ocpi/emsp/2.2.1/sessions/NL/CPO/TOKA').set('Authorization', tokenHeader(invitation.body.token)).send(aSession('TOKA')).expect(401);
+    const res = await request(platform.url)
+      .put('/ocpi/emsp/2.2.1/sessions/NL/CPO/TOKA')
+      .set('Authorization', tokenHeader(invitation.body.token))
+      .send(aSession('TOKA'))
+      .expect(401);
     expect(res.body.status_code).toBe(2000);
     expect(await stored('TOKA')).toBe(0);
   });

@@ -24,7 +24,10 @@ beforeAll(async () => {
   emsp.acceptedTokens.add('emsp-token-b');
   for (const method of ['PUT', 'DELETE']) emsp.on(method, '/emsp/tariffs/*', (_req, res) => void res.json(ok()));
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-  const reg = await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: 'emsp-token-b', url: emsp.versionsUrl, roles: [aCredentialsRole()] });
+  const reg = await request(platform.url)
+    .post('/ocpi/2.2.1/credentials')
+    .set('Authorization', tokenHeader(invitation.body.token))
+    .send({ token: 'emsp-token-b', url: emsp.versionsUrl, roles: [aCredentialsRole()] });
   tokenC = reg.body.data.token;
 });
 
@@ -103,7 +106,11 @@ describe('backend API and push', () => {
       'body.elements.0.restrictions.min_kwh',
       () => aTariff('T9', { elements: [{ price_components: [aPriceComponent()], restrictions: { min_kwh: 10, max_kwh: 5 } }] }),
     ],
-    ['a time of day 24:00', 'body.elements.0.restrictions.start_time', () => aTariff('T9', { elements: [{ price_components: [aPriceComponent()], restrictions: { start_time: '24:00' } }] })],
+    [
+      'a time of day 24:00',
+      'body.elements.0.restrictions.start_time',
+      () => aTariff('T9', { elements: [{ price_components: [aPriceComponent()], restrictions: { start_time: '24:00' } }] }),
+    ],
     ['start_date_time after end_date_time', 'body.start_date_time', () => aTariff('T9', { start_date_time: '2025-02-01T00:00:00Z', end_date_time: '2025-01-01T00:00:00Z' })],
     ['min_price above max_price', 'body.min_price.excl_vat', () => aTariff('T9', { min_price: { excl_vat: 5 }, max_price: { excl_vat: 2 } })],
   ])('%s is refused with 400 naming %s, and nothing is stored or queued', async (_name, field, body) => {
@@ -117,7 +124,10 @@ describe('backend API and push', () => {
 
   test('a version older than the stored one is refused with 409 and not queued', async () => {
     const before = await outboxCount();
-    const res = await platform.admin().put(backend('T1'), aTariff('T1', { last_updated: '2020-01-01T00:00:00Z' })).expect(409);
+    const res = await platform
+      .admin()
+      .put(backend('T1'), aTariff('T1', { last_updated: '2020-01-01T00:00:00Z' }))
+      .expect(409);
     expect(res.body.error.message).toContain('older');
     expect(await outboxCount()).toBe(before);
     expect((await platform.admin().get(backend('T1')).expect(200)).body.elements[0].price_components[0].price).toBe(0.19);
@@ -134,10 +144,16 @@ describe('backend API and push', () => {
   test('only CPO parties have tariffs', async () => {
     await platform.admin().post('/parties', { country_code: 'NL', party_id: 'EMP', role: 'EMSP', business_details: aBusinessDetails() }).expect(201);
     const before = await outboxCount();
-    await platform.admin().put(backend('T1', 'NL/EMP'), aTariff('T1', { party_id: 'EMP' })).expect(404);
+    await platform
+      .admin()
+      .put(backend('T1', 'NL/EMP'), aTariff('T1', { party_id: 'EMP' }))
+      .expect(404);
     await platform.admin().get(backend('T1', 'NL/EMP')).expect(404);
     await platform.admin().delete(backend('T1', 'NL/EMP')).expect(404);
-    await platform.admin().put(backend('T1', 'BE/ZZZ'), aTariff('T1', { country_code: 'BE', party_id: 'ZZZ' })).expect(404);
+    await platform
+      .admin()
+      .put(backend('T1', 'BE/ZZZ'), aTariff('T1', { country_code: 'BE', party_id: 'ZZZ' }))
+      .expect(404);
     expect(await outboxCount()).toBe(before);
     await platform.admin().delete('/parties/NL/EMP').expect(204);
   });
@@ -145,7 +161,11 @@ describe('backend API and push', () => {
 
 describe('SENDER interface', () => {
   beforeAll(async () => {
-    for (let i = 2; i <= 6; i++) await platform.admin().put(backend(`T${i}`), aTariff(`T${i}`)).expect(200);
+    for (let i = 2; i <= 6; i++)
+      await platform
+        .admin()
+        .put(backend(`T${i}`), aTariff(`T${i}`))
+        .expect(200);
   });
 
   test('the list pages through every tariff by Link, oldest change first, each a valid Tariff', async () => {
@@ -182,7 +202,10 @@ describe('SENDER interface', () => {
 
   test('with two CPO parties, each sees only its own tariffs, addressed by OCPI-to-*; ids are per party', async () => {
     await platform.admin().post('/parties', { country_code: 'NL', party_id: 'CP2', role: 'CPO', business_details: aBusinessDetails() }).expect(201);
-    await platform.admin().put(backend('T1', 'NL/CP2'), aTariff('T1', { party_id: 'CP2', currency: 'USD' })).expect(200);
+    await platform
+      .admin()
+      .put(backend('T1', 'NL/CP2'), aTariff('T1', { party_id: 'CP2', currency: 'USD' }))
+      .expect(200);
     await eventually(() => expect(pushed('PUT', '/emsp/tariffs/NL/CP2/T1')).toHaveLength(1));
     expect(pushed('PUT', '/emsp/tariffs/NL/CP2/T1')[0].headers).toMatchObject({ 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'CP2' });
 

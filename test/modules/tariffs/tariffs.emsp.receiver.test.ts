@@ -31,7 +31,9 @@ describe('PUT, GET and DELETE', () => {
     const created = await as(cpo).put('/NL/CPO/T1', aTariff('T1')).expect(201);
     expect(created.body).toMatchObject({ status_code: 1000 });
     expect(created.body).not.toHaveProperty('data');
-    const replaced = await as(cpo).put('/NL/CPO/T1', aTariff('T1', { currency: 'CHF' })).expect(200);
+    const replaced = await as(cpo)
+      .put('/NL/CPO/T1', aTariff('T1', { currency: 'CHF' }))
+      .expect(200);
     expect(replaced.body.status_code).toBe(1000);
     expect((await as(cpo).get('/NL/CPO/T1').expect(200)).body.data.currency).toBe('CHF');
     expect(await stored('T1')).toBe(1);
@@ -65,7 +67,9 @@ describe('PUT, GET and DELETE', () => {
   test('an update older than the stored version is acknowledged (1000, "Ignored") and not applied', async () => {
     await as(cpo).put('/NL/CPO/T3', aTariff('T3')).expect(201);
     const before = (await as(cpo).get('/NL/CPO/T3').expect(200)).body.data;
-    const res = await as(cpo).put('/NL/CPO/T3', aTariff('T3', { currency: 'USD', last_updated: '2020-01-01T00:00:00Z' })).expect(200);
+    const res = await as(cpo)
+      .put('/NL/CPO/T3', aTariff('T3', { currency: 'USD', last_updated: '2020-01-01T00:00:00Z' }))
+      .expect(200);
     expect(res.body.status_code).toBe(1000);
     expect(res.body.status_message).toMatch(/^Ignored: .*older/);
     expect((await as(cpo).get('/NL/CPO/T3').expect(200)).body.data).toEqual(before);
@@ -74,9 +78,13 @@ describe('PUT, GET and DELETE', () => {
 
 describe('Client Owned Object rules', () => {
   test("a write or delete under a party the caller did not register is 404 (2000) and leaves the owner's tariff untouched", async () => {
-    await as(other).put('/NL/OTH/OWNED', aTariff('OWNED', { party_id: 'OTH', currency: 'EUR' })).expect(201);
+    await as(other)
+      .put('/NL/OTH/OWNED', aTariff('OWNED', { party_id: 'OTH', currency: 'EUR' }))
+      .expect(201);
     const before = (await as(other).get('/NL/OTH/OWNED').expect(200)).body.data;
-    const put = await as(cpo).put('/NL/OTH/OWNED', aTariff('OWNED', { party_id: 'OTH', currency: 'USD' })).expect(404);
+    const put = await as(cpo)
+      .put('/NL/OTH/OWNED', aTariff('OWNED', { party_id: 'OTH', currency: 'USD' }))
+      .expect(404);
     expect(put.body).toMatchObject({ status_code: 2000 });
     expect(put.body.status_message).toContain('NL/OTH');
     expect((await as(cpo).delete('/NL/OTH/OWNED').expect(404)).body.status_code).toBe(2000);
@@ -85,7 +93,9 @@ describe('Client Owned Object rules', () => {
   });
 
   test('a new tariff under a party the caller did not register is not stored', async () => {
-    const res = await as(cpo).put('/BE/XYZ/FOREIGN', aTariff('FOREIGN', { country_code: 'BE', party_id: 'XYZ' })).expect(404);
+    const res = await as(cpo)
+      .put('/BE/XYZ/FOREIGN', aTariff('FOREIGN', { country_code: 'BE', party_id: 'XYZ' }))
+      .expect(404);
     expect(res.body.status_code).toBe(2000);
     expect(await stored('FOREIGN')).toBe(0);
   });
@@ -107,7 +117,11 @@ describe('validation', () => {
   test.each([
     ['a tariff without elements', aTariff('INVALID', { elements: [] }), 'elements'],
     ['a lower-case currency', aTariff('INVALID', { currency: 'eur' }), 'currency'],
-    ['an unknown dimension type (money is never repaired piecemeal)', aTariff('INVALID', { elements: [{ price_components: [{ type: 'KWH', price: 1, step_size: 1 }] }] }), 'elements.0.price_components.0.type'],
+    [
+      'an unknown dimension type (money is never repaired piecemeal)',
+      aTariff('INVALID', { elements: [{ price_components: [{ type: 'KWH', price: 1, step_size: 1 }] }] }),
+      'elements.0.price_components.0.type',
+    ],
   ])('%s is refused with 2001 naming the field and nothing is stored', async (_name, body, field) => {
     const res = await as(cpo).put('/NL/CPO/INVALID', body).expect(200);
     expect(res.body.status_code).toBe(2001);

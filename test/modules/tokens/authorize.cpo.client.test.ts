@@ -22,11 +22,33 @@ let clock = Date.parse('2026-01-01T00:00:00Z');
 const later = () => new Date((clock += 1000)).toISOString();
 
 function aToken(uid: string, overrides: Record<string, unknown> = {}) {
-  return { country_code: 'DE', party_id: 'EMS', uid, type: 'RFID', contract_id: `DE-EMS-${uid}`, visual_number: `V-${uid}`, issuer: 'Test eMSP', group_id: 'G1', valid: true, whitelist: 'ALLOWED', last_updated: later(), ...overrides };
+  return {
+    country_code: 'DE',
+    party_id: 'EMS',
+    uid,
+    type: 'RFID',
+    contract_id: `DE-EMS-${uid}`,
+    visual_number: `V-${uid}`,
+    issuer: 'Test eMSP',
+    group_id: 'G1',
+    valid: true,
+    whitelist: 'ALLOWED',
+    last_updated: later(),
+    ...overrides,
+  };
 }
 
 /** What the fake eMSP answers per token uid; a uid not listed gets ALLOWED with a reference. */
-type Behaviour = { allowed: string; reference?: string; info?: object } | 'unknown' | 'unknown-http-only' | 'unknown-ocpi-only' | 'slow' | 'error' | 'not-enough' | 'invalid' | 'other-token';
+type Behaviour =
+  | { allowed: string; reference?: string; info?: object }
+  | 'unknown'
+  | 'unknown-http-only'
+  | 'unknown-ocpi-only'
+  | 'slow'
+  | 'error'
+  | 'not-enough'
+  | 'invalid'
+  | 'other-token';
 const behaviours = new Map<string, Behaviour>();
 
 async function answer(req: Request, res: Response) {
@@ -73,7 +95,10 @@ beforeAll(async () => {
   tokenB = `b-${Math.random().toString(36).slice(2)}`;
   emsp.acceptedTokens.add(tokenB);
   const invitation = await platform.admin().post('/peers/invitations', {}).expect(201);
-  const reg = await request(platform.url).post('/ocpi/2.2.1/credentials').set('Authorization', tokenHeader(invitation.body.token)).send({ token: tokenB, url: emsp.versionsUrl, roles: [aCredentialsRole({ country_code: 'DE', party_id: 'EMS' })] });
+  const reg = await request(platform.url)
+    .post('/ocpi/2.2.1/credentials')
+    .set('Authorization', tokenHeader(invitation.body.token))
+    .send({ token: tokenB, url: emsp.versionsUrl, roles: [aCredentialsRole({ country_code: 'DE', party_id: 'EMS' })] });
   if (reg.body.status_code !== 1000) throw new Error(JSON.stringify(reg.body));
   tokenC = reg.body.data.token;
 });
@@ -102,7 +127,7 @@ describe('whitelist ALWAYS: answered from the cache, never in real time', () => 
 });
 
 describe('real-time authorization with the owner', () => {
-  test("whitelist ALLOWED asks the owner and returns its answer with the authorization_reference and allowed EVSEs", async () => {
+  test('whitelist ALLOWED asks the owner and returns its answer with the authorization_reference and allowed EVSEs', async () => {
     await push('ALLOW1', { whitelist: 'ALLOWED' });
     const res = await authorize({ uid: 'ALLOW1', location: { location_id: 'LOC1', evse_uids: ['EVSE1', 'EVSE2'] } }).expect(200);
     expect(res.body).toMatchObject({
@@ -248,7 +273,11 @@ describe('several eMSPs', () => {
   beforeAll(async () => {
     // A second eMSP without a tokens SENDER interface, holding a token with an existing uid.
     other = await aRegisteredPeer(platform, [aCredentialsRole({ country_code: 'DE', party_id: 'OTH' })]);
-    await request(platform.url).put('/ocpi/cpo/2.2.1/tokens/DE/OTH/ALLOW1').set('Authorization', tokenHeader(other.tokenC)).send(aToken('ALLOW1', { party_id: 'OTH', contract_id: 'DE-OTH-1' })).expect(201);
+    await request(platform.url)
+      .put('/ocpi/cpo/2.2.1/tokens/DE/OTH/ALLOW1')
+      .set('Authorization', tokenHeader(other.tokenC))
+      .send(aToken('ALLOW1', { party_id: 'OTH', contract_id: 'DE-OTH-1' }))
+      .expect(201);
   });
   afterAll(() => other?.fake.close());
 

@@ -64,7 +64,9 @@ describe('PUT, GET and PATCH', () => {
     const created = await as(emsp).put('/DE/EMS/TOK1', aToken('TOK1')).expect(201);
     expect(created.body).toMatchObject({ status_code: 1000 });
     expect(created.body).not.toHaveProperty('data');
-    const replaced = await as(emsp).put('/DE/EMS/TOK1', aToken('TOK1', { whitelist: 'NEVER', visual_number: null })).expect(200);
+    const replaced = await as(emsp)
+      .put('/DE/EMS/TOK1', aToken('TOK1', { whitelist: 'NEVER', visual_number: null }))
+      .expect(200);
     expect(replaced.body.status_code).toBe(1000);
     const token = Token.parse((await as(emsp).get('/DE/EMS/TOK1').expect(200)).body.data);
     expect(token).toMatchObject({ uid: 'TOK1', type: 'RFID', whitelist: 'NEVER', visual_number: null });
@@ -87,7 +89,9 @@ describe('PUT, GET and PATCH', () => {
   });
 
   test('unknown fields in a body are ignored, not stored and not an error', async () => {
-    await as(emsp).put('/DE/EMS/TOK3', { ...aToken('TOK3'), custom_field: 'x' }).expect(201);
+    await as(emsp)
+      .put('/DE/EMS/TOK3', { ...aToken('TOK3'), custom_field: 'x' })
+      .expect(201);
     expect((await as(emsp).get('/DE/EMS/TOK3').expect(200)).body.data).not.toHaveProperty('custom_field');
   });
 
@@ -99,8 +103,12 @@ describe('PUT, GET and PATCH', () => {
 
 describe('token type is part of the identity', () => {
   test('?type=APP_USER keeps a token apart from the RFID token with the same uid', async () => {
-    await as(emsp).put('/DE/EMS/SHARED', aToken('SHARED', { contract_id: 'RFID-CONTRACT' })).expect(201);
-    await as(emsp).put('/DE/EMS/SHARED?type=APP_USER', aToken('SHARED', { type: 'APP_USER', contract_id: 'APP-CONTRACT', whitelist: 'NEVER' })).expect(201);
+    await as(emsp)
+      .put('/DE/EMS/SHARED', aToken('SHARED', { contract_id: 'RFID-CONTRACT' }))
+      .expect(201);
+    await as(emsp)
+      .put('/DE/EMS/SHARED?type=APP_USER', aToken('SHARED', { type: 'APP_USER', contract_id: 'APP-CONTRACT', whitelist: 'NEVER' }))
+      .expect(201);
     await as(emsp).patch('/DE/EMS/SHARED?type=APP_USER', { valid: false, last_updated: later() }).expect(200);
     expect((await as(emsp).get('/DE/EMS/SHARED?type=APP_USER').expect(200)).body.data).toMatchObject({ type: 'APP_USER', contract_id: 'APP-CONTRACT', valid: false });
     expect((await as(emsp).get('/DE/EMS/SHARED?type=RFID').expect(200)).body.data).toMatchObject({ type: 'RFID', contract_id: 'RFID-CONTRACT', valid: true });
@@ -108,16 +116,22 @@ describe('token type is part of the identity', () => {
   });
 
   test('without ?type= a uid held once is found whatever its type, a uid held twice means RFID, and a PUT keys on the body type', async () => {
-    await as(emsp).put('/DE/EMS/APPONLY?type=APP_USER', aToken('APPONLY', { type: 'APP_USER' })).expect(201);
+    await as(emsp)
+      .put('/DE/EMS/APPONLY?type=APP_USER', aToken('APPONLY', { type: 'APP_USER' }))
+      .expect(201);
     expect((await as(emsp).get('/DE/EMS/APPONLY').expect(200)).body.data).toMatchObject({ type: 'APP_USER' });
-    const res = await as(emsp).put('/DE/EMS/APPONLY', aToken('APPONLY', { type: 'APP_USER', valid: false })).expect(200);
+    const res = await as(emsp)
+      .put('/DE/EMS/APPONLY', aToken('APPONLY', { type: 'APP_USER', valid: false }))
+      .expect(200);
     expect(res.body.status_code).toBe(1000);
     expect(await stored('APPONLY')).toBe(1);
     expect((await as(emsp).get('/DE/EMS/SHARED').expect(200)).body.data).toMatchObject({ type: 'RFID', contract_id: 'RFID-CONTRACT' });
   });
 
   test('a body type that differs from a given ?type= is a 2001 naming body.type', async () => {
-    const res = await as(emsp).put('/DE/EMS/APPONLY?type=RFID', aToken('APPONLY', { type: 'APP_USER' })).expect(200);
+    const res = await as(emsp)
+      .put('/DE/EMS/APPONLY?type=RFID', aToken('APPONLY', { type: 'APP_USER' }))
+      .expect(200);
     expect(res.body.status_code).toBe(2001);
     expect(res.body.status_message).toContain('body.type');
     expect(await stored('APPONLY')).toBe(1);
@@ -132,8 +146,12 @@ describe('token type is part of the identity', () => {
 
 describe('Client Owned Object rules', () => {
   test("a write under a party the caller did not register is refused with 404 and leaves the owner's token untouched", async () => {
-    await as(other).put('/DE/OTH/OWNED', aToken('OWNED', { party_id: 'OTH', contract_id: 'ORIGINAL' })).expect(201);
-    const put = await as(emsp).put('/DE/OTH/OWNED', aToken('OWNED', { party_id: 'OTH', contract_id: 'HIJACKED' })).expect(404);
+    await as(other)
+      .put('/DE/OTH/OWNED', aToken('OWNED', { party_id: 'OTH', contract_id: 'ORIGINAL' }))
+      .expect(201);
+    const put = await as(emsp)
+      .put('/DE/OTH/OWNED', aToken('OWNED', { party_id: 'OTH', contract_id: 'HIJACKED' }))
+      .expect(404);
     expect(put.body).toMatchObject({ status_code: 2000 });
     expect(put.body.status_message).toContain('DE/OTH');
     await as(emsp).patch('/DE/OTH/OWNED', { valid: false, last_updated: later() }).expect(404);
@@ -142,7 +160,9 @@ describe('Client Owned Object rules', () => {
   });
 
   test('a new token under a party the caller did not register is not stored', async () => {
-    const res = await as(emsp).put('/NL/XYZ/FOREIGN', aToken('FOREIGN', { country_code: 'NL', party_id: 'XYZ' })).expect(404);
+    const res = await as(emsp)
+      .put('/NL/XYZ/FOREIGN', aToken('FOREIGN', { country_code: 'NL', party_id: 'XYZ' }))
+      .expect(404);
     expect(res.body.status_message).toContain('NL/XYZ');
     expect(await stored('FOREIGN')).toBe(0);
   });
@@ -166,7 +186,9 @@ describe('Client Owned Object rules', () => {
   });
 
   test('ids are case-insensitive: the lower-case URL addresses the token stored upper-case', async () => {
-    await as(emsp).put('/de/ems/tok1', aToken('TOK1', { country_code: 'de', party_id: 'ems', whitelist: 'ALWAYS' })).expect(200);
+    await as(emsp)
+      .put('/de/ems/tok1', aToken('TOK1', { country_code: 'de', party_id: 'ems', whitelist: 'ALWAYS' }))
+      .expect(200);
     expect((await as(emsp).get('/DE/EMS/Tok1').expect(200)).body.data).toMatchObject({ whitelist: 'ALWAYS' });
     await as(emsp).patch('/De/eMs/tOk1', { whitelist: 'ALLOWED_OFFLINE', last_updated: later() }).expect(200);
     expect((await as(emsp).get('/DE/EMS/TOK1').expect(200)).body.data.whitelist).toBe('ALLOWED_OFFLINE');
@@ -195,7 +217,9 @@ describe('PATCH and last_updated', () => {
   test('an update older than the stored version is acknowledged (1000) and ignored, by PUT and by PATCH', async () => {
     const current = (await as(emsp).get('/DE/EMS/TOK1').expect(200)).body.data;
     const old = '2020-01-01T00:00:00Z';
-    const put = await as(emsp).put('/DE/EMS/TOK1', aToken('TOK1', { valid: false, last_updated: old })).expect(200);
+    const put = await as(emsp)
+      .put('/DE/EMS/TOK1', aToken('TOK1', { valid: false, last_updated: old }))
+      .expect(200);
     expect(put.body).toMatchObject({ status_code: 1000 });
     expect(put.body.status_message).toContain('older');
     const patch = await as(emsp).patch('/DE/EMS/TOK1', { valid: false, last_updated: old }).expect(200);

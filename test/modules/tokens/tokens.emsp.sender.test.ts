@@ -46,7 +46,10 @@ const authorize = (uid: string, body?: unknown, opts: { to?: string; query?: str
 };
 const issue = (uid: string, overrides: Record<string, unknown> = {}, party = 'NL/MSP') => {
   const [cc, pid] = party.split('/');
-  return platform.admin().put(`/parties/${party}/tokens/${uid}`, anOwnToken(uid, { country_code: cc, party_id: pid, ...overrides })).expect((r) => expect([200, 201]).toContain(r.status));
+  return platform
+    .admin()
+    .put(`/parties/${party}/tokens/${uid}`, anOwnToken(uid, { country_code: cc, party_id: pid, ...overrides }))
+    .expect((r) => expect([200, 201]).toContain(r.status));
 };
 
 beforeAll(async () => {
@@ -245,13 +248,17 @@ describe('POST authorize, answered from the token store', () => {
     expect(res.body).not.toHaveProperty('data');
   });
 
-  test("a token of another of our eMSP parties is unknown to the addressed one (404, 2004)", async () => {
+  test('a token of another of our eMSP parties is unknown to the addressed one (404, 2004)', async () => {
     const res = await authorize('OK1', undefined, { to: 'NL/MS2' }).expect(404);
     expect(res.body.status_code).toBe(2004);
   });
 
   test('a party that registered no CPO role may not authorize (403)', async () => {
-    const res = await request(platform.url).post('/ocpi/emsp/2.2.1/tokens/OK1/authorize').set('Authorization', tokenHeader(emspPeer.tokenC)).set(routing('NL/MSP', 'FR/EMX')).expect(403);
+    const res = await request(platform.url)
+      .post('/ocpi/emsp/2.2.1/tokens/OK1/authorize')
+      .set('Authorization', tokenHeader(emspPeer.tokenC))
+      .set(routing('NL/MSP', 'FR/EMX'))
+      .expect(403);
     expect(res.body.status_code).toBe(2000);
   });
 });

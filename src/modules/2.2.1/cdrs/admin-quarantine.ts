@@ -26,9 +26,7 @@ const QuarantinedCdr = z.object({
   raw: z.unknown().describe('The body exactly as the peer sent it'),
 });
 
-const ReleaseBody = z
-  .object({ cdr: z.record(z.string(), z.unknown()).optional().describe('A corrected CDR to store instead of the body as received') })
-  .optional();
+const ReleaseBody = z.object({ cdr: z.record(z.string(), z.unknown()).optional().describe('A corrected CDR to store instead of the body as received') }).optional();
 
 const ERRORS = { 404: 'Unknown eMSP party or quarantined CDR' };
 

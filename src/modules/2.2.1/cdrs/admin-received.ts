@@ -23,7 +23,9 @@ const Decimal = z.string().describe('Exact decimal number, as text');
 const CdrTotals = z.object({
   count: z.number().int(),
   total_energy: Decimal.describe('kWh, exact decimal'),
-  total_cost: z.array(z.object({ currency: z.string(), count: z.number().int(), excl_vat: Decimal, incl_vat: Decimal.nullable().describe('null when a CDR of this currency has no incl_vat') })),
+  total_cost: z.array(
+    z.object({ currency: z.string(), count: z.number().int(), excl_vat: Decimal, incl_vat: Decimal.nullable().describe('null when a CDR of this currency has no incl_vat') }),
+  ),
 });
 
 export const emspReceivedCdrRoutes = [

@@ -118,7 +118,12 @@ export class CdrQuarantine {
     if (row.status !== 'QUARANTINED') throw new DomainError('conflict', `Quarantined CDR ${id} is ${row.status}`);
     const candidate = corrected ?? JSON.parse(row.raw);
     const read = receive(ReceivedCdr, candidate, { module: 'cdrs', recipient: party, maxFutureSkewSeconds: this.app.config.MAX_FUTURE_SKEW_SECONDS });
-    if (!read.ok) throw new DomainError('invalid', 'The CDR is still unreadable', read.refusals.map((r) => ({ path: r.path, message: r.message })));
+    if (!read.ok)
+      throw new DomainError(
+        'invalid',
+        'The CDR is still unreadable',
+        read.refusals.map((r) => ({ path: r.path, message: r.message })),
+      );
     const peer = await this.peerOf(row.peerId);
     const stored = await receivedCdrs(this.app).post(peer, read.data);
     const receivedCdrId = stored.location.slice(stored.location.lastIndexOf('/') + 1);

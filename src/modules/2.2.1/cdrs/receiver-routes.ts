@@ -24,9 +24,11 @@ export const cdrsReceiverInterface: ModuleInterface = {
     defineRoute({
       method: 'post',
       path: '/',
-      summary: 'Store a final CDR (201) and answer its URL in the Location header; a duplicate is acknowledged (200) with the first one\'s URL',
+      summary: "Store a final CDR (201) and answer its URL in the Location header; a duplicate is acknowledged (200) with the first one's URL",
       body: ReceivedCdr,
-      errors: { 201: 'CDR stored; header Location holds its URL. A CDR that cannot be read even after repair is kept in quarantine (1000, status_message says so); one of a party the caller did not register is 2001 (HTTP 200)' },
+      errors: {
+        201: 'CDR stored; header Location holds its URL. A CDR that cannot be read even after repair is kept in quarantine (1000, status_message says so); one of a party the caller did not register is 2001 (HTTP 200)',
+      },
       handler: async ({ req, app, body }) => {
         const outcome = await receivedCdrs(app).post(callerOf(req), body);
         return {
@@ -42,7 +44,10 @@ export const cdrsReceiverInterface: ModuleInterface = {
         return {
           statusCode: OcpiStatus.SUCCESS,
           httpStatus: kept.created ? 201 : 200,
-          message: `CDR received and kept in quarantine: it could not be read (${refusals.slice(0, 5).map((r) => r.message).join('; ')}). It is billed once corrected; there is no need to send it again.`,
+          message: `CDR received and kept in quarantine: it could not be read (${refusals
+            .slice(0, 5)
+            .map((r) => r.message)
+            .join('; ')}). It is billed once corrected; there is no need to send it again.`,
           headers: { Location: receivedCdrs(app).locationOf(kept.id) },
         };
       },

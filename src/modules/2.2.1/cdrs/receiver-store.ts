@@ -58,11 +58,7 @@ export class ReceivedCdrStore {
       JSON.stringify(cdr),
     );
     if (inserted[0]) return { id: inserted[0].id, created: true };
-    const existing = await tx.$queryRawUnsafe<Array<{ id: string }>>(
-      `SELECT id::text AS id FROM ${this.table} WHERE party_key = $1 AND cdr_key = $2`,
-      owner,
-      cdrKey,
-    );
+    const existing = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id::text AS id FROM ${this.table} WHERE party_key = $1 AND cdr_key = $2`, owner, cdrKey);
     return { id: existing[0].id, created: false };
   }
 }

@@ -13,7 +13,6 @@ import { type Cdr, OutboundCdr } from '../../../tariffs/cdr-schemas.js';
 import { OwnedDocumentStore } from '../shared/owned-documents.js';
 import type { Prisma } from '../../../db/prisma.js';
 
-
 export class OwnCdrsService {
   readonly store: OwnedDocumentStore<Cdr>;
 

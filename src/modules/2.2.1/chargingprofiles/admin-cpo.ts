@@ -24,11 +24,30 @@ const RequestView = z.object({
   answered_at: z.string().nullable(),
 });
 
-
-function view(r: { id: string; sessionId: string; kind: string; status: string; result: string | null; request: unknown; deadlineAt: Date; createdAt: Date; answeredAt: Date | null }) {
+function view(r: {
+  id: string;
+  sessionId: string;
+  kind: string;
+  status: string;
+  result: string | null;
+  request: unknown;
+  deadlineAt: Date;
+  createdAt: Date;
+  answeredAt: Date | null;
+}) {
   // The sender's response_url is ours to call, not the backend's.
   const { response_url: _hidden, ...request } = r.request as Record<string, unknown>;
-  return { id: r.id, session_id: r.sessionId, kind: r.kind as 'GET', status: r.status as 'FORWARDED', result: r.result, request, deadline_at: r.deadlineAt.toISOString(), created_at: r.createdAt.toISOString(), answered_at: r.answeredAt?.toISOString() ?? null };
+  return {
+    id: r.id,
+    session_id: r.sessionId,
+    kind: r.kind as 'GET',
+    status: r.status as 'FORWARDED',
+    result: r.result,
+    request,
+    deadline_at: r.deadlineAt.toISOString(),
+    created_at: r.createdAt.toISOString(),
+    answered_at: r.answeredAt?.toISOString() ?? null,
+  };
 }
 
 export const cpoChargingProfileRoutes = [

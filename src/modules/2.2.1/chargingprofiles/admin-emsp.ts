@@ -33,7 +33,11 @@ export const EmspProfileRequestView = z.object({
   result_at: z.string().nullable(),
 });
 
-const ERRORS = { 404: 'Unknown party, or no received session of this party’s tokens with this id', 422: 'Session id at several CPOs, CPO not connected, or no chargingprofiles endpoint', 502: 'The CPO gave no usable answer: the request is stored as FAILED with the reason' };
+const ERRORS = {
+  404: 'Unknown party, or no received session of this party’s tokens with this id',
+  422: 'Session id at several CPOs, CPO not connected, or no chargingprofiles endpoint',
+  502: 'The CPO gave no usable answer: the request is stored as FAILED with the reason',
+};
 
 async function send(app: AppContext, params: z.infer<typeof SessionPath>, input: ProfileInput) {
   const party: PartyRef = await emspParty(app, params);

@@ -55,7 +55,12 @@ export async function sendProfileRequest(app: AppContext, party: PartyRef, sessi
   const peer = await cpoPeer(app, target.cpo, 'chargingprofiles');
   const id = crypto.randomUUID();
   const responseUrl = `${app.config.PUBLIC_BASE_URL}/ocpi/emsp/${OCPI_VERSION}/chargingprofiles/${input.kind.toLowerCase()}/${id}`;
-  const sent = input.kind === 'SET' ? { charging_profile: input.charging_profile, response_url: responseUrl } : input.kind === 'GET' ? { duration: input.duration, response_url: responseUrl } : { response_url: responseUrl };
+  const sent =
+    input.kind === 'SET'
+      ? { charging_profile: input.charging_profile, response_url: responseUrl }
+      : input.kind === 'GET'
+        ? { duration: input.duration, response_url: responseUrl }
+        : { response_url: responseUrl };
 
   await app.db.emspChargingProfileRequest.create({
     data: {
@@ -88,7 +93,11 @@ export async function sendProfileRequest(app: AppContext, party: PartyRef, sessi
       to: peer.to,
     });
     const parsed = readProfileResponse(app, reply.data);
-    outcome = parsed.success ? { response: parsed.data } : { failure: `The CPO answered ${reply.statusCode} without a valid ChargingProfileResponse (${parsed.error.issues[0].path.join('.') || 'data'}: ${parsed.error.issues[0].message})` };
+    outcome = parsed.success
+      ? { response: parsed.data }
+      : {
+          failure: `The CPO answered ${reply.statusCode} without a valid ChargingProfileResponse (${parsed.error.issues[0].path.join('.') || 'data'}: ${parsed.error.issues[0].message})`,
+        };
   } catch (e) {
     if (!(e instanceof OcpiCallError)) throw e;
     const carried = e.kind === 'ocpi' ? readProfileResponse(app, e.data) : null;
@@ -110,7 +119,8 @@ async function recordOutcome(app: AppContext, id: string, outcome: { response: C
     const [row] = await tx.$queryRawUnsafe<Array<{ status: string }>>(`SELECT status FROM ${table(app, 'emsp_charging_profile_request')} WHERE id = $1::uuid FOR UPDATE`, id);
     const waiting = row?.status === 'REQUESTED';
     const now = new Date();
-    if ('failure' in outcome) return tx.emspChargingProfileRequest.update({ where: { id }, data: { failure: outcome.failure.slice(0, 1000), ...(waiting ? { status: 'FAILED' } : {}) } });
+    if ('failure' in outcome)
+      return tx.emspChargingProfileRequest.update({ where: { id }, data: { failure: outcome.failure.slice(0, 1000), ...(waiting ? { status: 'FAILED' } : {}) } });
     const { result, timeout } = outcome.response;
     const accepted = result === 'ACCEPTED';
     return tx.emspChargingProfileRequest.update({
@@ -131,14 +141,26 @@ async function recordOutcome(app: AppContext, id: string, outcome: { response: C
  * this caller (only the peer of the request's CPO party may answer). A second result is
  * acknowledged and ignored.
  */
-export async function receiveProfileResult(app: AppContext, callerRoles: Array<{ countryCode: string; partyId: string }>, to: PartyRef, kind: ProfileKind, id: string, body: z.infer<typeof ActiveChargingProfileResult>): Promise<{ stored: true } | { stored: false; reason: string } | null> {
+export async function receiveProfileResult(
+  app: AppContext,
+  callerRoles: Array<{ countryCode: string; partyId: string }>,
+  to: PartyRef,
+  kind: ProfileKind,
+  id: string,
+  body: z.infer<typeof ActiveChargingProfileResult>,
+): Promise<{ stored: true } | { stored: false; reason: string } | null> {
   if (!UUID.test(id)) return null;
   return app.db.$transaction(async (tx) => {
     const [locked] = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id FROM ${table(app, 'emsp_charging_profile_request')} WHERE id = $1::uuid FOR UPDATE`, id);
     if (!locked) return null;
     const r = await tx.emspChargingProfileRequest.findUniqueOrThrow({ where: { id } });
     const party = { countryCode: r.partyKey.slice(0, 2), partyId: r.partyKey.slice(2) };
-    if (r.kind !== kind || !callerSpeaksFor(callerRoles, { countryCode: r.cpoCountry, partyId: r.cpoParty }) || !(ciEquals(to.countryCode, party.countryCode) && ciEquals(to.partyId, party.partyId))) return null;
+    if (
+      r.kind !== kind ||
+      !callerSpeaksFor(callerRoles, { countryCode: r.cpoCountry, partyId: r.cpoParty }) ||
+      !(ciEquals(to.countryCode, party.countryCode) && ciEquals(to.partyId, party.partyId))
+    )
+      return null;
     if (r.status === 'RESULT') return { stored: false as const, reason: `Ignored: a result (${r.result}) was already received for this request` };
     // Only an active profile request's result carries a profile; a stray one elsewhere is dropped.
     const resultBody = kind === 'GET' && body.profile ? { result: body.result, profile: body.profile } : { result: body.result };
@@ -154,7 +176,12 @@ export async function receiveProfileResult(app: AppContext, callerRoles: Array<{
  * headers: the CPO party it went to (when the caller speaks for it) and our eMSP party. Null for
  * an unknown request or one the caller may not answer.
  */
-export async function profileRequestParties(app: AppContext, callerRoles: Array<{ countryCode: string; partyId: string }>, kind: ProfileKind, id: string): Promise<{ from: PartyRef; to: PartyRef } | null> {
+export async function profileRequestParties(
+  app: AppContext,
+  callerRoles: Array<{ countryCode: string; partyId: string }>,
+  kind: ProfileKind,
+  id: string,
+): Promise<{ from: PartyRef; to: PartyRef } | null> {
   if (!UUID.test(id)) return null;
   const r = await app.db.emspChargingProfileRequest.findUnique({ where: { id }, select: { kind: true, partyKey: true, cpoCountry: true, cpoParty: true } });
   const cpo = r && { countryCode: r.cpoCountry, partyId: r.cpoParty };
@@ -167,7 +194,11 @@ export async function profileRequestParties(app: AppContext, callerRoles: Array<
  * whose received session has this id (when exactly one has), and the eMSP whose token charges.
  * Null when none of the caller's parties has such a session.
  */
-export async function activeProfileParties(app: AppContext, callerRoles: Array<{ countryCode: string; partyId: string }>, sessionId: string): Promise<{ from?: PartyRef; to?: PartyRef } | null> {
+export async function activeProfileParties(
+  app: AppContext,
+  callerRoles: Array<{ countryCode: string; partyId: string }>,
+  sessionId: string,
+): Promise<{ from?: PartyRef; to?: PartyRef } | null> {
   const keys = [...new Set(callerRoles.map((r) => partyKey(r.countryCode, r.partyId)))];
   const rows = await app.db.$queryRawUnsafe<Array<{ party_key: string; token_cc: string | null; token_pid: string | null }>>(
     `SELECT party_key, document->'cdr_token'->>'country_code' AS token_cc, document->'cdr_token'->>'party_id' AS token_pid FROM ${table(app, 'received_session')} WHERE party_key = ANY($1::text[]) AND session_key = $2 LIMIT 2`,
@@ -201,14 +232,25 @@ export async function receiveActiveProfile(app: AppContext, peerId: string, cpo:
     if (session.token_cc && session.token_pid) {
       const emsp = await app.parties.find(session.token_cc, session.token_pid);
       if (emsp?.roles.includes('EMSP')) {
-        await enqueueEmspEvent(app, tx, emsp, 'chargingprofile.active', { cpo: { country_code: cpo.countryCode, party_id: cpo.partyId }, session_id: session.id, active_charging_profile: profile });
+        await enqueueEmspEvent(app, tx, emsp, 'chargingprofile.active', {
+          cpo: { country_code: cpo.countryCode, party_id: cpo.partyId },
+          session_id: session.id,
+          active_charging_profile: profile,
+        });
       }
     }
   });
   return true;
 }
 
-async function saveActiveProfile(tx: Prisma.TransactionClient, cpo: PartyRef, sessionId: string, peerId: string, source: 'PUT' | 'RESULT', profile: ActiveChargingProfile): Promise<void> {
+async function saveActiveProfile(
+  tx: Prisma.TransactionClient,
+  cpo: PartyRef,
+  sessionId: string,
+  peerId: string,
+  source: 'PUT' | 'RESULT',
+  profile: ActiveChargingProfile,
+): Promise<void> {
   const key = { cpoKey: partyKey(cpo.countryCode, cpo.partyId), sessionKey: ciKey(sessionId) };
   const data = { sessionId, peerId, source, profile: profile as Prisma.InputJsonValue, receivedAt: new Date() };
   await tx.emspActiveChargingProfile.upsert({ where: { cpoKey_sessionKey: key }, create: { ...key, ...data }, update: data });
@@ -218,7 +260,14 @@ async function saveActiveProfile(tx: Prisma.TransactionClient, cpo: PartyRef, se
 export async function activeProfileOf(app: AppContext, party: PartyRef, sessionId: string) {
   const { cpo, sessionId: id } = await cpoOfSession(app, party, sessionId);
   const row = await app.db.emspActiveChargingProfile.findUnique({ where: { cpoKey_sessionKey: { cpoKey: partyKey(cpo.countryCode, cpo.partyId), sessionKey: ciKey(id) } } });
-  return row ? { session_id: row.sessionId, source: row.source as 'PUT' | 'RESULT', received_at: row.receivedAt.toISOString(), active_charging_profile: row.profile as ActiveChargingProfile } : null;
+  return row
+    ? {
+        session_id: row.sessionId,
+        source: row.source as 'PUT' | 'RESULT',
+        received_at: row.receivedAt.toISOString(),
+        active_charging_profile: row.profile as ActiveChargingProfile,
+      }
+    : null;
 }
 
 export async function findProfileRequest(app: AppContext, party: PartyRef, sessionId: string, id: string): Promise<ProfileRequestView | null> {

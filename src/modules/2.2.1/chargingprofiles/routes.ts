@@ -13,7 +13,7 @@ const SessionPath = z.object({ session_id: ciString(36) });
 
 function caller(req: Request): ProfileCaller {
   const peer = callerOf(req);
-        const routing = routingOf(req);
+  const routing = routingOf(req);
   return { peerId: peer.peerId, requester: routing.from, party: routing.to };
 }
 
@@ -32,7 +32,9 @@ export const chargingProfilesReceiverInterface: ModuleInterface = {
       params: SessionPath,
       query: ActiveProfileQuery,
       response: ChargingProfileResponse,
-      handler: async ({ req, app, params, query }) => ({ data: await receiveProfileRequest(app, caller(req), 'GET', params.session_id, { duration: query.duration, response_url: query.response_url }) }),
+      handler: async ({ req, app, params, query }) => ({
+        data: await receiveProfileRequest(app, caller(req), 'GET', params.session_id, { duration: query.duration, response_url: query.response_url }),
+      }),
     }),
     defineRoute({
       method: 'put',

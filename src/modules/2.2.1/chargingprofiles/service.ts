@@ -29,7 +29,13 @@ export interface ProfileCaller {
   party: PartyRef;
 }
 
-export async function receiveProfileRequest(app: AppContext, caller: ProfileCaller, kind: ProfileRequestKind, sessionId: string, request: Record<string, unknown>): Promise<ChargingProfileResponse> {
+export async function receiveProfileRequest(
+  app: AppContext,
+  caller: ProfileCaller,
+  kind: ProfileRequestKind,
+  sessionId: string,
+  request: Record<string, unknown>,
+): Promise<ChargingProfileResponse> {
   const timeout = app.config.COMMAND_TIMEOUT_SECONDS;
   const answer = (result: ChargingProfileResponseType): ChargingProfileResponse => ({ result, timeout });
   const responseUrl = String(request.response_url);
@@ -41,7 +47,8 @@ export async function receiveProfileRequest(app: AppContext, caller: ProfileCall
   const session = await ownSessions(app).get(caller.party, sessionId);
   // Only the owner of the session's token may steer it (§1); no SCSP contracts are modelled.
   // Another eMSP's session is answered like an unknown one: session ids are not revealed.
-  if (!session || !(ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId))) return answer('UNKNOWN_SESSION');
+  if (!session || !(ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId)))
+    return answer('UNKNOWN_SESSION');
   // Profiles steer a session that charges or is about to (P10): a PENDING session may already
   // have its limit set before the car draws power; nothing is left to steer once it ended.
   if (session.status !== 'ACTIVE' && session.status !== 'PENDING') return answer('REJECTED');
@@ -80,7 +87,14 @@ export async function receiveProfileRequest(app: AppContext, caller: ProfileCall
     // Serialises concurrent set requests of one sender for one session, so the interval check holds.
     await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', `chargingprofiles:${owner}:${sessionKey}:${requesterKey}`);
     const recent = await tx.cpoChargingProfileRequest.findFirst({
-      where: { partyKey: owner, sessionKey, kind: 'SET', requesterCountry: caller.requester.countryCode.toUpperCase(), requesterParty: caller.requester.partyId.toUpperCase(), createdAt: { gt: new Date(Date.now() - minIntervalMs) } },
+      where: {
+        partyKey: owner,
+        sessionKey,
+        kind: 'SET',
+        requesterCountry: caller.requester.countryCode.toUpperCase(),
+        requesterParty: caller.requester.partyId.toUpperCase(),
+        createdAt: { gt: new Date(Date.now() - minIntervalMs) },
+      },
       select: { id: true },
     });
     return recent ? null : create(tx);
@@ -90,7 +104,15 @@ export async function receiveProfileRequest(app: AppContext, caller: ProfileCall
   const resultUrl = `${app.config.PUBLIC_BASE_URL}/admin/parties/${caller.party.countryCode}/${caller.party.partyId}/charging-profiles/${record.id}/result`;
   // After the answer: the sender must not wait for the charge point.
   setImmediate(() => {
-    forwardToBackend(app, backend, { id: record.id, party: caller.party, requester: caller.requester, command: BACKEND_COMMANDS[kind], request: { ...request, session_id: session.id }, deadlineAt: record.deadlineAt, resultUrl }).catch((e: Error) => {
+    forwardToBackend(app, backend, {
+      id: record.id,
+      party: caller.party,
+      requester: caller.requester,
+      command: BACKEND_COMMANDS[kind],
+      request: { ...request, session_id: session.id },
+      deadlineAt: record.deadlineAt,
+      resultUrl,
+    }).catch((e: Error) => {
       app.log.warn({ request_id: record.id, err: e.message }, 'backend refused or missed a charging profile request');
       void answerProfileRequest(app, caller.party, record.id, { result: 'REJECTED' }).catch(() => undefined);
     });
@@ -105,9 +127,14 @@ export async function answerProfileRequest(app: AppContext, party: PartyRef, req
     const record = await tx.cpoChargingProfileRequest.findFirst({ where: { id: requestId, partyKey: key } });
     if (!record) throw new DomainError('not_found', `Unknown charging profile request ${requestId}`);
     if (record.status !== 'FORWARDED') throw new DomainError('conflict', `Request ${requestId} was already answered (${record.result})`);
-    if (record.kind === 'GET' && answer.result === 'ACCEPTED' && !answer.profile) throw new DomainError('invalid', 'profile: required when an active profile request is ACCEPTED', [{ path: 'body.profile', message: 'required' }]);
-    if (record.kind !== 'GET' && answer.profile) throw new DomainError('invalid', 'profile: only answers an active profile request', [{ path: 'body.profile', message: 'not allowed' }]);
-    const updated = await tx.cpoChargingProfileRequest.update({ where: { id: requestId }, data: { status: timedOut ? 'TIMEOUT' : 'ANSWERED', result: answer.result, answeredAt: new Date() } });
+    if (record.kind === 'GET' && answer.result === 'ACCEPTED' && !answer.profile)
+      throw new DomainError('invalid', 'profile: required when an active profile request is ACCEPTED', [{ path: 'body.profile', message: 'required' }]);
+    if (record.kind !== 'GET' && answer.profile)
+      throw new DomainError('invalid', 'profile: only answers an active profile request', [{ path: 'body.profile', message: 'not allowed' }]);
+    const updated = await tx.cpoChargingProfileRequest.update({
+      where: { id: requestId },
+      data: { status: timedOut ? 'TIMEOUT' : 'ANSWERED', result: answer.result, answeredAt: new Date() },
+    });
     // The three result objects share a shape; the sender tells them apart by its unique URL (P1).
     const body = record.kind === 'GET' && answer.profile ? { result: answer.result, profile: answer.profile } : { result: answer.result };
     await app.outbox.enqueue(tx, [
@@ -157,8 +184,15 @@ export async function reportActiveProfile(app: AppContext, party: PartyRef, sess
     distinct: ['peerId', 'requesterCountry', 'requesterParty'],
     select: { peerId: true, requesterCountry: true, requesterParty: true },
   });
-  const peers = await app.db.peer.findMany({ where: { id: { in: [...new Set(setters.map((s) => s.peerId))] }, status: { in: ['REGISTERED', 'SUSPENDED'] } }, select: { id: true, endpoints: true } });
-  const withSender = new Set(peers.filter((p) => ((p.endpoints ?? []) as Array<{ identifier: string; role: string }>).some((e) => e.identifier === 'chargingprofiles' && e.role === 'SENDER')).map((p) => p.id));
+  const peers = await app.db.peer.findMany({
+    where: { id: { in: [...new Set(setters.map((s) => s.peerId))] }, status: { in: ['REGISTERED', 'SUSPENDED'] } },
+    select: { id: true, endpoints: true },
+  });
+  const withSender = new Set(
+    peers
+      .filter((p) => ((p.endpoints ?? []) as Array<{ identifier: string; role: string }>).some((e) => e.identifier === 'chargingprofiles' && e.role === 'SENDER'))
+      .map((p) => p.id),
+  );
   const targets = setters.filter((s) => withSender.has(s.peerId));
   const now = new Date();
   await app.db.$transaction(async (tx) =>

@@ -35,17 +35,26 @@ const CommandView = z.object({
   answered_at: z.string().nullable(),
 });
 
-
 function view(c: { id: string; command: string; status: string; result: string | null; request: unknown; deadlineAt: Date; createdAt: Date; answeredAt: Date | null }) {
   const { response_url: _hidden, ...request } = c.request as Record<string, unknown>;
-  return { id: c.id, command: c.command, status: c.status as 'FORWARDED', result: c.result, request, deadline_at: c.deadlineAt.toISOString(), created_at: c.createdAt.toISOString(), answered_at: c.answeredAt?.toISOString() ?? null };
+  return {
+    id: c.id,
+    command: c.command,
+    status: c.status as 'FORWARDED',
+    result: c.result,
+    request,
+    deadline_at: c.deadlineAt.toISOString(),
+    created_at: c.createdAt.toISOString(),
+    answered_at: c.answeredAt?.toISOString() ?? null,
+  };
 }
 
 export const cpoCommandRoutes = [
   defineRoute({
     method: 'put',
     path: '/parties/:country_code/:party_id/backend',
-    summary: "Connect the party's backend: for a CPO the executor of commands (signed webhook, simulator or none); for an eMSP the webhook of its events and, optionally, authorization",
+    summary:
+      "Connect the party's backend: for a CPO the executor of commands (signed webhook, simulator or none); for an eMSP the webhook of its events and, optionally, authorization",
     params: PartyPath,
     body: BackendInput,
     response: z.object({ adapter: z.string(), url: z.string().optional() }),
@@ -53,7 +62,8 @@ export const cpoCommandRoutes = [
       const found = await app.parties.find(params.country_code, params.party_id);
       if (!found) throw notFound(`Party ${params.country_code}/${params.party_id}`);
       const party = { countryCode: found.countryCode, partyId: found.partyId };
-      if (!found.roles.includes('CPO') && body.adapter === 'simulator') throw new AdminError(400, 'validation_failed', 'body.adapter: the simulator is a CPO backend; an eMSP party takes a webhook or none');
+      if (!found.roles.includes('CPO') && body.adapter === 'simulator')
+        throw new AdminError(400, 'validation_failed', 'body.adapter: the simulator is a CPO backend; an eMSP party takes a webhook or none');
       if (body.adapter === 'webhook') {
         try {
           app.urlPolicy.check(body.url);
@@ -61,7 +71,12 @@ export const cpoCommandRoutes = [
           throw new AdminError(422, 'url_refused', `body.url: ${(e as Error).message}`);
         }
       }
-      const config = body.adapter === 'webhook' ? { adapter: 'webhook' as const, url: body.url, secretEnc: app.secrets.encrypt(body.secret), ...(body.authorize ? { authorize: true } : {}) } : body.adapter === 'simulator' ? { adapter: 'simulator' as const } : null;
+      const config =
+        body.adapter === 'webhook'
+          ? { adapter: 'webhook' as const, url: body.url, secretEnc: app.secrets.encrypt(body.secret), ...(body.authorize ? { authorize: true } : {}) }
+          : body.adapter === 'simulator'
+            ? { adapter: 'simulator' as const }
+            : null;
       await app.parties.setBackend(party.countryCode, party.partyId, config);
       return { data: { adapter: body.adapter, ...(body.adapter === 'webhook' ? { url: body.url } : {}) } };
     },

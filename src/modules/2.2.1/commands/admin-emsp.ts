@@ -46,7 +46,12 @@ export const emspCommandRoutes = [
     body: z.record(z.string(), z.unknown()),
     response: EmspCommandView,
     successStatus: 201,
-    errors: { 400: 'Invalid command object (fields named)', 404: 'Unknown party, location or session', 422: 'Ambiguous location or session, CPO not connected, or no commands endpoint', 502: 'The CPO gave no usable answer: the command is stored as FAILED with the reason' },
+    errors: {
+      400: 'Invalid command object (fields named)',
+      404: 'Unknown party, location or session',
+      422: 'Ambiguous location or session, CPO not connected, or no commands endpoint',
+      502: 'The CPO gave no usable answer: the command is stored as FAILED with the reason',
+    },
     handler: async ({ app, params, body }) => {
       const party = await emspParty(app, params);
       const sent = await withTarget(() => sendEmspCommand(app, party, params.command, body));

@@ -44,7 +44,9 @@ export function commandView(c: EmspCommandRecord) {
     status: c.status as 'REQUESTED' | 'ACCEPTED' | 'REJECTED' | 'RESULT' | 'TIMEOUT' | 'FAILED',
     cpo: { country_code: c.cpoCountry, party_id: c.cpoParty },
     request: c.request as Record<string, unknown>,
-    response: c.responseResult ? { result: c.responseResult, timeout: c.responseTimeout ?? 0, ...(c.responseMessage ? { message: c.responseMessage as Array<{ language: string; text: string }> } : {}) } : null,
+    response: c.responseResult
+      ? { result: c.responseResult, timeout: c.responseTimeout ?? 0, ...(c.responseMessage ? { message: c.responseMessage as Array<{ language: string; text: string }> } : {}) }
+      : null,
     result: c.result ? { result: c.result, ...(c.resultMessage ? { message: c.resultMessage as Array<{ language: string; text: string }> } : {}) } : null,
     failure: c.failure,
     deadline_at: c.deadlineAt.toISOString(),
@@ -71,7 +73,8 @@ function validate(party: PartyRef, command: CommandType, input: Record<string, u
   if (command === 'START_SESSION' || command === 'RESERVE_NOW') {
     const t = Token.safeParse(input.token);
     if (!t.success) for (const i of t.error.issues) add(['token', ...i.path], i.message);
-    else if (!(ciEquals(t.data.country_code, party.countryCode) && ciEquals(t.data.party_id, party.partyId))) add(['token', 'country_code'], `must be a token of ${party.countryCode}/${party.partyId} (an eMSP may only use its own tokens)`);
+    else if (!(ciEquals(t.data.country_code, party.countryCode) && ciEquals(t.data.party_id, party.partyId)))
+      add(['token', 'country_code'], `must be a token of ${party.countryCode}/${party.partyId} (an eMSP may only use its own tokens)`);
     else token = t.data;
   }
   const parsed = CommandBodies[command].safeParse({ ...input, response_url: responseUrl });
@@ -100,7 +103,10 @@ async function targetOf(app: AppContext, party: PartyRef, command: CommandType, 
         partyKey(party.countryCode, party.partyId),
         request.reservation_id,
       );
-      if (!rows[0]) throw new DomainError('invalid', 'body.cpo: required (no RESERVE_NOW with this reservation_id was sent by this party)', [{ path: 'body.cpo', message: 'required: no RESERVE_NOW with this reservation_id was sent by this party' }]);
+      if (!rows[0])
+        throw new DomainError('invalid', 'body.cpo: required (no RESERVE_NOW with this reservation_id was sent by this party)', [
+          { path: 'body.cpo', message: 'required: no RESERVE_NOW with this reservation_id was sent by this party' },
+        ]);
       return { countryCode: rows[0].cpo_country, partyId: rows[0].cpo_party };
     }
   }
@@ -141,7 +147,11 @@ export async function sendEmspCommand(app: AppContext, party: PartyRef, command:
     // A 2xxx answer may still carry the CommandResponse (2003 + REJECTED for an unknown
     // location, 08 D5): read data.result whenever it is there (08 P5).
     const carried = e.kind === 'ocpi' ? readCommandResponse(app, e.data) : null;
-    outcome = carried?.success ? { response: carried.data } : e.ocpiStatus === OcpiStatus.UNKNOWN_LOCATION ? { response: { result: 'REJECTED', timeout: 0, message: [{ language: 'en', text: e.message }] } } : { failure: e.message };
+    outcome = carried?.success
+      ? { response: carried.data }
+      : e.ocpiStatus === OcpiStatus.UNKNOWN_LOCATION
+        ? { response: { result: 'REJECTED', timeout: 0, message: [{ language: 'en', text: e.message }] } }
+        : { failure: e.message };
   }
   const stored = await recordOutcome(app, id, outcome);
   return { command: commandView(stored), delivered: 'response' in outcome };
@@ -196,14 +206,26 @@ export type ResultOutcome = { stored: true } | { stored: false; reason: string }
  * A second result is acknowledged and ignored, except the CPO's late CANCELED_RESERVATION of an
  * accepted reservation (08 P4).
  */
-export async function receiveCommandResult(app: AppContext, callerRoles: Array<{ countryCode: string; partyId: string }>, to: PartyRef, command: CommandType, id: string, result: CommandResult): Promise<ResultOutcome | null> {
+export async function receiveCommandResult(
+  app: AppContext,
+  callerRoles: Array<{ countryCode: string; partyId: string }>,
+  to: PartyRef,
+  command: CommandType,
+  id: string,
+  result: CommandResult,
+): Promise<ResultOutcome | null> {
   if (!UUID.test(id)) return null;
   return app.db.$transaction(async (tx) => {
     const [locked] = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id FROM ${table(app, 'emsp_command')} WHERE id = $1::uuid FOR UPDATE`, id);
     if (!locked) return null;
     const c = await tx.emspCommand.findUniqueOrThrow({ where: { id } });
     const party = { countryCode: c.partyKey.slice(0, 2), partyId: c.partyKey.slice(2) };
-    if (c.command !== command || !callerSpeaksFor(callerRoles, { countryCode: c.cpoCountry, partyId: c.cpoParty }) || !(ciEquals(to.countryCode, party.countryCode) && ciEquals(to.partyId, party.partyId))) return null;
+    if (
+      c.command !== command ||
+      !callerSpeaksFor(callerRoles, { countryCode: c.cpoCountry, partyId: c.cpoParty }) ||
+      !(ciEquals(to.countryCode, party.countryCode) && ciEquals(to.partyId, party.partyId))
+    )
+      return null;
     const lateCancel = c.status === 'RESULT' && c.command === 'RESERVE_NOW' && c.result === 'ACCEPTED' && result.result === 'CANCELED_RESERVATION';
     if (c.status === 'RESULT' && !lateCancel) return { stored: false as const, reason: `Ignored: a result (${c.result}) was already received for this command` };
     const updated = await tx.emspCommand.update({
@@ -220,7 +242,12 @@ export async function receiveCommandResult(app: AppContext, callerRoles: Array<{
  * headers: the CPO party it went to (when the caller speaks for it) and our eMSP party. Null for
  * an unknown command or one the caller may not answer.
  */
-export async function commandParties(app: AppContext, callerRoles: Array<{ countryCode: string; partyId: string }>, command: CommandType, id: string): Promise<{ from: PartyRef; to: PartyRef } | null> {
+export async function commandParties(
+  app: AppContext,
+  callerRoles: Array<{ countryCode: string; partyId: string }>,
+  command: CommandType,
+  id: string,
+): Promise<{ from: PartyRef; to: PartyRef } | null> {
   if (!UUID.test(id)) return null;
   const c = await app.db.emspCommand.findUnique({ where: { id }, select: { command: true, partyKey: true, cpoCountry: true, cpoParty: true } });
   const cpo = c && { countryCode: c.cpoCountry, partyId: c.cpoParty };

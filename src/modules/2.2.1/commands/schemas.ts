@@ -6,7 +6,17 @@ import { TokenType } from '../../../tariffs/cdr-schemas.js';
 export const CommandType = z.enum(['CANCEL_RESERVATION', 'RESERVE_NOW', 'START_SESSION', 'STOP_SESSION', 'UNLOCK_CONNECTOR']);
 export type CommandType = z.infer<typeof CommandType>;
 export const CommandResponseType = z.enum(['NOT_SUPPORTED', 'REJECTED', 'ACCEPTED', 'UNKNOWN_SESSION']);
-export const CommandResultType = z.enum(['ACCEPTED', 'CANCELED_RESERVATION', 'EVSE_OCCUPIED', 'EVSE_INOPERATIVE', 'FAILED', 'NOT_SUPPORTED', 'REJECTED', 'TIMEOUT', 'UNKNOWN_RESERVATION']);
+export const CommandResultType = z.enum([
+  'ACCEPTED',
+  'CANCELED_RESERVATION',
+  'EVSE_OCCUPIED',
+  'EVSE_INOPERATIVE',
+  'FAILED',
+  'NOT_SUPPORTED',
+  'REJECTED',
+  'TIMEOUT',
+  'UNKNOWN_RESERVATION',
+]);
 export type CommandResultType = z.infer<typeof CommandResultType>;
 
 /**
@@ -25,12 +35,26 @@ export const CommandToken = z
   .refine(storableJson, { message: 'must not contain NUL characters or lone surrogates' });
 
 const base = { response_url: Url };
-export const StartSession = z.object({ ...base, token: CommandToken, location_id: ciString(36), evse_uid: ciString(36).nullish(), connector_id: ciString(36).nullish(), authorization_reference: ciString(36).nullish() }).refine(
-  (s) => !s.connector_id || s.evse_uid,
-  { message: 'evse_uid is required when connector_id is given', path: ['evse_uid'] },
-);
+export const StartSession = z
+  .object({
+    ...base,
+    token: CommandToken,
+    location_id: ciString(36),
+    evse_uid: ciString(36).nullish(),
+    connector_id: ciString(36).nullish(),
+    authorization_reference: ciString(36).nullish(),
+  })
+  .refine((s) => !s.connector_id || s.evse_uid, { message: 'evse_uid is required when connector_id is given', path: ['evse_uid'] });
 export const StopSession = z.object({ ...base, session_id: ciString(36) });
-export const ReserveNow = z.object({ ...base, token: CommandToken, expiry_date: DateTime, reservation_id: ciString(36), location_id: ciString(36), evse_uid: ciString(36).nullish(), authorization_reference: ciString(36).nullish() });
+export const ReserveNow = z.object({
+  ...base,
+  token: CommandToken,
+  expiry_date: DateTime,
+  reservation_id: ciString(36),
+  location_id: ciString(36),
+  evse_uid: ciString(36).nullish(),
+  authorization_reference: ciString(36).nullish(),
+});
 export const CancelReservation = z.object({ ...base, reservation_id: ciString(36) });
 export const UnlockConnector = z.object({ ...base, location_id: ciString(36), evse_uid: ciString(36), connector_id: ciString(36) });
 

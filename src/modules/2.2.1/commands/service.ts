@@ -26,7 +26,9 @@ import type { CancelReservation, CommandResult, CommandType, ReserveNow, StartSe
  * Every field the rules below read, from whichever command body this is: each body is validated
  * by its own schema (CommandBodies) first, and has only its command's fields.
  */
-export type CommandRequest = Partial<z.infer<typeof StartSession> & z.infer<typeof StopSession> & z.infer<typeof ReserveNow> & z.infer<typeof CancelReservation> & z.infer<typeof UnlockConnector>> & { response_url: string };
+export type CommandRequest = Partial<
+  z.infer<typeof StartSession> & z.infer<typeof StopSession> & z.infer<typeof ReserveNow> & z.infer<typeof CancelReservation> & z.infer<typeof UnlockConnector>
+> & { response_url: string };
 type Req = CommandRequest;
 export interface CommandCaller {
   peerId: string;
@@ -85,7 +87,9 @@ export async function receiveCommand(app: AppContext, caller: CommandCaller, com
     if (!own) return answer('UNKNOWN_SESSION', `Unknown session ${request.session_id}`);
   }
   // Reservation ids are the requesting eMSP's own (08-commands §6.2): another eMSP's id is unknown here.
-  const scope = request.reservation_id ? { partyKey: owner[0], requesterKey: partyKey(caller.requester.countryCode, caller.requester.partyId), reservationId: String(request.reservation_id) } : null;
+  const scope = request.reservation_id
+    ? { partyKey: owner[0], requesterKey: partyKey(caller.requester.countryCode, caller.requester.partyId), reservationId: String(request.reservation_id) }
+    : null;
   const toCancel = command === 'CANCEL_RESERVATION' && scope ? await reservations.find(app.db, scope) : null;
   if (command === 'CANCEL_RESERVATION' && !toCancel) return answer('REJECTED', `Unknown reservation ${request.reservation_id}`);
   const party = await app.parties.find(caller.party.countryCode, caller.party.partyId);
@@ -124,9 +128,19 @@ export async function receiveCommand(app: AppContext, caller: CommandCaller, com
   const reservationInfo = reservation ? { ...reservation, emspReservationId: String(request.reservation_id) } : undefined;
   // After the answer: the eMSP must not wait for the charge point.
   setImmediate(() => {
-    forwardToBackend(app, backend, { id: record.id, party: caller.party, requester: caller.requester, reservation: reservationInfo, command, request: forwarded, deadlineAt: record.deadlineAt }).catch((e: Error) => {
+    forwardToBackend(app, backend, {
+      id: record.id,
+      party: caller.party,
+      requester: caller.requester,
+      reservation: reservationInfo,
+      command,
+      request: forwarded,
+      deadlineAt: record.deadlineAt,
+    }).catch((e: Error) => {
       app.log.warn({ command_id: record.id, err: e.message }, 'backend refused or missed a command');
-      void answerCommand(app, caller.party, record.id, { result: 'FAILED', message: [{ language: 'en', text: 'The operator backend could not be reached' }] }).catch(() => undefined);
+      void answerCommand(app, caller.party, record.id, { result: 'FAILED', message: [{ language: 'en', text: 'The operator backend could not be reached' }] }).catch(
+        () => undefined,
+      );
     });
   });
   return answer('ACCEPTED');
@@ -141,7 +155,10 @@ export async function answerCommand(app: AppContext, party: PartyRef, commandId:
     // A reservation may be cancelled by the CPO long after it was accepted (08-commands §6.2).
     const lateCancel = record.command === 'RESERVE_NOW' && result.result === 'CANCELED_RESERVATION' && record.result === 'ACCEPTED';
     if (record.status !== 'FORWARDED' && !lateCancel) throw new DomainError('conflict', `Command ${commandId} was already answered (${record.result})`);
-    const updated = await tx.cpoCommand.update({ where: { id: commandId }, data: { status: result.result === 'TIMEOUT' ? 'TIMEOUT' : 'ANSWERED', result: result.result, message: result.message ?? undefined, answeredAt: new Date() } });
+    const updated = await tx.cpoCommand.update({
+      where: { id: commandId },
+      data: { status: result.result === 'TIMEOUT' ? 'TIMEOUT' : 'ANSWERED', result: result.result, message: result.message ?? undefined, answeredAt: new Date() },
+    });
     const now = Date.now();
     await app.outbox.enqueue(tx, [
       {

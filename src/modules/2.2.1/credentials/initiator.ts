@@ -54,7 +54,13 @@ export async function connect(app: AppContext, peerVersionsUrl: string, tokenA: 
     });
     const saved = await app.peerStore.saveConnection(
       peer.id,
-      { versionsUrl: theirs.url, version: discovered.version, endpoints: discovered.endpoints, peerTokenEnc: app.secrets.encrypt(theirs.token), roles: toRoleRecords(theirs.roles) },
+      {
+        versionsUrl: theirs.url,
+        version: discovered.version,
+        endpoints: discovered.endpoints,
+        peerTokenEnc: app.secrets.encrypt(theirs.token),
+        roles: toRoleRecords(theirs.roles),
+      },
       { keepHashes: [tokenB.record.tokenHash], registeredNow: true },
     );
     await app.peerStore.confirmCredential(tokenB.record.tokenHash);
@@ -102,7 +108,13 @@ export async function completeRotation(app: AppContext, peer: PeerRecord, freshT
     checkUrl(app, theirs.url, 'url');
     const saved = await app.peerStore.saveConnection(
       peer.id,
-      { versionsUrl: theirs.url, version: discovered.version, endpoints: discovered.endpoints, peerTokenEnc: app.secrets.encrypt(theirs.token), roles: toRoleRecords(theirs.roles) },
+      {
+        versionsUrl: theirs.url,
+        version: discovered.version,
+        endpoints: discovered.endpoints,
+        peerTokenEnc: app.secrets.encrypt(theirs.token),
+        roles: toRoleRecords(theirs.roles),
+      },
       { keepHashes: [freshHash], authEncoding: discovered.encoding },
     );
     if (!saved) throw new HandshakeError('The connection was unregistered while the credentials were rotated', 409);
@@ -200,4 +212,3 @@ function checkUrl(app: AppContext, url: string, field: string): void {
     throw new HandshakeError(`${field}: ${(e as Error).message}`, 422);
   }
 }
-

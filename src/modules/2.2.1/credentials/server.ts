@@ -62,7 +62,8 @@ async function connectBack(app: AppContext, peer: AuthenticatedPeer, body: Crede
   );
   // Another request consumed the same token between our check and this write, or the
   // connection was unregistered meanwhile.
-  if (!saved) throw methodNotAllowed(mode === 'register' ? 'Registration already completed by a concurrent request' : 'The connection changed concurrently (rotated or unregistered)');
+  if (!saved)
+    throw methodNotAllowed(mode === 'register' ? 'Registration already completed by a concurrent request' : 'The connection changed concurrently (rotated or unregistered)');
   app.peerAuth.evict();
   app.log.info({ peer_id: peer.peerId, mode, roles: body.roles.map((r) => `${r.role}:${r.country_code}/${r.party_id}`) }, 'peer credentials accepted');
   return ourCredentials(app, issued.token);

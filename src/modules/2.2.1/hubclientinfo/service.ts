@@ -82,5 +82,11 @@ export async function getClientInfo(app: AppContext, peer: AuthenticatedPeer, pa
   assertHub(peer);
   const row = await app.db.remoteClientInfo.findFirst({ where: { peerId: peer.peerId, partyKey: partyKey(path.country_code, path.party_id) }, orderBy: { lastUpdated: 'desc' } });
   if (!row) throw notFound(`No ClientInfo for ${path.country_code}/${path.party_id}`);
-  return { party_id: row.partyId, country_code: row.countryCode, role: row.role as ClientInfo['role'], status: row.status as ClientInfo['status'], last_updated: row.lastUpdated.toISOString() };
+  return {
+    party_id: row.partyId,
+    country_code: row.countryCode,
+    role: row.role as ClientInfo['role'],
+    status: row.status as ClientInfo['status'],
+    last_updated: row.lastUpdated.toISOString(),
+  };
 }

@@ -36,10 +36,28 @@ const LocationsQuery = z
     ...listFields,
     status: EvseStatus.optional().describe('Locations with at least one EVSE in this status'),
     connector_type: ConnectorType.optional().describe('Locations with a connector of this standard (with status: on the same EVSE)'),
-    bbox: numbers(4, [[-180, 180, 'minLon'], [-90, 90, 'minLat'], [-180, 180, 'maxLon'], [-90, 90, 'maxLat']], '4.7,52.2,5.2,52.5')
+    bbox: numbers(
+      4,
+      [
+        [-180, 180, 'minLon'],
+        [-90, 90, 'minLat'],
+        [-180, 180, 'maxLon'],
+        [-90, 90, 'maxLat'],
+      ],
+      '4.7,52.2,5.2,52.5',
+    )
       .describe('minLon,minLat,maxLon,maxLat, edges included; minLon > maxLon crosses the antimeridian')
       .optional(),
-    near: numbers(2, [[-90, 90, 'lat'], [-180, 180, 'lon']], '52.09,5.11').describe('lat,lon: locations within radius_m, nearest first').optional(),
+    near: numbers(
+      2,
+      [
+        [-90, 90, 'lat'],
+        [-180, 180, 'lon'],
+      ],
+      '52.09,5.11',
+    )
+      .describe('lat,lon: locations within radius_m, nearest first')
+      .optional(),
     radius_m: z.coerce.number().positive().max(20_000_000).optional().describe('Radius in metres around near'),
   })
   .superRefine((q, ctx) => {

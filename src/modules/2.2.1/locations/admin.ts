@@ -12,10 +12,23 @@ import { PartyPath } from '../../../admin/schemas.js';
 
 const base = '/parties/:country_code/:party_id/locations/:location_id';
 
-
 const levels = [
-  { path: base, params: PartyPath.merge(LocationPath), full: Location, patch: BackendLocationPatch, name: 'location', level: (_p: Record<string, string>): Level => ({ kind: 'location' }) },
-  { path: `${base}/:evse_uid`, params: PartyPath.merge(EvsePath), full: Evse, patch: BackendEvsePatch, name: 'EVSE', level: (p: Record<string, string>): Level => ({ kind: 'evse', evseUid: p.evse_uid }) },
+  {
+    path: base,
+    params: PartyPath.merge(LocationPath),
+    full: Location,
+    patch: BackendLocationPatch,
+    name: 'location',
+    level: (_p: Record<string, string>): Level => ({ kind: 'location' }),
+  },
+  {
+    path: `${base}/:evse_uid`,
+    params: PartyPath.merge(EvsePath),
+    full: Evse,
+    patch: BackendEvsePatch,
+    name: 'EVSE',
+    level: (p: Record<string, string>): Level => ({ kind: 'evse', evseUid: p.evse_uid }),
+  },
   {
     path: `${base}/:evse_uid/:connector_id`,
     params: PartyPath.merge(ConnectorPath),
@@ -35,7 +48,9 @@ export const cpoLocationRoutes = levels.flatMap((l) => [
     body: l.full,
     response: l.full,
     errors: { 400: 'Invalid object or ids not matching the path', 404: 'Unknown party or parent', 409: 'Older than the stored version' },
-    handler: async ({ app, params, body }) => ({ data: await ownLocations(app).put(await cpoParty(app, params), params.location_id, l.level(params), body as Record<string, unknown>) }),
+    handler: async ({ app, params, body }) => ({
+      data: await ownLocations(app).put(await cpoParty(app, params), params.location_id, l.level(params), body as Record<string, unknown>),
+    }),
   }),
   defineRoute({
     method: 'patch',
@@ -45,7 +60,9 @@ export const cpoLocationRoutes = levels.flatMap((l) => [
     body: l.patch,
     response: l.full,
     errors: { 400: 'Invalid fields', 404: 'Unknown party or object', 409: 'Older than the stored version' },
-    handler: async ({ app, params, body }) => ({ data: await ownLocations(app).patch(await cpoParty(app, params), params.location_id, l.level(params), body as Record<string, unknown>) }),
+    handler: async ({ app, params, body }) => ({
+      data: await ownLocations(app).patch(await cpoParty(app, params), params.location_id, l.level(params), body as Record<string, unknown>),
+    }),
   }),
   defineRoute({
     method: 'get',

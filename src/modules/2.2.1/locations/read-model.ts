@@ -105,7 +105,10 @@ export class LocationsReadModel {
   }
 
   private async refresh(partyKey: string, key: string): Promise<void> {
-    const rows = await this.app.db.$queryRawUnsafe<Array<{ at: Date; text: string }>>(`SELECT last_updated AS at, document::text AS text FROM ${this.table} WHERE location_key = $1`, key);
+    const rows = await this.app.db.$queryRawUnsafe<Array<{ at: Date; text: string }>>(
+      `SELECT last_updated AS at, document::text AS text FROM ${this.table} WHERE location_key = $1`,
+      key,
+    );
     if (rows[0]) this.apply(partyKey, key, rows[0].at, rows[0].text);
   }
 

@@ -17,7 +17,6 @@ const CONNECTOR = `${EVSE}/:connector_id`;
 
 /** PUT/PATCH answer without `data` (the spec defines none); 201 only for a new object. */
 
-
 export const locationsReceiverInterface: ModuleInterface = {
   identifier: 'locations',
   role: 'RECEIVER',

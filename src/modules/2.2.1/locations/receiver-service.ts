@@ -59,7 +59,9 @@ export class ReceivedLocationsService {
     const key = this.ownedKey(peer, path);
     checkLocationIdentity(path, body);
     const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
-    const outcome: WriteOutcome = result ? { kind: result.created ? 'created' : 'replaced' } : ignoredAsOlder(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
+    const outcome: WriteOutcome = result
+      ? { kind: result.created ? 'created' : 'replaced' }
+      : ignoredAsOlder(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
     return this.recorded(path, recipient, outcome);
   }
 
@@ -112,7 +114,14 @@ export class ReceivedLocationsService {
    * re-validates); anything else, and every write the statement leaves alone (unknown objects,
    * older versions), goes the general way, which gives the answers.
    */
-  private async patchInPlace(peer: AuthenticatedPeer, path: ReceiverEvsePath, body: Record<string, unknown>, fields: ReadonlySet<string>, recipient: PartyRef | undefined, connectorId?: string): Promise<boolean> {
+  private async patchInPlace(
+    peer: AuthenticatedPeer,
+    path: ReceiverEvsePath,
+    body: Record<string, unknown>,
+    fields: ReadonlySet<string>,
+    recipient: PartyRef | undefined,
+    connectorId?: string,
+  ): Promise<boolean> {
     for (const field of Object.keys(body)) if (!fields.has(field)) return false;
     const key = this.ownedKey(peer, path);
     return this.store.patchInPlace(key, peer.peerId, {
@@ -129,11 +138,7 @@ export class ReceivedLocationsService {
    * 2003 (pitfall 2): the CPO then PUTs the full location. The result is validated as a whole
    * so that no combination of a stored document and a partial write leaves an invalid Location.
    */
-  private async modify(
-    peer: AuthenticatedPeer,
-    path: ReceiverLocationPath,
-    change: (current: Location) => Change,
-  ): Promise<WriteOutcome> {
+  private async modify(peer: AuthenticatedPeer, path: ReceiverLocationPath, change: (current: Location) => Change): Promise<WriteOutcome> {
     const key = this.ownedKey(peer, path);
     return this.app.db.$transaction(async (tx) => {
       const current = await this.store.lock(tx, key);
@@ -175,8 +180,32 @@ function unknownLocation(path: ReceiverLocationPath) {
 
 // Fields of an EVSE or connector checked each on its own by the schema (no rule across fields,
 // no nested list of children): the PATCH bodies patchInPlace takes. `connectors` is left out.
-const EVSE_IN_PLACE: ReadonlySet<string> = new Set(['uid', 'evse_id', 'status', 'status_schedule', 'capabilities', 'floor_level', 'coordinates', 'physical_reference', 'directions', 'parking_restrictions', 'images', 'last_updated']);
-const CONNECTOR_IN_PLACE: ReadonlySet<string> = new Set(['id', 'standard', 'format', 'power_type', 'max_voltage', 'max_amperage', 'max_electric_power', 'tariff_ids', 'terms_and_conditions', 'last_updated']);
+const EVSE_IN_PLACE: ReadonlySet<string> = new Set([
+  'uid',
+  'evse_id',
+  'status',
+  'status_schedule',
+  'capabilities',
+  'floor_level',
+  'coordinates',
+  'physical_reference',
+  'directions',
+  'parking_restrictions',
+  'images',
+  'last_updated',
+]);
+const CONNECTOR_IN_PLACE: ReadonlySet<string> = new Set([
+  'id',
+  'standard',
+  'format',
+  'power_type',
+  'max_voltage',
+  'max_amperage',
+  'max_electric_power',
+  'tariff_ids',
+  'terms_and_conditions',
+  'last_updated',
+]);
 
 /** The service of one platform instance. */
 export const receivedLocations = perApp((app) => new ReceivedLocationsService(app));

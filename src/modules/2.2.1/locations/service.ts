@@ -20,7 +20,6 @@ export type Level = { kind: 'location' } | { kind: 'evse'; evseUid: string } | {
 
 type AnyObject = Record<string, unknown>;
 
-
 export class OwnLocationsService {
   readonly store: OwnLocationStore;
   /** Set by the API role (runtime.ts) when it serves the SENDER list from memory. */
@@ -106,7 +105,8 @@ export class OwnLocationsService {
   private async claimEvseUids(tx: Parameters<OwnLocationStore['lock']>[0], locationKey: string, location: Location, current: Location | null): Promise<void> {
     const keys = (location.evses ?? []).map((e) => ciKey(e.uid));
     const twice = keys.find((k, i) => keys.indexOf(k) !== i);
-    if (twice) throw new DomainError('invalid', `body.evses: EVSE uid ${twice} appears twice in location ${location.id}`, [{ path: 'body.evses', message: `uid ${twice} appears twice` }]);
+    if (twice)
+      throw new DomainError('invalid', `body.evses: EVSE uid ${twice} appears twice in location ${location.id}`, [{ path: 'body.evses', message: `uid ${twice} appears twice` }]);
     // A status change (the hot path) keeps the EVSE set: nothing new to claim.
     const held = new Set((current?.evses ?? []).map((e) => ciKey(e.uid)));
     const added = keys.filter((k) => !held.has(k));
@@ -158,7 +158,8 @@ export function applyChange(party: PartyRef, locationId: string, level: Level, m
   const evses = [...(current.evses ?? [])];
   const at = evses.findIndex((e) => ciEquals(e.uid, level.evseUid));
   if (level.kind === 'evse') {
-    if (body.uid !== undefined && !ciEquals(String(body.uid), level.evseUid)) throw new DomainError('invalid', `body.uid: ${String(body.uid)} does not match the EVSE uid in the path (${level.evseUid})`);
+    if (body.uid !== undefined && !ciEquals(String(body.uid), level.evseUid))
+      throw new DomainError('invalid', `body.uid: ${String(body.uid)} does not match the EVSE uid in the path (${level.evseUid})`);
     if (method === 'PUT') {
       if (at >= 0) evses[at] = body as unknown as Evse;
       else evses.push(body as unknown as Evse);
@@ -171,7 +172,8 @@ export function applyChange(party: PartyRef, locationId: string, level: Level, m
   if (at < 0) throw new DomainError('not_found', `Unknown EVSE ${level.evseUid} at location ${locationId}`);
   const connectors = [...evses[at].connectors];
   const ci = connectors.findIndex((c) => ciEquals(c.id, level.connectorId));
-  if (body.id !== undefined && !ciEquals(String(body.id), level.connectorId)) throw new DomainError('invalid', `body.id: ${String(body.id)} does not match the connector id in the path (${level.connectorId})`);
+  if (body.id !== undefined && !ciEquals(String(body.id), level.connectorId))
+    throw new DomainError('invalid', `body.id: ${String(body.id)} does not match the connector id in the path (${level.connectorId})`);
   if (method === 'PUT') {
     if (ci >= 0) connectors[ci] = body as unknown as Connector;
     else connectors.push(body as unknown as Connector);

@@ -43,18 +43,30 @@ export class OwnLocationStore {
     if (evseKeys.length === 0) return [];
     const table = this.table.replace('"own_location"', '"own_evse_uid"');
     await tx.$executeRawUnsafe(`INSERT INTO ${table} (evse_key, location_key) SELECT unnest($1::text[]), $2 ON CONFLICT (evse_key) DO NOTHING`, evseKeys, locationKey);
-    const taken = await tx.$queryRawUnsafe<Array<{ evse_key: string }>>(`SELECT evse_key FROM ${table} WHERE evse_key = ANY($1::text[]) AND location_key <> $2`, evseKeys, locationKey);
+    const taken = await tx.$queryRawUnsafe<Array<{ evse_key: string }>>(
+      `SELECT evse_key FROM ${table} WHERE evse_key = ANY($1::text[]) AND location_key <> $2`,
+      evseKeys,
+      locationKey,
+    );
     return taken.map((r) => r.evse_key);
   }
 
   async get(locationKey: string, partyKeys: string[]): Promise<Location | null> {
-    const rows = await this.db.$queryRawUnsafe<Array<{ document: Location }>>(`SELECT document FROM ${this.table} WHERE location_key = $1 AND party_key = ANY($2::text[])`, locationKey, partyKeys);
+    const rows = await this.db.$queryRawUnsafe<Array<{ document: Location }>>(
+      `SELECT document FROM ${this.table} WHERE location_key = $1 AND party_key = ANY($2::text[])`,
+      locationKey,
+      partyKeys,
+    );
     return rows[0]?.document ?? null;
   }
 
   /** Which of `partyKeys` have a location with this key. */
   async ownersOf(locationKey: string, partyKeys: string[]): Promise<string[]> {
-    const rows = await this.db.$queryRawUnsafe<Array<{ party_key: string }>>(`SELECT party_key FROM ${this.table} WHERE location_key = $1 AND party_key = ANY($2::text[])`, locationKey, partyKeys);
+    const rows = await this.db.$queryRawUnsafe<Array<{ party_key: string }>>(
+      `SELECT party_key FROM ${this.table} WHERE location_key = $1 AND party_key = ANY($2::text[])`,
+      locationKey,
+      partyKeys,
+    );
     return rows.map((r) => r.party_key);
   }
 

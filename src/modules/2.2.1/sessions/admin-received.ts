@@ -8,9 +8,7 @@ import { Session, SessionStatus } from '../../../tariffs/session-schemas.js';
 import { LIST_ERRORS, OnePath, RECEIVED_BASE, listFields, listFilter, ownerRule, pageOf, pageSchema } from '../shared/admin-received-query.js';
 import { receivedSessionQueries } from './receiver-queries.js';
 
-const SessionsQuery = z
-  .object({ ...listFields, status: SessionStatus.optional().describe('Only sessions in this status') })
-  .superRefine(ownerRule);
+const SessionsQuery = z.object({ ...listFields, status: SessionStatus.optional().describe('Only sessions in this status') }).superRefine(ownerRule);
 
 export const emspReceivedSessionRoutes = [
   defineRoute({

@@ -14,7 +14,6 @@ import { PartyPath } from '../../../admin/schemas.js';
 const SessionPath = PartyPath.extend({ session_id: ciString(36) });
 const CdrPath = PartyPath.extend({ cdr_id: ciString(39) });
 
-
 export const cpoSessionRoutes = [
   defineRoute({
     method: 'put',

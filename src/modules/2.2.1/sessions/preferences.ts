@@ -26,13 +26,21 @@ export const ChargingPreferences = z.object({
 export const ChargingPreferencesResponse = z.enum(['ACCEPTED', 'DEPARTURE_REQUIRED', 'ENERGY_NEED_REQUIRED', 'NOT_POSSIBLE', 'PROFILE_TYPE_NOT_SUPPORTED']);
 type Answer = z.infer<typeof ChargingPreferencesResponse>;
 
-export async function setChargingPreferences(app: AppContext, party: PartyRef, requester: PartyRef, sessionId: string, preferences: z.infer<typeof ChargingPreferences>): Promise<Answer> {
+export async function setChargingPreferences(
+  app: AppContext,
+  party: PartyRef,
+  requester: PartyRef,
+  sessionId: string,
+  preferences: z.infer<typeof ChargingPreferences>,
+): Promise<Answer> {
   const session = await ownSessions(app).get(party, sessionId);
   // Another eMSP's session is answered like an unknown one: its existence is not theirs to learn.
   if (!session || !(ciEquals(session.cdr_token.country_code, requester.countryCode) && ciEquals(session.cdr_token.party_id, requester.partyId))) {
     throw new OcpiError(OcpiStatus.INVALID_PARAMETERS, `Unknown session ${sessionId}`, 404);
   }
-  const evse = (await ownLocations(app).find([partyKey(party.countryCode, party.partyId)], session.location_id, { kind: 'evse', evseUid: session.evse_uid })) as { capabilities?: string[] } | null;
+  const evse = (await ownLocations(app).find([partyKey(party.countryCode, party.partyId)], session.location_id, { kind: 'evse', evseUid: session.evse_uid })) as {
+    capabilities?: string[];
+  } | null;
   if (!evse?.capabilities?.includes('CHARGING_PREFERENCES_CAPABLE')) {
     throw new OcpiError(OcpiStatus.INVALID_PARAMETERS, `EVSE ${session.evse_uid} does not take charging preferences`, 404);
   }

@@ -15,7 +15,6 @@ const SESSION = '/:country_code/:party_id/:session_id';
 
 /** PUT/PATCH answer without `data` (the spec defines none); 201 only for a new session. */
 
-
 export const sessionsReceiverInterface: ModuleInterface = {
   identifier: 'sessions',
   role: 'RECEIVER',

@@ -23,7 +23,6 @@ export type ReceiverSessionPath = z.infer<typeof ReceiverSessionPath>;
 export const SessionPatch = Session.partial().extend({ last_updated: DateTime });
 export type SessionPatch = z.infer<typeof SessionPatch>;
 
-
 export class ReceivedSessionsService {
   readonly store: ReceivedSessionStore;
 

@@ -17,7 +17,6 @@ import type { Prisma } from '../../../db/prisma.js';
 
 type AnyObject = Record<string, unknown>;
 
-
 export class OwnSessionsService {
   readonly store: OwnedDocumentStore<Session>;
 
@@ -62,7 +61,14 @@ export class OwnSessionsService {
     return this.change(party, sessionId, clears ? 'PUT' : 'PATCH', stamped, merge, tx);
   }
 
-  private async change(party: PartyRef, sessionId: string, method: 'PUT' | 'PATCH', pushed: AnyObject, next: (current: Session | null) => Session, outer?: Prisma.TransactionClient): Promise<Session> {
+  private async change(
+    party: PartyRef,
+    sessionId: string,
+    method: 'PUT' | 'PATCH',
+    pushed: AnyObject,
+    next: (current: Session | null) => Session,
+    outer?: Prisma.TransactionClient,
+  ): Promise<Session> {
     const owner = partyKey(party.countryCode, party.partyId);
     const key = OwnedDocumentStore.key(owner, sessionId);
     const inTransaction = <T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> => (outer ? work(outer) : this.app.db.$transaction(work));

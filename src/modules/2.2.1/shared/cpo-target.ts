@@ -54,7 +54,8 @@ export async function cpoOfLocation(app: AppContext, emsp: PartyRef, locationId:
   const addressed = rows.filter((r) => r.addressed);
   const candidates = addressed.length ? addressed : rows;
   if (candidates.length === 0) throw new TargetError('unknown_location', `Location ${locationId} is not among the locations received from CPOs (give cpo to send anyway)`);
-  if (candidates.length > 1) throw new TargetError('ambiguous', `Location ${locationId} exists at several CPOs (${candidates.map((r) => `${r.country_code}/${r.party_id}`).join(', ')}): give cpo`);
+  if (candidates.length > 1)
+    throw new TargetError('ambiguous', `Location ${locationId} exists at several CPOs (${candidates.map((r) => `${r.country_code}/${r.party_id}`).join(', ')}): give cpo`);
   return { countryCode: candidates[0].country_code, partyId: candidates[0].party_id };
 }
 

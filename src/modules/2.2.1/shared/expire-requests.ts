@@ -26,7 +26,9 @@ export async function expireOverdueRequests<R extends Row>(
   app: AppContext,
   what: { name: string; model: (db: Prisma.TransactionClient | AppContext['db']) => RequestModel<R>; event: EmspEventType; view: (row: R) => unknown },
 ): Promise<number> {
-  const overdue = await what.model(app.db).findMany({ where: { status: { in: ['ACCEPTED', 'REQUESTED'] }, deadlineAt: { lt: new Date() } }, select: { id: true, status: true }, take: 500 });
+  const overdue = await what
+    .model(app.db)
+    .findMany({ where: { status: { in: ['ACCEPTED', 'REQUESTED'] }, deadlineAt: { lt: new Date() } }, select: { id: true, status: true }, take: 500 });
   let expired = 0;
   for (const o of overdue) {
     await app.db

@@ -122,7 +122,17 @@ export function pullHandler<S extends z.ZodType>(spec: PullSpec<S>): PullHandler
   };
 }
 
-async function crawl<S extends z.ZodType>(spec: PullSpec<S>, ctx: PullContext, client: OcpiClient, url: string, from: PartyRef, to: PartyRef, ours: PartyRef[], caller: AuthenticatedPeer, tally: Tally): Promise<void> {
+async function crawl<S extends z.ZodType>(
+  spec: PullSpec<S>,
+  ctx: PullContext,
+  client: OcpiClient,
+  url: string,
+  from: PartyRef,
+  to: PartyRef,
+  ours: PartyRef[],
+  caller: AuthenticatedPeer,
+  tally: Tally,
+): Promise<void> {
   const { app, peer, token, since } = ctx;
   const idOf = spec.objectId ?? idOfObject;
   const dateFrom = since ? since.toISOString() : spec.dateFromRequired ? EPOCH : undefined;
@@ -151,7 +161,10 @@ async function crawl<S extends z.ZodType>(spec: PullSpec<S>, ctx: PullContext, c
       if (!caller.roles.some((r) => ciEquals(r.countryCode, object.country_code) && ciEquals(r.partyId, object.party_id))) {
         // Transport §8: the owner is read from the object; a peer cannot feed us another party's data.
         tally.foreign++;
-        app.log.warn({ ...where, object_id: idOf(object), owner: `${object.country_code}/${object.party_id}` }, 'pulled object of a party the peer did not register (or its hub did not report); skipped');
+        app.log.warn(
+          { ...where, object_id: idOf(object), owner: `${object.country_code}/${object.party_id}` },
+          'pulled object of a party the peer did not register (or its hub did not report); skipped',
+        );
         continue;
       }
       let recipient = from;

@@ -29,13 +29,21 @@ export class ReceivedDocumentStore<T extends { last_updated: string }, K extends
   }
 
   async get(tx: Tx, key: K): Promise<T | null> {
-    const rows = await tx.$queryRawUnsafe<Array<{ document: T }>>(`SELECT document FROM ${this.table} WHERE party_key = $1 AND ${this.idColumn} = $2`, key.partyKey, this.idOf(key));
+    const rows = await tx.$queryRawUnsafe<Array<{ document: T }>>(
+      `SELECT document FROM ${this.table} WHERE party_key = $1 AND ${this.idColumn} = $2`,
+      key.partyKey,
+      this.idOf(key),
+    );
     return rows[0]?.document ?? null;
   }
 
   /** Reads and locks the object for a read-modify-write (PATCH, child PUT) in this transaction. */
   async lock(tx: Tx, key: K): Promise<T | null> {
-    const rows = await tx.$queryRawUnsafe<Array<{ document: T }>>(`SELECT document FROM ${this.table} WHERE party_key = $1 AND ${this.idColumn} = $2 FOR UPDATE`, key.partyKey, this.idOf(key));
+    const rows = await tx.$queryRawUnsafe<Array<{ document: T }>>(
+      `SELECT document FROM ${this.table} WHERE party_key = $1 AND ${this.idColumn} = $2 FOR UPDATE`,
+      key.partyKey,
+      this.idOf(key),
+    );
     return rows[0]?.document ?? null;
   }
 

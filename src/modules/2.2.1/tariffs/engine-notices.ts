@@ -8,7 +8,14 @@ import type { AppContext } from '../../../context.js';
 import { foldPath } from '../../../ocpi/receive-profile.js';
 import { type ReceivedTariff, tariffEngineIssues } from '../../../tariffs/schemas.js';
 
-export async function noticeEngineRules(app: AppContext, peerId: string, module: string, objectId: string, tariffs: readonly ReceivedTariff[], prefix: Array<string | number> = []): Promise<void> {
+export async function noticeEngineRules(
+  app: AppContext,
+  peerId: string,
+  module: string,
+  objectId: string,
+  tariffs: readonly ReceivedTariff[],
+  prefix: Array<string | number> = [],
+): Promise<void> {
   const notices = tariffs.flatMap((t, i) =>
     tariffEngineIssues(t).map((issue) => ({ path: foldPath([...prefix, ...(prefix.length ? [i] : []), ...issue.path]), rule: 'tariff_engine_rule', detail: issue.message })),
   );

@@ -14,7 +14,6 @@ const TARIFF = '/:country_code/:party_id/:tariff_id';
 
 /** PUT answer without `data` (the spec defines none); 201 only for a new tariff. */
 
-
 export const tariffsReceiverInterface: ModuleInterface = {
   identifier: 'tariffs',
   role: 'RECEIVER',

@@ -23,7 +23,6 @@ import { ReceivedTariffStore, type TariffKey, tariffKey } from './receiver-store
 export const ReceiverTariffPath = z.object({ country_code: CountryCode, party_id: PartyId, tariff_id: ciString(36) });
 export type ReceiverTariffPath = z.infer<typeof ReceiverTariffPath>;
 
-
 export class ReceivedTariffsService {
   readonly store: ReceivedTariffStore;
 
@@ -48,7 +47,9 @@ export class ReceivedTariffsService {
     checkField('id', body.id, path.tariff_id, 'tariff_id');
     const result = await this.store.upsert(this.app.db, key, peer.peerId, body);
     if (result) await noticeEngineRules(this.app, peer.peerId, 'tariffs', body.id, [body]);
-    const outcome: WriteOutcome = result ? { kind: result.created ? 'created' : 'replaced' } : ignoredAsOlder(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
+    const outcome: WriteOutcome = result
+      ? { kind: result.created ? 'created' : 'replaced' }
+      : ignoredAsOlder(body.last_updated, (await this.store.get(this.app.db, key))?.last_updated);
     await recordRecipient(this.app, 'tariffs', path, path.tariff_id, recipient);
     return outcome;
   }
@@ -71,7 +72,12 @@ export class ReceivedTariffsService {
     const keys = listed.map((t) => tariffKey(t.country_code, t.party_id, t.id));
     return this.app.db.$transaction(async (tx) => {
       const gone = await this.store.deleteUnlisted(tx, peer.peerId, owners, keys, startedAt);
-      await forgetRecipientsOf(this.app, tx, 'tariffs', gone.map((k) => ({ partyKey: k.partyKey, objectKey: k.tariffKey })));
+      await forgetRecipientsOf(
+        this.app,
+        tx,
+        'tariffs',
+        gone.map((k) => ({ partyKey: k.partyKey, objectKey: k.tariffKey })),
+      );
       return gone.length;
     });
   }

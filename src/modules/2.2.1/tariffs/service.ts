@@ -16,7 +16,6 @@ import { TariffValidationError, validateTariff } from '../../../tariffs/index.js
 import type { Tariff } from './schemas.js';
 import { OwnTariffStore } from './store.js';
 
-
 export class OwnTariffsService {
   readonly store: OwnTariffStore;
 

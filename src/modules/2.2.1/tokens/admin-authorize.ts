@@ -17,7 +17,10 @@ const AuthorizeInput = z.object({
   uid: ciString(36).min(1, { message: 'must not be empty' }),
   // The same default as the OCPI `?type=` (P2).
   type: TokenType.default('RFID'),
-  token_owner: z.object({ country_code: CountryCode, party_id: PartyId }).optional().describe("The token's eMSP, when the backend knows it: needed for tokens the eMSP did not push to us"),
+  token_owner: z
+    .object({ country_code: CountryCode, party_id: PartyId })
+    .optional()
+    .describe("The token's eMSP, when the backend knows it: needed for tokens the eMSP did not push to us"),
   location: LocationReferences.optional().describe('Where the driver wants to charge; sent to the eMSP, which answers the allowed EVSEs'),
 });
 
@@ -33,7 +36,6 @@ const AuthorizationView = z.object({
   location: LocationReferences.optional(),
   info: DisplayText.optional(),
 });
-
 
 export const cpoAuthorizeRoutes = [
   defineRoute({

@@ -47,7 +47,12 @@ export const emspTokenRoutes = [
     query: z.object({ type: TokenType.optional() }),
     body: OwnTokenInput,
     response: OwnTokenView,
-    errors: { 201: 'Token created', 400: 'Invalid token or identity not matching the path (fields named)', 404: 'Not an eMSP party of this platform', 409: 'Older than the stored version' },
+    errors: {
+      201: 'Token created',
+      400: 'Invalid token or identity not matching the path (fields named)',
+      404: 'Not an eMSP party of this platform',
+      409: 'Older than the stored version',
+    },
     handler: async ({ app, params, query, body }) => {
       const { record, created } = await ownTokens(app).put(await emspParty(app, params), params.uid, query.type, body);
       return { data: tokenView(record), httpStatus: created ? 201 : 200 };
@@ -73,7 +78,10 @@ export const emspTokenRoutes = [
     summary: "The party's tokens, oldest change first",
     params: PartyPath,
     query: z.object({
-      valid: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+      valid: z
+        .enum(['true', 'false'])
+        .transform((v) => v === 'true')
+        .optional(),
       updated_since: DateTime.optional().describe('Only tokens with last_updated at or after this time'),
       offset: z.coerce.number().int().min(0).default(0),
       limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -82,7 +90,12 @@ export const emspTokenRoutes = [
     errors: { 404: 'Not an eMSP party of this platform' },
     handler: async ({ app, params, query }) => {
       const party = await emspParty(app, params);
-      const { records, total } = await ownTokens(app).list(party, { valid: query.valid, updatedSince: query.updated_since ? new Date(query.updated_since) : undefined, offset: query.offset, limit: query.limit });
+      const { records, total } = await ownTokens(app).list(party, {
+        valid: query.valid,
+        updatedSince: query.updated_since ? new Date(query.updated_since) : undefined,
+        offset: query.offset,
+        limit: query.limit,
+      });
       return { data: { total, offset: query.offset, limit: query.limit, items: records.map(tokenView) } };
     },
   }),

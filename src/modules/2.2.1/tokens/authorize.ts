@@ -50,7 +50,11 @@ export async function authorizeToken(app: AppContext, cpoParty: PartyRef, req: A
   // ALWAYS forbids real-time authorization (§3.5): the cache is the only source.
   if (stored?.whitelist === 'ALWAYS') return fromStore(stored, 'STORE');
 
-  const owner = stored ? { countryCode: stored.country_code, partyId: stored.party_id } : req.tokenOwner ? { countryCode: req.tokenOwner.country_code, partyId: req.tokenOwner.party_id } : null;
+  const owner = stored
+    ? { countryCode: stored.country_code, partyId: stored.party_id }
+    : req.tokenOwner
+      ? { countryCode: req.tokenOwner.country_code, partyId: req.tokenOwner.party_id }
+      : null;
   if (!owner) {
     return { allowed: 'NOT_ALLOWED', source: 'STORE', info: text(`Unknown token ${req.uid} (${req.type}): not in the cache and no token_owner to ask`) };
   }

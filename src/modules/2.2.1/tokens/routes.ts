@@ -27,7 +27,7 @@ export const tokensReceiverInterface: ModuleInterface = {
     defineRoute({
       method: 'get',
       path: PATH,
-      summary: 'Our stored copy of one of the caller\'s tokens',
+      summary: "Our stored copy of one of the caller's tokens",
       params: TokenPath,
       query: ReceiverTokenQuery,
       response: Token,

@@ -60,5 +60,7 @@ export type TokenQuery = z.infer<typeof TokenQuery>;
  * The Receiver's `?type=`: left undefined when absent, because the service reads an absent type
  * tolerantly (the body's type, or the only token with that uid) before falling back to RFID.
  */
-export const ReceiverTokenQuery = z.object({ type: TokenType.optional().describe('Token type; when absent: the body\'s type on PUT, else the only token with this uid, else RFID') });
+export const ReceiverTokenQuery = z.object({
+  type: TokenType.optional().describe("Token type; when absent: the body's type on PUT, else the only token with this uid, else RFID"),
+});
 export type ReceiverTokenQuery = z.infer<typeof ReceiverTokenQuery>;

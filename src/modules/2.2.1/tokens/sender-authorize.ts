@@ -27,7 +27,14 @@ type Verdict = { allowed: AllowedType; location?: LocationReferences } | 'NEEDS_
 const BackendAnswer = AuthorizationInfo.extend({ token: z.unknown().optional() });
 
 /** `request.log` is read only when there is something to log (the request's logger is made on first use). */
-export async function authorizeOwnToken(app: AppContext, party: PartyRef, uid: string, type: string, location: LocationReferences | null | undefined, request: { readonly log: Logger }): Promise<AuthorizationInfo> {
+export async function authorizeOwnToken(
+  app: AppContext,
+  party: PartyRef,
+  uid: string,
+  type: string,
+  location: LocationReferences | null | undefined,
+  request: { readonly log: Logger },
+): Promise<AuthorizationInfo> {
   const record = await ownTokens(app).store.get(tokenKey(party.countryCode, party.partyId, uid, type));
   // HTTP 404 and 2004 together, no data (P1). The uid stays out of the message: it is logged.
   if (!record) throw notFound(`Unknown token of type ${type} for ${party.countryCode}/${party.partyId}`, OcpiStatus.UNKNOWN_TOKEN);
@@ -38,7 +45,10 @@ export async function authorizeOwnToken(app: AppContext, party: PartyRef, uid: s
     try {
       return await askBackend(app, backend, record, where);
     } catch (e) {
-      request.log.warn({ party: `${party.countryCode}/${party.partyId}`, reason: (e as Error).message }, 'eMSP backend gave no authorization answer; answered from the token store');
+      request.log.warn(
+        { party: `${party.countryCode}/${party.partyId}`, reason: (e as Error).message },
+        'eMSP backend gave no authorization answer; answered from the token store',
+      );
     }
   }
 
@@ -77,7 +87,11 @@ function echo(location: LocationReferences, evseUids: string[]): LocationReferen
 }
 
 /** The complete Token always; the location only for an ALLOWED answer to a request with one (§3.2). */
-function answer(record: OwnTokenRecord, verdict: Exclude<Verdict, 'NEEDS_LOCATION'>, extra: { reference?: string | null; info?: AuthorizationInfo['info'] } = {}): AuthorizationInfo {
+function answer(
+  record: OwnTokenRecord,
+  verdict: Exclude<Verdict, 'NEEDS_LOCATION'>,
+  extra: { reference?: string | null; info?: AuthorizationInfo['info'] } = {},
+): AuthorizationInfo {
   return {
     allowed: verdict.allowed,
     token: record.token,
@@ -101,7 +115,17 @@ async function askBackend(app: AppContext, backend: WebhookBackend, record: OwnT
   } catch (e) {
     // Status or failure kind only: an error's text could carry more than we want in a log.
     const err = e instanceof OcpiCallError ? e : undefined;
-    throw new Error(err?.kind === 'http' ? `HTTP ${err.httpStatus}` : err?.kind === 'timeout' ? `no answer within ${app.config.EMSP_AUTHORIZE_TIMEOUT_MS} ms` : err?.kind === 'policy' ? 'webhook URL refused by the outbound policy' : err?.kind === 'network' ? 'backend unreachable' : 'request failed');
+    throw new Error(
+      err?.kind === 'http'
+        ? `HTTP ${err.httpStatus}`
+        : err?.kind === 'timeout'
+          ? `no answer within ${app.config.EMSP_AUTHORIZE_TIMEOUT_MS} ms`
+          : err?.kind === 'policy'
+            ? 'webhook URL refused by the outbound policy'
+            : err?.kind === 'network'
+              ? 'backend unreachable'
+              : 'request failed',
+    );
   }
   const parsed = BackendAnswer.safeParse(reply);
   if (!parsed.success) {
@@ -111,5 +135,9 @@ async function askBackend(app: AppContext, backend: WebhookBackend, record: OwnT
   const given = parsed.data;
   // The location echoed must be the one asked about; otherwise the whole requested one stands.
   const echoed = location && given.location && ciEquals(given.location.location_id, location.location_id) ? given.location : location;
-  return answer(record, { allowed: given.allowed, ...(echoed && location ? { location: echo(location, echoed.evse_uids ?? []) } : {}) }, { reference: given.authorization_reference, info: given.info });
+  return answer(
+    record,
+    { allowed: given.allowed, ...(echoed && location ? { location: echo(location, echoed.evse_uids ?? []) } : {}) },
+    { reference: given.authorization_reference, info: given.info },
+  );
 }

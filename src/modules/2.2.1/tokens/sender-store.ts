@@ -56,7 +56,12 @@ export class OwnTokenStore {
 
   /** Reads and locks a token for a read-modify-write in this transaction. */
   async lock(tx: Tx, key: TokenKey): Promise<OwnTokenRecord | null> {
-    const rows = await tx.$queryRawUnsafe<Row[]>(`SELECT ${COLUMNS} FROM ${this.table} WHERE party_key = $1 AND uid_key = $2 AND type = $3 FOR UPDATE`, key.partyKey, key.uidKey, key.type);
+    const rows = await tx.$queryRawUnsafe<Row[]>(
+      `SELECT ${COLUMNS} FROM ${this.table} WHERE party_key = $1 AND uid_key = $2 AND type = $3 FOR UPDATE`,
+      key.partyKey,
+      key.uidKey,
+      key.type,
+    );
     return record(rows[0]);
   }
 

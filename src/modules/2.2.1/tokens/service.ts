@@ -15,8 +15,6 @@ import { partyKey } from '../../../platform/parties/party-store.js';
 import { Token, type TokenPatch, type TokenPath } from './schemas.js';
 import { ReceivedTokenStore, type TokenKey, tokenKey } from './store.js';
 
-
-
 export class ReceivedTokensService {
   readonly store: ReceivedTokenStore;
 

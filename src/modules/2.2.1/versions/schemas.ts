@@ -4,17 +4,7 @@ import { InterfaceRole, Url } from '../../../ocpi/types.js';
 export { OCPI_VERSION } from '../version.js';
 
 /** The module identifiers OCPI 2.2.1 defines (version details may name others: kept, not refused). */
-export const ModuleId = z.enum([
-  'cdrs',
-  'chargingprofiles',
-  'commands',
-  'credentials',
-  'hubclientinfo',
-  'locations',
-  'sessions',
-  'tariffs',
-  'tokens',
-]);
+export const ModuleId = z.enum(['cdrs', 'chargingprofiles', 'commands', 'credentials', 'hubclientinfo', 'locations', 'sessions', 'tariffs', 'tokens']);
 export type ModuleId = z.infer<typeof ModuleId>;
 
 export const Version = z.object({
