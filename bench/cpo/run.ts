@@ -212,12 +212,21 @@ export async function runCpoBench(): Promise<BenchRow[]> {
     rows.push({ scenario: `EVSE status PATCH via backend API, stored + outbox row: req/s (p99 ${patch.p99} ms)`, ours: patch.rps, baseline: null, unit: 'req/s' });
     for (const [name, r] of Object.entries({ bare, prisma, first, last, patch })) if (r.errors) console.error(`${name}: ${r.errors} errors or non-2xx answers`);
   } finally {
+    // The platform must have let go of its locks before its schema is dropped (else: deadlock), and
+    // a failing clean-up must not hide the bench's own error.
+    const exited = (child: ChildProcess) => (child.exitCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r())));
     platform.kill('SIGTERM');
     baseline.kill('SIGTERM');
+    await Promise.all([exited(platform), exited(baseline)]);
     const c = new Client({ connectionString: DB });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await c.end();
+    try {
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    } catch (e) {
+      console.error(`could not drop bench schema ${schema}: ${(e as Error).message}`);
+    } finally {
+      await c.end();
+    }
   }
   return rows;
 }
