@@ -5,5 +5,6 @@
  */
 export function crashPoint(step: string): void {
   // SIGKILL, not exit(): no handler, no graceful close, exactly as a crash or an OOM kill.
-  if (process.env.TEST_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
+  // Never in production, whatever the environment says.
+  if (process.env.NODE_ENV !== 'production' && process.env.TEST_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
 }
