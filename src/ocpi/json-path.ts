@@ -1,4 +1,4 @@
-/** Reading and editing plain JSON values by path (`['evses', 2, 'status']`), for the receive profile. */
+/** Reading, editing and naming plain JSON values by path (`['evses', 2, 'status']`): the receive profile and the tariff engine's errors. */
 
 export type Path = Array<string | number>;
 type Json = unknown;
@@ -52,8 +52,8 @@ export function foldPath(path: readonly PropertyKey[]): string {
 }
 
 /** `['evses', 2, 'status']` -> `evses[2].status`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
+export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
+  let out = prefix;
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
     else out += out ? `.${String(part)}` : String(part);

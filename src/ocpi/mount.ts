@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { AppContext } from '../context.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS, isServiceUnavailable } from '../platform/unavailable.js';
 import { noteFailedAuthentication } from './auth-failures.js';
-import { OcpiError, fromZod, invalidParameters, methodNotAllowed, unauthorized } from './errors.js';
+import { OcpiError, fromZod, methodNotAllowed, unauthorized } from './errors.js';
 import { type Refusal, type Repair, receive } from './receive-profile.js';
 import { bindRequestLog, echoRoutingHeaders, parseRoutingHeader } from './headers.js';
 import { writePageHeaders } from './pagination.js';
@@ -210,7 +210,7 @@ function handle(app: AppContext, iface: ModuleInterface, route: RouteDef) {
     const read: BodyRead = route.body ? await readBody(app, iface, route.body, route, req) : { body: undefined, repairs: [] };
     const result =
       'unreadable' in read
-        ? await (route.unreadableBody ?? refuseUnreadable)({ req, res, app, raw: req.body, refusals: read.unreadable })
+        ? await read.serveUnreadable({ req, res, app, raw: req.body, refusals: read.unreadable })
         : await serve(app, iface, route, { req, res, params, query, body: read.body, app });
     if (read.repairs.length && result.message === undefined && (result.statusCode ?? OcpiStatus.SUCCESS) === OcpiStatus.SUCCESS) result.message = repairedMessage(read.repairs);
     echoRoutingHeaders(res, req.ocpi.routing);
@@ -287,12 +287,7 @@ async function serve(app: AppContext, iface: ModuleInterface, route: RouteDef, i
   }
 }
 
-/** readBody hands an unreadable body on only to a route that has `unreadableBody`; never reached otherwise. */
-async function refuseUnreadable(input: { refusals: Refusal[] }): Promise<never> {
-  throw invalidParameters(`Invalid or missing parameters: ${input.refusals.map((r) => r.message).join('; ')}`);
-}
-
-type BodyRead = { body: unknown; repairs: Repair[] } | { unreadable: Refusal[]; repairs: Repair[] };
+type BodyRead = { body: unknown; repairs: Repair[] } | { unreadable: Refusal[]; repairs: Repair[]; serveUnreadable: NonNullable<RouteDef['unreadableBody']> };
 
 /**
  * A peer's body goes through the receive profile (src/ocpi/receive-profile.ts): repaired where
@@ -315,7 +310,7 @@ async function readBody(app: AppContext, iface: ModuleInterface, schema: NonNull
     return { body: received.data, repairs: received.repairs };
   }
   if (peerId) await app.dataQuality.record(peerId, iface.identifier, objectId, { repairs: received.repairs, refusals: received.refusals });
-  if (route.unreadableBody) return { unreadable: received.refusals, repairs: received.repairs };
+  if (route.unreadableBody) return { unreadable: received.refusals, repairs: received.repairs, serveUnreadable: route.unreadableBody };
   throw fromZod(received.error, '');
 }
 

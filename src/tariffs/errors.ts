@@ -4,6 +4,9 @@
  * test can assert on it, instead of parsing a message.
  */
 import type { z } from 'zod';
+import { formatPath } from '../ocpi/json-path.js';
+
+export { formatPath };
 
 export interface FieldIssue {
   field: string;
@@ -44,16 +47,6 @@ export class CdrBuildError extends TariffEngineError {
   constructor(issues: FieldIssue[]) {
     super(issues, 'Cannot build CDR');
   }
-}
-
-/** `['elements', 1, 'restrictions', 'min_kwh']` -> `elements[1].restrictions.min_kwh`. */
-export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
-  let out = prefix;
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
 }
 
 export function zodIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
