@@ -196,8 +196,11 @@ test('backend events are outbox rows on the party lane, delivered in recording o
 
   const party = await platform.ctx.db.party.findUniqueOrThrow({ where: { partyKey: 'DEEMS' } });
   const events = await platform.ctx.db.backendEvent.findMany({ where: { type: 'command.result', partyKey: 'DEEMS' }, orderBy: { seq: 'asc' } });
-  const rows = await platform.ctx.db.outboxMessage.findMany({ where: { id: { in: events.map((e) => e.messageId!) } }, orderBy: { id: 'asc' } });
-  expect(rows).toHaveLength(5);
-  expect(rows.every((r) => r.kind === 'WEBHOOK' && r.partyId === party.id && r.peerId === null && r.objectKey === 'events:DEEMS' && r.status === 'DELIVERED')).toBe(true);
-  expect(rows.map((r) => r.attempts)).toEqual([1, 1, 3, 1, 1]);
+  // The backend has answered the last one; its row is marked DELIVERED just after.
+  await eventually(async () => {
+    const rows = await platform.ctx.db.outboxMessage.findMany({ where: { id: { in: events.map((e) => e.messageId!) } }, orderBy: { id: 'asc' } });
+    expect(rows).toHaveLength(5);
+    expect(rows.every((r) => r.kind === 'WEBHOOK' && r.partyId === party.id && r.peerId === null && r.objectKey === 'events:DEEMS' && r.status === 'DELIVERED')).toBe(true);
+    expect(rows.map((r) => r.attempts)).toEqual([1, 1, 3, 1, 1]);
+  });
 });
