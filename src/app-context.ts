@@ -2,7 +2,7 @@
  * The composition root of an AppContext (its type is the leaf `context.ts`): builds every part
  * once per process (or per test instance).
  */
-import type { AppContext } from './context.js';
+import type { AppContext, Services } from './context.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -24,6 +24,14 @@ import { PeerAuthenticator } from './platform/peers/peer-auth.js';
 import { PeerStore } from './platform/peers/peer-store.js';
 import { Secrets } from './platform/secrets.js';
 import { DataQuality } from './platform/peers/data-quality.js';
+import { AuthFailures } from './ocpi/auth-failures.js';
+import { WorkerIdle } from './delivery/idle.js';
+import { HubAccess } from './hub/access.js';
+import { HubClientInfo } from './hub/client-info.js';
+import { HubDirectory } from './hub/directory.js';
+import { hubPoliciesOf } from './hub/policy.js';
+import { RemoteParties } from './hub/remote-parties.js';
+import { HubState } from './hub/state.js';
 
 export function createAppContext(deps: { config: Config; log: Logger; db: Db; redis: Redis; interfaces: ModuleInterface[]; descriptors: readonly ModuleDescriptor[] }): AppContext {
   const { config, log, db, descriptors } = deps;
@@ -43,8 +51,11 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
   const peerStore = new PeerStore(db);
   const peerAuth = new PeerAuthenticator(peerStore, secrets);
   const metrics = new Metrics();
-  return {
+  // Filled below, once the context its services hold exists; nothing runs before that.
+  const services = {} as Services;
+  const app: AppContext = {
     ...deps,
+    services,
     secrets,
     urlPolicy,
     client: new OcpiClient({ timeoutMs: config.OUTBOUND_TIMEOUT_MS, policy: urlPolicy, logger: log }),
@@ -62,4 +73,16 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
     dataQuality: new DataQuality(db, config.DATABASE_SCHEMA, metrics, log),
     peers: { authenticate: (h) => peerAuth.authenticate(h) },
   };
+  Object.assign(services, {
+    authFailures: new AuthFailures(config.AUTH_FAILURE_LIMIT_PER_MINUTE, log),
+    workerIdle: new WorkerIdle(app),
+    hubPolicies: new Map(hubPoliciesOf(descriptors).map((p) => [p.version, p])),
+    hubState: new HubState(app),
+    hubDirectory: new HubDirectory(app),
+    hubAccess: new HubAccess(app),
+    hubClientInfo: new HubClientInfo(app),
+    remoteParties: new RemoteParties(app),
+  } satisfies Partial<Services>);
+  for (const d of descriptors) Object.assign(services, d.services?.(app));
+  return app;
 }

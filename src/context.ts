@@ -5,7 +5,8 @@
  *
  * A leaf: it imports nothing of ours, so every layer may name it without an import loop. Each
  * part adds its own field where that part is defined, with
- * `declare module '<relative path>/context.js' { interface AppContext { field: Type } }`.
+ * `declare module '<relative path>/context.js' { interface AppContext { field: Type } }`; services
+ * the same way in `Services`.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -13,4 +14,9 @@ import type { Logger } from 'pino';
 export interface AppContext {
   log: Logger;
   redis: Redis;
+  /** The services of modules and parts (each adds its own to `Services`), built once by the composition root. */
+  services: Services;
 }
+
+/** Filled like AppContext: `declare module '<path>/context.js' { interface Services { name: Type } }`. */
+export interface Services {}

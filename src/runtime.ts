@@ -88,11 +88,13 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const httpServer = http.createServer(api.http);
     server = httpServer;
     closers.push(() => api.close());
-    // What modules keep running (e.g. the locations read model), ready before the first request.
-    for (const d of ctx.descriptors) if (d.onStart) closers.push(await d.onStart(ctx));
-    // Commands are received here, so the built-in simulator backend runs in the API role.
-    const simulator = startSimulator(ctx);
-    closers.push(async () => simulator.stop());
+    if (config.ROLE !== 'worker') {
+      // What modules keep running (e.g. the locations read model), ready before the first request.
+      for (const d of ctx.descriptors) if (d.onStart) closers.push(await d.onStart(ctx));
+      // Commands are received here, so the built-in simulator backend runs in the API role.
+      const simulator = startSimulator(ctx);
+      closers.push(async () => simulator.stop());
+    }
     httpServer.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (e) => reject(new StartupError(`Cannot listen on PORT=${config.PORT}: ${describe(e)}`)));
@@ -110,7 +112,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       );
   }
   // What modules start once we listen (e.g. resuming interrupted credentials handshakes).
-  for (const d of ctx.descriptors) if (d.onListening) closers.push(await d.onListening(ctx));
+  if (config.ROLE !== 'worker') for (const d of ctx.descriptors) if (d.onListening) closers.push(await d.onListening(ctx));
   if (config.ROLE === 'worker' || config.ROLE === 'all') {
     const engine = await startWorker(ctx);
     closers.push(() => engine.close());

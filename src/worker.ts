@@ -5,7 +5,6 @@
  */
 import type { AppContext } from './context.js';
 import { type RunningEngine, startDeliveryEngine } from './delivery/engine.js';
-import { hubClientInfo } from './hub/client-info.js';
 import { startHousekeeping } from './jobs/housekeeping.js';
 
 export async function startWorker(app: AppContext): Promise<RunningEngine> {
@@ -15,10 +14,10 @@ export async function startWorker(app: AppContext): Promise<RunningEngine> {
       // The modules' own: e.g. TIMEOUT for commands and charging profile requests never answered.
       for (const sweep of sweeps) await sweep(app);
       // Hub role: ClientInfo kept in line with connections, liveness checks (throttled inside).
-      await hubClientInfo(app).tick();
+      await app.services.hubClientInfo.tick();
     },
     // Pushes are traffic too: a peer that stops answering them is OFFLINE in the hub's ClientInfo.
-    onTraffic: (peerId, answered) => hubClientInfo(app).noteTraffic(peerId, answered),
+    onTraffic: (peerId, answered) => app.services.hubClientInfo.noteTraffic(peerId, answered),
   });
   const housekeeping = await startHousekeeping(app);
   return {

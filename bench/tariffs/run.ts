@@ -4,7 +4,9 @@
  * `runTariffBench()` returns the figures for an aggregating `npm run bench`.
  */
 import { performance } from 'node:perf_hooks';
-import { buildCdr, chargingPeriodsFromTimeline, compileTariff, price, type ChargingPeriodInput, type MeterTimelineInput, type TariffInput } from '../../src/tariffs/index.js';
+import { buildCdr, chargingPeriodsFromTimeline, compileTariff, price, type MeterTimelineInput } from '../../src/tariffs/index.js';
+import { type ChargingPeriodInput } from '../../src/model/cdr.js';
+import { type TariffInput } from '../../src/model/tariff.js';
 import { printBenchResults } from '../result.js';
 
 export interface BenchFigure {

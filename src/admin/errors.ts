@@ -1,7 +1,7 @@
 /** Admin API errors: plain JSON `{error: {code, message, fields?}}` with a meaningful HTTP status. */
 import type { NextFunction, Request, Response } from 'express';
 import type { ZodError } from 'zod';
-import { HandshakeError } from '../modules/2.2.1/credentials/initiator.js';
+import { HandshakeError } from '../platform/peers/handshake.js';
 import { OcpiError } from '../ocpi/errors.js';
 import { DomainError, type DomainErrorKind } from '../platform/domain-error.js';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS, isServiceUnavailable } from '../platform/unavailable.js';

@@ -4,12 +4,8 @@
  * parties apart.
  */
 import { z } from 'zod';
-import { hubAccess } from '../hub/access.js';
-import { hubClientInfo } from '../hub/client-info.js';
-import { hubDirectory } from '../hub/directory.js';
-import { hubState } from '../hub/state.js';
 import { defineRoute } from '../ocpi/route.js';
-import { BusinessDetails, CountryCode, PartyId } from '../ocpi/types.js';
+import { BusinessDetails, CountryCode, PartyId } from '../model/primitives.js';
 import type { AppContext } from '../context.js';
 import type { LocalRole } from '../platform/parties/party-store.js';
 import { conflict, notFound } from './errors.js';
@@ -44,7 +40,7 @@ const ReachableParty = z.object({
 });
 
 async function view(app: AppContext): Promise<z.infer<typeof HubView>> {
-  const [party, settings] = await Promise.all([hubState(app).hubParty(), hubState(app).settings()]);
+  const [party, settings] = await Promise.all([app.services.hubState.hubParty(), app.services.hubState.settings()]);
   return {
     enabled: !!party,
     country_code: party?.countryCode ?? null,
@@ -73,7 +69,7 @@ export const hubRoutes = [
     response: HubView,
     errors: { 409: 'Another party is the hub already, or business_details missing for a new party' },
     handler: async ({ app, body }) => {
-      const current = await hubState(app).hubParty();
+      const current = await app.services.hubState.hubParty();
       if (current && (current.countryCode !== body.country_code.toUpperCase() || current.partyId !== body.party_id.toUpperCase())) {
         throw conflict(`${current.countryCode}/${current.partyId} is the hub already: turn the hub role off first`);
       }
@@ -84,9 +80,9 @@ export const hubRoutes = [
       } else if (!(existing.roles as string[]).includes('HUB')) {
         await app.parties.update(body.country_code, body.party_id, { roles: [...existing.roles, 'HUB' as LocalRole], businessDetails: body.business_details });
       }
-      await hubState(app).saveSettings({ forwardTimeoutMs: body.forward_timeout_ms, livenessMinutes: body.liveness_minutes });
-      hubDirectory(app).invalidate();
-      await hubClientInfo(app).reconcile();
+      await app.services.hubState.saveSettings({ forwardTimeoutMs: body.forward_timeout_ms, livenessMinutes: body.liveness_minutes });
+      app.services.hubDirectory.invalidate();
+      await app.services.hubClientInfo.reconcile();
       return { data: await view(app) };
     },
   }),
@@ -97,14 +93,14 @@ export const hubRoutes = [
     response: HubView,
     errors: { 404: 'The hub role is off' },
     handler: async ({ app }) => {
-      const hub = await hubState(app).hubParty();
+      const hub = await app.services.hubState.hubParty();
       if (!hub) throw notFound('Hub role');
       const party = await app.parties.find(hub.countryCode, hub.partyId);
       if (!party) throw new Error(`The hub party ${hub.countryCode}/${hub.partyId} was removed while its hub role was being turned off`);
       const remaining = party.roles.filter((r) => (r as string) !== 'HUB');
       if (remaining.length === 0) await app.parties.delete(hub.countryCode, hub.partyId);
       else await app.parties.update(hub.countryCode, hub.partyId, { roles: remaining });
-      hubDirectory(app).invalidate();
+      app.services.hubDirectory.invalidate();
       return { data: await view(app) };
     },
   }),
@@ -114,8 +110,8 @@ export const hubRoutes = [
     summary: 'Every party reachable through the hub, with role and connection status (the hubclientinfo list)',
     response: z.array(ReachableParty),
     handler: async ({ app }) => {
-      await hubClientInfo(app).reconcile();
-      const { items } = await hubClientInfo(app).list({ offset: 0, limit: 100_000 });
+      await app.services.hubClientInfo.reconcile();
+      const { items } = await app.services.hubClientInfo.list({ offset: 0, limit: 100_000 });
       return {
         data: items.map((r) => ({
           country_code: r.countryCode,
@@ -133,7 +129,7 @@ export const hubRoutes = [
     path: '/hub/blocked-pairs',
     summary: 'Pairs of parties the hub keeps apart (from -> to)',
     response: z.array(z.object({ from: z.string(), to: z.string(), created_at: z.string() })),
-    handler: async ({ app }) => ({ data: (await hubAccess(app).list()).map((b) => ({ from: b.from, to: b.to, created_at: b.createdAt.toISOString() })) }),
+    handler: async ({ app }) => ({ data: (await app.services.hubAccess.list()).map((b) => ({ from: b.from, to: b.to, created_at: b.createdAt.toISOString() })) }),
   }),
   defineRoute({
     method: 'post',
@@ -143,10 +139,10 @@ export const hubRoutes = [
     body: BlockBody,
     response: z.object({ blocked: z.array(z.string()) }),
     handler: async ({ app, body }) => {
-      await hubAccess(app).block(ref(body.from), ref(body.to));
+      await app.services.hubAccess.block(ref(body.from), ref(body.to));
       const pairs = [`${body.from.country_code}${body.from.party_id}>${body.to.country_code}${body.to.party_id}`.toUpperCase()];
       if (body.both_directions !== false) {
-        await hubAccess(app).block(ref(body.to), ref(body.from));
+        await app.services.hubAccess.block(ref(body.to), ref(body.from));
         pairs.push(`${body.to.country_code}${body.to.party_id}>${body.from.country_code}${body.from.party_id}`.toUpperCase());
       }
       return { data: { blocked: pairs } };
@@ -160,7 +156,7 @@ export const hubRoutes = [
     response: z.object({ unblocked: z.boolean() }),
     errors: { 404: 'Not blocked' },
     handler: async ({ app, params }) => {
-      const done = await hubAccess(app).unblock(
+      const done = await app.services.hubAccess.unblock(
         { countryCode: params.from_country_code, partyId: params.from_party_id },
         { countryCode: params.to_country_code, partyId: params.to_party_id },
       );

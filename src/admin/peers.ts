@@ -1,7 +1,6 @@
 /** Admin API: peers, invitations, and the credentials lifecycle driven from our side. */
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { connect, disconnect, invite, rotate } from '../modules/2.2.1/credentials/initiator.js';
 import { defineRoute } from '../ocpi/route.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
 import { conflict, notFound } from './errors.js';
@@ -38,7 +37,7 @@ export const peerRoutes = [
     summary: 'Issue a single-use Token A for a peer that will register with us',
     body: InvitationCreate,
     response: InvitationView,
-    handler: async ({ app, body }) => ({ data: await invite(app, body.label ?? null) }),
+    handler: async ({ app, body }) => ({ data: await app.services.peerHandshake.invite(body.label ?? null) }),
   }),
   defineRoute({
     method: 'post',
@@ -48,7 +47,7 @@ export const peerRoutes = [
     body: ConnectRequest,
     response: PeerView,
     errors: { 409: 'Cannot present credentials (no local parties) or roles conflict', 422: 'URL refused by the outbound policy', 502: 'The peer could not be used' },
-    handler: async ({ app, body }) => ({ data: peerView(await connect(app, body.versions_url, body.token, body.label ?? null)) }),
+    handler: async ({ app, body }) => ({ data: peerView(await app.services.peerHandshake.connect(body.versions_url, body.token, body.label ?? null)) }),
   }),
   defineRoute({
     method: 'get',
@@ -84,7 +83,7 @@ export const peerRoutes = [
     summary: 'Rotate the tokens of this connection (credentials PUT)',
     params: PeerPath,
     response: PeerView,
-    handler: async ({ app, params }) => ({ data: peerView(await rotate(app, params.id)) }),
+    handler: async ({ app, params }) => ({ data: peerView(await app.services.peerHandshake.rotate(params.id)) }),
   }),
   defineRoute({
     method: 'post',
@@ -124,7 +123,7 @@ export const peerRoutes = [
     params: PeerPath,
     response: UnregisterView,
     handler: async ({ app, params }) => {
-      const result = await disconnect(app, params.id);
+      const result = await app.services.peerHandshake.disconnect(params.id);
       const peer = await app.peerStore.get(params.id);
       return { data: { id: params.id, status: peer?.status ?? 'DELETED', remote: result.remote } };
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Endpoint } from '../modules/2.2.1/versions/schemas.js';
-import { BusinessDetails, CountryCode, PartyId, Role } from '../ocpi/types.js';
+import { Endpoint } from '../model/version.js';
+import { BusinessDetails, CountryCode, PartyId, Role } from '../model/primitives.js';
 
 export const LocalRole = z.enum(['CPO', 'EMSP']);
 

@@ -9,15 +9,10 @@
  */
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.js';
-import { closeSessionWithCdr } from '../modules/2.2.1/cdrs/from-session.js';
-import type { ChargingProfile } from '../modules/2.2.1/chargingprofiles/schemas.js';
-import { answerProfileRequest } from '../modules/2.2.1/chargingprofiles/service.js';
-import { answerCommand } from '../modules/2.2.1/commands/service.js';
-import { ownLocations } from '../modules/2.2.1/locations/service.js';
-import { ownSessions } from '../modules/2.2.1/sessions/service.js';
-import { ownTariffs } from '../modules/2.2.1/tariffs/service.js';
+import type { ChargingProfile } from '../model/charging-profile.js';
+import type { CommandResult } from '../model/command.js';
 import type { PartyRef } from '../ocpi/context.js';
-import { ciEquals, formatDateTime } from '../ocpi/types.js';
+import { ciEquals, formatDateTime } from '../model/primitives.js';
 import { partyKey } from '../platform/parties/party-store.js';
 import { type ForwardedCommand, registerSimulator } from './adapter.js';
 
@@ -31,19 +26,20 @@ interface Running {
   timer: NodeJS.Timeout;
 }
 
-type Result = Parameters<typeof answerCommand>[3]['result'];
+type Result = CommandResult['result'];
 
 export function startSimulator(app: AppContext): { stop(): void } {
   const running = new Map<string, Running>();
   const { SIMULATOR_SPEED: speed, SIMULATOR_POWER_KW: powerKw, SIMULATOR_TICK_MS: tickMs } = app.config;
   const simulatedNow = (r: Running) => r.startedAt + (Date.now() - r.startedAt) * speed;
   const reply = (cmd: ForwardedCommand, result: Result, text?: string) =>
-    answerCommand(app, cmd.party, cmd.id, { result, ...(text ? { message: [{ language: 'en', text }] } : {}) });
-  const setEvse = (party: PartyRef, locationId: string, evseUid: string, status: string) => ownLocations(app).patch(party, locationId, { kind: 'evse', evseUid }, { status });
+    app.services.cpoBackendPort.answerCommand(cmd.party, cmd.id, { result, ...(text ? { message: [{ language: 'en', text }] } : {}) });
+  const setEvse = (party: PartyRef, locationId: string, evseUid: string, status: string) =>
+    app.services.ownLocations.patch(party, locationId, { kind: 'evse', evseUid }, { status });
 
   async function start(cmd: ForwardedCommand): Promise<void> {
     const req = cmd.request as { location_id: string; evse_uid?: string; connector_id?: string; token: Record<string, string>; authorization_reference?: string };
-    const location = (await ownLocations(app).find([partyKey(cmd.party.countryCode, cmd.party.partyId)], req.location_id, { kind: 'location' })) as {
+    const location = (await app.services.ownLocations.find([partyKey(cmd.party.countryCode, cmd.party.partyId)], req.location_id, { kind: 'location' })) as {
       evses?: Array<{ uid: string; status: string; capabilities?: string[]; connectors: Array<{ id: string }> }>;
     } | null;
     const evses = (location?.evses ?? []).filter((e) => (req.evse_uid ? ciEquals(e.uid, req.evse_uid) : (e.capabilities ?? []).includes('REMOTE_START_STOP_CAPABLE')));
@@ -55,7 +51,7 @@ export function startSimulator(app: AppContext): { stop(): void } {
     const sessionId = `SIM-${crypto.randomBytes(4).toString('hex').toUpperCase()}`;
     const startedAt = Date.now();
     await setEvse(cmd.party, req.location_id, evse.uid, 'CHARGING');
-    await ownSessions(app).put(cmd.party, sessionId, {
+    await app.services.ownSessions.put(cmd.party, sessionId, {
       country_code: cmd.party.countryCode,
       party_id: cmd.party.partyId,
       id: sessionId,
@@ -74,7 +70,7 @@ export function startSimulator(app: AppContext): { stop(): void } {
     const r: Running = { party: cmd.party, sessionId, locationId: req.location_id, evseUid: evse.uid, startedAt, kwh: 0, timer: undefined as never };
     r.timer = setInterval(() => {
       r.kwh = Math.round(((simulatedNow(r) - r.startedAt) / 3_600_000) * powerKw * 1000) / 1000;
-      ownSessions(app)
+      app.services.ownSessions
         .patch(r.party, r.sessionId, { kwh: r.kwh })
         .catch((e: Error) => app.log.warn({ session_id: r.sessionId, err: e.message }, 'simulator could not update a session'));
     }, tickMs);
@@ -91,7 +87,7 @@ export function startSimulator(app: AppContext): { stop(): void } {
     const end = simulatedNow(r);
     const kwh = Math.round(((end - r.startedAt) / 3_600_000) * powerKw * 1000) / 1000;
     await setEvse(r.party, r.locationId, r.evseUid, 'AVAILABLE');
-    await ownSessions(app).patch(r.party, r.sessionId, { kwh });
+    await app.services.ownSessions.patch(r.party, r.sessionId, { kwh });
     const timeline = {
       start: formatDateTime(new Date(r.startedAt)),
       end: formatDateTime(new Date(end)),
@@ -100,7 +96,7 @@ export function startSimulator(app: AppContext): { stop(): void } {
         { at: formatDateTime(new Date(end)), meter_kwh: kwh },
       ],
     };
-    await closeSessionWithCdr(app, r.party, r.sessionId, { timeline, endDateTime: formatDateTime(new Date(end)) });
+    await app.services.cpoBackendPort.closeSessionWithCdr(r.party, r.sessionId, { timeline, endDateTime: formatDateTime(new Date(end)) });
   }
 
   // The last profile set per session: what the virtual charge point reports as active.
@@ -111,7 +107,7 @@ export function startSimulator(app: AppContext): { stop(): void } {
   // instead of an ACCEPTED session that ends without a CDR.
   const refusal = async (party: PartyRef, command: string): Promise<string | null> => {
     if (command !== 'START_SESSION') return null;
-    const tariffs = await ownTariffs(app).store.all(partyKey(party.countryCode, party.partyId));
+    const tariffs = await app.services.ownTariffs.store.all(partyKey(party.countryCode, party.partyId));
     return tariffs.length ? null : 'This operator has no tariff: a simulated session could not be billed';
   };
 
@@ -121,16 +117,16 @@ export function startSimulator(app: AppContext): { stop(): void } {
       switch (cmd.command) {
         case 'SET_CHARGING_PROFILE':
           profiles.set(profileKey(cmd), cmd.request.charging_profile);
-          return void (await answerProfileRequest(app, cmd.party, cmd.id, { result: 'ACCEPTED' }));
+          return void (await app.services.cpoBackendPort.answerProfileRequest(cmd.party, cmd.id, { result: 'ACCEPTED' }));
         case 'CLEAR_PROFILE':
           profiles.delete(profileKey(cmd));
-          return void (await answerProfileRequest(app, cmd.party, cmd.id, { result: 'ACCEPTED' }));
+          return void (await app.services.cpoBackendPort.answerProfileRequest(cmd.party, cmd.id, { result: 'ACCEPTED' }));
         case 'GET_ACTIVE_CHARGING_PROFILE': {
           const profile = profiles.get(profileKey(cmd)) as ChargingProfile | undefined;
           const answer = profile
             ? { result: 'ACCEPTED' as const, profile: { start_date_time: formatDateTime(new Date()), charging_profile: profile } }
             : { result: 'REJECTED' as const };
-          return void (await answerProfileRequest(app, cmd.party, cmd.id, answer));
+          return void (await app.services.cpoBackendPort.answerProfileRequest(cmd.party, cmd.id, answer));
         }
         case 'CHARGING_PREFERENCES':
           // The virtual charger charges at full power whatever the driver prefers.

@@ -9,7 +9,6 @@ import type { AppContext } from '../context.js';
 import { createRedis } from '../redis.js';
 import { DeliveryStore } from './delivery-store.js';
 import { Dispatcher } from './dispatcher.js';
-import { workerIdle } from './idle.js';
 import { DeliveryMetrics } from './metrics.js';
 import { PeerDelivery } from './peer-delivery.js';
 import { PullScheduler } from './pulls.js';
@@ -83,7 +82,7 @@ export async function startDeliveryEngine(app: AppContext, hooks: EngineHooks = 
   });
   await dispatcher.start();
   // The idle signal (idle.ts) runs its own sweep of this dispatcher before it looks for due rows.
-  workerIdle(app).attach(() => dispatcher.sweep());
+  app.services.workerIdle.attach(() => dispatcher.sweep());
 
   return {
     dispatcher,

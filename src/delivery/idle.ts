@@ -9,7 +9,6 @@
  * answer is recorded: delivered, retried later, superseded or given up).
  */
 import type { AppContext } from '../context.js';
-import { perApp } from '../platform/per-app.js';
 
 export interface IdleOptions {
   /** Give up (with what is still due) after this long. */
@@ -61,4 +60,8 @@ export class WorkerIdle {
 }
 
 /** The idle signal of one platform instance (tests run several in one process). */
-export const workerIdle = perApp((app) => new WorkerIdle(app));
+declare module '../context.js' {
+  interface Services {
+    workerIdle: WorkerIdle;
+  }
+}

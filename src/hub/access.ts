@@ -5,7 +5,6 @@
 import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { partyKey } from '../platform/parties/party-store.js';
-import { perApp } from '../platform/per-app.js';
 
 const CACHE_MS = 2000;
 
@@ -46,4 +45,8 @@ export class HubAccess {
   }
 }
 
-export const hubAccess = perApp((app) => new HubAccess(app));
+declare module '../context.js' {
+  interface Services {
+    hubAccess: HubAccess;
+  }
+}

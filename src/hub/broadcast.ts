@@ -11,10 +11,9 @@ import type { Request } from 'express';
 import type { AppContext } from '../context.js';
 import type { OutboxMessageInput } from '../delivery/outbox.js';
 import type { PartyRef } from '../ocpi/context.js';
-import { parseDateTime } from '../ocpi/types.js';
-import { hubAccess } from './access.js';
+import { parseDateTime } from '../model/primitives.js';
 import { CALLBACK_TTL_MS, createAlias } from './aliases.js';
-import { endpointOf, hubDirectory, isConnected } from './directory.js';
+import { endpointOf, isConnected } from './directory.js';
 import type { HubPolicy } from './policy.js';
 
 const EMSP_LIKE = ['EMSP', 'NSP', 'NAP', 'OTHER'];
@@ -44,10 +43,10 @@ export interface BroadcastInput {
 }
 
 export async function broadcast(app: AppContext, req: Request, input: BroadcastInput): Promise<number> {
-  const directory = hubDirectory(app);
+  const directory = app.services.hubDirectory;
   const sender = await directory.find(input.from);
   const wanted = oppositeRoles(input.policy, sender?.roles ?? [], input.module);
-  const access = hubAccess(app);
+  const access = app.services.hubAccess;
   const messages: OutboxMessageInput[] = [];
   const seen = new Set<string>();
   const stamp = typeof (input.body as { last_updated?: unknown })?.last_updated === 'string' ? parseDateTime((input.body as { last_updated: string }).last_updated) : null;

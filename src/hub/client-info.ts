@@ -10,11 +10,9 @@ import type { AppContext } from '../context.js';
 import type { Prisma } from '../db/prisma.js';
 import type { OutboxMessageInput } from '../delivery/outbox.js';
 import { partyKey } from '../platform/parties/party-store.js';
-import { perApp } from '../platform/per-app.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
 import { purgeExpiredAliases } from './aliases.js';
-import { endpointOf, hubDirectory, isConnected } from './directory.js';
-import { hubState } from './state.js';
+import { endpointOf, isConnected } from './directory.js';
 
 export type ConnectionStatus = 'CONNECTED' | 'OFFLINE' | 'PLANNED' | 'SUSPENDED';
 
@@ -59,7 +57,7 @@ export class HubClientInfo {
   /** Periodic work, driven by the delivery dispatcher's sweep; a no-op while the hub is off. */
   async tick(): Promise<void> {
     if (this.running || Date.now() - this.lastTick < RECONCILE_EVERY_MS) return;
-    if (!(await hubState(this.app).hubParty())) return;
+    if (!(await this.app.services.hubState.hubParty())) return;
     this.running = true;
     this.lastTick = Date.now();
     try {
@@ -76,8 +74,8 @@ export class HubClientInfo {
 
   /** Brings the list in line with the connections: new parties appear, gone ones turn SUSPENDED. */
   async reconcile(): Promise<void> {
-    hubDirectory(this.app).invalidate();
-    const hub = await hubState(this.app).hubParty();
+    this.app.services.hubDirectory.invalidate();
+    const hub = await this.app.services.hubState.hubParty();
     const [peers, locals, existing] = await Promise.all([this.app.peerStore.list(), this.app.parties.listCached(), this.app.db.hubClientInfo.findMany()]);
     const current = new Map(existing.map((r) => [`${r.partyKey}/${r.role}`, r]));
     const desired = new Map<string, ClientInfoRow>();
@@ -123,7 +121,7 @@ export class HubClientInfo {
   }
 
   private async checkLiveness(): Promise<void> {
-    const { livenessMinutes } = await hubState(this.app).settings();
+    const { livenessMinutes } = await this.app.services.hubState.settings();
     const idleMs = livenessMinutes * 60_000;
     const now = Date.now();
     const peers = (await this.app.peerStore.list()).filter(isConnected);
@@ -168,7 +166,7 @@ export class HubClientInfo {
       const messages = receivers.flatMap((p) => changed.filter((r) => r.peerId !== p.id).map((r) => this.message(p.id, r)));
       await this.app.outbox.enqueue(tx, messages);
     });
-    hubDirectory(this.app).invalidate();
+    this.app.services.hubDirectory.invalidate();
     this.app.log.info({ changes: changed.map((r) => `${r.role}:${r.countryCode}/${r.partyId}=${r.status}`) }, 'hub client info changed');
   }
 
@@ -188,4 +186,8 @@ export class HubClientInfo {
   }
 }
 
-export const hubClientInfo = perApp((app) => new HubClientInfo(app));
+declare module '../context.js' {
+  interface Services {
+    hubClientInfo: HubClientInfo;
+  }
+}

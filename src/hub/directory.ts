@@ -6,7 +6,6 @@
 import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { partyKey } from '../platform/parties/party-store.js';
-import { perApp } from '../platform/per-app.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
 
 const DIRECTORY_CACHE_MS = 1000;
@@ -87,7 +86,11 @@ export class HubDirectory {
   }
 }
 
-export const hubDirectory = perApp((app) => new HubDirectory(app));
+declare module '../context.js' {
+  interface Services {
+    hubDirectory: HubDirectory;
+  }
+}
 
 /** A registered peer, holding the token it issued us. */
 export type ConnectedPeer = PeerRecord & { peerTokenEnc: string };

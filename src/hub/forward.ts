@@ -13,11 +13,9 @@ import type { PartyRef } from '../ocpi/context.js';
 import { HEADER, echoRoutingHeaders } from '../ocpi/headers.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
 import { CALLBACK_TTL_MS, CDR_LOCATION_TTL_MS, createAlias, rewriteLinkHeader, signedLink } from './aliases.js';
-import { hubClientInfo } from './client-info.js';
 import { isConnected } from './directory.js';
 import { forwardTimeout, hubError, receiverNotConnected } from './errors.js';
 import type { HubPolicy } from './policy.js';
-import { hubState } from './state.js';
 
 export interface ForwardCall {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -70,7 +68,7 @@ export async function rewriteCallbacks(app: AppContext, policy: HubPolicy, call:
 /** Sends the call and writes the receiver's answer to `res`. */
 export async function forwardAndRelay(app: AppContext, req: Request, res: Response, call: ForwardCall): Promise<void> {
   if (!isConnected(call.target)) throw receiverNotConnected(`${describe(call.to)} is not connected to the hub right now`);
-  const { forwardTimeoutMs } = await hubState(app).settings();
+  const { forwardTimeoutMs } = await app.services.hubState.settings();
   let reply: RawReply;
   try {
     ({ reply } = await hubClient(app).exchange({
@@ -86,17 +84,12 @@ export async function forwardAndRelay(app: AppContext, req: Request, res: Respon
     }));
   } catch (e) {
     const kind = e instanceof OcpiCallError ? e.kind : 'network';
-    if (kind === 'timeout' || kind === 'network')
-      await hubClientInfo(app)
-        .noteTraffic(call.target.id, false)
-        .catch(() => undefined);
+    if (kind === 'timeout' || kind === 'network') await app.services.hubClientInfo.noteTraffic(call.target.id, false).catch(() => undefined);
     if (kind === 'timeout') throw forwardTimeout(`${describe(call.to)} did not answer the forwarded request within ${forwardTimeoutMs} ms`);
     if (kind === 'network') throw receiverNotConnected(`${describe(call.to)} could not be reached`);
     throw hubError(`The request could not be forwarded to ${describe(call.to)}`);
   }
-  await hubClientInfo(app)
-    .noteTraffic(call.target.id, true)
-    .catch(() => undefined);
+  await app.services.hubClientInfo.noteTraffic(call.target.id, true).catch(() => undefined);
   await relay(app, res, reply, call);
 }
 

@@ -12,12 +12,9 @@ import { echoRoutingHeaders } from '../ocpi/headers.js';
 import { parsePageRequest, writePageHeaders } from '../ocpi/pagination.js';
 import { OcpiStatus, envelope } from '../ocpi/status.js';
 import { partyKey } from '../platform/parties/party-store.js';
-import { hubAccess } from './access.js';
-import { hubClientInfo } from './client-info.js';
-import { type ConnectedPeer, endpointOf, hubDirectory, isConnected } from './directory.js';
+import { type ConnectedPeer, endpointOf, isConnected } from './directory.js';
 import { invalidParameters } from '../ocpi/errors.js';
 import { hubClient } from './forward.js';
-import { hubState } from './state.js';
 
 /** Who owns the objects a module's SENDER lists. */
 const OWNER_ROLE: Record<string, string> = { locations: 'CPO', tariffs: 'CPO', sessions: 'CPO', cdrs: 'CPO', tokens: 'EMSP' };
@@ -35,10 +32,10 @@ export async function getAll(app: AppContext, req: Request, res: Response, input
   const page = parsePageRequest(req.query, app.pagination);
   const filters: Record<string, string> = {};
   for (const k of ['date_from', 'date_to']) if (typeof req.query[k] === 'string') filters[k] = req.query[k] as string;
-  const { forwardTimeoutMs } = await hubState(app).settings();
-  const access = hubAccess(app);
+  const { forwardTimeoutMs } = await app.services.hubState.settings();
+  const access = app.services.hubAccess;
   const candidates = [];
-  for (const w of await hubDirectory(app).peerParties()) {
+  for (const w of await app.services.hubDirectory.peerParties()) {
     if (w.kind !== 'peer' || w.peer.id === input.callerPeerId || !isConnected(w.peer) || !w.roles.includes(ownerRole)) continue;
     if (w.viaHub && w.remoteStatus !== 'CONNECTED') continue;
     const url = endpointOf(w.peer, input.module, 'SENDER');
@@ -66,7 +63,7 @@ export async function getAll(app: AppContext, req: Request, res: Response, input
         try {
           const reply = await call(o, 0, 1);
           const total = Number(reply.headers['x-total-count']);
-          await hubClientInfo(app).noteTraffic(o.peer.id, true);
+          await app.services.hubClientInfo.noteTraffic(o.peer.id, true);
           return { ...o, total: Number.isFinite(total) ? total : Array.isArray(reply.data) ? reply.data.length : 0 };
         } catch (e) {
           req.ocpi.log.warn({ owner: `${o.party.countryCode}/${o.party.partyId}`, err: (e as Error).message }, 'hub GET all: owner left out');

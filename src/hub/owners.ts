@@ -7,7 +7,7 @@
  */
 import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
-import { ciKey } from '../ocpi/types.js';
+import { ciKey } from '../model/primitives.js';
 import { partyKey } from '../platform/parties/party-store.js';
 import type { HubPolicy } from './policy.js';
 

@@ -8,7 +8,7 @@
 import { OcpiError, invalidParameters } from '../ocpi/errors.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { OcpiStatus } from '../ocpi/status.js';
-import { ciEquals } from '../ocpi/types.js';
+import { ciEquals } from '../model/primitives.js';
 import type { HubPolicy } from './policy.js';
 
 const same = (from: PartyRef, cc: unknown, pid: unknown) => typeof cc === 'string' && typeof pid === 'string' && ciEquals(cc, from.countryCode) && ciEquals(pid, from.partyId);

@@ -5,7 +5,6 @@
  * which carry a `response_url` it must replace by an alias. One policy per OCPI version.
  */
 import type { AppContext } from '../context.js';
-import { perApp } from '../platform/per-app.js';
 
 export interface HubTreatment {
   /** The hub offers `/hub/{version}/{module}/{sender|receiver}` for it (functional modules). */
@@ -61,14 +60,19 @@ export function hubPoliciesOf(modules: readonly HubModuleEntry[]): HubPolicy[] {
   return versions.map((v) => hubPolicyOf(modules, v));
 }
 
-const policies = perApp((app) => new Map(hubPoliciesOf(app.descriptors).map((p) => [p.version, p])));
+declare module '../context.js' {
+  interface Services {
+    /** The hub's policy per OCPI version it routes, derived from the descriptors. */
+    hubPolicies: Map<string, HubPolicy>;
+  }
+}
 
 /** The hub's policy for one version of this instance's descriptors (null: the hub does not route it). */
 export function hubPolicy(app: AppContext, version: string): HubPolicy | null {
-  return policies(app).get(version) ?? null;
+  return app.services.hubPolicies.get(version) ?? null;
 }
 
 /** Every version the hub routes on this instance. */
 export function hubPolicies(app: AppContext): HubPolicy[] {
-  return [...policies(app).values()];
+  return [...app.services.hubPolicies.values()];
 }

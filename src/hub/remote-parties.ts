@@ -6,11 +6,10 @@
  */
 import type { AppContext } from '../context.js';
 import type { AuthenticatedPeer } from '../ocpi/context.js';
-import { perApp } from '../platform/per-app.js';
 
 const CACHE_MS = 2000;
 
-class RemoteParties {
+export class RemoteParties {
   private readonly cache = new Map<string, { at: number; value: Promise<AuthenticatedPeer['roles']> }>();
 
   constructor(private readonly app: AppContext) {}
@@ -32,11 +31,15 @@ class RemoteParties {
   }
 }
 
-export const remoteParties = perApp((app) => new RemoteParties(app));
+declare module '../context.js' {
+  interface Services {
+    remoteParties: RemoteParties;
+  }
+}
 
 /** The peer with the parties its hub reported added to its roles (unchanged for other peers). */
 export async function withHubParties(app: AppContext, peer: AuthenticatedPeer): Promise<AuthenticatedPeer> {
   if (!peer.roles.some((r) => r.role === 'HUB')) return peer;
-  const behind = await remoteParties(app).behind(peer.peerId);
+  const behind = await app.services.remoteParties.behind(peer.peerId);
   return behind.length ? { ...peer, roles: [...peer.roles, ...behind] } : peer;
 }

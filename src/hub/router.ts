@@ -19,12 +19,11 @@ import { echoRoutingHeaders, parseRoutingHeaders } from '../ocpi/headers.js';
 import { type TransportHooks, authenticate } from '../ocpi/mount.js';
 import type { ModuleInterface } from '../ocpi/registry-types.js';
 import { OcpiStatus, envelope } from '../ocpi/status.js';
-import { ciEquals } from '../ocpi/types.js';
+import { ciEquals } from '../model/primitives.js';
 import { partyKey } from '../platform/parties/party-store.js';
-import { hubAccess } from './access.js';
 import { ALIAS_PATH, type Alias, LINK_PATH, findAlias, readSignedLink } from './aliases.js';
 import { broadcast, oppositeRoles } from './broadcast.js';
-import { endpointOf, hubDirectory, isConnected, type Whereabouts } from './directory.js';
+import { endpointOf, isConnected, type Whereabouts } from './directory.js';
 import { receiverNotConnected, unknownReceiver } from './errors.js';
 import { describe, forwardAndRelay, isBodyMethod, rewriteCallbacks } from './forward.js';
 import { getAll } from './get-all.js';
@@ -33,7 +32,6 @@ import { assertSendsOwnObjects } from './ownership.js';
 import { type HubPolicy, hubPolicy } from './policy.js';
 import { mayBroadcast, partySpecificRecipient } from './recipients.js';
 import { withHubParties } from './remote-parties.js';
-import { hubState } from './state.js';
 
 const MODULE_PATH = /^\/hub\/([0-9][0-9a-z.]*)\/([a-z]+)\/(sender|receiver)(\/[^?]*)?$/;
 // Exactly the alias: nothing may be appended to the URL it stands for.
@@ -58,7 +56,7 @@ export function hubTransportHooks(app: AppContext): TransportHooks {
   return {
     before: [hubRouter(app)],
     peerParties: withHubParties,
-    answersAsHub: async (a) => !!(await hubState(a).hubParty()),
+    answersAsHub: async (a) => !!(await a.services.hubState.hubParty()),
   };
 }
 
@@ -71,7 +69,7 @@ export function hubRouter(app: AppContext) {
     const aliasMatch = moduleMatch ? null : ALIAS.exec(req.path);
     const linkMatch = moduleMatch || aliasMatch ? null : LINK.exec(req.path);
     if (!moduleMatch && !aliasMatch && !linkMatch) return next();
-    const hub = await hubState(app).hubParty();
+    const hub = await app.services.hubState.hubParty();
     if (!hub) return next();
     if (!METHODS.has(req.method)) throw new OcpiError(OcpiStatus.CLIENT_ERROR, `${req.method} is not supported`, 405);
     await authenticate(app, GUARD, { peerParties: withHubParties })(req, res, () => undefined);
@@ -134,7 +132,7 @@ export function hubRouter(app: AppContext) {
       to = target.party;
     }
     req.ocpi.routing = { from, to: target.party };
-    if (!(await hubAccess(app).allowed(from, target.party))) throw unknownReceiver(`${describe(target.party)} is not reachable for ${describe(from)} through this hub`);
+    if (!(await app.services.hubAccess.allowed(from, target.party))) throw unknownReceiver(`${describe(target.party)} is not reachable for ${describe(from)} through this hub`);
 
     if (target.kind === 'local') {
       const local = app.interfaces.find((i) => i.identifier === module && i.role === interfaceRole && i.owner !== 'UNLISTED' && i.basePath.split('/').includes(policy.version));
@@ -163,11 +161,11 @@ export function hubRouter(app: AppContext) {
 }
 
 async function findParty(app: AppContext, party: PartyRef): Promise<Whereabouts | null> {
-  const found = await hubDirectory(app).find(party);
+  const found = await app.services.hubDirectory.find(party);
   if (found) return found;
   // A party registered a moment ago may not be in the cached directory yet.
-  hubDirectory(app).invalidate();
-  return hubDirectory(app).find(party);
+  app.services.hubDirectory.invalidate();
+  return app.services.hubDirectory.find(party);
 }
 
 /**
@@ -204,7 +202,7 @@ async function openRoute(
   policy: HubPolicy,
   q: { module: string; interfaceRole: string; method: string; rest: string; body: unknown; callerPeerId: string; from: PartyRef },
 ): Promise<Whereabouts | null> {
-  const directory = hubDirectory(app);
+  const directory = app.services.hubDirectory;
   const named = namedObject(policy, q.module, q.interfaceRole, q.method, q.rest, q.body);
   const owner = named && (await ownerOf(app, named));
   if (owner) {
@@ -225,7 +223,7 @@ async function serveAlias(app: AppContext, req: Request, res: Response, peer: Au
   // A Link or Location (sealed or, for a CDR, a row) is only ever read.
   if (alias.kind === 'LINK' && req.method !== 'GET') throw notFound('Unknown or expired hub URL');
   req.ocpi.routing = { from: alias.from, to: alias.to };
-  const target = (await hubDirectory(app).peers()).find((p) => p.id === alias.targetPeerId);
+  const target = (await app.services.hubDirectory.peers()).find((p) => p.id === alias.targetPeerId);
   if (!target) throw unknownReceiver(`${describe(alias.to)} is no longer connected to the hub`);
   const method = req.method as Method;
   await forwardAndRelay(app, req, res, {

@@ -5,7 +5,6 @@
  */
 import type { AppContext } from '../context.js';
 import type { PartyRef } from '../ocpi/context.js';
-import { perApp } from '../platform/per-app.js';
 
 export interface HubSettings {
   forwardTimeoutMs: number;
@@ -49,4 +48,8 @@ export class HubState {
   }
 }
 
-export const hubState = perApp((app) => new HubState(app));
+declare module '../context.js' {
+  interface Services {
+    hubState: HubState;
+  }
+}

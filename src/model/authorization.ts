@@ -4,8 +4,8 @@
  * comes from a peer, so it is validated before any field of it decides a charge.
  */
 import { z } from 'zod';
-import { DisplayText, ciString, optionalList } from '../../../ocpi/types.js';
-import { AllowedType, Token } from './schemas.js';
+import { DisplayText, ciString, optionalList } from './primitives.js';
+import { AllowedType, Token } from './token.js';
 
 export const LocationReferences = z.object({
   location_id: ciString(36),

@@ -6,8 +6,8 @@
  * when sending (no Session-only dimensions, id at most 36 unless it is a credit CDR).
  */
 import { z } from 'zod';
-import { CountryCode, DateTime, PartyId, Price, ciString, nonEmptyList, ocpiString, optionalList } from '../ocpi/types.js';
-import { ReceivedTariff } from './schemas.js';
+import { CountryCode, DateTime, PartyId, Price, ciString, nonEmptyList, ocpiString, optionalList } from './primitives.js';
+import { ReceivedTariff } from './tariff.js';
 
 export const CdrDimensionType = z.enum([
   'CURRENT',

@@ -1,7 +1,7 @@
 /** Commands module objects (08-commands §3-4). */
 import { z } from 'zod';
-import { CountryCode, DateTime, DisplayText, PartyId, Url, ciString, optionalList, storableJson } from '../../../ocpi/types.js';
-import { TokenType } from '../../../tariffs/cdr-schemas.js';
+import { CountryCode, DateTime, DisplayText, PartyId, Url, ciString, optionalList, storableJson } from './primitives.js';
+import { TokenType } from './cdr.js';
 
 export const CommandType = z.enum(['CANCEL_RESERVATION', 'RESERVE_NOW', 'START_SESSION', 'STOP_SESSION', 'UNLOCK_CONNECTOR']);
 export type CommandType = z.infer<typeof CommandType>;

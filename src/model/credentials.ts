@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BusinessDetails, CountryCode, PartyId, Role, Url, nonEmptyList } from '../../../ocpi/types.js';
+import { BusinessDetails, CountryCode, PartyId, Role, Url, nonEmptyList } from './primitives.js';
 
 export const CredentialsRole = z.object({
   role: Role,

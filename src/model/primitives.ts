@@ -144,3 +144,8 @@ export const BusinessDetails = z.object({
   logo: Image.nullish(),
 });
 export type BusinessDetails = z.infer<typeof BusinessDetails>;
+
+/** A PATCH: any subset of the object's fields, but last_updated always (transport §4). */
+export function patchOf<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>) {
+  return schema.partial().extend({ last_updated: DateTime });
+}

@@ -2,8 +2,8 @@
  * The OCPI 2.2.1 Session as the CDR builder needs it (the sessions module may reuse it).
  */
 import { z } from 'zod';
-import { CountryCode, DateTime, PartyId, Price, ciString, ocpiString, optionalList } from '../ocpi/types.js';
-import { AuthMethod, CdrToken, ChargingPeriod } from './cdr-schemas.js';
+import { CountryCode, DateTime, PartyId, Price, ciString, ocpiString, optionalList, patchOf } from './primitives.js';
+import { AuthMethod, CdrToken, ChargingPeriod } from './cdr.js';
 
 export const SessionStatus = z.enum(['ACTIVE', 'COMPLETED', 'INVALID', 'PENDING', 'RESERVATION']);
 export type SessionStatus = z.infer<typeof SessionStatus>;
@@ -32,4 +32,8 @@ export const Session = z.object({
   last_updated: DateTime,
 });
 export type Session = z.infer<typeof Session>;
+
+/** A partial Session; last_updated is mandatory (§2.3), its absence is 2001. */
+export const SessionPatch = patchOf(Session);
+export type SessionPatch = z.infer<typeof SessionPatch>;
 export type SessionInput = z.input<typeof Session>;

@@ -7,7 +7,7 @@
  * them, a peer's tariff is not (docs/interop.md, receive profile).
  */
 import { z } from 'zod';
-import { CountryCode, DateTime, DisplayText, PartyId, Url, ciString, nonEmptyList, ocpiString, optionalList, parseDateTime } from '../ocpi/types.js';
+import { CountryCode, DateTime, DisplayText, PartyId, Url, ciString, nonEmptyList, ocpiString, optionalList, parseDateTime } from './primitives.js';
 
 export const TariffDimensionType = z.enum(['ENERGY', 'FLAT', 'PARKING_TIME', 'TIME']);
 export type TariffDimensionType = z.infer<typeof TariffDimensionType>;

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { InterfaceRole, Url } from '../../../ocpi/types.js';
-
-export { OCPI_VERSION } from '../version.js';
+import { InterfaceRole, Url } from './primitives.js';
 
 /** The module identifiers OCPI 2.2.1 defines (version details may name others: kept, not refused). */
 export const ModuleId = z.enum(['cdrs', 'chargingprofiles', 'commands', 'credentials', 'hubclientinfo', 'locations', 'sessions', 'tariffs', 'tokens']);

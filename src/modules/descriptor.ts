@@ -5,7 +5,7 @@
  * and how the hub treats it. `registry.ts` lists the descriptors; everything else that used to
  * keep its own list of modules derives from them.
  */
-import type { AppContext } from '../context.js';
+import type { AppContext, Services } from '../context.js';
 import type { FullVersionSource } from '../delivery/full-versions.js';
 import type { PullHandler } from '../delivery/pulls.js';
 import type { HubTreatment } from '../hub/policy.js';
@@ -15,7 +15,10 @@ import type { RouteDef } from '../ocpi/route.js';
 /** A periodic task of the worker (run on every dispatcher sweep), e.g. timing out unanswered requests. */
 export type Sweep = (app: AppContext) => Promise<unknown>;
 
-/** Something a module keeps running in every process; the result stops it. */
+/** The services a module adds to `app.services`, built once by the composition root. */
+export type ServiceFactory = (app: AppContext) => Partial<Services>;
+
+/** Something a module keeps running in API processes; the result stops it. */
 export type Service = (app: AppContext) => Promise<() => Promise<void>>;
 
 export interface ModuleDescriptor {
@@ -30,9 +33,11 @@ export interface ModuleDescriptor {
   sweeps?: Sweep[];
   /** Complete versions of what our parties PATCH (src/delivery/full-versions.ts). */
   fullVersion?: FullVersionSource;
-  /** Started before the process listens (e.g. a read model the first requests use). */
+  /** Its services (`app.services.<name>`), built with the AppContext. */
+  services?: ServiceFactory;
+  /** Started before an API process listens (e.g. a read model the first requests use). */
   onStart?: Service;
-  /** Started once the process listens (e.g. resuming handshakes whose peer calls us back). */
+  /** Started once an API process listens (e.g. resuming handshakes whose peer calls us back). */
   onListening?: Service;
   hub?: HubTreatment;
 }

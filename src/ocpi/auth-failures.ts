@@ -96,16 +96,11 @@ export function clientKey(address: string | undefined): string {
  */
 export function noteFailedAuthentication(app: AppContext, req: Request, res: Response): number {
   res.locals.unlogged = true;
-  return authFailures(app).note(req.ip ?? req.socket.remoteAddress);
+  return app.services.authFailures.note(req.ip ?? req.socket.remoteAddress);
 }
 
-const instances = new WeakMap<AppContext, AuthFailures>();
-
-export function authFailures(app: AppContext): AuthFailures {
-  let found = instances.get(app);
-  if (!found) {
-    found = new AuthFailures(app.config.AUTH_FAILURE_LIMIT_PER_MINUTE, app.log);
-    instances.set(app, found);
+declare module '../context.js' {
+  interface Services {
+    authFailures: AuthFailures;
   }
-  return found;
 }

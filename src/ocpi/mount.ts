@@ -16,7 +16,7 @@ import type { ModuleInterface } from './registry-types.js';
 import { type AuthenticatedPeer, type PartyRef, type RoutingHeaders, callerOf } from './context.js';
 import type { RouteDef, RouteResult, RoutingHint } from './route.js';
 import { OcpiStatus, envelope } from './status.js';
-import { ciEquals } from './types.js';
+import { ciEquals } from '../model/primitives.js';
 
 export interface TransportHooks {
   /** Offered every request before the interfaces (the hub's URLs); one may rewrite the URL and continue. */

@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { fromZod } from './errors.js';
 import { HEADER } from './headers.js';
-import { DateTime } from './types.js';
+import { DateTime } from '../model/primitives.js';
 
 export interface PageRequest {
   offset: number;

@@ -22,7 +22,7 @@
 import type { z } from 'zod';
 import { type Path, comparePaths, foldPath, formatPath, isPrefix, removeAt, setAt, valueAt } from './json-path.js';
 import { schemaAt } from './schema-walk.js';
-import { formatDateTime } from './types.js';
+import { formatDateTime } from '../model/primitives.js';
 
 export { foldPath, formatPath, valueAt } from './json-path.js';
 

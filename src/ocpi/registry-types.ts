@@ -1,4 +1,4 @@
-import type { InterfaceRole } from './types.js';
+import type { InterfaceRole } from '../model/primitives.js';
 import type { RouteDef, RoutingHint } from './route.js';
 
 /**

@@ -1,5 +1,5 @@
 /** OCPI status codes (transport chapter §6) and the envelope every OCPI response carries. */
-import { formatDateTime } from './types.js';
+import { formatDateTime } from '../model/primitives.js';
 
 export const OcpiStatus = {
   SUCCESS: 1000,

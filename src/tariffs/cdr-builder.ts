@@ -4,8 +4,8 @@
  * boundary) or else from the Session's own periods. The CDR is checked against OutboundCdr
  * before it is returned, so a caller never gets a CDR a peer would reject.
  */
-import { ciEquals, formatDateTime } from '../ocpi/types.js';
-import { OutboundCdr, SESSION_ONLY_DIMENSIONS, type Cdr, type ChargingPeriod, type SignedData } from './cdr-schemas.js';
+import { ciEquals, formatDateTime } from '../model/primitives.js';
+import { OutboundCdr, SESSION_ONLY_DIMENSIONS, type Cdr, type ChargingPeriod, type SignedData } from '../model/cdr.js';
 import { compileTariff, type CompiledTariff, type CostCategory } from './compiled-tariff.js';
 import { chargingPeriodsFromTimeline } from './charging-periods.js';
 import { CdrBuildError, zodIssues } from './errors.js';
@@ -13,8 +13,8 @@ import { cdrLocationFor, parseLocation } from './location-input.js';
 import { MeterTimeline } from './meter-timeline.js';
 import { parseInstant, price, type TariffLike } from './price.js';
 import type { PriceResult, PricingContext } from './price-types.js';
-import type { TariffType } from './schemas.js';
-import { Session } from './session-schemas.js';
+import type { TariffType } from '../model/tariff.js';
+import { Session } from '../model/session.js';
 import { chooseTariff } from './tariff-choice.js';
 
 export interface BuildCdrInput {

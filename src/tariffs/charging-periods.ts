@@ -8,8 +8,8 @@
  * The cut points are chosen so that price() on the emitted periods, which reads each period at
  * its start, sees exactly what was in force throughout the period.
  */
-import { formatDateTime } from '../ocpi/types.js';
-import type { CdrDimension, ChargingPeriod } from './cdr-schemas.js';
+import { formatDateTime } from '../model/primitives.js';
+import type { CdrDimension, ChargingPeriod } from '../model/cdr.js';
 import type { CompiledTariff } from './compiled-tariff.js';
 import { Dec, ZERO, dec, kwhToMwh, maxDec, minDec, msToHours } from './decimal.js';
 import { selectForReservation, selectForSession, selectionKey } from './element-selection.js';

@@ -6,7 +6,7 @@
  */
 import { TariffValidationError, zodIssues } from './errors.js';
 import { Dec, MS_PER_HOUR, MWH_PER_KWH, ONE, dec } from './decimal.js';
-import { type DayOfWeek, type PriceComponent, type ReservationRestrictionType, Tariff, type TariffDimensionType, type TariffRestrictions } from './schemas.js';
+import { type DayOfWeek, type PriceComponent, type ReservationRestrictionType, Tariff, type TariffDimensionType, type TariffRestrictions } from '../model/tariff.js';
 
 export type CostCategory = 'fixed' | 'energy' | 'time' | 'parking' | 'reservation';
 

@@ -6,7 +6,7 @@
  */
 import type { CompiledComponent, CompiledTariff, ReservationDimension } from './compiled-tariff.js';
 import { restrictionsHold, type InstantState, type UnknownQuantities } from './restrictions.js';
-import type { TariffDimensionType } from './schemas.js';
+import type { TariffDimensionType } from '../model/tariff.js';
 
 export const SESSION_DIMENSIONS: readonly TariffDimensionType[] = ['FLAT', 'ENERGY', 'TIME', 'PARKING_TIME'];
 export const RESERVATION_DIMENSIONS: readonly ReservationDimension[] = ['FLAT', 'TIME'];

@@ -4,7 +4,7 @@
  * min/max price changed the total. Plain text lines for a CLI and a structured form for an API.
  */
 import { DateTime } from 'luxon';
-import type { Price } from '../ocpi/types.js';
+import type { Price } from '../model/primitives.js';
 import { MS_PER_HOUR, MWH_PER_KWH, ONE, dec, hoursToMs, kwhToMwh, toWire } from './decimal.js';
 import type { ComponentInfo, ComponentRef, DimensionCharge, PeriodBreakdown, PriceLimit, PriceResult, StepRounding, UsageDimension } from './price-types.js';
 

@@ -1,10 +1,7 @@
 /**
- * Public API of the tariff engine: OCPI 2.2.1 tariff/CDR schemas, price(), charging-period
+ * Public API of the tariff engine (the objects it reads and builds are in src/model): price(), charging-period
  * generation, buildCdr() and explain(). Pure functions; no HTTP, no database.
  */
-export * from './schemas.js';
-export * from './cdr-schemas.js';
-export * from './session-schemas.js';
 export { TariffEngineError, TariffValidationError, PricingInputError, CdrBuildError, type FieldIssue } from './errors.js';
 export { validateTariff, compileTariff, isCompiledTariff, type CompiledTariff, type CostCategory } from './compiled-tariff.js';
 export { price, type TariffLike } from './price.js';

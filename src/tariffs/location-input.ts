@@ -3,8 +3,8 @@
  * it (other fields are ignored), so the locations module can hand its objects over as they are.
  */
 import { z } from 'zod';
-import { ciEquals, ciString, nonEmptyList, ocpiString, optionalList, charLength } from '../ocpi/types.js';
-import { CdrLocation, ConnectorFormat, ConnectorType, GeoLocation, PowerType } from './cdr-schemas.js';
+import { ciEquals, ciString, nonEmptyList, ocpiString, optionalList, charLength } from '../model/primitives.js';
+import { CdrLocation, ConnectorFormat, ConnectorType, GeoLocation, PowerType } from '../model/cdr.js';
 import { CdrBuildError, zodIssues } from './errors.js';
 
 export const ConnectorSource = z.object({

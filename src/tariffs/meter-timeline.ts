@@ -7,7 +7,7 @@
  * reads allows), while power, current and state hold their last reported value.
  */
 import { z } from 'zod';
-import { DateTime, ciEquals, ciString, parseDateTime } from '../ocpi/types.js';
+import { DateTime, ciEquals, ciString, parseDateTime } from '../model/primitives.js';
 import type { CompiledTariff } from './compiled-tariff.js';
 import { Dec, MS_PER_HOUR, ZERO, dec, snapKwh } from './decimal.js';
 import { PricingInputError, zodIssues } from './errors.js';

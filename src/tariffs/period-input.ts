@@ -3,8 +3,8 @@
  * and reserved; mWh delivered) and, when a tariff restricts on them, the power/current figure
  * restrictions are compared with.
  */
-import { ciEquals } from '../ocpi/types.js';
-import { ChargingPeriod, type CdrDimensionType } from './cdr-schemas.js';
+import { ciEquals } from '../model/primitives.js';
+import { ChargingPeriod, type CdrDimensionType } from '../model/cdr.js';
 import type { CompiledTariff } from './compiled-tariff.js';
 import { Dec, MS_PER_HOUR, MWH_PER_KWH, ZERO, dec, hoursToMs, kwhToMwh } from './decimal.js';
 import { PricingInputError, zodIssues, type FieldIssue } from './errors.js';

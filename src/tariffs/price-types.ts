@@ -2,7 +2,7 @@
  * Inputs and outputs of `price()`. Output field names follow the CDR's own (`total_*`) so a
  * result can be copied into a CDR field by field; everything else is explanation.
  */
-import type { Price } from '../ocpi/types.js';
+import type { Price } from '../model/primitives.js';
 import type { CostCategory } from './compiled-tariff.js';
 
 export interface PricingContext {

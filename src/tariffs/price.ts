@@ -6,7 +6,7 @@
  * elements and the charging session only by the others. step_size is applied once per session,
  * FLAT fees once per component, VAT per component, min/max price last.
  */
-import { formatDateTime, parseDateTime, type Price } from '../ocpi/types.js';
+import { formatDateTime, parseDateTime, type Price } from '../model/primitives.js';
 import { compileTariff, type CompiledComponent, type CompiledTariff } from './compiled-tariff.js';
 import { QuantityLedger, applyPriceLimits, componentCost, type Money } from './cost-totals.js';
 import { ZERO, msToHours, mwhToKwh, toWire } from './decimal.js';

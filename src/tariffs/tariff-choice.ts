@@ -2,8 +2,8 @@
  * Which of a connector's tariffs applies to a session (digest §4.1): listed on the connector,
  * of the session's kind (or of no kind), and valid at the session start.
  */
-import { ciEquals, parseDateTime } from '../ocpi/types.js';
-import type { Tariff, TariffType } from './schemas.js';
+import { ciEquals, parseDateTime } from '../model/primitives.js';
+import type { Tariff, TariffType } from '../model/tariff.js';
 
 export interface TariffChoiceCriteria {
   /** Session start: start_date_time <= at < end_date_time must hold. */

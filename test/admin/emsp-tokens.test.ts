@@ -3,7 +3,7 @@
  * each change reaches the CPO peers as a PUT (complete token) or a PATCH (what changed), with
  * routing headers, through the outbox.
  */
-import { Token } from '../../src/modules/2.2.1/tokens/schemas.js';
+import { Token } from '../../src/model/token.js';
 import { aBusinessDetails } from '../helpers/builders.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { type RegisteredCpo, aRegisteredCpo, anOwnToken, nextStamp } from '../helpers/emsp-tokens.js';

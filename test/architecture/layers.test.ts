@@ -1,7 +1,8 @@
 /**
  * The house rules of docs/architecture.md, checked on every run: no import loops (type-only
  * imports included), and layers that point down only: transport knows no hub and no module,
- * delivery knows no module, the context type is a leaf.
+ * delivery knows no module, the object model and the context type are leaves, and only the
+ * registry reaches into a version's folder.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -44,6 +45,30 @@ test.each([
         .map((dep) => `${file} -> ${dep}`),
     );
   expect(offending).toEqual([]);
+});
+
+test('the object model (src/model) imports nothing of ours but itself', () => {
+  const offending = Object.keys(tree)
+    .filter((file) => file.startsWith('src/model/'))
+    .flatMap((file) =>
+      importsOf(file)
+        .filter((dep) => dep.startsWith('src/') && !dep.startsWith('src/model/'))
+        .map((dep) => `${file} -> ${dep}`),
+    );
+  expect(offending).toEqual([]);
+});
+
+test("no file outside a version's folder imports from it, but the registry of descriptors", () => {
+  const versionFolder = /^src\/modules\/\d+\.\d+(\.\d+)?\//;
+  const offending = Object.keys(tree)
+    .filter((file) => file.startsWith('src/') && file !== 'src/modules/registry.ts')
+    .flatMap((file) =>
+      importsOf(file)
+        .filter((dep) => versionFolder.test(dep) && dep.split('/').slice(0, 3).join('/') !== file.split('/').slice(0, 3).join('/'))
+        .map((dep) => `${file} -> ${dep}`),
+    );
+  expect(offending).toEqual([]);
+  expect(Object.keys(tree).some((file) => versionFolder.test(file))).toBe(true);
 });
 
 test('the context type is a leaf: it imports nothing of ours', () => {

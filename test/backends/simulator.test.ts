@@ -3,8 +3,8 @@
  * session, a remote stop ends it, and the eMSP receives every message of the flow, down to a CDR
  * priced by the tariff engine.
  */
-import { Cdr } from '../../src/tariffs/cdr-schemas.js';
-import { Session } from '../../src/tariffs/session-schemas.js';
+import { Cdr } from '../../src/model/cdr.js';
+import { Session } from '../../src/model/session.js';
 import { aBusinessDetails, aCredentialsRole } from '../helpers/builders.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { eventually } from '../helpers/eventually.js';

@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { CPO, EMSP, businessDetails, driverToken, locations, tariffs } from '../../src/demo/fixture.js';
-import { Cdr } from '../../src/tariffs/cdr-schemas.js';
+import { Cdr } from '../../src/model/cdr.js';
 import { price } from '../../src/tariffs/index.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { eventually } from '../helpers/eventually.js';

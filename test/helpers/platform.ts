@@ -12,7 +12,7 @@ import type { ModuleInterface } from '../../src/ocpi/registry-types.js';
 import type { ModuleDescriptor } from '../../src/modules/descriptor.js';
 import { freePort } from '../../src/demo/platforms.js';
 import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
-import { type IdleOptions, workerIdle } from '../../src/delivery/idle.js';
+import { type IdleOptions } from '../../src/delivery/idle.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -110,7 +110,7 @@ export async function startTestPlatform(
     received,
     logs,
     admin: () => adminAgent(url),
-    whenIdle: (options) => workerIdle(platform.ctx).whenIdle(options),
+    whenIdle: (options) => platform.ctx.services.workerIdle.whenIdle(options),
     async stop() {
       await platform.close();
       await dropSchema(schema);

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parsePageRequest } from '../../src/ocpi/pagination.js';
 import type { ModuleInterface } from '../../src/ocpi/registry-types.js';
 import { defineRoute } from '../../src/ocpi/route.js';
-import { CountryCode, DateTime, PartyId, ciString, ocpiString } from '../../src/ocpi/types.js';
+import { CountryCode, DateTime, PartyId, ciString, ocpiString } from '../../src/model/primitives.js';
 
 export const ITEMS = Array.from({ length: 25 }, (_, i) => ({
   id: `ITEM-${String(i).padStart(2, '0')}`,

@@ -8,7 +8,6 @@
  * requests are rate-limited; X-Limit is the limit a page was cut at.
  */
 import type { Request, Response } from 'express';
-import { receivedTokens } from '../../src/modules/2.2.1/tokens/service.js';
 import { aBusinessDetails, aCredentialsRole } from '../helpers/builders.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { eventually } from '../helpers/eventually.js';
@@ -62,7 +61,7 @@ const listed: Record<string, Array<Record<string, unknown> & { last_updated: str
 };
 const tokenPulls = () => emspA.received.filter((r) => r.method === 'GET' && r.path === '/emsp/tokens');
 const pullState = () => platform.ctx.db.pullState.findUniqueOrThrow({ where: { peerId_module: { peerId: peerA, module: 'tokens' } } });
-const stored = (owner: Party, uid: string, type = 'RFID') => receivedTokens(platform.ctx).store.find(owner.cc, owner.pid, uid, type);
+const stored = (owner: Party, uid: string, type = 'RFID') => platform.ctx.services.receivedTokens.store.find(owner.cc, owner.pid, uid, type);
 
 function serveTokens(req: Request, res: Response) {
   const to = `${req.get('ocpi-to-country-code')}/${req.get('ocpi-to-party-id')}`;

@@ -8,7 +8,6 @@
  */
 import type { Request, Response } from 'express';
 import { purgeExpiredAliases } from '../../src/hub/aliases.js';
-import { hubDirectory } from '../../src/hub/directory.js';
 import { aBusinessDetails, aCredentialsRole } from '../helpers/builders.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { eventually } from '../helpers/eventually.js';
@@ -129,7 +128,7 @@ describe('what cannot be routed is refused, never broadcast', () => {
   test('a command addressed to the hub, and one open-routed with several CPOs, get 4001', async () => {
     const second = await aHubPeer(hub, 'CPO', 'NL', 'CP2');
     // The hub's directory is cached for a second; the new CPO must count as a candidate now.
-    hubDirectory(hub.ctx).invalidate();
+    hub.ctx.services.hubDirectory.invalidate();
     const body = { response_url: `${emspA.fake.url}/callbacks/1`, token: cdrToken(emspA), location_id: 'NOWHERE' };
     const toHub = await viaHub(hub, emspA, 'post', '/commands/receiver/START_SESSION', HUB).send(body).expect(200);
     expect(toHub.body.status_code).toBe(4001);

@@ -1,8 +1,8 @@
 /** The receive profile as a pure function: what it repairs, what it never touches, and that it always ends. */
 import { z } from 'zod';
 import { ReceivedCdr } from '../../src/modules/2.2.1/cdrs/receiver-service.js';
-import { SetChargingProfile } from '../../src/modules/2.2.1/chargingprofiles/schemas.js';
-import { Location } from '../../src/modules/2.2.1/locations/schemas.js';
+import { SetChargingProfile } from '../../src/model/charging-profile.js';
+import { Location } from '../../src/model/location.js';
 import { foldPath, receive } from '../../src/ocpi/receive-profile.js';
 import { aLocation, anEvse } from '../helpers/locations.js';
 import { aCdr } from '../helpers/sessions.js';

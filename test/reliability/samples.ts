@@ -4,7 +4,7 @@
  * Keys are `identifier:ROLE:method:routePath`; endpoints missing here get a generated body.
  */
 import type { z } from 'zod';
-import { CommandBodies, type CommandType } from '../../src/modules/2.2.1/commands/schemas.js';
+import { CommandBodies, type CommandType } from '../../src/model/command.js';
 import { aBusinessDetails } from '../helpers/builders.js';
 import { aConnector, aLocation, anEvse } from '../helpers/locations.js';
 import { aCdr, aSession } from '../helpers/sessions.js';

@@ -1,6 +1,7 @@
 /** fast-check generators of valid tariffs and meter timelines for the property tests. */
 import fc from 'fast-check';
-import type { MeterTimelineInput, TariffInput } from '../../src/tariffs/index.js';
+import type { MeterTimelineInput } from '../../src/tariffs/index.js';
+import type { TariffInput } from '../../src/model/tariff.js';
 
 type Dim = 'ENERGY' | 'FLAT' | 'TIME' | 'PARKING_TIME';
 const DAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const;

@@ -1,5 +1,7 @@
 /** buildCdr(): complete, schema-valid CDRs whose totals a receiver can recompute from the CDR alone. */
-import { Cdr, CdrBuildError, OutboundCdr, buildCdr, chooseTariff, price, validateTariff, type MeterTimelineInput, type SessionInput } from '../../src/tariffs/index.js';
+import { Cdr, OutboundCdr } from '../../src/model/cdr.js';
+import { CdrBuildError, buildCdr, chooseTariff, price, validateTariff, type MeterTimelineInput } from '../../src/tariffs/index.js';
+import { type SessionInput } from '../../src/model/session.js';
 import { ZONE, aTariff, local, pc } from './helpers.js';
 
 const minutesAfter = (iso: string, min: number) => new Date(Date.parse(iso) + min * 60_000).toISOString();

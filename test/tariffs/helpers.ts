@@ -1,6 +1,7 @@
 /** Builders for tariff-engine tests: tariffs in the digest's compact notation and hand-cut periods. */
 import { DateTime } from 'luxon';
-import type { ChargingPeriodInput, TariffInput } from '../../src/tariffs/index.js';
+import type { ChargingPeriodInput } from '../../src/model/cdr.js';
+import type { TariffInput } from '../../src/model/tariff.js';
 
 export const ZONE = 'Europe/Amsterdam';
 

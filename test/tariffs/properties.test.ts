@@ -2,7 +2,8 @@
 import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { chargingPeriodsFromTimeline, price, type ChargingPeriodInput, type PriceResult } from '../../src/tariffs/index.js';
+import { chargingPeriodsFromTimeline, price, type PriceResult } from '../../src/tariffs/index.js';
+import { type ChargingPeriodInput } from '../../src/model/cdr.js';
 import { arbTariff, arbTimeline, arbVat, arbPrice } from './arbitraries.js';
 import { ZONE, aTariff, cut, local, pc } from './helpers.js';
 

@@ -5,7 +5,7 @@
  */
 import { patchConnector, patchEvse, patchLocation, putConnector, putEvse } from '../../src/modules/2.2.1/locations/received-changes.js';
 import { applyChange } from '../../src/modules/2.2.1/locations/service.js';
-import type { Connector, Evse, Location } from '../../src/modules/2.2.1/locations/schemas.js';
+import type { Connector, Evse, Location } from '../../src/model/location.js';
 import { OcpiError } from '../../src/ocpi/errors.js';
 import { DomainError } from '../../src/platform/domain-error.js';
 import { aConnector, aLocation, anEvse } from '../helpers/locations.js';

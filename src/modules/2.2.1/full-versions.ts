@@ -5,9 +5,6 @@
  * service wrote on the outbox row.
  */
 import { type FullVersionSource, objectPartOf } from '../../delivery/full-versions.js';
-import { ownLocations } from './locations/service.js';
-import { ownSessions } from './sessions/service.js';
-import { ownTokens } from './tokens/sender-service.js';
 
 const path = (...segments: string[]) => `/${segments.map(encodeURIComponent).join('/')}`;
 
@@ -18,7 +15,7 @@ export const locationsFullVersion: FullVersionSource = {
     const object = objectPartOf('locations', row.objectKey);
     const slash = object?.indexOf('/') ?? -1;
     if (!object || slash < 0) return null;
-    const location = await ownLocations(app).store.get(object.slice(slash + 1), [object.slice(0, slash)]);
+    const location = await app.services.ownLocations.store.get(object.slice(slash + 1), [object.slice(0, slash)]);
     if (!location) return null;
     return { path: path(location.country_code, location.party_id, location.id), body: location, lastUpdated: new Date(location.last_updated) };
   },
@@ -29,7 +26,7 @@ export const sessionsFullVersion: FullVersionSource = {
   module: 'sessions',
   async current(app, row) {
     const key = objectPartOf('sessions', row.objectKey);
-    const session = key ? (await ownSessions(app).store.get(key))?.document : null;
+    const session = key ? (await app.services.ownSessions.store.get(key))?.document : null;
     if (!session) return null;
     return { path: path(session.country_code, session.party_id, session.id), body: session, lastUpdated: new Date(session.last_updated) };
   },
@@ -44,7 +41,7 @@ export const tokensFullVersion: FullVersionSource = {
     const first = object.indexOf('/');
     const last = object.lastIndexOf('/');
     if (first < 0 || last <= first) return null;
-    const record = await ownTokens(app).store.get({ partyKey: object.slice(0, first), uidKey: object.slice(first + 1, last), type: object.slice(last + 1) });
+    const record = await app.services.ownTokens.store.get({ partyKey: object.slice(0, first), uidKey: object.slice(first + 1, last), type: object.slice(last + 1) });
     if (!record) return null;
     const token = record.token;
     return { path: `${path(token.country_code, token.party_id, token.uid)}?type=${token.type}`, body: token, lastUpdated: new Date(token.last_updated) };

@@ -1,7 +1,7 @@
 /** Prisma storage of local parties. */
 import type { Db } from '../../db/prisma.js';
 import { Prisma } from '../../db/prisma.js';
-import { ciKey } from '../../ocpi/types.js';
+import { ciKey } from '../../model/primitives.js';
 
 export type LocalRole = 'CPO' | 'EMSP';
 

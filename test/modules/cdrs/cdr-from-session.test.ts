@@ -2,7 +2,7 @@
  * "End the session and build the CDR": a CPO backend that does not price sessions lets the
  * platform do it with the tariff engine; the priced CDR is stored and POSTed to the eMSP.
  */
-import { Cdr } from '../../../src/tariffs/cdr-schemas.js';
+import { Cdr } from '../../../src/model/cdr.js';
 import { aBusinessDetails, aCredentialsRole } from '../../helpers/builders.js';
 import { FAST_DELIVERY } from '../../helpers/delivery.js';
 import { eventually } from '../../helpers/eventually.js';

@@ -4,7 +4,7 @@
  * result POSTed to the sender's unique response_url, and ActiveChargingProfile updates PUT to the
  * senders whose profile was accepted.
  */
-import { ChargingProfileResponse } from '../../../src/modules/2.2.1/chargingprofiles/schemas.js';
+import { ChargingProfileResponse } from '../../../src/model/charging-profile.js';
 import { aBusinessDetails, aCredentialsRole } from '../../helpers/builders.js';
 import { FAST_DELIVERY } from '../../helpers/delivery.js';
 import { eventually, sleep } from '../../helpers/eventually.js';

@@ -4,7 +4,7 @@
  * the backend stays silent.
  */
 import crypto from 'node:crypto';
-import { CommandResponse } from '../../../src/modules/2.2.1/commands/schemas.js';
+import { CommandResponse } from '../../../src/model/command.js';
 import { aBusinessDetails, aCredentialsRole } from '../../helpers/builders.js';
 import { FAST_DELIVERY } from '../../helpers/delivery.js';
 import { eventually } from '../../helpers/eventually.js';

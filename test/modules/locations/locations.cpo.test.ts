@@ -2,7 +2,7 @@
  * Locations as a CPO: the backend API writes them (location, EVSE, connector level), every
  * change is pushed to the receiving eMSP peer, and peers pull them from the SENDER interface.
  */
-import { Connector, Evse, Location } from '../../../src/modules/2.2.1/locations/schemas.js';
+import { Connector, Evse, Location } from '../../../src/model/location.js';
 import { aBusinessDetails, aCredentialsRole } from '../../helpers/builders.js';
 import { FAST_DELIVERY } from '../../helpers/delivery.js';
 import { eventually } from '../../helpers/eventually.js';

@@ -1,10 +1,4 @@
-/**
- * Locations RECEIVER interface of an eMSP party (02-locations §3): a CPO peer pushes its
- * locations, EVSEs and connectors with PUT/PATCH and reads our copy back with GET, over real
- * HTTP and a real database.
- */
-import { receivedLocations } from '../../../src/modules/2.2.1/locations/receiver-service.js';
-import { Location } from '../../../src/modules/2.2.1/locations/schemas.js';
+import { Location } from '../../../src/model/location.js';
 import { type EmspReceiverWorld, anEmspWithTwoCpoPeers, asPeer } from '../../helpers/emsp-receiver.js';
 import { aConnector, aLocation, anEvse, later } from '../../helpers/locations.js';
 import { type TestPlatform, request, tokenHeader } from '../../helpers/platform.js';
@@ -275,7 +269,7 @@ describe('validation', () => {
   });
 
   test('the stored location is what the eMSP side reads (case-insensitive ids)', async () => {
-    expect(await receivedLocations(platform.ctx).store.find('nl', 'cpo', 'loc1')).toMatchObject({ id: 'LOC1', name: 'Renamed' });
+    expect(await platform.ctx.services.receivedLocations.store.find('nl', 'cpo', 'loc1')).toMatchObject({ id: 'LOC1', name: 'Renamed' });
   });
 });
 

@@ -2,8 +2,8 @@
  * Sessions and CDRs as a CPO: the backend reports them, each goes only to the eMSP owning the
  * session's token (never broadcast), and on the SENDER lists every eMSP sees only its own.
  */
-import { Cdr } from '../../../src/tariffs/cdr-schemas.js';
-import { Session } from '../../../src/tariffs/session-schemas.js';
+import { Cdr } from '../../../src/model/cdr.js';
+import { Session } from '../../../src/model/session.js';
 import { aBusinessDetails, aCredentialsRole } from '../../helpers/builders.js';
 import { FAST_DELIVERY } from '../../helpers/delivery.js';
 import { eventually } from '../../helpers/eventually.js';

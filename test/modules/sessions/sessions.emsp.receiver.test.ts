@@ -1,10 +1,4 @@
-/**
- * Sessions RECEIVER interface of an eMSP party (05-sessions §2.2-2.3): a CPO peer pushes its
- * sessions with PUT, updates them with PATCH (charging_periods appended) and reads our copy back
- * with GET, over real HTTP and a real database.
- */
-import { receivedSessions } from '../../../src/modules/2.2.1/sessions/receiver-service.js';
-import { Session } from '../../../src/tariffs/session-schemas.js';
+import { Session } from '../../../src/model/session.js';
 import { type EmspReceiverWorld, anEmspWithTwoCpoPeers, asPeer } from '../../helpers/emsp-receiver.js';
 import { later } from '../../helpers/locations.js';
 import { type TestPlatform, request, tokenHeader } from '../../helpers/platform.js';
@@ -220,7 +214,7 @@ describe('validation', () => {
   });
 
   test('the stored session is what the eMSP side reads (case-insensitive ids)', async () => {
-    expect(await receivedSessions(platform.ctx).store.find('nl', 'cpo', 's1')).toMatchObject({ id: 'S1', status: 'COMPLETED' });
+    expect(await platform.ctx.services.receivedSessions.store.find('nl', 'cpo', 's1')).toMatchObject({ id: 'S1', status: 'COMPLETED' });
   });
 });
 

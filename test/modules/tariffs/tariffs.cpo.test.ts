@@ -3,7 +3,7 @@
  * receiving eMSP peer, and peers pull the addressed party's tariffs from the SENDER interface.
  */
 import { openApiFiles } from '../../../src/http/openapi-files.js';
-import { Tariff } from '../../../src/modules/2.2.1/tariffs/schemas.js';
+import { Tariff } from '../../../src/model/tariff.js';
 import { aBusinessDetails, aCredentialsRole } from '../../helpers/builders.js';
 import { FAST_DELIVERY } from '../../helpers/delivery.js';
 import { eventually } from '../../helpers/eventually.js';

@@ -1,10 +1,4 @@
-/**
- * Tariffs RECEIVER interface of an eMSP party (03-tariffs §3.2): a CPO peer pushes its tariffs
- * with PUT, removes them with DELETE and reads our copy back with GET, over real HTTP and a real
- * database.
- */
-import { receivedTariffs } from '../../../src/modules/2.2.1/tariffs/receiver-service.js';
-import { Tariff } from '../../../src/tariffs/schemas.js';
+import { Tariff } from '../../../src/model/tariff.js';
 import { type EmspReceiverWorld, anEmspWithTwoCpoPeers, asPeer } from '../../helpers/emsp-receiver.js';
 import { type TestPlatform, request, tokenHeader } from '../../helpers/platform.js';
 import type { RegisteredPeer } from '../../helpers/registered-peer.js';
@@ -130,7 +124,7 @@ describe('validation', () => {
   });
 
   test('the stored tariff is what the eMSP side reads (case-insensitive ids)', async () => {
-    expect(await receivedTariffs(platform.ctx).store.find('nl', 'cpo', 't1')).toMatchObject({ id: 'T1', currency: 'CHF' });
+    expect(await platform.ctx.services.receivedTariffs.store.find('nl', 'cpo', 't1')).toMatchObject({ id: 'T1', currency: 'CHF' });
   });
 });
 

@@ -2,8 +2,7 @@
  * Tokens RECEIVER interface of a CPO party (07-tokens §2.1): an eMSP peer pushes its tokens
  * with PUT/PATCH and reads our copy back with GET, over real HTTP and a real database.
  */
-import { Token } from '../../../src/modules/2.2.1/tokens/schemas.js';
-import { receivedTokens } from '../../../src/modules/2.2.1/tokens/service.js';
+import { Token } from '../../../src/model/token.js';
 import { aBusinessDetails, aCredentialsRole } from '../../helpers/builders.js';
 import { type TestPlatform, request, startTestPlatform, tokenHeader } from '../../helpers/platform.js';
 import { type RegisteredPeer, aRegisteredPeer } from '../../helpers/registered-peer.js';
@@ -96,8 +95,8 @@ describe('PUT, GET and PATCH', () => {
   });
 
   test('the stored token is what the real-time authorization will find (case-insensitive)', async () => {
-    expect(await receivedTokens(platform.ctx).store.find('de', 'ems', 'tok1', 'RFID')).toMatchObject({ uid: 'TOK1', whitelist: 'NEVER' });
-    expect(await receivedTokens(platform.ctx).store.find('DE', 'EMS', 'TOK1', 'APP_USER')).toBeNull();
+    expect(await platform.ctx.services.receivedTokens.store.find('de', 'ems', 'tok1', 'RFID')).toMatchObject({ uid: 'TOK1', whitelist: 'NEVER' });
+    expect(await platform.ctx.services.receivedTokens.store.find('DE', 'EMS', 'TOK1', 'APP_USER')).toBeNull();
   });
 });
 

@@ -1,7 +1,11 @@
 import { defineModule } from '../../descriptor.js';
 import { OCPI_VERSION } from '../version.js';
-import { emspQuarantineRoutes } from './admin-quarantine.js';
-import { emspReceivedCdrRoutes } from './admin-received.js';
+import { CdrQuarantine } from './receiver-quarantine.js';
+import { ReceivedCdrQueries } from './receiver-queries.js';
+import { ReceivedCdrsService } from './receiver-service.js';
+import { OwnCdrsService } from './service.js';
+import { emspQuarantineRoutes } from './receiver-quarantine-admin.js';
+import { emspReceivedCdrRoutes } from './receiver-admin.js';
 import { cdrsPull } from './pull.js';
 import { cdrsReceiverInterface } from './receiver-routes.js';
 import { cdrsSenderInterface } from './routes.js';
@@ -13,4 +17,10 @@ export const cdrsModule = defineModule({
   adminRoutes: [...emspReceivedCdrRoutes, ...emspQuarantineRoutes],
   pull: cdrsPull,
   hub: { routed: true, routedByTokenOwner: true },
+  services: (app) => ({
+    ownCdrs: new OwnCdrsService(app),
+    receivedCdrs: new ReceivedCdrsService(app),
+    receivedCdrQueries: new ReceivedCdrQueries(app),
+    cdrQuarantine: new CdrQuarantine(app),
+  }),
 });

@@ -8,19 +8,10 @@ import type { PartyRef } from '../../../ocpi/context.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { TariffEngineError, buildCdr, explain } from '../../../tariffs/index.js';
-import { ownLocations } from '../locations/service.js';
-import { ownSessions } from '../sessions/service.js';
-import { ownTariffs } from '../tariffs/service.js';
-import { ownCdrs } from './service.js';
-import type { Session } from '../../../tariffs/session-schemas.js';
+import type { Session } from '../../../model/session.js';
+import type { SessionClosing } from '../../../backends/cpo-port.js';
 
-export interface CloseOptions {
-  /** Meter timeline of the session (see docs/tariffs.md); else the session's own charging periods. */
-  timeline?: unknown;
-  /** End of the session when it is not COMPLETED yet; default now. */
-  endDateTime?: string;
-  cdrId?: string;
-}
+export type CloseOptions = SessionClosing;
 
 /**
  * The CDR is built from the session as it will be once completed, before anything is written;
@@ -29,15 +20,15 @@ export interface CloseOptions {
  * the session as it was and pushes nothing.
  */
 export async function closeSessionWithCdr(app: AppContext, party: PartyRef, sessionId: string, opts: CloseOptions) {
-  const sessions = ownSessions(app);
+  const sessions = app.services.ownSessions;
   const stored = await sessions.get(party, sessionId);
   if (!stored) throw new DomainError('not_found', `Unknown session ${sessionId}`);
   const completion = stored.status === 'COMPLETED' ? null : { status: 'COMPLETED', end_date_time: opts.endDateTime ?? stored.end_date_time ?? new Date().toISOString() };
   const session = completion ? ({ ...stored, ...completion } as Session) : stored;
   const owner = partyKey(party.countryCode, party.partyId);
-  const location = await ownLocations(app).find([owner], session.location_id, { kind: 'location' });
+  const location = await app.services.ownLocations.find([owner], session.location_id, { kind: 'location' });
   if (!location) throw new DomainError('conflict', `The session's location ${session.location_id} is not stored: a CDR needs it`);
-  const tariffs = await ownTariffs(app).store.all(owner);
+  const tariffs = await app.services.ownTariffs.store.all(owner);
   if (tariffs.length === 0) throw new DomainError('conflict', 'This party has no tariffs: nothing to price the session with');
   let built;
   try {
@@ -51,7 +42,7 @@ export async function closeSessionWithCdr(app: AppContext, party: PartyRef, sess
   }
   const cdr = await app.db.$transaction(async (tx) => {
     if (completion) await sessions.patch(party, sessionId, completion, tx);
-    return ownCdrs(app).create(party, built.cdr, tx);
+    return app.services.ownCdrs.create(party, built.cdr, tx);
   });
   return { cdr, explanation: explain(built.pricing).lines, warnings: built.warnings };
 }

@@ -4,8 +4,7 @@
  */
 import { OcpiError } from '../../../ocpi/errors.js';
 import { pullHandler } from '../shared/pull-sync.js';
-import { cdrQuarantine } from './quarantine.js';
-import { ReceivedCdr, receivedCdrs } from './receiver-service.js';
+import { ReceivedCdr } from './receiver-service.js';
 
 export const cdrsPull = pullHandler({
   module: 'cdrs',
@@ -14,14 +13,14 @@ export const cdrsPull = pullHandler({
   async unreadable(app, caller, raw, refusals, recipient) {
     // Never lost (docs/interop.md); a foreign owner stays a refusal, already counted.
     try {
-      await cdrQuarantine(app).keep(caller, raw, refusals, recipient);
+      await app.services.cdrQuarantine.keep(caller, raw, refusals, recipient);
     } catch (e) {
       if (!(e instanceof OcpiError)) throw e;
       app.log.warn({ peer_id: caller.peerId, err: e.message }, 'pulled CDR of a party the peer did not register; not quarantined');
     }
   },
   async store(app, caller, cdr) {
-    const outcome = await receivedCdrs(app).post(caller, cdr);
+    const outcome = await app.services.receivedCdrs.post(caller, cdr);
     return outcome.created ? 'stored' : 'ignored';
   },
 });

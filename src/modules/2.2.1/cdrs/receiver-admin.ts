@@ -4,9 +4,8 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { emspParty } from '../../../admin/emsp-party.js';
 import { notFound } from '../../../admin/errors.js';
 import { PartyPath } from '../../../admin/schemas.js';
-import { Cdr } from '../../../tariffs/cdr-schemas.js';
+import { Cdr } from '../../../model/cdr.js';
 import { Instant, LIST_ERRORS, OnePath, RECEIVED_BASE, listFields, listFilter, ownerRule, pageOf, pageSchema } from '../shared/admin-received-query.js';
-import { receivedCdrQueries } from './receiver-queries.js';
 
 const CdrsQuery = z
   .object({
@@ -43,7 +42,7 @@ export const emspReceivedCdrRoutes = [
         endFrom: query.end_from ? new Date(query.end_from) : undefined,
         endTo: query.end_to ? new Date(query.end_to) : undefined,
       };
-      const { totals, ...page } = await receivedCdrQueries(app).list(filter);
+      const { totals, ...page } = await app.services.receivedCdrQueries.list(filter);
       return { data: { ...pageOf(query, page), totals } };
     },
   }),
@@ -55,7 +54,7 @@ export const emspReceivedCdrRoutes = [
     response: Cdr,
     errors: { 404: 'Unknown party, or no such CDR for this party' },
     handler: async ({ app, params }) => {
-      const cdr = await receivedCdrQueries(app).get(await emspParty(app, params), params.cc, params.pid, params.id);
+      const cdr = await app.services.receivedCdrQueries.get(await emspParty(app, params), params.cc, params.pid, params.id);
       if (!cdr) throw notFound('CDR');
       return { data: cdr };
     },

@@ -4,7 +4,6 @@
  * with a corrected body) or discarded (docs/interop.md, CDR quarantine).
  */
 import { z } from 'zod';
-import { cdrQuarantine } from './quarantine.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { emspParty } from '../../../admin/emsp-party.js';
 import { PartyPath } from '../../../admin/schemas.js';
@@ -39,7 +38,7 @@ export const emspQuarantineRoutes = [
     query: z.object({ status: Status.optional() }),
     response: z.array(QuarantinedCdr),
     errors: ERRORS,
-    handler: async ({ app, params, query }) => ({ data: await cdrQuarantine(app).list(await emspParty(app, params), query.status) }),
+    handler: async ({ app, params, query }) => ({ data: await app.services.cdrQuarantine.list(await emspParty(app, params), query.status) }),
   }),
   defineRoute({
     method: 'get',
@@ -48,7 +47,7 @@ export const emspQuarantineRoutes = [
     params: OnePath,
     response: QuarantinedCdr,
     errors: ERRORS,
-    handler: async ({ app, params }) => ({ data: await cdrQuarantine(app).get(await emspParty(app, params), params.id) }),
+    handler: async ({ app, params }) => ({ data: await app.services.cdrQuarantine.get(await emspParty(app, params), params.id) }),
   }),
   defineRoute({
     method: 'post',
@@ -58,7 +57,7 @@ export const emspQuarantineRoutes = [
     body: ReleaseBody,
     response: QuarantinedCdr,
     errors: { ...ERRORS, 400: 'Still unreadable: the fields are named', 409: 'Already released or discarded' },
-    handler: async ({ app, params, body }) => ({ data: await cdrQuarantine(app).release(await emspParty(app, params), params.id, body?.cdr) }),
+    handler: async ({ app, params, body }) => ({ data: await app.services.cdrQuarantine.release(await emspParty(app, params), params.id, body?.cdr) }),
   }),
   defineRoute({
     method: 'post',
@@ -67,6 +66,6 @@ export const emspQuarantineRoutes = [
     params: OnePath,
     response: QuarantinedCdr,
     errors: { ...ERRORS, 409: 'Already released or discarded' },
-    handler: async ({ app, params }) => ({ data: await cdrQuarantine(app).discard(await emspParty(app, params), params.id) }),
+    handler: async ({ app, params }) => ({ data: await app.services.cdrQuarantine.discard(await emspParty(app, params), params.id) }),
   }),
 ];

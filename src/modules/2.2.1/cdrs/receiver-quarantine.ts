@@ -12,13 +12,12 @@ import type { AppContext } from '../../../context.js';
 import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters } from '../../../ocpi/errors.js';
 import { type Refusal, receive } from '../../../ocpi/receive-profile.js';
-import { ciEquals, storableJson } from '../../../ocpi/types.js';
+import { ciEquals, storableJson } from '../../../model/primitives.js';
 import { withHubParties } from '../../../hub/remote-parties.js';
 import { enqueueEmspEvent } from '../../../backends/emsp-events.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { perApp } from '../../../platform/per-app.js';
-import { ReceivedCdr, receivedCdrs } from './receiver-service.js';
+import { ReceivedCdr } from './receiver-service.js';
 
 export type QuarantineStatus = 'QUARANTINED' | 'RELEASED' | 'DISCARDED';
 
@@ -125,7 +124,7 @@ export class CdrQuarantine {
         read.refusals.map((r) => ({ path: r.path, message: r.message })),
       );
     const peer = await this.peerOf(row.peerId);
-    const stored = await receivedCdrs(this.app).post(peer, read.data);
+    const stored = await this.app.services.receivedCdrs.post(peer, read.data);
     const receivedCdrId = stored.location.slice(stored.location.lastIndexOf('/') + 1);
     const updated = await this.app.db.quarantinedCdr.update({ where: { id }, data: { status: 'RELEASED', releasedAt: new Date(), receivedCdrId } });
     return view(updated, true);
@@ -190,4 +189,8 @@ function view(row: Row, withRaw: boolean): QuarantinedCdrView {
   };
 }
 
-export const cdrQuarantine = perApp((app) => new CdrQuarantine(app));
+declare module '../../../context.js' {
+  interface Services {
+    cdrQuarantine: CdrQuarantine;
+  }
+}

@@ -6,10 +6,9 @@
  */
 import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciKey } from '../../../ocpi/types.js';
+import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { perApp } from '../../../platform/per-app.js';
-import type { Cdr } from '../../../tariffs/cdr-schemas.js';
+import type { Cdr } from '../../../model/cdr.js';
 import { type ReceivedListFilter, type ReceivedPage, SqlParams, commonConditions, quoted, tokenOwnedBy } from '../shared/received-query.js';
 
 export interface CdrFilter extends ReceivedListFilter {
@@ -76,4 +75,8 @@ export class ReceivedCdrQueries {
 }
 
 /** The queries of one platform instance. */
-export const receivedCdrQueries = perApp((app) => new ReceivedCdrQueries(app));
+declare module '../../../context.js' {
+  interface Services {
+    receivedCdrQueries: ReceivedCdrQueries;
+  }
+}

@@ -7,8 +7,7 @@ import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { OWNER_SENDS_TO_TOKEN_EMSP } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { cdrQuarantine } from './quarantine.js';
-import { CdrIdPath, ReceivedCdr, receivedCdrs } from './receiver-service.js';
+import { CdrIdPath, ReceivedCdr } from './receiver-service.js';
 import { OCPI_VERSION } from '../version.js';
 import { callerOf } from '../../../ocpi/context.js';
 
@@ -30,7 +29,7 @@ export const cdrsReceiverInterface: ModuleInterface = {
         201: 'CDR stored; header Location holds its URL. A CDR that cannot be read even after repair is kept in quarantine (1000, status_message says so); one of a party the caller did not register is 2001 (HTTP 200)',
       },
       handler: async ({ req, app, body }) => {
-        const outcome = await receivedCdrs(app).post(callerOf(req), body);
+        const outcome = await app.services.receivedCdrs.post(callerOf(req), body);
         return {
           statusCode: OcpiStatus.SUCCESS,
           httpStatus: outcome.created ? 201 : 200,
@@ -40,7 +39,7 @@ export const cdrsReceiverInterface: ModuleInterface = {
       },
       // A CDR is a bill: one we cannot read is kept as received instead of refused (docs/interop.md).
       unreadableBody: async ({ req, app, raw, refusals }) => {
-        const kept = await cdrQuarantine(app).keep(callerOf(req), raw, refusals, req.ocpi.routing?.to);
+        const kept = await app.services.cdrQuarantine.keep(callerOf(req), raw, refusals, req.ocpi.routing?.to);
         return {
           statusCode: OcpiStatus.SUCCESS,
           httpStatus: kept.created ? 201 : 200,
@@ -48,7 +47,7 @@ export const cdrsReceiverInterface: ModuleInterface = {
             .slice(0, 5)
             .map((r) => r.message)
             .join('; ')}). It is billed once corrected; there is no need to send it again.`,
-          headers: { Location: receivedCdrs(app).locationOf(kept.id) },
+          headers: { Location: app.services.receivedCdrs.locationOf(kept.id) },
         };
       },
     }),
@@ -61,8 +60,8 @@ export const cdrsReceiverInterface: ModuleInterface = {
       errors: { 404: 'Unknown CDR, or one of a party the caller did not register' },
       handler: async ({ req, app, params }) => {
         // A quarantined CDR is served back as it was received, at the Location we answered.
-        const quarantined = await cdrQuarantine(app).rawFor(callerOf(req), params.id);
-        return { data: quarantined ?? (await receivedCdrs(app).get(callerOf(req), params.id)) };
+        const quarantined = await app.services.cdrQuarantine.rawFor(callerOf(req), params.id);
+        return { data: quarantined ?? (await app.services.receivedCdrs.get(callerOf(req), params.id)) };
       },
     }),
   ],

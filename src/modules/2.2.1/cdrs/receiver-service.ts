@@ -7,10 +7,9 @@ import { z } from 'zod';
 import type { AppContext } from '../../../context.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { invalidParameters, notFound } from '../../../ocpi/errors.js';
-import { ciEquals, ocpiString } from '../../../ocpi/types.js';
+import { ciEquals, ocpiString } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { perApp } from '../../../platform/per-app.js';
-import { Cdr, CdrLocation } from '../../../tariffs/cdr-schemas.js';
+import { Cdr, CdrLocation } from '../../../model/cdr.js';
 import { ReceivedCdrStore } from './receiver-store.js';
 import { noticeEngineRules } from '../tariffs/engine-notices.js';
 import { emitCdrReceived } from '../sessions/receiver-events.js';
@@ -83,4 +82,8 @@ export class ReceivedCdrsService {
 }
 
 /** The service of one platform instance. */
-export const receivedCdrs = perApp((app) => new ReceivedCdrsService(app));
+declare module '../../../context.js' {
+  interface Services {
+    receivedCdrs: ReceivedCdrsService;
+  }
+}

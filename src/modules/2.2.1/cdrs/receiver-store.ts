@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Prisma } from '../../../db/prisma.js';
-import { ciKey } from '../../../ocpi/types.js';
+import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import type { Cdr } from '../../../tariffs/cdr-schemas.js';
+import type { Cdr } from '../../../model/cdr.js';
 
 export interface StoredCdr {
   id: string;

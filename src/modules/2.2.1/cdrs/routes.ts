@@ -1,9 +1,8 @@
 /** CDRs SENDER interface of our CPO parties (06-cdrs §2.1). */
 import { z } from 'zod';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
-import { Cdr } from '../../../tariffs/cdr-schemas.js';
+import { Cdr } from '../../../model/cdr.js';
 import { ownedListRoute } from '../shared/owned-list-route.js';
-import { ownCdrs } from './service.js';
 import { OCPI_VERSION } from '../version.js';
 
 export const cdrsSenderInterface: ModuleInterface = {
@@ -13,5 +12,5 @@ export const cdrsSenderInterface: ModuleInterface = {
   basePath: `/cpo/${OCPI_VERSION}/cdrs`,
   acceptsTokenA: false,
   routed: true,
-  routes: [ownedListRoute('CDRs of the addressed CPO party for tokens of the calling eMSP', z.array(Cdr), (app) => ownCdrs(app).store)],
+  routes: [ownedListRoute('CDRs of the addressed CPO party for tokens of the calling eMSP', z.array(Cdr), (app) => app.services.ownCdrs.store)],
 };

@@ -3,13 +3,12 @@
  * new id), POSTed only to the eMSP that owns the token, readable only by it.
  */
 import type { AppContext } from '../../../context.js';
-import { perApp } from '../../../platform/per-app.js';
 import { tokenOwnerTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciEquals } from '../../../ocpi/types.js';
+import { ciEquals } from '../../../model/primitives.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { type Cdr, OutboundCdr } from '../../../tariffs/cdr-schemas.js';
+import { type Cdr, OutboundCdr } from '../../../model/cdr.js';
 import { OwnedDocumentStore } from '../shared/owned-documents.js';
 import type { Prisma } from '../../../db/prisma.js';
 
@@ -71,4 +70,8 @@ export class OwnCdrsService {
 }
 
 /** The service of one platform instance. */
-export const ownCdrs = perApp((app) => new OwnCdrsService(app));
+declare module '../../../context.js' {
+  interface Services {
+    ownCdrs: OwnCdrsService;
+  }
+}

@@ -1,9 +1,9 @@
 /** CPO backend API for charging profiles: read a request, report its result, report a changed ActiveChargingProfile. */
 import { z } from 'zod';
-import { ActiveChargingProfile, ChargingProfileAnswer } from './schemas.js';
+import { ActiveChargingProfile, ChargingProfileAnswer } from '../../../model/charging-profile.js';
 import { answerProfileRequest, reportActiveProfile } from './service.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { ciString } from '../../../ocpi/types.js';
+import { ciString } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { notFound } from '../../../admin/errors.js';
 import { cpoParty } from '../../../admin/cpo-party.js';

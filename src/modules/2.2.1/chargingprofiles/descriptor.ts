@@ -1,8 +1,8 @@
 import { defineModule } from '../../descriptor.js';
 import { OCPI_VERSION } from '../version.js';
-import { cpoChargingProfileRoutes } from './admin-cpo.js';
-import { emspChargingProfileRoutes } from './admin-emsp.js';
-import { expireEmspChargingProfileRequests } from './emsp-service.js';
+import { cpoChargingProfileRoutes } from './admin.js';
+import { emspChargingProfileRoutes } from './sender-admin.js';
+import { expireEmspChargingProfileRequests } from './sender-service.js';
 import { chargingProfilesReceiverInterface } from './routes.js';
 import { chargingProfilesSenderInterface } from './sender-routes.js';
 import { expireChargingProfileRequests } from './service.js';

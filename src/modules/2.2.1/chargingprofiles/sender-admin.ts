@@ -3,14 +3,14 @@
  * of one of the party's tokens, and read what the CPO answered.
  */
 import { z } from 'zod';
-import { activeProfileOf, findProfileRequest, type ProfileInput, sendProfileRequest } from './emsp-service.js';
-import { ActiveChargingProfile, ChargingProfile } from './schemas.js';
+import { activeProfileOf, findProfileRequest, type ProfileInput, sendProfileRequest } from './sender-service.js';
+import { ActiveChargingProfile, ChargingProfile } from '../../../model/charging-profile.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { ciString } from '../../../ocpi/types.js';
+import { ciString } from '../../../model/primitives.js';
 import type { AppContext } from '../../../context.js';
 import { notFound } from '../../../admin/errors.js';
-import { withTarget } from '../commands/admin-emsp.js';
+import { withTarget } from '../commands/sender-admin.js';
 import { emspParty } from '../../../admin/emsp-party.js';
 import { PartyPath } from '../../../admin/schemas.js';
 

@@ -7,9 +7,9 @@ import { z } from 'zod';
 import { notFound } from '../../../ocpi/errors.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { ciString } from '../../../ocpi/types.js';
-import { type ProfileKind, activeProfileParties, profileRequestParties, receiveActiveProfile, receiveProfileResult } from './emsp-service.js';
-import { ActiveChargingProfile, ActiveChargingProfileResult } from './schemas.js';
+import { ciString } from '../../../model/primitives.js';
+import { type ProfileKind, activeProfileParties, profileRequestParties, receiveActiveProfile, receiveProfileResult } from './sender-service.js';
+import { ActiveChargingProfile, ActiveChargingProfileResult } from '../../../model/charging-profile.js';
 import { OCPI_VERSION } from '../version.js';
 import { callerOf, routingOf } from '../../../ocpi/context.js';
 

@@ -14,12 +14,18 @@ import { Prisma } from '../../../db/prisma.js';
 import type { EmspChargingProfileRequest } from '../../../generated/prisma/client.js';
 import { OcpiCallError } from '../../../ocpi/client.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciEquals, ciKey } from '../../../ocpi/types.js';
+import { ciEquals, ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { RESULT_GRACE_MS } from '../commands/emsp-service.js';
+import { RESULT_GRACE_MS } from '../commands/sender-service.js';
 import { expireOverdueRequests } from '../shared/expire-requests.js';
 import { UUID, callerSpeaksFor, cpoOfSession, cpoPeer, table } from '../shared/cpo-target.js';
-import { type ActiveChargingProfile, type ActiveChargingProfileResult, type ChargingProfile, type ChargingProfileResponse, ReceivedChargingProfileResponse } from './schemas.js';
+import {
+  type ActiveChargingProfile,
+  type ActiveChargingProfileResult,
+  type ChargingProfile,
+  type ChargingProfileResponse,
+  ReceivedChargingProfileResponse,
+} from '../../../model/charging-profile.js';
 import { OCPI_VERSION } from '../version.js';
 
 export type ProfileKind = 'GET' | 'SET' | 'CLEAR';

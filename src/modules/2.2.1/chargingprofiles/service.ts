@@ -10,12 +10,10 @@ import { forwardToBackend } from '../../../backends/adapter.js';
 import type { Prisma } from '../../../db/prisma.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters } from '../../../ocpi/errors.js';
-import { ciEquals } from '../../../ocpi/types.js';
+import { ciEquals } from '../../../model/primitives.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { ownLocations } from '../locations/service.js';
-import { ownSessions } from '../sessions/service.js';
-import type { ActiveChargingProfile, ChargingProfileAnswer, ChargingProfileResponse, ChargingProfileResponseType } from './schemas.js';
+import type { ActiveChargingProfile, ChargingProfileAnswer, ChargingProfileResponse, ChargingProfileResponseType } from '../../../model/charging-profile.js';
 
 export type ProfileRequestKind = 'GET' | 'SET' | 'CLEAR';
 /** The backend (webhook or simulator) sees the OCPP-like operation name. */
@@ -44,7 +42,7 @@ export async function receiveProfileRequest(
   } catch (e) {
     throw invalidParameters(`response_url: ${(e as Error).message}`);
   }
-  const session = await ownSessions(app).get(caller.party, sessionId);
+  const session = await app.services.ownSessions.get(caller.party, sessionId);
   // Only the owner of the session's token may steer it (§1); no SCSP contracts are modelled.
   // Another eMSP's session is answered like an unknown one: session ids are not revealed.
   if (!session || !(ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId)))
@@ -55,7 +53,7 @@ export async function receiveProfileRequest(
   const owner = partyKey(caller.party.countryCode, caller.party.partyId);
   // An EVSE we publish without CHARGING_PROFILE_CAPABLE cannot take profiles (§1); an EVSE the
   // backend never published is left to the backend to judge.
-  const evse = (await ownLocations(app).find([owner], session.location_id, { kind: 'evse', evseUid: session.evse_uid })) as { capabilities?: string[] } | null;
+  const evse = (await app.services.ownLocations.find([owner], session.location_id, { kind: 'evse', evseUid: session.evse_uid })) as { capabilities?: string[] } | null;
   if (evse && !(evse.capabilities ?? []).includes('CHARGING_PROFILE_CAPABLE')) return answer('NOT_SUPPORTED');
   const backend = await app.parties.backendOf(caller.party.countryCode, caller.party.partyId);
   if (!backend) return answer('NOT_SUPPORTED');
@@ -175,7 +173,7 @@ export async function expireChargingProfileRequests(app: AppContext): Promise<nu
  * session, and to nobody else (§2.3). Returns how many senders were told.
  */
 export async function reportActiveProfile(app: AppContext, party: PartyRef, sessionId: string, profile: ActiveChargingProfile): Promise<number> {
-  const session = await ownSessions(app).get(party, sessionId);
+  const session = await app.services.ownSessions.get(party, sessionId);
   if (!session) throw new DomainError('not_found', `Unknown session ${sessionId}`);
   const owner = partyKey(party.countryCode, party.partyId);
   const sessionKey = sessionId.toUpperCase();

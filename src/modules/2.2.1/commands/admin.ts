@@ -1,13 +1,13 @@
 /** CPO backend API for commands: connect a backend, read a command, report its result. */
 import { z } from 'zod';
-import { CommandResult } from './schemas.js';
+import { CommandResult } from '../../../model/command.js';
 import { answerCommand } from './service.js';
-import { findEmspCommand } from './emsp-service.js';
+import { findEmspCommand } from './sender-service.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { AdminError, notFound } from '../../../admin/errors.js';
 import { cpoParty } from '../../../admin/cpo-party.js';
-import { EmspCommandView } from '../commands/admin-emsp.js';
+import { EmspCommandView } from './sender-admin.js';
 import { PartyPath } from '../../../admin/schemas.js';
 
 const CommandPath = PartyPath.extend({ command_id: z.string().uuid() });

@@ -5,7 +5,7 @@
  * §6.2: the CPO maps the eMSP's id so that one eMSP cannot touch another's reservation).
  */
 import type { Db, Prisma } from '../../../db/prisma.js';
-import { ciKey } from '../../../ocpi/types.js';
+import { ciKey } from '../../../model/primitives.js';
 
 type Tx = Prisma.TransactionClient | Db;
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { fromZod } from '../../../ocpi/errors.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { CommandBodies, CommandResponse, CommandType } from './schemas.js';
+import { CommandBodies, CommandResponse, CommandType } from '../../../model/command.js';
 import { type CommandRequest, receiveCommand } from './service.js';
 import { OCPI_VERSION } from '../version.js';
 import { callerOf, routingOf } from '../../../ocpi/context.js';

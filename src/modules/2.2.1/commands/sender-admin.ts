@@ -1,7 +1,7 @@
 /** eMSP backend API for commands: send a command to the CPO of a location, session or reservation. */
 import { z } from 'zod';
-import { sendEmspCommand } from './emsp-service.js';
-import { CommandType } from './schemas.js';
+import { sendEmspCommand } from './sender-service.js';
+import { CommandType } from '../../../model/command.js';
 import { TargetError } from '../shared/cpo-target.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { AdminError } from '../../../admin/errors.js';

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { notFound } from '../../../ocpi/errors.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { commandParties, receiveCommandResult } from './emsp-service.js';
-import { CommandResult, CommandType } from './schemas.js';
+import { commandParties, receiveCommandResult } from './sender-service.js';
+import { CommandResult, CommandType } from '../../../model/command.js';
 import { OCPI_VERSION } from '../version.js';
 import { callerOf, routingOf } from '../../../ocpi/context.js';
 

@@ -18,13 +18,13 @@ import type { EmspCommand } from '../../../generated/prisma/client.js';
 import { OcpiCallError } from '../../../ocpi/client.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { CountryCode, PartyId, ciEquals } from '../../../ocpi/types.js';
+import { CountryCode, PartyId, ciEquals } from '../../../model/primitives.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { Token } from '../tokens/schemas.js';
+import { Token } from '../../../model/token.js';
 import { expireOverdueRequests } from '../shared/expire-requests.js';
 import { UUID, callerSpeaksFor, cpoOfLocation, cpoOfSession, cpoPeer, table } from '../shared/cpo-target.js';
-import { CommandBodies, type CommandResponse, type CommandResult, type CommandType, ReceivedCommandResponse } from './schemas.js';
+import { CommandBodies, type CommandResponse, type CommandResult, type CommandType, ReceivedCommandResponse } from '../../../model/command.js';
 import { OCPI_VERSION } from '../version.js';
 
 /** How long after the CommandResponse's timeout a result may still be on its way. */

@@ -14,13 +14,11 @@ import { backendRefusal, forwardToBackend } from '../../../backends/adapter.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { ciEquals } from '../../../ocpi/types.js';
+import { ciEquals } from '../../../model/primitives.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { ownLocations } from '../locations/service.js';
-import { ownSessions } from '../sessions/service.js';
 import { CpoReservationStore } from './reservation-store.js';
-import type { CancelReservation, CommandResult, CommandType, ReserveNow, StartSession, StopSession, UnlockConnector } from './schemas.js';
+import type { CancelReservation, CommandResult, CommandType, ReserveNow, StartSession, StopSession, UnlockConnector } from '../../../model/command.js';
 
 /**
  * Every field the rules below read, from whichever command body this is: each body is validated
@@ -55,7 +53,7 @@ export async function receiveCommand(app: AppContext, caller: CommandCaller, com
     throw invalidParameters(`response_url: ${(e as Error).message}`);
   }
   const owner = [partyKey(caller.party.countryCode, caller.party.partyId)];
-  const locations = ownLocations(app);
+  const locations = app.services.ownLocations;
   const reservations = new CpoReservationStore(app.config.DATABASE_SCHEMA);
 
   if (request.token && !(ciEquals(request.token.country_code, caller.requester.countryCode) && ciEquals(request.token.party_id, caller.requester.partyId))) {
@@ -81,7 +79,7 @@ export async function receiveCommand(app: AppContext, caller: CommandCaller, com
     }
   }
   if (command === 'STOP_SESSION') {
-    const session = request.session_id ? await ownSessions(app).get(caller.party, request.session_id) : null;
+    const session = request.session_id ? await app.services.ownSessions.get(caller.party, request.session_id) : null;
     // Another eMSP's session gets the very answer of an unknown one: session ids are not revealed.
     const own = session && ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId);
     if (!own) return answer('UNKNOWN_SESSION', `Unknown session ${request.session_id}`);

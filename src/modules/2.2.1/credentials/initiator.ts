@@ -8,23 +8,13 @@ import { OcpiCallError } from '../../../ocpi/client.js';
 import { crashPoint } from '../../../platform/crash-point.js';
 import { CredentialIntentStore, handshakeLeaseMs } from '../../../platform/peers/credential-intents.js';
 import type { PeerRecord } from '../../../platform/peers/peer-store.js';
+import { HandshakeError, type Invitation } from '../../../platform/peers/handshake.js';
 import { DiscoveryError, discoverPeer } from '../versions/client.js';
 import { versionsUrl } from '../versions/service.js';
 import { assertRolesAvailable, newCredential, ourCredentials, toRoleRecords } from './rules.js';
-import { Credentials } from './schemas.js';
+import { Credentials } from '../../../model/credentials.js';
 
-/** A handshake step that failed; `reason` is safe to show to an admin (no tokens). */
-export class HandshakeError extends Error {
-  constructor(
-    message: string,
-    readonly httpStatus = 502,
-    readonly ocpiStatus?: number,
-  ) {
-    super(message);
-  }
-}
-
-export async function invite(app: AppContext, label: string | null) {
+export async function invite(app: AppContext, label: string | null): Promise<Invitation> {
   const expiresAt = new Date(Date.now() + app.config.INVITATION_TTL_HOURS * 3600_000);
   const tokenA = newCredential(app, 'A', expiresAt);
   const peer = await app.peerStore.createInvitation(label, tokenA.record);

@@ -1,8 +1,8 @@
 /** Credentials module routes. Token A is accepted here (and on versions) only. */
 import { defineRoute } from '../../../ocpi/route.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
-import { OCPI_VERSION } from '../versions/schemas.js';
-import { Credentials } from './schemas.js';
+import { OCPI_VERSION } from '../version.js';
+import { Credentials } from '../../../model/credentials.js';
 import { getCredentials, register, unregister, update } from './server.js';
 import { callerOf } from '../../../ocpi/context.js';
 

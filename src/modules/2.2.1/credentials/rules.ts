@@ -8,7 +8,7 @@ import { OcpiStatus } from '../../../ocpi/status.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import type { PeerRoleRecord } from '../../../platform/peers/peer-store.js';
 import { versionsUrl } from '../versions/service.js';
-import type { Credentials, CredentialsRole } from './schemas.js';
+import type { Credentials, CredentialsRole } from '../../../model/credentials.js';
 
 export async function ourCredentials(app: AppContext, token: string): Promise<Credentials> {
   const all = await app.parties.credentialsRoles();

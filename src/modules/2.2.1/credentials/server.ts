@@ -7,7 +7,7 @@ import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { OcpiError, invalidParameters, methodNotAllowed, unauthorized } from '../../../ocpi/errors.js';
 import { DiscoveryError, discoverPeer } from '../versions/client.js';
 import { assertRolesAvailable, newCredential, ourCredentials, toRoleRecords } from './rules.js';
-import type { Credentials } from './schemas.js';
+import type { Credentials } from '../../../model/credentials.js';
 
 const isRegistered = (peer: AuthenticatedPeer) => peer.credentialKind !== 'A' && (peer.status === 'REGISTERED' || peer.status === 'SUSPENDED');
 

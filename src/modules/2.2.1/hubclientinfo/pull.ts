@@ -11,7 +11,7 @@
  */
 import type { PullHandler } from '../../../delivery/pulls.js';
 import { receive } from '../../../ocpi/receive-profile.js';
-import { ClientInfo } from './schemas.js';
+import { ClientInfo } from '../../../model/client-info.js';
 import { forgetUnlisted, storeClientInfo } from './service.js';
 
 export const hubClientInfoPull: PullHandler = {

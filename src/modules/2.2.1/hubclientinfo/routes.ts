@@ -4,13 +4,13 @@
  * RECEIVER is where a hub we are connected to PUTs the status of the parties behind it.
  */
 import { z } from 'zod';
-import { clientInfoDocument, hubClientInfo } from '../../../hub/client-info.js';
-import { hubState } from '../../../hub/state.js';
+import { clientInfoDocument } from '../../../hub/client-info.js';
 import { notFound } from '../../../ocpi/errors.js';
 import { parsePageRequest } from '../../../ocpi/pagination.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { ClientInfo, ClientInfoPath } from './schemas.js';
+import { ClientInfo } from '../../../model/client-info.js';
+import { ClientInfoPath } from './schemas.js';
 import { getClientInfo, putClientInfo } from './service.js';
 import { OCPI_VERSION } from '../version.js';
 import { callerOf } from '../../../ocpi/context.js';
@@ -34,9 +34,9 @@ export const hubClientInfoSenderInterface: ModuleInterface = {
       response: z.array(ClientInfo),
       errors: { 404: 'The hub role is off on this platform' },
       handler: async ({ req, app }) => {
-        if (!(await hubState(app).hubParty())) throw notFound('This platform is not a hub');
+        if (!(await app.services.hubState.hubParty())) throw notFound('This platform is not a hub');
         const page = parsePageRequest(req.query, app.pagination);
-        const { items, total } = await hubClientInfo(app).list(page);
+        const { items, total } = await app.services.hubClientInfo.list(page);
         return { data: items.map(clientInfoDocument), page: { request: page, total } };
       },
     }),

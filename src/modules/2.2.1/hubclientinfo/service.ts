@@ -6,14 +6,12 @@
  */
 import type { AppContext } from '../../../context.js';
 import { requestFullPull } from '../../../delivery/pulls.js';
-import { remoteParties } from '../../../hub/remote-parties.js';
-import { hubDirectory } from '../../../hub/directory.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { OcpiError, invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { ciEquals } from '../../../ocpi/types.js';
+import { ciEquals } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import type { ClientInfo } from './schemas.js';
+import type { ClientInfo } from '../../../model/client-info.js';
 
 const PULLED_MODULES = ['locations', 'tariffs', 'sessions', 'cdrs'];
 
@@ -53,8 +51,8 @@ export async function storeClientInfo(app: AppContext, peerId: string, body: Cli
     data.status,
     lastUpdated,
   );
-  remoteParties(app).invalidate(peerId);
-  hubDirectory(app).invalidate();
+  app.services.remoteParties.invalidate(peerId);
+  app.services.hubDirectory.invalidate();
   // A CPO newly reported behind the hub: the next pull of the hub is a full one, or its objects
   // older than our last pull would never be read (they were skipped as of an unknown owner).
   if (written[0]?.inserted && body.role === 'CPO') await requestFullPull(app, peerId, PULLED_MODULES);
@@ -71,8 +69,8 @@ export async function forgetUnlisted(app: AppContext, peerId: string, listed: Cl
   const gone = rows.filter((r) => !keep.has(`${r.partyKey}/${r.role}`));
   if (gone.length) {
     await app.db.remoteClientInfo.deleteMany({ where: { peerId, OR: gone.map((r) => ({ partyKey: r.partyKey, role: r.role })) } });
-    remoteParties(app).invalidate(peerId);
-    hubDirectory(app).invalidate();
+    app.services.remoteParties.invalidate(peerId);
+    app.services.hubDirectory.invalidate();
   }
   return gone.length;
 }

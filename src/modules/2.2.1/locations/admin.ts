@@ -2,8 +2,9 @@
  * CPO backend API for locations: the CPO's own system PUTs and PATCHes OCPI-shaped objects at
  * location, EVSE or connector level; the platform stores them and pushes them to every peer.
  */
-import { BackendConnectorPatch, BackendEvsePatch, BackendLocationPatch, Connector, ConnectorPath, Evse, EvsePath, Location, LocationPath } from './schemas.js';
-import { type Level, ownLocations } from './service.js';
+import { BackendConnectorPatch, BackendEvsePatch, BackendLocationPatch, ConnectorPath, EvsePath, LocationPath } from './schemas.js';
+import { Connector, Evse, Location } from '../../../model/location.js';
+import { type Level } from './service.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { notFound } from '../../../admin/errors.js';
@@ -49,7 +50,7 @@ export const cpoLocationRoutes = levels.flatMap((l) => [
     response: l.full,
     errors: { 400: 'Invalid object or ids not matching the path', 404: 'Unknown party or parent', 409: 'Older than the stored version' },
     handler: async ({ app, params, body }) => ({
-      data: await ownLocations(app).put(await cpoParty(app, params), params.location_id, l.level(params), body as Record<string, unknown>),
+      data: await app.services.ownLocations.put(await cpoParty(app, params), params.location_id, l.level(params), body as Record<string, unknown>),
     }),
   }),
   defineRoute({
@@ -61,7 +62,7 @@ export const cpoLocationRoutes = levels.flatMap((l) => [
     response: l.full,
     errors: { 400: 'Invalid fields', 404: 'Unknown party or object', 409: 'Older than the stored version' },
     handler: async ({ app, params, body }) => ({
-      data: await ownLocations(app).patch(await cpoParty(app, params), params.location_id, l.level(params), body as Record<string, unknown>),
+      data: await app.services.ownLocations.patch(await cpoParty(app, params), params.location_id, l.level(params), body as Record<string, unknown>),
     }),
   }),
   defineRoute({
@@ -72,7 +73,7 @@ export const cpoLocationRoutes = levels.flatMap((l) => [
     response: l.full,
     handler: async ({ app, params }) => {
       const party = await cpoParty(app, params);
-      const found = await ownLocations(app).find([partyKey(party.countryCode, party.partyId)], params.location_id, l.level(params));
+      const found = await app.services.ownLocations.find([partyKey(party.countryCode, party.partyId)], params.location_id, l.level(params));
       if (!found) throw notFound(`${l.name[0].toUpperCase()}${l.name.slice(1)}`);
       return { data: found };
     },

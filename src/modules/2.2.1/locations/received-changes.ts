@@ -8,8 +8,8 @@
  */
 import { type WriteOutcome, ignoredAsOlder } from '../shared/client-owned.js';
 import { notFound } from '../../../ocpi/errors.js';
-import { ciEquals } from '../../../ocpi/types.js';
-import type { Connector, Evse, Location } from './schemas.js';
+import { ciEquals } from '../../../model/primitives.js';
+import type { Connector, Evse, Location } from '../../../model/location.js';
 
 /** A validated PATCH body (schemas.ts `patchOf` loses its static shape, so routes narrow to this). */
 export type Patch<T> = Partial<T> & { last_updated: string };

@@ -3,11 +3,10 @@
  * status, connector standard, bounding box and distance.
  */
 import { z } from 'zod';
-import { receivedLocationQueries } from './receiver-queries.js';
-import { EvseStatus, Location } from './schemas.js';
+import { EvseStatus, Location } from '../../../model/location.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { ciString } from '../../../ocpi/types.js';
-import { ConnectorType } from '../../../tariffs/cdr-schemas.js';
+import { ciString } from '../../../model/primitives.js';
+import { ConnectorType } from '../../../model/cdr.js';
 import { listFields, listFilter, ownerRule, pageOf, pageSchema } from '../shared/admin-received-query.js';
 import { emspParty } from '../../../admin/emsp-party.js';
 import { notFound } from '../../../admin/errors.js';
@@ -84,7 +83,7 @@ export const emspReceivedLocationRoutes = [
       const recipient = await emspParty(app, params);
       const bbox = query.bbox ? { minLon: query.bbox[0], minLat: query.bbox[1], maxLon: query.bbox[2], maxLat: query.bbox[3] } : undefined;
       const near = query.near && query.radius_m !== undefined ? { lat: query.near[0], lon: query.near[1], radiusM: query.radius_m } : undefined;
-      const page = await receivedLocationQueries(app).list({
+      const page = await app.services.receivedLocationQueries.list({
         ...listFilter(recipient, query),
         evseStatus: query.status,
         connectorStandard: query.connector_type,
@@ -103,7 +102,7 @@ export const emspReceivedLocationRoutes = [
     errors: { 404: 'Unknown party, or no such location sent to this party' },
     handler: async ({ app, params }) => {
       const recipient = await emspParty(app, params);
-      const location = await receivedLocationQueries(app).get(recipient, params.cc, params.pid, params.location_id);
+      const location = await app.services.receivedLocationQueries.get(recipient, params.cc, params.pid, params.location_id);
       if (!location) throw notFound('Location');
       return { data: location };
     },

@@ -5,12 +5,11 @@
  */
 import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciKey } from '../../../ocpi/types.js';
+import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { perApp } from '../../../platform/per-app.js';
 import { type ReceivedListFilter, type ReceivedPage, SqlParams, commonConditions, keyOf, quoted } from '../shared/received-query.js';
 import { recipientTable } from '../shared/received-recipients.js';
-import type { Location } from './schemas.js';
+import type { Location } from '../../../model/location.js';
 
 export interface BoundingBox {
   minLon: number;
@@ -128,4 +127,8 @@ export function nearBox(n: Near): BoundingBox {
 }
 
 /** The queries of one platform instance. */
-export const receivedLocationQueries = perApp((app) => new ReceivedLocationQueries(app));
+declare module '../../../context.js' {
+  interface Services {
+    receivedLocationQueries: ReceivedLocationQueries;
+  }
+}

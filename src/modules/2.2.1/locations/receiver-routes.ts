@@ -6,8 +6,8 @@
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { written, PARTY_404, OWNER_SENDS } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { ReceiverConnectorPath, ReceiverEvsePath, ReceiverLocationPath, type Patch, receivedLocations } from './receiver-service.js';
-import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './schemas.js';
+import { ReceiverConnectorPath, ReceiverEvsePath, ReceiverLocationPath, type Patch } from './receiver-service.js';
+import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from '../../../model/location.js';
 import { OCPI_VERSION } from '../version.js';
 import { callerOf } from '../../../ocpi/context.js';
 
@@ -33,7 +33,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverLocationPath,
       response: Location,
       errors: { 404: `Unknown location (2003), or ${PARTY_404}` },
-      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getLocation(callerOf(req), params) }),
+      handler: async ({ req, app, params }) => ({ data: await app.services.receivedLocations.getLocation(callerOf(req), params) }),
     }),
     defineRoute({
       method: 'put',
@@ -43,7 +43,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: Location,
       errors: { 201: 'Location created', 404: PARTY_404 },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).putLocation(callerOf(req), params, body, req.ocpi.routing?.to));
+        return written(await app.services.receivedLocations.putLocation(callerOf(req), params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -54,7 +54,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: LocationPatch,
       errors: { 404: `Unknown location (2003), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).patchLocation(callerOf(req), params, body as Patch<Location>, req.ocpi.routing?.to));
+        return written(await app.services.receivedLocations.patchLocation(callerOf(req), params, body as Patch<Location>, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -64,7 +64,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverEvsePath,
       response: Evse,
       errors: { 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getEvse(callerOf(req), params) }),
+      handler: async ({ req, app, params }) => ({ data: await app.services.receivedLocations.getEvse(callerOf(req), params) }),
     }),
     defineRoute({
       method: 'put',
@@ -74,7 +74,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: Evse,
       errors: { 201: 'EVSE created', 404: `Unknown location (2003): PUT the full location, or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).putEvse(callerOf(req), params, body, req.ocpi.routing?.to));
+        return written(await app.services.receivedLocations.putEvse(callerOf(req), params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -85,7 +85,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: EvsePatch,
       errors: { 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).patchEvse(callerOf(req), params, body as Patch<Evse>, req.ocpi.routing?.to));
+        return written(await app.services.receivedLocations.patchEvse(callerOf(req), params, body as Patch<Evse>, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -95,7 +95,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       params: ReceiverConnectorPath,
       response: Connector,
       errors: { 404: `Unknown location (2003), unknown EVSE or connector (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params }) => ({ data: await receivedLocations(app).getConnector(callerOf(req), params) }),
+      handler: async ({ req, app, params }) => ({ data: await app.services.receivedLocations.getConnector(callerOf(req), params) }),
     }),
     defineRoute({
       method: 'put',
@@ -105,7 +105,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: Connector,
       errors: { 201: 'Connector created', 404: `Unknown location (2003), unknown EVSE (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).putConnector(callerOf(req), params, body, req.ocpi.routing?.to));
+        return written(await app.services.receivedLocations.putConnector(callerOf(req), params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -116,7 +116,7 @@ export const locationsReceiverInterface: ModuleInterface = {
       body: ConnectorPatch,
       errors: { 404: `Unknown location (2003), unknown EVSE or connector (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedLocations(app).patchConnector(callerOf(req), params, body as Patch<Connector>, req.ocpi.routing?.to));
+        return written(await app.services.receivedLocations.patchConnector(callerOf(req), params, body as Patch<Connector>, req.ocpi.routing?.to));
       },
     }),
   ],

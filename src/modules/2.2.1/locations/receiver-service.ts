@@ -11,13 +11,13 @@ import type { AppContext } from '../../../context.js';
 import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import { fromZod, invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { CountryCode, PartyId, ciEquals, ciKey } from '../../../ocpi/types.js';
+import { CountryCode, PartyId, ciEquals, ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { perApp } from '../../../platform/per-app.js';
 import { recordRecipient } from '../shared/received-recipients.js';
 import { ReceivedLocationStore, type LocationKey, locationKey } from './receiver-store.js';
 import { type Change, type Patch, findConnector, findEvse, patchConnector, patchEvse, patchLocation, putConnector, putEvse } from './received-changes.js';
-import { type Connector, ConnectorPath, type Evse, EvsePath, Location, LocationPath } from './schemas.js';
+import { type Connector, type Evse, Location } from '../../../model/location.js';
+import { ConnectorPath, EvsePath, LocationPath } from './schemas.js';
 
 /** `{country_code}/{party_id}` are the CPO's (the location owner's), not ours. */
 export const ReceiverLocationPath = LocationPath.extend({ country_code: CountryCode, party_id: PartyId });
@@ -208,4 +208,8 @@ const CONNECTOR_IN_PLACE: ReadonlySet<string> = new Set([
 ]);
 
 /** The service of one platform instance. */
-export const receivedLocations = perApp((app) => new ReceivedLocationsService(app));
+declare module '../../../context.js' {
+  interface Services {
+    receivedLocations: ReceivedLocationsService;
+  }
+}

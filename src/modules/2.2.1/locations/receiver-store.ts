@@ -5,11 +5,11 @@
  */
 import { hotQuery } from '../../../db/hot-statements.js';
 import type { Db } from '../../../db/prisma.js';
-import { ciKey } from '../../../ocpi/types.js';
+import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { ReceivedDocumentStore } from '../shared/received-documents.js';
 import { recipientTable } from '../shared/received-recipients.js';
-import type { Location } from './schemas.js';
+import type { Location } from '../../../model/location.js';
 
 /** A child PATCH applied in place: the addressed EVSE (and connector), the validated body, its stamp. */
 export interface InPlacePatch {

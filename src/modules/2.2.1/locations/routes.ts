@@ -7,10 +7,11 @@ import { parsePageRequest } from '../../../ocpi/pagination.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { type RoutingHint, defineRoute } from '../../../ocpi/route.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { ciKey } from '../../../ocpi/types.js';
+import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { Connector, ConnectorPath, Evse, EvsePath, Location, LocationPath } from './schemas.js';
-import { type Level, ownLocations } from './service.js';
+import { Connector, Evse, Location } from '../../../model/location.js';
+import { ConnectorPath, EvsePath, LocationPath } from './schemas.js';
+import { type Level } from './service.js';
 import { OCPI_VERSION } from '../version.js';
 import { routingOf } from '../../../ocpi/context.js';
 
@@ -21,7 +22,7 @@ function addressed(req: Request): string[] {
 }
 
 async function one(app: AppContext, req: Request, locationId: string, level: Level) {
-  const found = await ownLocations(app).find(addressed(req), locationId, level);
+  const found = await app.services.ownLocations.find(addressed(req), locationId, level);
   if (!found) {
     if (level.kind === 'location') throw notFound(`Unknown location ${locationId}`, OcpiStatus.UNKNOWN_LOCATION);
     throw notFound(level.kind === 'evse' ? `Unknown EVSE ${level.evseUid}` : `Unknown connector ${level.connectorId}`);
@@ -36,7 +37,7 @@ async function one(app: AppContext, req: Request, locationId: string, level: Lev
 const LOCATION_OWNER: RoutingHint = {
   lookup: async ({ app, params, receivers }) => {
     const keys = receivers.map((p) => partyKey(p.countryCode, p.partyId));
-    const owners = await ownLocations(app).store.ownersOf(ciKey(params.location_id), keys);
+    const owners = await app.services.ownLocations.store.ownersOf(ciKey(params.location_id), keys);
     if (owners.length === 0) throw notFound(`Unknown location ${params.location_id}`, OcpiStatus.UNKNOWN_LOCATION);
     return owners.length === 1 ? { to: receivers[keys.indexOf(owners[0])] } : undefined;
   },
@@ -70,7 +71,7 @@ export const locationsSenderInterface: ModuleInterface = {
       response: z.array(Location),
       handler: async ({ req, app }) => {
         const page = parsePageRequest(req.query, app.pagination);
-        const { documents, total } = await ownLocations(app).page(addressed(req)[0], page);
+        const { documents, total } = await app.services.ownLocations.page(addressed(req)[0], page);
         return { rawData: jsonArray(documents), returned: documents.length, page: { request: page, total } };
       },
     }),

@@ -4,13 +4,12 @@
  * and every change pushed to every receiving peer in the same transaction.
  */
 import type { AppContext } from '../../../context.js';
-import { perApp } from '../../../platform/per-app.js';
 import { CPO_DATA_RECEIVERS, pushTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciEquals, ciKey, formatDateTime } from '../../../ocpi/types.js';
+import { ciEquals, ciKey, formatDateTime } from '../../../model/primitives.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { type Connector, type Evse, Location } from './schemas.js';
+import { type Connector, type Evse, Location } from '../../../model/location.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
 import { LocationsReadModel, locationsChannel } from './read-model.js';
 import { OwnLocationStore } from './store.js';
@@ -22,10 +21,11 @@ type AnyObject = Record<string, unknown>;
 
 export class OwnLocationsService {
   readonly store: OwnLocationStore;
-  /** Set by the API role (runtime.ts) when it serves the SENDER list from memory. */
-  readModel: LocationsReadModel | null = null;
-
-  constructor(private readonly app: AppContext) {
+  constructor(
+    private readonly app: AppContext,
+    /** API processes serve the SENDER list from memory (the descriptor starts it); workers have none. */
+    readonly readModel: LocationsReadModel | null,
+  ) {
     this.store = new OwnLocationStore(app.db, app.config.DATABASE_SCHEMA);
   }
 
@@ -187,4 +187,8 @@ export function applyChange(party: PartyRef, locationId: string, level: Level, m
 }
 
 /** The service of one platform instance. */
-export const ownLocations = perApp((app) => new OwnLocationsService(app));
+declare module '../../../context.js' {
+  interface Services {
+    ownLocations: OwnLocationsService;
+  }
+}

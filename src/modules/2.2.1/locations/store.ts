@@ -4,7 +4,7 @@
  */
 import type { Db, Prisma } from '../../../db/prisma.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
-import type { Location } from './schemas.js';
+import type { Location } from '../../../model/location.js';
 
 type Tx = Prisma.TransactionClient | Db;
 

@@ -1,12 +1,10 @@
 /** CPO backend API for sessions and CDRs: the CPO's system reports them, the platform stores and pushes. */
 import { z } from 'zod';
-import { ownCdrs } from '../cdrs/service.js';
-import { ownSessions } from './service.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { DateTime, ciString } from '../../../ocpi/types.js';
+import { DateTime, ciString } from '../../../model/primitives.js';
 import { closeSessionWithCdr } from '../cdrs/from-session.js';
-import { Cdr } from '../../../tariffs/cdr-schemas.js';
-import { Session } from '../../../tariffs/session-schemas.js';
+import { Cdr } from '../../../model/cdr.js';
+import { Session } from '../../../model/session.js';
 import { notFound } from '../../../admin/errors.js';
 import { cpoParty } from '../../../admin/cpo-party.js';
 import { PartyPath } from '../../../admin/schemas.js';
@@ -23,7 +21,7 @@ export const cpoSessionRoutes = [
     body: Session,
     response: Session,
     errors: { 400: 'Invalid session', 404: 'Unknown party', 409: 'Session completed, or older than stored' },
-    handler: async ({ app, params, body }) => ({ data: await ownSessions(app).put(await cpoParty(app, params), params.session_id, body) }),
+    handler: async ({ app, params, body }) => ({ data: await app.services.ownSessions.put(await cpoParty(app, params), params.session_id, body) }),
   }),
   defineRoute({
     method: 'patch',
@@ -33,7 +31,7 @@ export const cpoSessionRoutes = [
     body: Session.partial(),
     response: Session,
     errors: { 400: 'Invalid fields', 404: 'Unknown party or session', 409: 'Session completed, or older than stored' },
-    handler: async ({ app, params, body }) => ({ data: await ownSessions(app).patch(await cpoParty(app, params), params.session_id, body as Record<string, unknown>) }),
+    handler: async ({ app, params, body }) => ({ data: await app.services.ownSessions.patch(await cpoParty(app, params), params.session_id, body as Record<string, unknown>) }),
   }),
   defineRoute({
     method: 'get',
@@ -42,7 +40,7 @@ export const cpoSessionRoutes = [
     params: SessionPath,
     response: Session,
     handler: async ({ app, params }) => {
-      const session = await ownSessions(app).get(await cpoParty(app, params), params.session_id);
+      const session = await app.services.ownSessions.get(await cpoParty(app, params), params.session_id);
       if (!session) throw notFound('Session');
       return { data: session };
     },
@@ -73,7 +71,7 @@ export const cpoSessionRoutes = [
     body: z.unknown().describe('An OCPI CDR'),
     response: Cdr,
     errors: { 400: 'Invalid CDR', 404: 'Unknown party', 409: 'A CDR with this id exists' },
-    handler: async ({ app, params, body }) => ({ data: await ownCdrs(app).create(await cpoParty(app, params), body) }),
+    handler: async ({ app, params, body }) => ({ data: await app.services.ownCdrs.create(await cpoParty(app, params), body) }),
   }),
   defineRoute({
     method: 'get',
@@ -82,7 +80,7 @@ export const cpoSessionRoutes = [
     params: CdrPath,
     response: Cdr,
     handler: async ({ app, params }) => {
-      const cdr = await ownCdrs(app).get(await cpoParty(app, params), params.cdr_id);
+      const cdr = await app.services.ownCdrs.get(await cpoParty(app, params), params.cdr_id);
       if (!cdr) throw notFound('CDR');
       return { data: cdr };
     },

@@ -11,11 +11,9 @@ import { forwardToBackend } from '../../../backends/adapter.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { OcpiError } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { DateTime, ciEquals } from '../../../ocpi/types.js';
+import { DateTime, ciEquals } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { ProfileType } from '../../../tariffs/session-schemas.js';
-import { ownLocations } from '../locations/service.js';
-import { ownSessions } from './service.js';
+import { ProfileType } from '../../../model/session.js';
 
 export const ChargingPreferences = z.object({
   profile_type: ProfileType,
@@ -33,12 +31,12 @@ export async function setChargingPreferences(
   sessionId: string,
   preferences: z.infer<typeof ChargingPreferences>,
 ): Promise<Answer> {
-  const session = await ownSessions(app).get(party, sessionId);
+  const session = await app.services.ownSessions.get(party, sessionId);
   // Another eMSP's session is answered like an unknown one: its existence is not theirs to learn.
   if (!session || !(ciEquals(session.cdr_token.country_code, requester.countryCode) && ciEquals(session.cdr_token.party_id, requester.partyId))) {
     throw new OcpiError(OcpiStatus.INVALID_PARAMETERS, `Unknown session ${sessionId}`, 404);
   }
-  const evse = (await ownLocations(app).find([partyKey(party.countryCode, party.partyId)], session.location_id, { kind: 'evse', evseUid: session.evse_uid })) as {
+  const evse = (await app.services.ownLocations.find([partyKey(party.countryCode, party.partyId)], session.location_id, { kind: 'evse', evseUid: session.evse_uid })) as {
     capabilities?: string[];
   } | null;
   if (!evse?.capabilities?.includes('CHARGING_PREFERENCES_CAPABLE')) {

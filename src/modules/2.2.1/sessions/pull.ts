@@ -3,9 +3,8 @@
  * is a full Session, stored like a PUT: it replaces ours only when newer, and tells the eMSP
  * backend what changed exactly as a push would.
  */
-import { Session } from '../../../tariffs/session-schemas.js';
+import { Session } from '../../../model/session.js';
 import { pullHandler } from '../shared/pull-sync.js';
-import { receivedSessions } from './receiver-service.js';
 
 export const sessionsPull = pullHandler({
   module: 'sessions',
@@ -14,7 +13,7 @@ export const sessionsPull = pullHandler({
   recipientOf: (session) => session.cdr_token,
   async store(app, caller, session) {
     const path = { country_code: session.country_code, party_id: session.party_id, session_id: session.id };
-    const outcome = await receivedSessions(app).putSession(caller, path, session);
+    const outcome = await app.services.receivedSessions.putSession(caller, path, session);
     return outcome.kind === 'ignored' ? 'ignored' : 'stored';
   },
 });

@@ -4,9 +4,8 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { emspParty } from '../../../admin/emsp-party.js';
 import { notFound } from '../../../admin/errors.js';
 import { PartyPath } from '../../../admin/schemas.js';
-import { Session, SessionStatus } from '../../../tariffs/session-schemas.js';
+import { Session, SessionStatus } from '../../../model/session.js';
 import { LIST_ERRORS, OnePath, RECEIVED_BASE, listFields, listFilter, ownerRule, pageOf, pageSchema } from '../shared/admin-received-query.js';
-import { receivedSessionQueries } from './receiver-queries.js';
 
 const SessionsQuery = z.object({ ...listFields, status: SessionStatus.optional().describe('Only sessions in this status') }).superRefine(ownerRule);
 
@@ -21,7 +20,7 @@ export const emspReceivedSessionRoutes = [
     errors: LIST_ERRORS,
     handler: async ({ app, params, query }) => {
       const filter = { ...listFilter(await emspParty(app, params), query), status: query.status };
-      return { data: pageOf(query, await receivedSessionQueries(app).list(filter)) };
+      return { data: pageOf(query, await app.services.receivedSessionQueries.list(filter)) };
     },
   }),
   defineRoute({
@@ -32,7 +31,7 @@ export const emspReceivedSessionRoutes = [
     response: Session,
     errors: { 404: 'Unknown party, or no such session for this party' },
     handler: async ({ app, params }) => {
-      const session = await receivedSessionQueries(app).get(await emspParty(app, params), params.cc, params.pid, params.id);
+      const session = await app.services.receivedSessionQueries.get(await emspParty(app, params), params.cc, params.pid, params.id);
       if (!session) throw notFound('Session');
       return { data: session };
     },

@@ -7,9 +7,9 @@ import type { AppContext } from '../../../context.js';
 import { type EmspEventType, enqueueEmspEvent } from '../../../backends/emsp-events.js';
 import type { Db, Prisma } from '../../../db/prisma.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciEquals } from '../../../ocpi/types.js';
-import type { CdrToken } from '../../../tariffs/cdr-schemas.js';
-import type { Session } from '../../../tariffs/session-schemas.js';
+import { ciEquals } from '../../../model/primitives.js';
+import type { CdrToken } from '../../../model/cdr.js';
+import type { Session } from '../../../model/session.js';
 
 type Tx = Prisma.TransactionClient | Db;
 

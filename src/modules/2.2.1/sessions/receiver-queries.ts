@@ -4,10 +4,9 @@
  */
 import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciKey } from '../../../ocpi/types.js';
+import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { perApp } from '../../../platform/per-app.js';
-import type { Session } from '../../../tariffs/session-schemas.js';
+import type { Session } from '../../../model/session.js';
 import { type ReceivedListFilter, type ReceivedPage, SqlParams, commonConditions, quoted, tokenOwnedBy } from '../shared/received-query.js';
 
 export interface SessionFilter extends ReceivedListFilter {
@@ -48,4 +47,8 @@ export class ReceivedSessionQueries {
 }
 
 /** The queries of one platform instance. */
-export const receivedSessionQueries = perApp((app) => new ReceivedSessionQueries(app));
+declare module '../../../context.js' {
+  interface Services {
+    receivedSessionQueries: ReceivedSessionQueries;
+  }
+}

@@ -6,8 +6,9 @@
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { written, PARTY_404, OWNER_SENDS_TO_TOKEN_EMSP } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { Session } from '../../../tariffs/session-schemas.js';
-import { ReceiverSessionPath, SessionPatch, receivedSessions } from './receiver-service.js';
+import { Session } from '../../../model/session.js';
+import { ReceiverSessionPath } from './schemas.js';
+import { SessionPatch } from '../../../model/session.js';
 import { OCPI_VERSION } from '../version.js';
 import { callerOf } from '../../../ocpi/context.js';
 
@@ -31,7 +32,7 @@ export const sessionsReceiverInterface: ModuleInterface = {
       params: ReceiverSessionPath,
       response: Session,
       errors: { 404: `Unknown session (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params }) => ({ data: await receivedSessions(app).getSession(callerOf(req), params) }),
+      handler: async ({ req, app, params }) => ({ data: await app.services.receivedSessions.getSession(callerOf(req), params) }),
     }),
     defineRoute({
       method: 'put',
@@ -40,7 +41,7 @@ export const sessionsReceiverInterface: ModuleInterface = {
       params: ReceiverSessionPath,
       body: Session,
       errors: { 201: 'Session created', 404: PARTY_404 },
-      handler: async ({ req, app, params, body }) => written(await receivedSessions(app).putSession(callerOf(req), params, body)),
+      handler: async ({ req, app, params, body }) => written(await app.services.receivedSessions.putSession(callerOf(req), params, body)),
     }),
     defineRoute({
       method: 'patch',
@@ -49,7 +50,7 @@ export const sessionsReceiverInterface: ModuleInterface = {
       params: ReceiverSessionPath,
       body: SessionPatch,
       errors: { 404: `Unknown session (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params, body }) => written(await receivedSessions(app).patchSession(callerOf(req), params, body)),
+      handler: async ({ req, app, params, body }) => written(await app.services.receivedSessions.patchSession(callerOf(req), params, body)),
     }),
   ],
 };

@@ -1,27 +1,12 @@
-/**
- * The rules of the sessions Receiver interface of our eMSP parties (05-sessions §2.2-2.3,
- * transport §8): Client Owned Objects, so only the CPO that owns a session may write or read it
- * (ownership check, §6); the URL and the body must name the same session; an older version never
- * replaces a newer one; a PATCH appends its charging_periods to the stored ones (P3).
- */
-import { z } from 'zod';
 import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
 import type { AppContext } from '../../../context.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { fromZod, invalidParameters, notFound } from '../../../ocpi/errors.js';
-import { CountryCode, DateTime, PartyId, ciEquals, ciString } from '../../../ocpi/types.js';
-import { perApp } from '../../../platform/per-app.js';
-import { Session } from '../../../tariffs/session-schemas.js';
+import { ciEquals } from '../../../model/primitives.js';
+import { Session, type SessionPatch } from '../../../model/session.js';
+import type { ReceiverSessionPath } from './schemas.js';
 import { ReceivedSessionStore, type SessionKey, sessionKey } from './receiver-store.js';
 import { emitSessionEvents } from './receiver-events.js';
-
-/** `{country_code}/{party_id}` are the CPO's (the session owner's), not ours. */
-export const ReceiverSessionPath = z.object({ country_code: CountryCode, party_id: PartyId, session_id: ciString(36) });
-export type ReceiverSessionPath = z.infer<typeof ReceiverSessionPath>;
-
-/** A partial Session; last_updated is mandatory (§2.3), its absence is 2001. */
-export const SessionPatch = Session.partial().extend({ last_updated: DateTime });
-export type SessionPatch = z.infer<typeof SessionPatch>;
 
 export class ReceivedSessionsService {
   readonly store: ReceivedSessionStore;
@@ -124,4 +109,8 @@ function isOlder(given: string, stored: string): boolean {
 /** An older version is acknowledged and dropped (valid message, we simply hold something newer). */
 
 /** The service of one platform instance. */
-export const receivedSessions = perApp((app) => new ReceivedSessionsService(app));
+declare module '../../../context.js' {
+  interface Services {
+    receivedSessions: ReceivedSessionsService;
+  }
+}

@@ -3,10 +3,10 @@
  * document per Session, keyed by the owner's party key and the upper-cased session id.
  */
 import type { Db } from '../../../db/prisma.js';
-import { ciKey } from '../../../ocpi/types.js';
+import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { ReceivedDocumentStore } from '../shared/received-documents.js';
-import type { Session } from '../../../tariffs/session-schemas.js';
+import type { Session } from '../../../model/session.js';
 
 /** The identity of a received session, normalised the way it is indexed. */
 export interface SessionKey {

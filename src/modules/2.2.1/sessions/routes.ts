@@ -1,12 +1,11 @@
 /** Sessions SENDER interface of our CPO parties (05-sessions §2.1). */
 import { z } from 'zod';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
-import { Session } from '../../../tariffs/session-schemas.js';
+import { Session } from '../../../model/session.js';
 import { ownedListRoute } from '../shared/owned-list-route.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { ciString } from '../../../ocpi/types.js';
+import { ciString } from '../../../model/primitives.js';
 import { ChargingPreferences, ChargingPreferencesResponse, setChargingPreferences } from './preferences.js';
-import { ownSessions } from './service.js';
 import { OCPI_VERSION } from '../version.js';
 import { routingOf } from '../../../ocpi/context.js';
 
@@ -19,7 +18,7 @@ export const sessionsSenderInterface: ModuleInterface = {
   routed: true,
   // date_from is optional here, though the module table marks it required (digest P1: be lenient).
   routes: [
-    ownedListRoute('Sessions of the addressed CPO party started with tokens of the calling eMSP', z.array(Session), (app) => ownSessions(app).store),
+    ownedListRoute('Sessions of the addressed CPO party started with tokens of the calling eMSP', z.array(Session), (app) => app.services.ownSessions.store),
     defineRoute({
       method: 'put',
       path: '/:session_id/charging_preferences',

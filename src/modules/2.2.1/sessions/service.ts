@@ -4,13 +4,12 @@
  * and a COMPLETED session is final.
  */
 import type { AppContext } from '../../../context.js';
-import { perApp } from '../../../platform/per-app.js';
 import { tokenOwnerTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciEquals, formatDateTime } from '../../../ocpi/types.js';
+import { ciEquals, formatDateTime } from '../../../model/primitives.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { Session } from '../../../tariffs/session-schemas.js';
+import { Session } from '../../../model/session.js';
 import { OwnedDocumentStore } from '../shared/owned-documents.js';
 import { clearsAField, withoutNulls } from '../shared/removals.js';
 import type { Prisma } from '../../../db/prisma.js';
@@ -111,4 +110,8 @@ export class OwnSessionsService {
 }
 
 /** The service of one platform instance. */
-export const ownSessions = perApp((app) => new OwnSessionsService(app));
+declare module '../../../context.js' {
+  interface Services {
+    ownSessions: OwnSessionsService;
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { CountryCode, PartyId, ciString } from '../../../ocpi/types.js';
+import { CountryCode, PartyId, ciString } from '../../../model/primitives.js';
 import { PartyPath } from '../../../admin/schemas.js';
 import type { ReceivedListFilter } from './received-query.js';
 

@@ -7,7 +7,7 @@ import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { notFound } from '../../../ocpi/errors.js';
 import type { RouteResult, RoutingHint } from '../../../ocpi/route.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { ciEquals } from '../../../ocpi/types.js';
+import { ciEquals } from '../../../model/primitives.js';
 
 /** What a PUT or PATCH did: `written()` turns it into HTTP 201/200 and a status message. */
 export type WriteOutcome = { kind: 'created' } | { kind: 'replaced' } | { kind: 'updated' } | { kind: 'ignored'; message: string };

@@ -5,7 +5,7 @@
  */
 import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciEquals, ciKey } from '../../../ocpi/types.js';
+import { ciEquals, ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import type { AuthEncoding } from '../../../ocpi/client.js';
 import { routeThroughHub } from '../../../hub/behind-hub.js';

@@ -22,12 +22,11 @@ import type { z } from 'zod';
 import type { AppContext } from '../../../context.js';
 import type { PullContext, PullHandler } from '../../../delivery/pulls.js';
 import { judgeFailure, nextDelayMs } from '../../../delivery/retry-policy.js';
-import { remoteParties } from '../../../hub/remote-parties.js';
 import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import type { OcpiClient, OcpiRequest } from '../../../ocpi/client.js';
 import { OcpiError } from '../../../ocpi/errors.js';
 import { type Refusal, receive } from '../../../ocpi/receive-profile.js';
-import { ciEquals } from '../../../ocpi/types.js';
+import { ciEquals } from '../../../model/primitives.js';
 import type { PeerRecord } from '../../../platform/peers/peer-store.js';
 
 /** Our eMSP parties pull CPO peers (locations, tariffs, sessions, CDRs); our CPO parties pull eMSP peers (tokens). */
@@ -226,7 +225,7 @@ async function asCaller(app: AppContext, peer: PeerRecord, owners: 'CPO' | 'EMSP
 /** The parties of role `owners` a hub connection reported behind it (ClientInfo), other than SUSPENDED ones. */
 async function ownersBehindHub(app: AppContext, peer: PeerRecord, owners: 'CPO' | 'EMSP'): Promise<PartyRef[]> {
   // Cached briefly and invalidated by our hubclientinfo RECEIVER: appliesTo runs at every sweep.
-  const behind = await remoteParties(app).behind(peer.id);
+  const behind = await app.services.remoteParties.behind(peer.id);
   return behind.filter((r) => r.role === owners).map((r) => ({ countryCode: r.countryCode, partyId: r.partyId }));
 }
 

@@ -2,8 +2,8 @@
  * CPO backend API for tariffs: the CPO's own system PUTs complete OCPI Tariffs and deletes
  * them; the platform stores them and pushes every change to every receiving peer.
  */
-import { Tariff, TariffPath } from './schemas.js';
-import { ownTariffs } from './service.js';
+import { Tariff } from '../../../model/tariff.js';
+import { TariffPath } from './schemas.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { notFound } from '../../../admin/errors.js';
@@ -25,7 +25,7 @@ export const cpoTariffRoutes = [
     body: Tariff,
     response: Tariff,
     errors: { 400: 'Invalid tariff or ids not matching the path', 404: 'Unknown CPO party', 409: 'Older than the stored version (or than its deletion)' },
-    handler: async ({ app, params, body }) => ({ data: await ownTariffs(app).put(await cpoParty(app, params), params.tariff_id, body) }),
+    handler: async ({ app, params, body }) => ({ data: await app.services.ownTariffs.put(await cpoParty(app, params), params.tariff_id, body) }),
   }),
   defineRoute({
     method: 'get',
@@ -36,7 +36,7 @@ export const cpoTariffRoutes = [
     errors: { 404: 'Unknown CPO party or tariff' },
     handler: async ({ app, params }) => {
       const party = await cpoParty(app, params);
-      const found = await ownTariffs(app).find(partyKey(party.countryCode, party.partyId), params.tariff_id);
+      const found = await app.services.ownTariffs.find(partyKey(party.countryCode, party.partyId), params.tariff_id);
       if (!found) throw notFound(`Tariff ${params.tariff_id}`);
       return { data: found };
     },
@@ -50,7 +50,7 @@ export const cpoTariffRoutes = [
     successStatus: 204,
     errors: { 404: 'Unknown CPO party or tariff' },
     handler: async ({ app, params }) => {
-      await ownTariffs(app).remove(await cpoParty(app, params), params.tariff_id);
+      await app.services.ownTariffs.remove(await cpoParty(app, params), params.tariff_id);
       return {};
     },
   }),

@@ -6,7 +6,7 @@
  */
 import type { AppContext } from '../../../context.js';
 import { foldPath } from '../../../ocpi/receive-profile.js';
-import { type ReceivedTariff, tariffEngineIssues } from '../../../tariffs/schemas.js';
+import { type ReceivedTariff, tariffEngineIssues } from '../../../model/tariff.js';
 
 export async function noticeEngineRules(
   app: AppContext,

@@ -4,9 +4,8 @@ import { defineRoute } from '../../../ocpi/route.js';
 import { emspParty } from '../../../admin/emsp-party.js';
 import { notFound } from '../../../admin/errors.js';
 import { PartyPath } from '../../../admin/schemas.js';
-import { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
+import { ReceivedTariff as Tariff } from '../../../model/tariff.js';
 import { LIST_ERRORS, OnePath, RECEIVED_BASE, listFields, listFilter, ownerRule, pageOf, pageSchema } from '../shared/admin-received-query.js';
-import { receivedTariffQueries } from './receiver-queries.js';
 
 const TariffsQuery = z.object(listFields).superRefine(ownerRule);
 
@@ -19,7 +18,7 @@ export const emspReceivedTariffRoutes = [
     query: TariffsQuery,
     response: pageSchema(Tariff),
     errors: LIST_ERRORS,
-    handler: async ({ app, params, query }) => ({ data: pageOf(query, await receivedTariffQueries(app).list(listFilter(await emspParty(app, params), query))) }),
+    handler: async ({ app, params, query }) => ({ data: pageOf(query, await app.services.receivedTariffQueries.list(listFilter(await emspParty(app, params), query))) }),
   }),
   defineRoute({
     method: 'get',
@@ -29,7 +28,7 @@ export const emspReceivedTariffRoutes = [
     response: Tariff,
     errors: { 404: 'Unknown party, or no such tariff sent to this party' },
     handler: async ({ app, params }) => {
-      const tariff = await receivedTariffQueries(app).get(await emspParty(app, params), params.cc, params.pid, params.id);
+      const tariff = await app.services.receivedTariffQueries.get(await emspParty(app, params), params.cc, params.pid, params.id);
       if (!tariff) throw notFound('Tariff');
       return { data: tariff };
     },

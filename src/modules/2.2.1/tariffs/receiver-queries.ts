@@ -1,10 +1,9 @@
 /** Read-only queries of the tariffs CPO peers sent to one of our eMSP parties, for its backend. */
 import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciKey } from '../../../ocpi/types.js';
+import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { perApp } from '../../../platform/per-app.js';
-import type { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
+import type { ReceivedTariff as Tariff } from '../../../model/tariff.js';
 import { type ReceivedListFilter, type ReceivedPage, SqlParams, commonConditions, keyOf, quoted } from '../shared/received-query.js';
 import { recipientTable } from '../shared/received-recipients.js';
 
@@ -47,4 +46,8 @@ export class ReceivedTariffQueries {
 }
 
 /** The queries of one platform instance. */
-export const receivedTariffQueries = perApp((app) => new ReceivedTariffQueries(app));
+declare module '../../../context.js' {
+  interface Services {
+    receivedTariffQueries: ReceivedTariffQueries;
+  }
+}

@@ -5,8 +5,8 @@
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { written, PARTY_404, OWNER_SENDS } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
-import { ReceiverTariffPath, receivedTariffs } from './receiver-service.js';
+import { ReceivedTariff as Tariff } from '../../../model/tariff.js';
+import { ReceiverTariffPath } from './receiver-service.js';
 import { OCPI_VERSION } from '../version.js';
 import { callerOf } from '../../../ocpi/context.js';
 
@@ -30,7 +30,7 @@ export const tariffsReceiverInterface: ModuleInterface = {
       params: ReceiverTariffPath,
       response: Tariff,
       errors: { 404: `Unknown tariff (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params }) => ({ data: await receivedTariffs(app).getTariff(callerOf(req), params) }),
+      handler: async ({ req, app, params }) => ({ data: await app.services.receivedTariffs.getTariff(callerOf(req), params) }),
     }),
     defineRoute({
       method: 'put',
@@ -40,7 +40,7 @@ export const tariffsReceiverInterface: ModuleInterface = {
       body: Tariff,
       errors: { 201: 'Tariff created', 404: PARTY_404 },
       handler: async ({ req, app, params, body }) => {
-        return written(await receivedTariffs(app).putTariff(callerOf(req), params, body, req.ocpi.routing?.to));
+        return written(await app.services.receivedTariffs.putTariff(callerOf(req), params, body, req.ocpi.routing?.to));
       },
     }),
     defineRoute({
@@ -50,7 +50,7 @@ export const tariffsReceiverInterface: ModuleInterface = {
       params: ReceiverTariffPath,
       errors: { 404: `Unknown tariff (2000), or ${PARTY_404}` },
       handler: async ({ req, app, params }) => {
-        await receivedTariffs(app).deleteTariff(callerOf(req), params);
+        await app.services.receivedTariffs.deleteTariff(callerOf(req), params);
         return {};
       },
     }),

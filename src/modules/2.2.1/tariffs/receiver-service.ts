@@ -11,10 +11,9 @@ import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/c
 import type { AppContext } from '../../../context.js';
 import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters, notFound } from '../../../ocpi/errors.js';
-import { CountryCode, PartyId, ciEquals, ciString } from '../../../ocpi/types.js';
-import { perApp } from '../../../platform/per-app.js';
+import { CountryCode, PartyId, ciEquals, ciString } from '../../../model/primitives.js';
 import { noticeEngineRules } from './engine-notices.js';
-import type { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
+import type { ReceivedTariff as Tariff } from '../../../model/tariff.js';
 import { forgetRecipients, forgetRecipientsOf, recordRecipient } from '../shared/received-recipients.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { ReceivedTariffStore, type TariffKey, tariffKey } from './receiver-store.js';
@@ -103,4 +102,8 @@ function unknownTariff(path: ReceiverTariffPath) {
 }
 
 /** The service of one platform instance. */
-export const receivedTariffs = perApp((app) => new ReceivedTariffsService(app));
+declare module '../../../context.js' {
+  interface Services {
+    receivedTariffs: ReceivedTariffsService;
+  }
+}

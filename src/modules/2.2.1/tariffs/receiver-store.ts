@@ -3,10 +3,10 @@
  * document per Tariff, keyed by the owner's party key and the upper-cased tariff id.
  */
 import type { Db } from '../../../db/prisma.js';
-import { ciKey } from '../../../ocpi/types.js';
+import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { ReceivedDocumentStore, type Tx } from '../shared/received-documents.js';
-import type { ReceivedTariff as Tariff } from '../../../tariffs/schemas.js';
+import type { ReceivedTariff as Tariff } from '../../../model/tariff.js';
 
 /** The identity of a received tariff, normalised the way it is indexed. */
 export interface TariffKey {

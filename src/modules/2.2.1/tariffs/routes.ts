@@ -4,8 +4,7 @@ import { parsePageRequest } from '../../../ocpi/pagination.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { Tariff } from './schemas.js';
-import { ownTariffs } from './service.js';
+import { Tariff } from '../../../model/tariff.js';
 import { OCPI_VERSION } from '../version.js';
 import { routingOf } from '../../../ocpi/context.js';
 
@@ -28,7 +27,7 @@ export const tariffsSenderInterface: ModuleInterface = {
         const page = parsePageRequest(req.query, app.pagination);
         // The CPO party named by OCPI-to-* (resolved and checked by the routing guard).
         const to = routingOf(req).to;
-        const { documents, total } = await ownTariffs(app).store.page([partyKey(to.countryCode, to.partyId)], page);
+        const { documents, total } = await app.services.ownTariffs.store.page([partyKey(to.countryCode, to.partyId)], page);
         return { rawData: `[${documents.join(',')}]`, returned: documents.length, page: { request: page, total } };
       },
     }),

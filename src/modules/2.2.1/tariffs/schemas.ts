@@ -3,9 +3,7 @@
  * tariff we store and publish is exactly one the engine can price.
  */
 import { z } from 'zod';
-import { ciString } from '../../../ocpi/types.js';
-
-export { Tariff } from '../../../tariffs/schemas.js';
+import { ciString } from '../../../model/primitives.js';
 
 /** Receiver-side and backend paths name one tariff of a party (03-tariffs §1.3). */
 export const TariffPath = z.object({ tariff_id: ciString(36) });

@@ -4,16 +4,15 @@
  * for good. Every change is pushed to every receiving peer in the same transaction.
  */
 import type { AppContext } from '../../../context.js';
-import { perApp } from '../../../platform/per-app.js';
 import type { Prisma } from '../../../db/prisma.js';
 import type { OutboxMessageInput } from '../../../delivery/outbox.js';
 import { CPO_DATA_RECEIVERS, pushTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciEquals, ciKey } from '../../../ocpi/types.js';
+import { ciEquals, ciKey } from '../../../model/primitives.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { TariffValidationError, validateTariff } from '../../../tariffs/index.js';
-import type { Tariff } from './schemas.js';
+import type { Tariff } from '../../../model/tariff.js';
 import { OwnTariffStore } from './store.js';
 
 export class OwnTariffsService {
@@ -110,4 +109,8 @@ function invalid(path: string, message: string): DomainError {
 }
 
 /** The service of one platform instance. */
-export const ownTariffs = perApp((app) => new OwnTariffsService(app));
+declare module '../../../context.js' {
+  interface Services {
+    ownTariffs: OwnTariffsService;
+  }
+}

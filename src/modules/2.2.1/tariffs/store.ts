@@ -7,7 +7,7 @@
  */
 import type { Db, Prisma } from '../../../db/prisma.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
-import type { Tariff } from './schemas.js';
+import type { Tariff } from '../../../model/tariff.js';
 
 type Tx = Prisma.TransactionClient | Db;
 

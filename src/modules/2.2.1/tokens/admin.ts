@@ -4,12 +4,12 @@
  * to open the Session (contract_id, authorization_reference, auth_method).
  */
 import { z } from 'zod';
-import { LocationReferences } from './authorization-schemas.js';
+import { LocationReferences } from '../../../model/authorization.js';
 import { authorizeToken } from './authorize.js';
-import { AllowedType, Token } from './schemas.js';
+import { AllowedType, Token } from '../../../model/token.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { CountryCode, DisplayText, PartyId, ciString } from '../../../ocpi/types.js';
-import { TokenType } from '../../../tariffs/cdr-schemas.js';
+import { CountryCode, DisplayText, PartyId, ciString } from '../../../model/primitives.js';
+import { TokenType } from '../../../model/cdr.js';
 import { cpoParty } from '../../../admin/cpo-party.js';
 import { PartyPath } from '../../../admin/schemas.js';
 

@@ -9,11 +9,10 @@ import { routeThroughHub } from '../../../hub/behind-hub.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { OcpiCallError } from '../../../ocpi/client.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { type DisplayText, ciEquals, ciKey } from '../../../ocpi/types.js';
+import { type DisplayText, ciEquals, ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { AuthorizationInfo, type LocationReferences } from './authorization-schemas.js';
-import type { AllowedType, Token } from './schemas.js';
-import { receivedTokens } from './service.js';
+import { AuthorizationInfo, type LocationReferences } from '../../../model/authorization.js';
+import type { AllowedType, Token } from '../../../model/token.js';
 
 export interface AuthorizeRequest {
   uid: string;
@@ -75,7 +74,7 @@ export async function authorizeToken(app: AppContext, cpoParty: PartyRef, req: A
  * type cannot be told apart, so that is refused rather than guessed (P11).
  */
 async function findStoredToken(app: AppContext, req: AuthorizeRequest): Promise<{ token: Token | null; ambiguous?: boolean }> {
-  if (req.tokenOwner) return { token: await receivedTokens(app).store.find(req.tokenOwner.country_code, req.tokenOwner.party_id, req.uid, req.type) };
+  if (req.tokenOwner) return { token: await app.services.receivedTokens.store.find(req.tokenOwner.country_code, req.tokenOwner.party_id, req.uid, req.type) };
   const rows = await app.db.receivedToken.findMany({ where: { uidKey: ciKey(req.uid), type: req.type }, select: { document: true }, take: 2 });
   if (rows.length > 1) return { token: null, ambiguous: true };
   return { token: (rows[0]?.document as Token | undefined) ?? null };

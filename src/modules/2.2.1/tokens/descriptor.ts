@@ -1,8 +1,10 @@
 import { defineModule } from '../../descriptor.js';
 import { tokensFullVersion } from '../full-versions.js';
 import { OCPI_VERSION } from '../version.js';
-import { cpoAuthorizeRoutes } from './admin-authorize.js';
-import { emspTokenRoutes } from './admin-emsp.js';
+import { OwnTokensService } from './sender-service.js';
+import { ReceivedTokensService } from './service.js';
+import { cpoAuthorizeRoutes } from './admin.js';
+import { emspTokenRoutes } from './sender-admin.js';
 import { tokensPull } from './pull.js';
 import { tokensReceiverInterface } from './routes.js';
 import { tokensSenderInterface } from './sender-routes.js';
@@ -15,4 +17,8 @@ export const tokensModule = defineModule({
   pull: tokensPull,
   fullVersion: tokensFullVersion,
   hub: { routed: true, clientOwned: true, broadcast: true },
+  services: (app) => ({
+    ownTokens: new OwnTokensService(app),
+    receivedTokens: new ReceivedTokensService(app),
+  }),
 });

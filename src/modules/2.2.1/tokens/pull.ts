@@ -12,8 +12,7 @@
  * are simply stored idempotently.
  */
 import { pullHandler } from '../shared/pull-sync.js';
-import { Token } from './schemas.js';
-import { receivedTokens } from './service.js';
+import { Token } from '../../../model/token.js';
 
 export const tokensPull = pullHandler({
   module: 'tokens',
@@ -24,7 +23,7 @@ export const tokensPull = pullHandler({
   objectId: () => undefined,
   async store(app, caller, token) {
     // A PUT of the whole token, keyed on its own type, exactly as a push of it would be.
-    const outcome = await receivedTokens(app).put(caller, { country_code: token.country_code, party_id: token.party_id, token_uid: token.uid }, token.type, token);
+    const outcome = await app.services.receivedTokens.put(caller, { country_code: token.country_code, party_id: token.party_id, token_uid: token.uid }, token.type, token);
     return outcome.kind === 'ignored' ? 'ignored' : 'stored';
   },
 });

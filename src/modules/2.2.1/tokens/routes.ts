@@ -6,8 +6,8 @@
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { written, OWNER_SENDS } from '../shared/client-owned.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { ReceiverTokenQuery, Token, TokenPatch, TokenPath } from './schemas.js';
-import { receivedTokens } from './service.js';
+import { ReceiverTokenQuery, TokenPath } from './schemas.js';
+import { Token, TokenPatch } from '../../../model/token.js';
 import { OCPI_VERSION } from '../version.js';
 import { callerOf } from '../../../ocpi/context.js';
 
@@ -32,7 +32,7 @@ export const tokensReceiverInterface: ModuleInterface = {
       query: ReceiverTokenQuery,
       response: Token,
       errors: { 404: 'Unknown token (2004), or a party the caller did not register (2000)' },
-      handler: async ({ req, app, params, query }) => ({ data: await receivedTokens(app).get(callerOf(req), params, query.type) }),
+      handler: async ({ req, app, params, query }) => ({ data: await app.services.receivedTokens.get(callerOf(req), params, query.type) }),
     }),
     defineRoute({
       method: 'put',
@@ -42,7 +42,7 @@ export const tokensReceiverInterface: ModuleInterface = {
       query: ReceiverTokenQuery,
       body: Token,
       errors: { 201: 'Token created', 404: 'A party the caller did not register (2000)' },
-      handler: async ({ req, app, params, query, body }) => written(await receivedTokens(app).put(callerOf(req), params, query.type, body)),
+      handler: async ({ req, app, params, query, body }) => written(await app.services.receivedTokens.put(callerOf(req), params, query.type, body)),
     }),
     defineRoute({
       method: 'patch',
@@ -52,7 +52,7 @@ export const tokensReceiverInterface: ModuleInterface = {
       query: ReceiverTokenQuery,
       body: TokenPatch,
       errors: { 404: 'Unknown token (2004), or a party the caller did not register (2000)' },
-      handler: async ({ req, app, params, query, body }) => written(await receivedTokens(app).patch(callerOf(req), params, query.type, body)),
+      handler: async ({ req, app, params, query, body }) => written(await app.services.receivedTokens.patch(callerOf(req), params, query.type, body)),
     }),
   ],
 };

@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { OwnTokenInput, OwnTokenPatch, OwnTokenView } from './sender-schemas.js';
-import { ownTokens, tokenView } from './sender-service.js';
+import { tokenView } from './sender-service.js';
 import { defineRoute } from '../../../ocpi/route.js';
-import { DateTime, ciString } from '../../../ocpi/types.js';
-import { TokenType } from '../../../tariffs/cdr-schemas.js';
+import { DateTime, ciString } from '../../../model/primitives.js';
+import { TokenType } from '../../../model/cdr.js';
 import { emspParty } from '../../../admin/emsp-party.js';
 import { notFound } from '../../../admin/errors.js';
 import { PartyPath } from '../../../admin/schemas.js';
@@ -32,7 +32,7 @@ function validity(valid: boolean, summary: string) {
     query: TypeQuery,
     response: OwnTokenView,
     errors: { 404: Params404 },
-    handler: async ({ app, params, query }) => ({ data: tokenView(await ownTokens(app).setValid(await emspParty(app, params), params.uid, query.type, valid)) }),
+    handler: async ({ app, params, query }) => ({ data: tokenView(await app.services.ownTokens.setValid(await emspParty(app, params), params.uid, query.type, valid)) }),
   });
 }
 
@@ -54,7 +54,7 @@ export const emspTokenRoutes = [
       409: 'Older than the stored version',
     },
     handler: async ({ app, params, query, body }) => {
-      const { record, created } = await ownTokens(app).put(await emspParty(app, params), params.uid, query.type, body);
+      const { record, created } = await app.services.ownTokens.put(await emspParty(app, params), params.uid, query.type, body);
       return { data: tokenView(record), httpStatus: created ? 201 : 200 };
     },
   }),
@@ -68,7 +68,7 @@ export const emspTokenRoutes = [
     body: OwnTokenPatch,
     response: OwnTokenView,
     errors: { 400: 'Invalid fields (named)', 404: Params404, 409: 'Older than the stored version' },
-    handler: async ({ app, params, query, body }) => ({ data: tokenView(await ownTokens(app).patch(await emspParty(app, params), params.uid, query.type, body)) }),
+    handler: async ({ app, params, query, body }) => ({ data: tokenView(await app.services.ownTokens.patch(await emspParty(app, params), params.uid, query.type, body)) }),
   }),
   validity(false, 'Block a token (valid: false); pushed as a PATCH {valid, last_updated}'),
   validity(true, 'Unblock a token (valid: true); pushed as a PATCH {valid, last_updated}'),
@@ -90,7 +90,7 @@ export const emspTokenRoutes = [
     errors: { 404: 'Not an eMSP party of this platform' },
     handler: async ({ app, params, query }) => {
       const party = await emspParty(app, params);
-      const { records, total } = await ownTokens(app).list(party, {
+      const { records, total } = await app.services.ownTokens.list(party, {
         valid: query.valid,
         updatedSince: query.updated_since ? new Date(query.updated_since) : undefined,
         offset: query.offset,
@@ -108,7 +108,7 @@ export const emspTokenRoutes = [
     response: OwnTokenView,
     errors: { 404: Params404 },
     handler: async ({ app, params, query }) => {
-      const record = await ownTokens(app).get(await emspParty(app, params), params.uid, query.type);
+      const record = await app.services.ownTokens.get(await emspParty(app, params), params.uid, query.type);
       if (!record) throw notFound(`Token ${params.uid} of type ${query.type}`);
       return { data: tokenView(record) };
     },

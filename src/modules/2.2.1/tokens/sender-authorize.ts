@@ -13,11 +13,10 @@ import type { PartyRef } from '../../../ocpi/context.js';
 import { OcpiCallError } from '../../../ocpi/client.js';
 import { OcpiError, notFound } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { ciEquals } from '../../../ocpi/types.js';
-import { AuthorizationInfo, type LocationReferences } from './authorization-schemas.js';
-import type { AllowedType } from './schemas.js';
+import { ciEquals } from '../../../model/primitives.js';
+import { AuthorizationInfo, type LocationReferences } from '../../../model/authorization.js';
+import type { AllowedType } from '../../../model/token.js';
 import type { OwnTokenRecord } from './sender-store.js';
-import { ownTokens } from './sender-service.js';
 import { tokenKey } from './store.js';
 
 /** The store's verdict, or that it cannot decide without a location (2002, P6). */
@@ -35,7 +34,7 @@ export async function authorizeOwnToken(
   location: LocationReferences | null | undefined,
   request: { readonly log: Logger },
 ): Promise<AuthorizationInfo> {
-  const record = await ownTokens(app).store.get(tokenKey(party.countryCode, party.partyId, uid, type));
+  const record = await app.services.ownTokens.store.get(tokenKey(party.countryCode, party.partyId, uid, type));
   // HTTP 404 and 2004 together, no data (P1). The uid stays out of the message: it is logged.
   if (!record) throw notFound(`Unknown token of type ${type} for ${party.countryCode}/${party.partyId}`, OcpiStatus.UNKNOWN_TOKEN);
   const where = location ?? undefined;

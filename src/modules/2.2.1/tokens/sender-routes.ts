@@ -10,12 +10,12 @@ import { parsePageRequest } from '../../../ocpi/pagination.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { ciEquals, ciString, optionalList } from '../../../ocpi/types.js';
+import { ciEquals, ciString, optionalList } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { AuthorizationInfo, type LocationReferences } from './authorization-schemas.js';
-import { Token, TokenQuery } from './schemas.js';
+import { AuthorizationInfo, type LocationReferences } from '../../../model/authorization.js';
+import { Token } from '../../../model/token.js';
+import { TokenQuery } from './schemas.js';
 import { authorizeOwnToken } from './sender-authorize.js';
-import { ownTokens } from './sender-service.js';
 import { OCPI_VERSION } from '../version.js';
 import { callerOf, routingOf } from '../../../ocpi/context.js';
 
@@ -70,7 +70,7 @@ export const tokensSenderInterface: ModuleInterface = {
         assertCpoCaller(req);
         const page = parsePageRequest(req.query, app.pagination);
         const to = routingOf(req).to;
-        const { documents, total } = await ownTokens(app).store.page(partyKey(to.countryCode, to.partyId), page);
+        const { documents, total } = await app.services.ownTokens.store.page(partyKey(to.countryCode, to.partyId), page);
         return { rawData: `[${documents.join(',')}]`, returned: documents.length, page: { request: page, total } };
       },
     }),

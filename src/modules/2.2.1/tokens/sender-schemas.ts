@@ -5,8 +5,8 @@
  * and are never sent to a peer (the Token has no such fields).
  */
 import { z } from 'zod';
-import { DateTime, ciString } from '../../../ocpi/types.js';
-import { Token } from './schemas.js';
+import { DateTime, ciString } from '../../../model/primitives.js';
+import { Token } from '../../../model/token.js';
 
 /** Where a token may charge: a location, and optionally only some of its EVSEs. */
 export const AllowedLocation = z.object({

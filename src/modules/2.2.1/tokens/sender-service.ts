@@ -8,11 +8,10 @@ import type { AppContext } from '../../../context.js';
 import type { Prisma } from '../../../db/prisma.js';
 import { pushTargets } from '../../../delivery/push-targets.js';
 import type { PartyRef } from '../../../ocpi/context.js';
-import { ciEquals, formatDateTime } from '../../../ocpi/types.js';
+import { ciEquals, formatDateTime } from '../../../model/primitives.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { perApp } from '../../../platform/per-app.js';
-import { Token } from './schemas.js';
+import { Token } from '../../../model/token.js';
 import { type OwnTokenInput, type OwnTokenPatch, type OwnTokenView, TOKEN_FIELDS } from './sender-schemas.js';
 import { type OwnTokenRecord, OwnTokenStore, type TokenListFilter } from './sender-store.js';
 import { type TokenKey, tokenKey } from './store.js';
@@ -166,4 +165,8 @@ function older(given: string, stored: string): DomainError {
 }
 
 /** The service of one platform instance. */
-export const ownTokens = perApp((app) => new OwnTokensService(app));
+declare module '../../../context.js' {
+  interface Services {
+    ownTokens: OwnTokensService;
+  }
+}

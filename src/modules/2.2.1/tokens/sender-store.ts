@@ -6,7 +6,7 @@
 import { hotQuery } from '../../../db/hot-statements.js';
 import type { Db, Prisma } from '../../../db/prisma.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
-import type { Token } from './schemas.js';
+import type { Token } from '../../../model/token.js';
 import type { AllowedLocation } from './sender-schemas.js';
 import type { TokenKey } from './store.js';
 

@@ -6,13 +6,13 @@
  */
 import type { AppContext } from '../../../context.js';
 import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
-import { perApp } from '../../../platform/per-app.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { ciEquals, ciKey } from '../../../ocpi/types.js';
+import { ciEquals, ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { Token, type TokenPatch, type TokenPath } from './schemas.js';
+import { Token, type TokenPatch } from '../../../model/token.js';
+import { type TokenPath } from './schemas.js';
 import { ReceivedTokenStore, type TokenKey, tokenKey } from './store.js';
 
 export class ReceivedTokensService {
@@ -115,4 +115,8 @@ function unknownToken(path: TokenPath, type: string) {
  */
 
 /** The service of one platform instance. */
-export const receivedTokens = perApp((app) => new ReceivedTokensService(app));
+declare module '../../../context.js' {
+  interface Services {
+    receivedTokens: ReceivedTokensService;
+  }
+}

@@ -4,9 +4,9 @@
  * P2). The CPO's whitelist cache: the real-time authorization reads it through `find`.
  */
 import type { Db, Prisma } from '../../../db/prisma.js';
-import { ciKey } from '../../../ocpi/types.js';
+import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import type { Token } from './schemas.js';
+import type { Token } from '../../../model/token.js';
 
 type Tx = Prisma.TransactionClient | Db;
 

@@ -5,7 +5,8 @@
  */
 import { type AuthEncoding, type OcpiClient, OcpiCallError } from '../../../ocpi/client.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
-import { OCPI_VERSION, type Endpoint, VersionDetails, VersionList } from './schemas.js';
+import { OCPI_VERSION } from '../version.js';
+import { type Endpoint, VersionDetails, VersionList } from '../../../model/version.js';
 
 export class DiscoveryError extends Error {
   constructor(

@@ -4,10 +4,10 @@
  */
 import { withClientInfoReceiver, withHubEndpoints } from '../../../hub/endpoints.js';
 import { hubPolicy } from '../../../hub/policy.js';
-import { hubState } from '../../../hub/state.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
-import { OCPI_VERSION, VersionDetails, VersionList } from './schemas.js';
+import { OCPI_VERSION } from '../version.js';
+import { VersionDetails, VersionList } from '../../../model/version.js';
 import { advertisedEndpoints, versionList } from './service.js';
 
 export const versionListInterface: ModuleInterface = {
@@ -47,7 +47,7 @@ export const versionDetailsInterface: ModuleInterface = {
         const base = app.config.PUBLIC_BASE_URL;
         const endpoints = withClientInfoReceiver(advertisedEndpoints(app.interfaces, OCPI_VERSION, roles, base), roles, app.interfaces, OCPI_VERSION, base);
         // A hub advertises its routing URLs for every module it routes, in both roles.
-        const hub = await hubState(app).hubParty();
+        const hub = await app.services.hubState.hubParty();
         const policy = hubPolicy(app, OCPI_VERSION);
         return { data: { version: OCPI_VERSION, endpoints: hub && policy ? withHubEndpoints(endpoints, policy, app.interfaces, base) : endpoints } };
       },

@@ -4,7 +4,7 @@
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
 import type { LocalRole } from '../../../platform/parties/party-store.js';
-import type { Endpoint, Version } from './schemas.js';
+import type { Endpoint, Version } from '../../../model/version.js';
 
 export function versionsUrl(publicBaseUrl: string): string {
   return `${publicBaseUrl}/ocpi/versions`;
