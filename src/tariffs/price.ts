@@ -1,5 +1,5 @@
 /**
- * price(): the cost of a session under its tariff(s), as OCPI 2.2.1 defines it.
+ * referencePrice(): the cost of a session under its tariff(s), as OCPI 2.2.1 defines it.
  *
  * Each charging period is priced with the components in force at its start (the CPO cuts a
  * new period whenever that could change). Reservation time is priced only by reservation
@@ -177,11 +177,14 @@ function sumBilled(usages: readonly Usage[], group: UsageDimension, extras: read
 }
 
 /**
- * Prices a session. `tariffs` is one tariff or several (a period's tariff_id chooses; a
- * period without one uses the first). Throws TariffValidationError for a bad tariff and
- * PricingInputError for bad periods or context, never returns a guessed price.
+ * Prices a session: the reference engine, decimal.js throughout, written to read like the
+ * rules. `tariffs` is one tariff or several (a period's tariff_id chooses; a period without
+ * one uses the first). Throws TariffValidationError for a bad tariff and PricingInputError for
+ * bad periods or context, never returns a guessed price. The platform prices with the fast
+ * engine (fast/fast-price.ts), which returns the same result; this one stays as its yardstick
+ * and as its fallback for the rare input the fast path cannot price exactly.
  */
-export function price(tariffs: TariffLike | readonly TariffLike[], chargingPeriods: readonly unknown[], context: PricingContext): PriceResult {
+export function referencePrice(tariffs: TariffLike | readonly TariffLike[], chargingPeriods: readonly unknown[], context: PricingContext): PriceResult {
   const compiled = compileAll(tariffs);
   if (!context || typeof context.timeZone !== 'string' || !isValidTimeZone(context.timeZone)) {
     throw new PricingInputError([{ field: 'context.timeZone', message: 'must be an IANA time zone name such as Europe/Amsterdam' }]);

@@ -46,17 +46,22 @@ function roundGroup(usages: readonly Usage[], group: UsageDimension, rule: strin
   return { group, rule, component: last.component, periodIndex: last.periodIndex, measured, billed, extra: billed - measured };
 }
 
+/** The rule each rounding names in a price result (shared with the fast engine). */
+export const STEP_RULES = {
+  energy: 'S1/S4: session energy total rounded up with the step_size of the last ENERGY component used',
+  parking: 'S6: charging time is not rounded; the parking total is rounded with the step_size of the last PARKING_TIME component used',
+  time: 'S1/S6: no billable parking, so the charging time total is rounded with the step_size of the last TIME component used',
+  reservation: 'reservation time total rounded on its own with the step_size of the last reservation TIME component used',
+} as const;
+
 /** The roundings to add, one per group at most (an exact multiple yields extra 0). */
 export function stepRoundings(usages: readonly Usage[]): StepExtra[] {
   const out: StepExtra[] = [];
-  const energy = roundGroup(usages, 'ENERGY', 'S1/S4: session energy total rounded up with the step_size of the last ENERGY component used');
+  const energy = roundGroup(usages, 'ENERGY', STEP_RULES.energy);
   if (energy) out.push(energy);
-  const time =
-    billableTotal(usages, 'PARKING_TIME') > 0
-      ? roundGroup(usages, 'PARKING_TIME', 'S6: charging time is not rounded; the parking total is rounded with the step_size of the last PARKING_TIME component used')
-      : roundGroup(usages, 'TIME', 'S1/S6: no billable parking, so the charging time total is rounded with the step_size of the last TIME component used');
+  const time = billableTotal(usages, 'PARKING_TIME') > 0 ? roundGroup(usages, 'PARKING_TIME', STEP_RULES.parking) : roundGroup(usages, 'TIME', STEP_RULES.time);
   if (time) out.push(time);
-  const reservation = roundGroup(usages, 'RESERVATION_TIME', 'reservation time total rounded on its own with the step_size of the last reservation TIME component used');
+  const reservation = roundGroup(usages, 'RESERVATION_TIME', STEP_RULES.reservation);
   if (reservation) out.push(reservation);
   return out;
 }

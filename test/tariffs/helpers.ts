@@ -2,6 +2,8 @@
 import { DateTime } from 'luxon';
 import type { ChargingPeriodInput } from '../../src/model/cdr.js';
 import type { TariffInput } from '../../src/model/tariff.js';
+import { fastPathPrice } from '../../src/tariffs/fast/fast-price.js';
+import { referencePrice } from '../../src/tariffs/index.js';
 
 export const ZONE = 'Europe/Amsterdam';
 
@@ -53,3 +55,18 @@ export function cut(start: string, segments: Segment[]): { periods: ChargingPeri
   });
   return { periods, end: new Date(t).toISOString() };
 }
+
+type PriceFn = typeof referencePrice;
+
+/** The fast path alone: fails the test where it would hand the input to the reference engine. */
+export const strictFastPrice: PriceFn = (tariffs, periods, context) => {
+  const result = fastPathPrice(tariffs, periods, context);
+  if (result === null) throw new Error('the fast engine handed this input to the reference engine');
+  return result;
+};
+
+/** Both engines, for tests that must hold for each (`describe.each(ENGINES)`). */
+export const ENGINES: [string, PriceFn][] = [
+  ['fast engine', strictFastPrice],
+  ['reference engine', referencePrice],
+];
