@@ -9,15 +9,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { ENTRY_FILE, REPO_ROOT, nodeArgs } from './environment.js';
 import { type BenchResult, parseBenchResult } from './result.js';
 
 const BENCH_DIR = __dirname;
-const ROOT = path.join(BENCH_DIR, '..');
 
 export function discoverBenches(dir = BENCH_DIR): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, 'run.ts')))
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, ENTRY_FILE)))
     .map((d) => d.name)
     .sort();
 }
@@ -31,8 +31,8 @@ interface BenchRun {
 
 function runBench(name: string): Promise<BenchRun> {
   const started = Date.now();
-  // Same runner the benches use for their own child processes.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, name, 'run.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  // Compiled (npm run bench) or under tsx, as this runner itself: the benches spawn their children the same way.
+  const child = spawn(process.execPath, nodeArgs(`bench/${name}/run.ts`), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
   const results: BenchResult[] = [];
   const lines = readline.createInterface({ input: child.stdout });
   lines.on('line', (line) => {
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  fs.writeFileSync(path.join(BENCH_DIR, 'RESULTS.md'), `${[...header, table].join('\n')}\n`);
+  fs.writeFileSync(path.join(REPO_ROOT, 'bench', 'RESULTS.md'), `${[...header, table].join('\n')}\n`);
   console.log('\nWritten to bench/RESULTS.md');
 }
 

@@ -3,7 +3,7 @@
  * (limit 100) at offset 0 and at the last page, and for an EVSE status PATCH through the backend
  * API (stored + one outbox row), next to a bare Express route sending the same bytes from memory
  * and a bare Express + Prisma findMany of the same rows, measured in the same run.
- * Run: npx tsx bench/cpo/run.ts   (PostgreSQL and Redis on their default local ports)
+ * Run: npx tsx bench/cpo/run.ts   (PostgreSQL and Redis: BENCH_DATABASE_URL, BENCH_REDIS_URL, default the local ones)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -21,9 +21,10 @@ import { createPrisma } from '../../src/db/prisma.js';
 import { descriptors, moduleInterfaces } from '../../src/modules/registry.js';
 import { createRedis } from '../../src/redis.js';
 import { printBenchResults } from '../result.js';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
 
-const ROOT = path.join(__dirname, '..', '..');
-const DB = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_bench';
+const ROOT = REPO_ROOT;
+const DB = BENCH_DATABASE_URL;
 const LOCATIONS = Number(process.env.BENCH_LOCATIONS ?? 10000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -108,7 +109,7 @@ export async function runCpoBench(): Promise<BenchRow[]> {
     HOST: '127.0.0.1',
     PUBLIC_BASE_URL: 'http://127.0.0.1:1',
     DATABASE_URL: url,
-    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_URL: BENCH_REDIS_URL,
     REDIS_PREFIX: `bench:${schema}`,
     ADMIN_API_KEY: 'bench-admin-key-0123456789',
     TOKEN_ENCRYPTION_KEY: key,
@@ -156,8 +157,8 @@ export async function runCpoBench(): Promise<BenchRow[]> {
   await db.$disconnect();
   redis.disconnect();
 
-  const port = 20000 + Math.floor(Math.random() * 10000);
-  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], {
+  const port = await freePort();
+  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...nodeArgs('src/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -168,8 +169,8 @@ export async function runCpoBench(): Promise<BenchRow[]> {
   const firstBytes = Buffer.from(await (await fetch(page(0), { headers: auth })).arrayBuffer());
   const bytesFile = path.join(os.tmpdir(), `bench-cpo-${schema}.json`);
   fs.writeFileSync(bytesFile, firstBytes);
-  const basePort = port + 1;
-  const baseline = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), String(basePort), bytesFile, DB, schema], {
+  const basePort = await freePort();
+  const baseline = spawn(process.execPath, [...nodeArgs('bench/cpo/baseline-server.ts'), String(basePort), bytesFile, DB, schema], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 async function main() {
   const [sinkUrl, countArg, prefix] = process.argv.slice(2);
   const count = Number(countArg);
-  const connection = () => new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  const connection = () => new Redis(process.env.REDIS_URL ?? process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   const queue = new Queue('naive', { connection: connection(), prefix });
   const client = axios.create({ httpAgent: new http.Agent({ keepAlive: true }) });
   let done = 0;

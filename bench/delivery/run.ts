@@ -1,23 +1,23 @@
 /**
  * bench/delivery: deliveries per second with one worker process against a local sink, next to
  * the naive design measured in the same run, and the time one change takes to reach 100 peers.
- * Run: npx tsx bench/delivery/run.ts   (PostgreSQL and Redis on their default local ports)
+ * Run: npx tsx bench/delivery/run.ts   (PostgreSQL and Redis: BENCH_DATABASE_URL, BENCH_REDIS_URL, default the local ones)
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { Client } from 'pg';
 import pino from 'pino';
 import { parseConfig } from '../../src/config.js';
 import type { OutboxMessageInput } from '../../src/delivery/outbox.js';
 import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
 import { printBenchResults } from '../result.js';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
 
-const ROOT = path.join(__dirname, '..', '..');
-const DB = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_bench';
-const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ROOT = REPO_ROOT;
+const DB = BENCH_DATABASE_URL;
+const REDIS = BENCH_REDIS_URL;
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000);
 const OBJECTS = Number(process.env.BENCH_OBJECTS ?? 5000);
 
@@ -107,7 +107,7 @@ function message(peerId: string, obj: number, version: number, at: number): Outb
 }
 
 function startWorker(env: Record<string, string>) {
-  return spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], {
+  return spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...nodeArgs('src/main.ts')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, ...env, ROLE: 'worker', LOG_LEVEL: 'warn' },
@@ -124,7 +124,7 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
 
 async function naiveBaseline(sinkUrl: string): Promise<number> {
   const prefix = `bench-naive-${crypto.randomBytes(3).toString('hex')}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'naive-worker.ts'), sinkUrl, String(MESSAGES), prefix], {
+  const child = spawn(process.execPath, [...nodeArgs('bench/delivery/naive-worker.ts'), sinkUrl, String(MESSAGES), prefix], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, REDIS_URL: REDIS },
@@ -154,7 +154,7 @@ export async function runDeliveryBench(): Promise<BenchRow[]> {
   };
   const platform = await startPlatform(parseConfig({ ...env, ROLE: 'api' }), { logger: pino({ level: 'warn' }) });
   const rows: BenchRow[] = [];
-  const worker = startWorker({ ...env, PORT: String(20000 + Math.floor(Math.random() * 20000)) });
+  const worker = startWorker({ ...env, PORT: String(await freePort()) });
   try {
     const [peer] = await registerPeers(platform, sink.url, 1);
     await new Promise((r) => setTimeout(r, 1500)); // worker start-up

@@ -6,11 +6,10 @@
  * - EVSE status PATCH ingest from a CPO peer into the received locations (1,000 locations of
  *   4 EVSEs), then a check that every EVSE holds the newest status sent to it: no update lost or
  *   applied out of order, although the same EVSE's PATCHes race on several connections.
- * Run: npx tsx bench/emsp/run.ts   (PostgreSQL and Redis on their default local ports)
+ * Run: npx tsx bench/emsp/run.ts   (PostgreSQL and Redis: BENCH_DATABASE_URL, BENCH_REDIS_URL, default the local ones)
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import pino from 'pino';
@@ -23,9 +22,10 @@ import { descriptors, moduleInterfaces } from '../../src/modules/registry.js';
 import { createRedis } from '../../src/redis.js';
 import { printBenchResults } from '../result.js';
 import { type BenchRow, table, waitReady } from '../cpo/run.js';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
 
-const ROOT = path.join(__dirname, '..', '..');
-const DB = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_bench';
+const ROOT = REPO_ROOT;
+const DB = BENCH_DATABASE_URL;
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 10000);
 const LOCATIONS = Number(process.env.BENCH_EMSP_LOCATIONS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -85,7 +85,7 @@ export async function runEmspBench(): Promise<BenchRow[]> {
     HOST: '127.0.0.1',
     PUBLIC_BASE_URL: 'http://127.0.0.1:1',
     DATABASE_URL: url,
-    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_URL: BENCH_REDIS_URL,
     REDIS_PREFIX: `bench:${schema}`,
     ADMIN_API_KEY: 'bench-admin-key-0123456789',
     TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
@@ -127,14 +127,14 @@ export async function runEmspBench(): Promise<BenchRow[]> {
   await db.$disconnect();
   redis.disconnect();
 
-  const port = 20000 + Math.floor(Math.random() * 10000);
-  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'src/main.ts'], {
+  const port = await freePort();
+  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...nodeArgs('src/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const basePort = port + 1;
-  const baseline = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'baseline-server.ts'), String(basePort)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const basePort = await freePort();
+  const baseline = spawn(process.execPath, [...nodeArgs('bench/emsp/baseline-server.ts'), String(basePort)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const base = `http://127.0.0.1:${port}/ocpi/emsp/2.2.1`;
   const headers = { authorization: `Token ${Buffer.from(peerToken).toString('base64')}`, 'content-type': 'application/json' };
   const rows: BenchRow[] = [];

@@ -4,11 +4,10 @@
  * are sent directly to the CPO platform and through the hub (party-to-party, OCPI-to = the CPO),
  * in the same run: requests per second under load, and p50/p99 with one connection, whose
  * difference is the latency the hop adds.
- * Run: npx tsx bench/hub/run.ts   (PostgreSQL and Redis on their default local ports)
+ * Run: npx tsx bench/hub/run.ts   (PostgreSQL and Redis: BENCH_DATABASE_URL, BENCH_REDIS_URL, default the local ones)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import pino from 'pino';
@@ -20,9 +19,10 @@ import { createPrisma } from '../../src/db/prisma.js';
 import { descriptors, moduleInterfaces } from '../../src/modules/registry.js';
 import { createRedis } from '../../src/redis.js';
 import { printBenchResults } from '../result.js';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
 
-const ROOT = path.join(__dirname, '..', '..');
-const DB = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ocpi_bench';
+const ROOT = REPO_ROOT;
+const DB = BENCH_DATABASE_URL;
 const LOCATIONS = Number(process.env.BENCH_LOCATIONS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -66,7 +66,7 @@ function envFor(schema: string, port: number) {
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: `${DB}?schema=${schema}`,
-    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_URL: BENCH_REDIS_URL,
     REDIS_PREFIX: `bench:${schema}`,
     ADMIN_API_KEY: 'bench-admin-key-0123456789',
     TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
@@ -138,8 +138,8 @@ export async function runHubBench(): Promise<Row[]> {
   const tag = crypto.randomBytes(3).toString('hex');
   const cpoSchema = `bench_hub_cpo_${tag}`;
   const hubSchema = `bench_hub_hub_${tag}`;
-  const cpoPort = 20000 + Math.floor(Math.random() * 10000);
-  const hubPort = cpoPort + 1;
+  const cpoPort = await freePort();
+  const hubPort = await freePort();
   const cpoEnv = envFor(cpoSchema, cpoPort);
   const hubEnv = envFor(hubSchema, hubPort);
   const emspDirect = crypto.randomBytes(16).toString('hex');
@@ -175,7 +175,7 @@ export async function runHubBench(): Promise<Row[]> {
   await hub.close();
 
   const start = (env: Record<string, string>) =>
-    spawn(process.execPath, [...(process.env.BENCH_PROFILE && env === hubEnv ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-hub'] : []), '--import', 'tsx', 'src/main.ts'], {
+    spawn(process.execPath, [...(process.env.BENCH_PROFILE && env === hubEnv ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-hub'] : []), ...nodeArgs('src/main.ts')], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
