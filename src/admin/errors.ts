@@ -44,6 +44,8 @@ export function adminErrorHandler(err: unknown, req: Request, res: Response, _ne
     req.ocpi?.log.error({ err }, 'unhandled error in admin request');
     error = new AdminError(500, 'internal', 'Internal server error');
   }
+  // The code alone goes into the audit log (admin/audit.ts): the message may quote the input.
+  res.locals.errorCode = error.code;
   if (res.headersSent) return;
   res.status(error.httpStatus).json({ error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } });
 }

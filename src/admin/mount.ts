@@ -1,49 +1,74 @@
-/** Mounts admin route definitions: bearer auth, zod validation, plain JSON answers. */
-import crypto from 'node:crypto';
+/** Mounts admin route definitions: bearer auth, key scopes, the audit log, zod validation, plain JSON answers. */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../context.js';
 import type { RouteDef } from '../ocpi/route.js';
 import { noteFailedAuthentication } from '../ocpi/auth-failures.js';
+import { type KeyScope, describeScope, scopeAllows } from '../platform/api-keys/scope.js';
+import { setCallerKey } from './api-keys.js';
+import { auditCall, routeResolver } from './audit.js';
 import { AdminError, validationError } from './errors.js';
 
+const READS = new Set(['GET', 'HEAD']);
+
 /**
- * The admin API: `Authorization: Bearer <ADMIN_API_KEY>` only. Basic credentials, which a
- * browser stores and then attaches to every request to this origin whatever page triggers it,
- * are accepted by the queue dashboard alone (`requireDashboardAccess`), and read-only there.
+ * The admin API: `Authorization: Bearer <key>`, ADMIN_API_KEY or a key created at
+ * `/admin/api-keys`, whose scope decides what it may call (403 otherwise). Basic credentials,
+ * which a browser stores and then attaches to every request to this origin whatever page
+ * triggers it, are accepted by the queue dashboard alone (`requireDashboardAccess`), and
+ * read-only there. Calls that may change something are recorded in the audit log, refused
+ * ones included, once the key is known. `routes`: the declared routes, which name the audit
+ * entries.
  */
-export function requireAdminKey(app: AppContext) {
-  const check = keyCheck(app);
-  return (req: Request, res: Response, next: NextFunction) => {
-    const presented = check(req.get('authorization') ?? '');
-    if (presented === 'bearer') return next();
-    refuseRepeatedFailures(app, req, res);
-    res.setHeader('WWW-Authenticate', 'Bearer');
-    const hint = presented === 'basic' ? ' Basic credentials are accepted by the queue dashboard only.' : '';
-    throw new AdminError(401, 'unauthorized', `Missing or wrong admin API key (Authorization: Bearer <ADMIN_API_KEY>).${hint}`);
+export function requireAdminKey(app: AppContext, routes: RouteDef[]) {
+  const resolve = routeResolver(routes);
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const presented = presentedKey(req.get('authorization') ?? '');
+    const principal = presented?.scheme === 'bearer' ? await app.services.adminKeys.authenticate(presented.key) : null;
+    if (!principal) {
+      refuseRepeatedFailures(app, req, res);
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      const hint = presented?.scheme === 'basic' ? ' Basic credentials are accepted by the queue dashboard only.' : '';
+      throw new AdminError(401, 'unauthorized', `Missing or wrong admin API key (Authorization: Bearer <key>).${hint}`);
+    }
+    setCallerKey(res, principal);
+    auditCall(app, req, res, principal, req.path, resolve);
+    if (!scopeAllows(principal.scope, req.method, req.path)) throw insufficientScope(res, principal.scope);
+    next();
   };
 }
 
 /**
- * The queue dashboard: Bearer (the admin scope: every action of the dashboard), or HTTP Basic
- * with the key as password (what a browser can send: reading only, so a page that makes the
- * browser send it cannot retry, clean, pause or remove anything). `res.locals.dashboardScope`
- * tells which board to serve.
+ * The queue dashboard: Bearer with a key of scope admin (every action of the dashboard) or read
+ * (reading only), or HTTP Basic with such a key as password (what a browser can send: reading
+ * only, so a page that makes the browser send it cannot retry, clean, pause or remove
+ * anything). Party keys have no business there. `res.locals.dashboardScope` tells which board
+ * to serve.
  */
 export function requireDashboardAccess(app: AppContext) {
-  const check = keyCheck(app);
-  return (req: Request, res: Response, next: NextFunction) => {
-    const presented = check(req.get('authorization') ?? '');
-    if (!presented) {
+  const dashboard = () => ({ route: '/queues/*', params: {} });
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const presented = presentedKey(req.get('authorization') ?? '');
+    const principal = presented ? await app.services.adminKeys.authenticate(presented.key) : null;
+    if (!presented || !principal) {
       refuseRepeatedFailures(app, req, res);
       res.setHeader('WWW-Authenticate', 'Bearer, Basic realm="admin"');
-      throw new AdminError(401, 'unauthorized', 'Missing or wrong admin API key (Authorization: Bearer <ADMIN_API_KEY>, or Basic with the key as password)');
+      throw new AdminError(401, 'unauthorized', 'Missing or wrong admin API key (Authorization: Bearer <key>, or Basic with the key as password)');
     }
-    if (presented === 'basic' && req.method !== 'GET' && req.method !== 'HEAD') {
-      throw new AdminError(403, 'read_only', 'The dashboard is read-only with Basic credentials; changes need Authorization: Bearer <ADMIN_API_KEY>');
+    auditCall(app, req, res, principal, `/queues${req.path === '/' ? '' : req.path}`, dashboard);
+    if (principal.scope.kind === 'party') throw insufficientScope(res, principal.scope, 'the queue dashboard needs scope admin or read');
+    const reading = READS.has(req.method);
+    if (presented.scheme === 'basic' && !reading) {
+      throw new AdminError(403, 'read_only', 'The dashboard is read-only with Basic credentials; changes need Authorization: Bearer <key> with scope admin');
     }
-    res.locals.dashboardScope = presented === 'bearer' ? 'admin' : 'read';
+    if (!reading && principal.scope.kind !== 'admin') throw insufficientScope(res, principal.scope);
+    res.locals.dashboardScope = presented.scheme === 'bearer' && principal.scope.kind === 'admin' ? 'admin' : 'read';
     next();
   };
+}
+
+function insufficientScope(res: Response, scope: KeyScope, why?: string): AdminError {
+  res.setHeader('WWW-Authenticate', 'Bearer error="insufficient_scope"');
+  return new AdminError(403, 'insufficient_scope', `This key's ${describeScope(scope)}${why ? `; ${why}` : ''}`);
 }
 
 /** Counts a refused key per client address (summarised in the log); 429 past the limit. */
@@ -52,19 +77,6 @@ export function refuseRepeatedFailures(app: AppContext, req: Request, res: Respo
   if (wait <= 0) return;
   res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
   throw new AdminError(429, 'too_many_failures', 'Too many failed authentications from this address');
-}
-
-/** Which valid form of the admin key the header carries, if any (constant-time compare). */
-function keyCheck(app: AppContext): (header: string) => 'bearer' | 'basic' | null {
-  const expected = crypto.createHash('sha256').update(app.config.ADMIN_API_KEY).digest();
-  return (header) => {
-    const presented = presentedKey(header);
-    const given = crypto
-      .createHash('sha256')
-      .update(presented?.key ?? '')
-      .digest();
-    return presented && crypto.timingSafeEqual(given, expected) ? presented.scheme : null;
-  };
 }
 
 /** Bearer <key>, or Basic with the key as password (what a browser can send to the dashboard). */

@@ -140,6 +140,7 @@ export function buildAdminDocument(routes: RouteDef[]): Json {
     const ok = String(route.successStatus ?? (route.response ? 200 : 204));
     const responses: Json = { [ok]: route.response ? { description: 'OK', content: { 'application/json': { schema: schemaOf(route.response) } } } : { description: 'Done' } };
     responses['401'] = { description: 'Missing or wrong admin key', content: { 'application/json': { schema: errorSchema } } };
+    responses['403'] = { description: "The key's scope does not allow this call (insufficient_scope)", content: { 'application/json': { schema: errorSchema } } };
     for (const [status, description] of Object.entries(route.errors ?? {})) responses[status] = { description, content: { 'application/json': { schema: errorSchema } } };
     paths[path] = {
       ...(paths[path] ?? {}),
@@ -155,7 +156,12 @@ export function buildAdminDocument(routes: RouteDef[]): Json {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Platform admin API', version: '1', description: 'Parties, peers and operations. Authorization: Bearer <ADMIN_API_KEY>.' },
+    info: {
+      title: 'Platform admin API',
+      version: '1',
+      description:
+        "Parties, peers and operations. Authorization: Bearer <key>: ADMIN_API_KEY, or a key created at /admin/api-keys with scope admin (everything), read (GET and HEAD) or party:{country_code}/{party_id} (that party's backend API under /admin/parties/{country_code}/{party_id}/). GET /admin/whoami names the key and its scope.",
+    },
     paths,
     components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer' } } },
   };

@@ -63,8 +63,8 @@ export function closeAgent(): void {
 /** `Authorization` header for a token, Base64 as 2.2.1 wants. */
 export const auth = (token: string) => ({ Authorization: `Token ${Buffer.from(token).toString('base64')}` });
 
-/** Bookkeeping columns that reads may touch (last contact of a peer); everything else must stay. */
-const VOLATILE_COLUMNS = ['last_contact_at', 'updated_at'];
+/** Bookkeeping columns that reads may touch (last contact of a peer, last use of an admin key); everything else must stay. */
+const VOLATILE_COLUMNS = ['last_contact_at', 'updated_at', 'last_used_at'];
 
 /**
  * Row count and content hash of every table in the platform's schema. Tables added later are
@@ -84,8 +84,9 @@ export class TableSnapshots {
     if (!this.query) {
       const schema = this.platform.schema;
       const tables = await this.client.query<{ table_name: string }>(
-        // The peers' data-quality report counts refusals by design: it is a report, not the refused object.
-        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' AND table_name NOT IN ('_prisma_migrations', 'peer_data_quality') ORDER BY table_name`,
+        // The peers' data-quality report counts refusals by design: it is a report, not the refused
+        // object; the admin audit log records refused admin calls by design too (after the answer).
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' AND table_name NOT IN ('_prisma_migrations', 'peer_data_quality', 'admin_audit_entry') ORDER BY table_name`,
         [schema],
       );
       const minus = VOLATILE_COLUMNS.map((c) => ` - '${c}'`).join('');
