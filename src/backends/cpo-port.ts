@@ -4,6 +4,7 @@
  * close a session with its CDR. Version-neutral: the module folders of the platform's model
  * version implement it (src/modules/<version>/commands/descriptor.ts registers it).
  */
+import type { SignedData } from '../model/cdr.js';
 import type { ChargingProfileAnswer } from '../model/charging-profile.js';
 import type { CommandResult } from '../model/command.js';
 import type { PartyRef } from '../ocpi/context.js';
@@ -14,6 +15,8 @@ export interface SessionClosing {
   /** End of the session when it is not COMPLETED yet; default now. */
   endDateTime?: string;
   cdrId?: string;
+  /** Signed meter data (e.g. OCMF) of the session, carried into the CDR as given. */
+  signedData?: SignedData;
 }
 
 export interface CpoBackendPort {

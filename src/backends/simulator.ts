@@ -4,11 +4,14 @@
  * session and meters it at SIMULATOR_POWER_KW in time accelerated SIMULATOR_SPEED times;
  * STOP_SESSION ends it and bills it with the tariff engine. Everything goes through the same
  * services as a real backend's API calls, so pushes to the eMSP happen as in production.
+ * Each EVSE has a virtual calibrated meter with its own ECDSA key: it signs the begin and end
+ * reading of every session as OCMF, and the CDR carries them as signed_data (Eichrecht).
  *
  * State lives in this process: a session running at a restart is lost (it is a simulator).
  */
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.js';
+import { type MeterIdentity, generateMeterKey, signTransaction } from '../metering/index.js';
 import type { ChargingProfile } from '../model/charging-profile.js';
 import type { CommandResult } from '../model/command.js';
 import type { PartyRef } from '../ocpi/context.js';
@@ -24,7 +27,22 @@ interface Running {
   startedAt: number;
   kwh: number;
   timer: NodeJS.Timeout;
+  meter: VirtualMeter;
+  /** The meter's register at the start, kWh. */
+  beginKwh: number;
+  evseId: string;
+  currentType: 'AC' | 'DC';
+  tokenUid: string;
 }
+
+/** A charge point's calibrated meter: its key, its cumulative register and its pagination counter. */
+interface VirtualMeter {
+  identity: MeterIdentity;
+  registerKwh: number;
+  nextPagination: number;
+}
+
+const roundKwh = (kwh: number) => Math.round(kwh * 1000) / 1000;
 
 type Result = CommandResult['result'];
 
@@ -36,11 +54,24 @@ export function startSimulator(app: AppContext): { stop(): void } {
     app.services.cpoBackendPort.answerCommand(cmd.party, cmd.id, { result, ...(text ? { message: [{ language: 'en', text }] } : {}) });
   const setEvse = (party: PartyRef, locationId: string, evseUid: string, status: string) =>
     app.services.ownLocations.patch(party, locationId, { kind: 'evse', evseUid }, { status });
+  const meters = new Map<string, VirtualMeter>();
+  const meterOf = (party: PartyRef, locationId: string, evseUid: string): VirtualMeter => {
+    const key = `${partyKey(party.countryCode, party.partyId)}:${locationId}:${evseUid}`.toUpperCase();
+    let meter = meters.get(key);
+    if (!meter) {
+      const serial = `SIM${crypto.randomBytes(5).toString('hex').toUpperCase()}`;
+      const identity = { serial, vendor: 'Simulated', model: 'SIM-METER-1', gateway: 'OCPI platform simulator', gatewayVersion: '1.0', ...generateMeterKey() };
+      // A meter in service has counted energy before: its register does not start at zero.
+      meter = { identity, registerKwh: roundKwh(1000 + crypto.randomInt(0, 9_000_000) / 1000), nextPagination: 1 };
+      meters.set(key, meter);
+    }
+    return meter;
+  };
 
   async function start(cmd: ForwardedCommand): Promise<void> {
     const req = cmd.request as { location_id: string; evse_uid?: string; connector_id?: string; token: Record<string, string>; authorization_reference?: string };
     const location = (await app.services.ownLocations.find([partyKey(cmd.party.countryCode, cmd.party.partyId)], req.location_id, { kind: 'location' })) as {
-      evses?: Array<{ uid: string; status: string; capabilities?: string[]; connectors: Array<{ id: string }> }>;
+      evses?: Array<{ uid: string; evse_id?: string | null; status: string; capabilities?: string[]; connectors: Array<{ id: string; power_type?: string }> }>;
     } | null;
     const evses = (location?.evses ?? []).filter((e) => (req.evse_uid ? ciEquals(e.uid, req.evse_uid) : (e.capabilities ?? []).includes('REMOTE_START_STOP_CAPABLE')));
     const evse = evses.find((e) => e.status === 'AVAILABLE') ?? evses[0];
@@ -67,7 +98,22 @@ export function startSimulator(app: AppContext): { stop(): void } {
       status: 'ACTIVE',
       last_updated: formatDateTime(new Date(startedAt)),
     });
-    const r: Running = { party: cmd.party, sessionId, locationId: req.location_id, evseUid: evse.uid, startedAt, kwh: 0, timer: undefined as never };
+    const connector = evse.connectors.find((c) => req.connector_id && ciEquals(c.id, req.connector_id)) ?? evse.connectors[0];
+    const meter = meterOf(cmd.party, req.location_id, evse.uid);
+    const r: Running = {
+      party: cmd.party,
+      sessionId,
+      locationId: req.location_id,
+      evseUid: evse.uid,
+      startedAt,
+      kwh: 0,
+      timer: undefined as never,
+      meter,
+      beginKwh: meter.registerKwh,
+      evseId: evse.evse_id ?? evse.uid,
+      currentType: connector?.power_type === 'DC' ? 'DC' : 'AC',
+      tokenUid: req.token.uid,
+    };
     r.timer = setInterval(() => {
       r.kwh = Math.round(((simulatedNow(r) - r.startedAt) / 3_600_000) * powerKw * 1000) / 1000;
       app.services.ownSessions
@@ -96,7 +142,20 @@ export function startSimulator(app: AppContext): { stop(): void } {
         { at: formatDateTime(new Date(end)), meter_kwh: kwh },
       ],
     };
-    await app.services.cpoBackendPort.closeSessionWithCdr(r.party, r.sessionId, { timeline, endDateTime: formatDateTime(new Date(end)) });
+    // The meter signs the readings it took at the start and now; the register moves on.
+    const endKwh = roundKwh(r.beginKwh + kwh);
+    r.meter.registerKwh = Math.max(r.meter.registerKwh, endKwh);
+    const pagination = r.meter.nextPagination;
+    r.meter.nextPagination += 2;
+    const signedData = signTransaction(r.meter.identity, {
+      pagination,
+      evseId: r.evseId,
+      identification: { type: 'CENTRAL', data: r.tokenUid },
+      begin: { at: new Date(r.startedAt), kwh: r.beginKwh },
+      end: { at: new Date(end), kwh: endKwh },
+      currentType: r.currentType,
+    });
+    await app.services.cpoBackendPort.closeSessionWithCdr(r.party, r.sessionId, { timeline, endDateTime: formatDateTime(new Date(end)), signedData });
   }
 
   // The last profile set per session: what the virtual charge point reports as active.
@@ -151,6 +210,7 @@ export function startSimulator(app: AppContext): { stop(): void } {
       for (const r of running.values()) clearInterval(r.timer);
       running.clear();
       profiles.clear();
+      meters.clear();
     },
   };
 }

@@ -32,7 +32,7 @@ export async function closeSessionWithCdr(app: AppContext, party: PartyRef, sess
   if (tariffs.length === 0) throw new DomainError('conflict', 'This party has no tariffs: nothing to price the session with');
   let built;
   try {
-    built = buildCdr({ session, location, tariffs, timeline: opts.timeline, cdrId: opts.cdrId });
+    built = buildCdr({ session, location, tariffs, timeline: opts.timeline, cdrId: opts.cdrId, signedData: opts.signedData });
   } catch (e) {
     if (e instanceof TariffEngineError) {
       const fields = e.issues.map((i) => ({ path: i.field, message: i.message }));

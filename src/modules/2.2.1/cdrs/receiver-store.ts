@@ -8,6 +8,7 @@ import type { Db, Prisma } from '../../../db/prisma.js';
 import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import type { Cdr } from '../../../model/cdr.js';
+import type { SignedDataVerification } from '../../../metering/index.js';
 
 export interface StoredCdr {
   id: string;
@@ -41,13 +42,15 @@ export class ReceivedCdrStore {
 
   /**
    * Stores a new CDR unless one with the same owner and id exists; either way answers the uuid
-   * of the stored row and whether this call created it. The first version always wins.
+   * of the stored row and whether this call created it. The first version always wins, with the
+   * check of its signed data (null: it carries none).
    */
-  async insertOnce(peerId: string, cdr: Cdr, tx: Prisma.TransactionClient | Db = this.db): Promise<{ id: string; created: boolean }> {
+  async insertOnce(peerId: string, cdr: Cdr, verification: SignedDataVerification | null, tx: Prisma.TransactionClient | Db = this.db): Promise<{ id: string; created: boolean }> {
     const owner = partyKey(cdr.country_code, cdr.party_id);
     const cdrKey = ciKey(cdr.id);
     const inserted = await tx.$queryRawUnsafe<Array<{ id: string }>>(
-      `INSERT INTO ${this.table} (id, party_key, cdr_key, peer_id, last_updated, document) VALUES ($1::uuid, $2, $3, $4::uuid, $5, $6::jsonb)
+      `INSERT INTO ${this.table} (id, party_key, cdr_key, peer_id, last_updated, document, signed_data_verification)
+       VALUES ($1::uuid, $2, $3, $4::uuid, $5, $6::jsonb, $7::jsonb)
        ON CONFLICT (party_key, cdr_key) DO NOTHING
        RETURNING id::text AS id`,
       randomUUID(),
@@ -56,6 +59,7 @@ export class ReceivedCdrStore {
       peerId,
       new Date(cdr.last_updated),
       JSON.stringify(cdr),
+      verification === null ? null : JSON.stringify(verification),
     );
     if (inserted[0]) return { id: inserted[0].id, created: true };
     const existing = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id::text AS id FROM ${this.table} WHERE party_key = $1 AND cdr_key = $2`, owner, cdrKey);
