@@ -294,3 +294,37 @@ describe('the CommandResult', () => {
     );
   }, 30000);
 });
+
+describe('the list of sent commands', () => {
+  const list = (query = '') => platform.admin().get(`/parties/DE/EMS/sent-commands${query}`);
+
+  test('pages every command this party sent, oldest first, with the filtered total', async () => {
+    const all = (await list('?limit=500').expect(200)).body;
+    expect(all.total).toBeGreaterThan(3);
+    expect(all.items).toHaveLength(all.total);
+    const created = all.items.map((c: { created_at: string }) => c.created_at);
+    expect([...created].sort()).toEqual(created);
+    const pages = [];
+    for (let offset = 0; offset < all.total; offset += 2) pages.push(...(await list(`?limit=2&offset=${offset}`).expect(200)).body.items);
+    expect(pages.map((c: { id: string }) => c.id)).toEqual(all.items.map((c: { id: string }) => c.id));
+  });
+
+  test('filters by command, status, CPO and time, and names a bad parameter', async () => {
+    const all = (await list('?limit=500').expect(200)).body;
+    const starts = (await list('?command=START_SESSION&limit=500').expect(200)).body;
+    expect(starts.total).toBeGreaterThan(0);
+    expect(starts.total).toBeLessThan(all.total);
+    expect(starts.items.every((c: { command: string }) => c.command === 'START_SESSION')).toBe(true);
+    const failed = (await list('?status=FAILED').expect(200)).body;
+    expect(failed.items.every((c: { status: string }) => c.status === 'FAILED')).toBe(true);
+    expect((await list('?cpo=zz*nop').expect(200)).body.total).toBe(0);
+    expect((await list(`?created_since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`).expect(200)).body.total).toBe(0);
+    expect((await list('?status=DONE').expect(400)).body.error.message).toContain('query.status');
+    expect((await list('?cpo=NLCPO').expect(400)).body.error.message).toContain('query.cpo');
+    expect((await list('?created_since=2026-01-02T00:00:00Z&created_before=2026-01-01T00:00:00Z').expect(400)).body.error.message).toContain('query.created_before');
+  });
+
+  test('another party sees none of them, and an unknown party is 404', async () => {
+    await platform.admin().get('/parties/XX/NOP/sent-commands').expect(404);
+  });
+});

@@ -275,6 +275,13 @@ describe('POST authorize, answered by the eMSP backend', () => {
     hookCalls.length = 0;
   });
 
+  test('GET backend tells the adapter, URL and authorization flag, never the secret', async () => {
+    const res = await platform.admin().get('/parties/NL/MS2/backend').expect(200);
+    expect(res.body).toEqual({ adapter: 'webhook', url: hookUrl, authorize: true });
+    expect(JSON.stringify(res.body)).not.toContain(SECRET);
+    await platform.admin().get('/parties/XX/NOP/backend').expect(404);
+  });
+
   test("the backend's verdict is answered, asked with a signed token.authorize event", async () => {
     hookBehaviour = { body: { allowed: 'NO_CREDIT', info: { language: 'en', text: 'Top up your account' } } };
     const res = await authorize('HOOK1', { location_id: 'LOC1', evse_uids: ['E1'] }, { to: 'NL/MS2' }).expect(200);

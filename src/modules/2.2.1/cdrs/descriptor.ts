@@ -4,6 +4,7 @@ import { CdrQuarantine } from './receiver-quarantine.js';
 import { ReceivedCdrQueries } from './receiver-queries.js';
 import { ReceivedCdrsService } from './receiver-service.js';
 import { OwnCdrsService } from './service.js';
+import { cpoCdrRoutes } from './admin.js';
 import { emspQuarantineRoutes } from './receiver-quarantine-admin.js';
 import { emspReceivedCdrRoutes } from './receiver-admin.js';
 import { cdrsPull } from './pull.js';
@@ -14,7 +15,7 @@ export const cdrsModule = defineModule({
   id: 'cdrs',
   version: OCPI_VERSION,
   interfaces: [cdrsSenderInterface, cdrsReceiverInterface],
-  adminRoutes: [...emspReceivedCdrRoutes, ...emspQuarantineRoutes],
+  adminRoutes: [...cpoCdrRoutes, ...emspReceivedCdrRoutes, ...emspQuarantineRoutes],
   pull: cdrsPull,
   hub: { routed: true, routedByTokenOwner: true },
   services: (app) => ({

@@ -5,6 +5,9 @@ import { emspParty } from '../../../admin/emsp-party.js';
 import { notFound } from '../../../admin/errors.js';
 import { PartyPath } from '../../../admin/schemas.js';
 import { Cdr } from '../../../model/cdr.js';
+import { explainCdr } from '../../../tariffs/index.js';
+import { CdrExplanationView } from './admin.js';
+import { SignedDataVerification } from '../../../metering/index.js';
 import { Instant, LIST_ERRORS, OnePath, RECEIVED_BASE, listFields, listFilter, ownerRule, pageOf, pageSchema } from '../shared/admin-received-query.js';
 
 const CdrsQuery = z
@@ -17,6 +20,13 @@ const CdrsQuery = z
     ownerRule(q, ctx);
     if (q.end_from && q.end_to && Date.parse(q.end_from) > Date.parse(q.end_to)) ctx.addIssue({ code: 'custom', path: ['end_to'], message: 'must not be before end_from' });
   });
+
+/** The CDR as received, and what the platform found when it checked its signed meter data. */
+const ReceivedCdrView = Cdr.safeExtend({
+  signed_data_verification: SignedDataVerification.nullable().describe(
+    'Added by this platform, not OCPI: the check of signed_data when the CDR was stored (docs/interop.md, signed meter data); null when the CDR carries none',
+  ),
+});
 
 const Decimal = z.string().describe('Exact decimal number, as text');
 const CdrTotals = z.object({
@@ -34,7 +44,7 @@ export const emspReceivedCdrRoutes = [
     summary: "CDRs of this eMSP party's tokens, by last_updated, with totals (count, energy, cost per currency) over the filtered set",
     params: PartyPath,
     query: CdrsQuery,
-    response: pageSchema(Cdr).extend({ totals: CdrTotals }),
+    response: pageSchema(ReceivedCdrView).extend({ totals: CdrTotals }),
     errors: LIST_ERRORS,
     handler: async ({ app, params, query }) => {
       const filter = {
@@ -51,12 +61,28 @@ export const emspReceivedCdrRoutes = [
     path: `${RECEIVED_BASE}/cdrs/:cc/:pid/:id`,
     summary: "One CDR of this eMSP party's tokens by the CPO's CDR id (cc/pid: the CPO party)",
     params: OnePath(39),
-    response: Cdr,
+    response: ReceivedCdrView,
     errors: { 404: 'Unknown party, or no such CDR for this party' },
     handler: async ({ app, params }) => {
       const cdr = await app.services.receivedCdrQueries.get(await emspParty(app, params), params.cc, params.pid, params.id);
       if (!cdr) throw notFound('CDR');
       return { data: cdr };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: `${RECEIVED_BASE}/cdrs/:cc/:pid/:id/explanation`,
+    summary:
+      "A received CDR's price checked the way billing would: re-priced with the tariffs it carries, in the received location's time zone, explained and compared with its total",
+    params: OnePath(39),
+    response: CdrExplanationView,
+    errors: { 404: 'Unknown party, or no such CDR for this party' },
+    handler: async ({ app, params }) => {
+      const party = await emspParty(app, params);
+      const cdr = await app.services.receivedCdrQueries.get(party, params.cc, params.pid, params.id);
+      if (!cdr) throw notFound('CDR');
+      const location = await app.services.receivedLocationQueries.get(party, params.cc, params.pid, cdr.cdr_location.id);
+      return { data: explainCdr(cdr, location?.time_zone ?? null) };
     },
   }),
 ];

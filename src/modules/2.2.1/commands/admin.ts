@@ -1,14 +1,18 @@
-/** CPO backend API for commands: connect a backend, read a command, report its result. */
+/** CPO backend API for commands: connect a backend, list and read commands, report a result. */
 import { z } from 'zod';
-import { CommandResult } from '../../../model/command.js';
+import type { Prisma } from '../../../db/prisma.js';
+import { CommandResult, CommandResultType, CommandType } from '../../../model/command.js';
 import { answerCommand } from './service.js';
 import { findEmspCommand } from './sender-service.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { AdminError, notFound } from '../../../admin/errors.js';
 import { cpoParty } from '../../../admin/cpo-party.js';
+import type { PartyRef } from '../../../ocpi/context.js';
 import { EmspCommandView } from './sender-admin.js';
 import { PartyPath } from '../../../admin/schemas.js';
+import { Instant, pageOf, pageSchema } from '../shared/admin-received-query.js';
+import { EmspParam, OWN_LIST_ERRORS, dateOf, ownListFields, rangeRule } from '../shared/owned-admin-query.js';
 
 const CommandPath = PartyPath.extend({ command_id: z.string().uuid() });
 
@@ -24,10 +28,13 @@ const BackendInput = z.discriminatedUnion('adapter', [
   z.object({ adapter: z.literal('none') }),
 ]);
 
+const CpoCommandStatus = z.enum(['FORWARDED', 'ANSWERED', 'TIMEOUT']);
+
 const CommandView = z.object({
   id: z.string(),
   command: z.string(),
-  status: z.enum(['FORWARDED', 'ANSWERED', 'TIMEOUT']),
+  requester: z.object({ country_code: z.string(), party_id: z.string() }).describe('The eMSP party that sent the command'),
+  status: CpoCommandStatus,
   result: z.string().nullable(),
   request: z.record(z.string(), z.unknown()),
   deadline_at: z.string(),
@@ -35,11 +42,25 @@ const CommandView = z.object({
   answered_at: z.string().nullable(),
 });
 
-function view(c: { id: string; command: string; status: string; result: string | null; request: unknown; deadlineAt: Date; createdAt: Date; answeredAt: Date | null }) {
+type CommandRecord = {
+  id: string;
+  command: string;
+  requesterCountry: string;
+  requesterParty: string;
+  status: string;
+  result: string | null;
+  request: unknown;
+  deadlineAt: Date;
+  createdAt: Date;
+  answeredAt: Date | null;
+};
+
+function view(c: CommandRecord) {
   const { response_url: _hidden, ...request } = c.request as Record<string, unknown>;
   return {
     id: c.id,
     command: c.command,
+    requester: { country_code: c.requesterCountry, party_id: c.requesterParty },
     status: c.status as 'FORWARDED',
     result: c.result,
     request,
@@ -49,7 +70,67 @@ function view(c: { id: string; command: string; status: string; result: string |
   };
 }
 
+const createdRule = rangeRule('created_since', 'created_before');
+const CommandsQuery = z
+  .object({
+    command: CommandType.optional().describe('Only commands of this type'),
+    status: CpoCommandStatus.optional().describe('Only commands in this state'),
+    result: CommandResultType.optional().describe("Only commands the backend answered with this result (TIMEOUT: the sweep's)"),
+    emsp: EmspParam.describe('Only commands sent by this eMSP party, as COUNTRY*PARTY'),
+    created_since: Instant.optional().describe('Only commands received at or after this time'),
+    created_before: Instant.optional().describe('Only commands received before this time'),
+    offset: ownListFields.offset,
+    limit: ownListFields.limit,
+  })
+  .superRefine(createdRule);
+
+/** The party's commands as Prisma filters them; the order (created_at, id) is stable across pages. */
+async function listCommands(db: Prisma.TransactionClient, party: PartyRef, q: z.infer<typeof CommandsQuery>) {
+  const [requesterCountry, requesterParty] = q.emsp ? q.emsp.toUpperCase().split('*') : [];
+  const where: Prisma.CpoCommandWhereInput = {
+    partyKey: partyKey(party.countryCode, party.partyId),
+    command: q.command,
+    status: q.status,
+    result: q.result,
+    requesterCountry: requesterCountry ? { equals: requesterCountry, mode: 'insensitive' } : undefined,
+    requesterParty: requesterParty ? { equals: requesterParty, mode: 'insensitive' } : undefined,
+    createdAt: q.created_since || q.created_before ? { gte: dateOf(q.created_since), lt: dateOf(q.created_before) } : undefined,
+  };
+  const [total, records] = await Promise.all([
+    db.cpoCommand.count({ where }),
+    db.cpoCommand.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: q.offset, take: q.limit }),
+  ]);
+  return { total, items: records.map(view) };
+}
+
+const BackendView = z.object({ adapter: z.enum(['webhook', 'simulator', 'none']), url: z.string().optional(), authorize: z.boolean().optional() });
+
 export const cpoCommandRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/parties/:country_code/:party_id/commands',
+    summary: 'Commands eMSPs sent to this CPO party, oldest first (then by id), with the total of the filtered set',
+    params: PartyPath,
+    query: CommandsQuery,
+    response: pageSchema(CommandView),
+    errors: OWN_LIST_ERRORS,
+    handler: async ({ app, params, query }) => ({ data: pageOf(query, await listCommands(app.db, await cpoParty(app, params), query)) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/parties/:country_code/:party_id/backend',
+    summary: "The party's backend as configured (never its secret): adapter webhook, simulator or none",
+    params: PartyPath,
+    response: BackendView,
+    handler: async ({ app, params }) => {
+      const found = await app.parties.find(params.country_code, params.party_id);
+      if (!found) throw notFound(`Party ${params.country_code}/${params.party_id}`);
+      const backend = await app.parties.backendOf(found.countryCode, found.partyId);
+      if (!backend) return { data: { adapter: 'none' as const } };
+      if (backend.adapter === 'webhook') return { data: { adapter: 'webhook' as const, url: backend.url, authorize: backend.authorize === true } };
+      return { data: { adapter: backend.adapter } };
+    },
+  }),
   defineRoute({
     method: 'put',
     path: '/parties/:country_code/:party_id/backend',

@@ -1,6 +1,8 @@
 /** eMSP backend API for commands: send a command to the CPO of a location, session or reservation. */
 import { z } from 'zod';
-import { sendEmspCommand } from './sender-service.js';
+import { listEmspCommands, sendEmspCommand } from './sender-service.js';
+import { Instant, pageOf, pageSchema } from '../shared/admin-received-query.js';
+import { dateOf, ownListFields, rangeRule } from '../shared/owned-admin-query.js';
 import { CommandType } from '../../../model/command.js';
 import { TargetError } from '../shared/cpo-target.js';
 import { defineRoute } from '../../../ocpi/route.js';
@@ -35,7 +37,46 @@ export const EmspCommandView = z.object({
   result_at: z.string().nullable(),
 });
 
+const SentCommandsQuery = z
+  .object({
+    command: CommandType.optional().describe('Only commands of this type'),
+    status: EmspCommandView.shape.status.optional().describe('Only commands in this state'),
+    cpo: z
+      .string()
+      .regex(/^[A-Za-z]{2}\*[A-Za-z0-9]{3}$/, 'must be COUNTRY*PARTY, e.g. NL*CPO')
+      .optional()
+      .describe('Only commands sent to this CPO party, as COUNTRY*PARTY'),
+    created_since: Instant.optional().describe('Only commands sent at or after this time'),
+    created_before: Instant.optional().describe('Only commands sent before this time'),
+    offset: ownListFields.offset,
+    limit: ownListFields.limit,
+  })
+  .superRefine(rangeRule('created_since', 'created_before'));
+
 export const emspCommandRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/parties/:country_code/:party_id/sent-commands',
+    summary: 'Commands this eMSP party sent to CPOs, oldest first (then by id), with their answers and results and the total of the filtered set',
+    params: PartyPath,
+    query: SentCommandsQuery,
+    response: pageSchema(EmspCommandView),
+    errors: { 400: 'A query parameter is invalid (named in the error)', 404: 'Unknown party, or not an eMSP party' },
+    handler: async ({ app, params, query }) => {
+      const party = await emspParty(app, params);
+      const [countryCode, partyId] = query.cpo ? query.cpo.toUpperCase().split('*') : [];
+      const page = await listEmspCommands(app, party, {
+        command: query.command,
+        status: query.status,
+        cpo: countryCode && partyId ? { countryCode, partyId } : undefined,
+        createdSince: dateOf(query.created_since),
+        createdBefore: dateOf(query.created_before),
+        offset: query.offset,
+        limit: query.limit,
+      });
+      return { data: pageOf(query, page) };
+    },
+  }),
   defineRoute({
     method: 'post',
     path: '/parties/:country_code/:party_id/commands/:command',

@@ -266,3 +266,31 @@ export async function findEmspCommand(app: AppContext, party: PartyRef, id: stri
   const c = await app.db.emspCommand.findFirst({ where: { id, partyKey: partyKey(party.countryCode, party.partyId) } });
   return c ? commandView(c) : null;
 }
+
+export interface SentCommandFilter {
+  command?: string;
+  status?: string;
+  /** The target CPO party, upper-cased. */
+  cpo?: { countryCode: string; partyId: string };
+  createdSince?: Date;
+  createdBefore?: Date;
+  offset: number;
+  limit: number;
+}
+
+/** The commands our eMSP `party` sent, oldest first (then by id: stable across pages), and their total. */
+export async function listEmspCommands(app: AppContext, party: PartyRef, f: SentCommandFilter): Promise<{ total: number; items: EmspCommandView[] }> {
+  const where = {
+    partyKey: partyKey(party.countryCode, party.partyId),
+    command: f.command,
+    status: f.status,
+    cpoCountry: f.cpo ? { equals: f.cpo.countryCode, mode: 'insensitive' as const } : undefined,
+    cpoParty: f.cpo ? { equals: f.cpo.partyId, mode: 'insensitive' as const } : undefined,
+    createdAt: f.createdSince || f.createdBefore ? { gte: f.createdSince, lt: f.createdBefore } : undefined,
+  };
+  const [total, records] = await Promise.all([
+    app.db.emspCommand.count({ where }),
+    app.db.emspCommand.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: f.offset, take: f.limit }),
+  ]);
+  return { total, items: records.map(commandView) };
+}

@@ -1,15 +1,41 @@
 /**
  * CPO backend API for locations: the CPO's own system PUTs and PATCHes OCPI-shaped objects at
  * location, EVSE or connector level; the platform stores them and pushes them to every peer.
+ * It lists its own locations from the table (the read model serves OCPI pages only).
  */
+import { z } from 'zod';
 import { BackendConnectorPatch, BackendEvsePatch, BackendLocationPatch, ConnectorPath, EvsePath, LocationPath } from './schemas.js';
-import { Connector, Evse, Location } from '../../../model/location.js';
+import { Connector, Evse, EvseStatus, Location } from '../../../model/location.js';
 import { type Level } from './service.js';
 import { defineRoute } from '../../../ocpi/route.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { notFound } from '../../../admin/errors.js';
 import { cpoParty } from '../../../admin/cpo-party.js';
 import { PartyPath } from '../../../admin/schemas.js';
+import { pageOf, pageSchema } from '../shared/admin-received-query.js';
+import { BooleanParam, OWN_LIST_ERRORS, ownListFields, ownedFilter, updatedRule } from '../shared/owned-admin-query.js';
+
+const LocationsQuery = z
+  .object({
+    ...ownListFields,
+    publish: BooleanParam.describe('Only locations with this publish flag'),
+    status: EvseStatus.optional().describe('Locations with at least one EVSE in this status'),
+  })
+  .superRefine(updatedRule);
+
+const listRoute = defineRoute({
+  method: 'get',
+  path: '/parties/:country_code/:party_id/locations',
+  summary: "This CPO party's own locations, by last_updated (then id), with the total of the filtered set",
+  params: PartyPath,
+  query: LocationsQuery,
+  response: pageSchema(Location),
+  errors: OWN_LIST_ERRORS,
+  handler: async ({ app, params, query }) => {
+    const filter = { ...ownedFilter(await cpoParty(app, params), query), publish: query.publish, evseStatus: query.status };
+    return { data: pageOf(query, await app.services.ownLocations.store.list(filter)) };
+  },
+});
 
 const base = '/parties/:country_code/:party_id/locations/:location_id';
 
@@ -40,7 +66,7 @@ const levels = [
   },
 ];
 
-export const cpoLocationRoutes = levels.flatMap((l) => [
+const levelRoutes = levels.flatMap((l) => [
   defineRoute({
     method: 'put',
     path: l.path,
@@ -79,3 +105,5 @@ export const cpoLocationRoutes = levels.flatMap((l) => [
     },
   }),
 ]);
+
+export const cpoLocationRoutes = [listRoute, ...levelRoutes];

@@ -5,6 +5,8 @@
 import type { Db, Prisma } from '../../../db/prisma.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
 import type { Location } from '../../../model/location.js';
+import { SqlParams } from '../shared/received-query.js';
+import { type OwnedListFilter, type OwnedPage, ownedConditions, ownedPage } from '../shared/owned-query.js';
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -90,5 +92,18 @@ export class OwnLocationStore {
       this.db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM ${this.table} WHERE ${where}`, ...args),
     ]);
     return { documents: rows.map((r) => r.doc), total: Number(count[0].n) };
+  }
+
+  /**
+   * The party's locations for its own backend, filtered, in (last_updated, id) order. Read from
+   * the table, not the read model: that one serves OCPI pages only.
+   */
+  list(filter: OwnedListFilter & { publish?: boolean; evseStatus?: string }): Promise<OwnedPage<Location>> {
+    const p = new SqlParams();
+    const where = ownedConditions(p, filter);
+    if (filter.publish !== undefined) where.push(`(d.document->>'publish')::boolean = ${p.add(filter.publish)}`);
+    // Containment: at least one EVSE in this status.
+    if (filter.evseStatus) where.push(`d.document->'evses' @> ${p.add(JSON.stringify([{ status: filter.evseStatus }]))}::jsonb`);
+    return ownedPage<Location>(this.db, this.table, 'location_key', where, p, filter);
   }
 }

@@ -1,18 +1,41 @@
-/** CPO backend API for sessions and CDRs: the CPO's system reports them, the platform stores and pushes. */
+/**
+ * CPO backend API for sessions: the CPO's system reports them, the platform stores and pushes;
+ * closing a session builds its CDR (the CDRs' own routes are in cdrs/admin.ts).
+ */
 import { z } from 'zod';
 import { defineRoute } from '../../../ocpi/route.js';
 import { DateTime, ciString } from '../../../model/primitives.js';
 import { closeSessionWithCdr } from '../cdrs/from-session.js';
-import { Cdr } from '../../../model/cdr.js';
-import { Session } from '../../../model/session.js';
+import { Cdr, SignedData } from '../../../model/cdr.js';
+import { Session, SessionStatus } from '../../../model/session.js';
 import { notFound } from '../../../admin/errors.js';
 import { cpoParty } from '../../../admin/cpo-party.js';
 import { PartyPath } from '../../../admin/schemas.js';
+import { pageOf, pageSchema } from '../shared/admin-received-query.js';
+import { EmspParam, OWN_LIST_ERRORS, emspKey, ownListFields, ownedFilter, updatedRule } from '../shared/owned-admin-query.js';
 
 const SessionPath = PartyPath.extend({ session_id: ciString(36) });
-const CdrPath = PartyPath.extend({ cdr_id: ciString(39) });
+
+const SessionsQuery = z.object({ ...ownListFields, status: SessionStatus.optional().describe('Only sessions in this status'), emsp: EmspParam }).superRefine(updatedRule);
 
 export const cpoSessionRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/parties/:country_code/:party_id/sessions',
+    summary: "This CPO party's own sessions, by last_updated (then id), with the total of the filtered set",
+    params: PartyPath,
+    query: SessionsQuery,
+    response: pageSchema(Session),
+    errors: OWN_LIST_ERRORS,
+    handler: async ({ app, params, query }) => {
+      const filter = {
+        ...ownedFilter(await cpoParty(app, params), query),
+        tokenPartyKey: emspKey(query.emsp),
+        fields: query.status ? { status: query.status } : undefined,
+      };
+      return { data: pageOf(query, await app.services.ownSessions.store.list(filter)) };
+    },
+  }),
   defineRoute({
     method: 'put',
     path: '/parties/:country_code/:party_id/sessions/:session_id',
@@ -55,34 +78,17 @@ export const cpoSessionRoutes = [
       timeline: z.unknown().optional().describe('Meter timeline (docs/tariffs.md); without it the session charging_periods are priced'),
       end_date_time: DateTime.optional(),
       cdr_id: ciString(36).optional(),
+      signed_data: SignedData.optional().describe("The meter's signed readings (e.g. OCMF, docs/interop.md): carried into the CDR as given"),
     }),
     response: z.object({ cdr: Cdr, explanation: z.array(z.string()), warnings: z.array(z.string()) }),
     errors: { 400: 'The session cannot be priced as given', 404: 'Unknown party or session', 409: 'No location or tariffs to price with, or the CDR exists' },
     handler: async ({ app, params, body }) => ({
-      data: await closeSessionWithCdr(app, await cpoParty(app, params), params.session_id, { timeline: body.timeline, endDateTime: body.end_date_time, cdrId: body.cdr_id }),
+      data: await closeSessionWithCdr(app, await cpoParty(app, params), params.session_id, {
+        timeline: body.timeline,
+        endDateTime: body.end_date_time,
+        cdrId: body.cdr_id,
+        signedData: body.signed_data,
+      }),
     }),
-  }),
-  defineRoute({
-    method: 'post',
-    path: '/parties/:country_code/:party_id/cdrs',
-    summary: "Report a final CDR (immutable; corrections are credit CDRs); POSTed to the token owner's eMSP",
-    successStatus: 201,
-    params: PartyPath,
-    body: z.unknown().describe('An OCPI CDR'),
-    response: Cdr,
-    errors: { 400: 'Invalid CDR', 404: 'Unknown party', 409: 'A CDR with this id exists' },
-    handler: async ({ app, params, body }) => ({ data: await app.services.ownCdrs.create(await cpoParty(app, params), body) }),
-  }),
-  defineRoute({
-    method: 'get',
-    path: '/parties/:country_code/:party_id/cdrs/:cdr_id',
-    summary: 'Read a CDR as stored',
-    params: CdrPath,
-    response: Cdr,
-    handler: async ({ app, params }) => {
-      const cdr = await app.services.ownCdrs.get(await cpoParty(app, params), params.cdr_id);
-      if (!cdr) throw notFound('CDR');
-      return { data: cdr };
-    },
   }),
 ];

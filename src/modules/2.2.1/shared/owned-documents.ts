@@ -5,8 +5,19 @@
  */
 import type { Db, Prisma } from '../../../db/prisma.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
+import type { Cdr } from '../../../model/cdr.js';
+import { SqlParams } from './received-query.js';
+import { type CdrTotals, type DocumentTimeRange, type OwnedListFilter, type OwnedPage, cdrTotals, ownedConditions, ownedPage, timeRangeConditions } from './owned-query.js';
 
 type Tx = Prisma.TransactionClient | Db;
+
+/** A backend list of the owner's documents: by the token's eMSP, top-level text fields, DateTime ranges. */
+export interface OwnedDocumentFilter extends OwnedListFilter {
+  tokenPartyKey?: string;
+  /** Top-level fields of the document that must have this text value (e.g. status). */
+  fields?: Record<string, string>;
+  ranges?: DocumentTimeRange[];
+}
 
 export interface OwnedDocument<T> {
   document: T;
@@ -83,5 +94,25 @@ export class OwnedDocumentStore<T extends { last_updated: string }> {
       this.db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM ${this.table} WHERE ${where}`, ...args),
     ]);
     return { documents: rows.map((r) => r.doc), total: Number(count[0].n) };
+  }
+
+  /** The owner's documents for its own backend, filtered, in (last_updated, id) order. */
+  list(filter: OwnedDocumentFilter): Promise<OwnedPage<T>> {
+    const p = new SqlParams();
+    return ownedPage<T>(this.db, this.table, 'doc_key', this.conditions(p, filter), p, filter);
+  }
+
+  /** Count, energy and cost per currency of the CDRs the filter selects (all pages). */
+  totals(this: OwnedDocumentStore<Cdr>, filter: OwnedDocumentFilter): Promise<CdrTotals> {
+    const p = new SqlParams();
+    const where = this.conditions(p, filter);
+    return cdrTotals(this.db, this.table, where, p.values);
+  }
+
+  private conditions(p: SqlParams, filter: OwnedDocumentFilter): string[] {
+    const where = ownedConditions(p, filter);
+    if (filter.tokenPartyKey) where.push(`d.token_party_key = ${p.add(filter.tokenPartyKey)}`);
+    for (const [field, value] of Object.entries(filter.fields ?? {})) where.push(`d.document->>${p.add(field)}::text = ${p.add(value)}`);
+    return [...where, ...timeRangeConditions(p, filter.ranges ?? [])];
   }
 }

@@ -2,6 +2,7 @@
  * CPO backend API for tariffs: the CPO's own system PUTs complete OCPI Tariffs and deletes
  * them; the platform stores them and pushes every change to every receiving peer.
  */
+import { z } from 'zod';
 import { Tariff } from '../../../model/tariff.js';
 import { TariffPath } from './schemas.js';
 import { defineRoute } from '../../../ocpi/route.js';
@@ -9,6 +10,8 @@ import { partyKey } from '../../../platform/parties/party-store.js';
 import { notFound } from '../../../admin/errors.js';
 import { cpoParty } from '../../../admin/cpo-party.js';
 import { PartyPath } from '../../../admin/schemas.js';
+import { pageOf, pageSchema } from '../shared/admin-received-query.js';
+import { OWN_LIST_ERRORS, ownListFields, ownedFilter, updatedRule } from '../shared/owned-admin-query.js';
 
 const path = '/parties/:country_code/:party_id/tariffs/:tariff_id';
 const Params = PartyPath.merge(TariffPath);
@@ -16,6 +19,18 @@ const Params = PartyPath.merge(TariffPath);
 /** Only a local CPO party owns tariffs; any other party is unknown here. */
 
 export const cpoTariffRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/parties/:country_code/:party_id/tariffs',
+    summary: "This CPO party's own tariffs (deleted ones are gone), by last_updated (then id), with the total of the filtered set",
+    params: PartyPath,
+    query: z.object(ownListFields).superRefine(updatedRule),
+    response: pageSchema(Tariff),
+    errors: OWN_LIST_ERRORS,
+    handler: async ({ app, params, query }) => ({
+      data: pageOf(query, await app.services.ownTariffs.store.list(ownedFilter(await cpoParty(app, params), query))),
+    }),
+  }),
   defineRoute({
     method: 'put',
     path,

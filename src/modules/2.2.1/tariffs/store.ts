@@ -8,6 +8,8 @@
 import type { Db, Prisma } from '../../../db/prisma.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
 import type { Tariff } from '../../../model/tariff.js';
+import { SqlParams } from '../shared/received-query.js';
+import { type OwnedListFilter, type OwnedPage, ownedConditions, ownedPage } from '../shared/owned-query.js';
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -90,5 +92,12 @@ export class OwnTariffStore {
       this.db.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM ${this.table} WHERE ${where}`, ...args),
     ]);
     return { documents: rows.map((r) => r.doc), total: Number(count[0].n) };
+  }
+
+  /** The party's live tariffs (no tombstones) for its own backend, in (last_updated, id) order. */
+  list(filter: OwnedListFilter): Promise<OwnedPage<Tariff>> {
+    const p = new SqlParams();
+    const where = [...ownedConditions(p, filter), 'd.deleted_at IS NULL'];
+    return ownedPage<Tariff>(this.db, this.table, 'tariff_key', where, p, filter);
   }
 }
