@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { EMSP_EVENT_TYPES, listEmspEvents } from '../backends/emsp-events.js';
 import { defineRoute } from '../ocpi/route.js';
 import { partyKey } from '../platform/parties/party-store.js';
-import { emspParty } from './emsp-party.js';
+import { SESSION_RECEIVING_ROLES, emspParty } from './emsp-party.js';
 import { PartyPath } from './schemas.js';
 
 const EventStatus = z.enum(['PENDING', 'DELIVERED', 'DEAD']);
@@ -34,9 +34,9 @@ export const emspEventRoutes = [
     params: PartyPath,
     query: EventsQuery,
     response: z.array(EventView),
-    errors: { 404: 'Unknown party, or not an eMSP party' },
+    errors: { 404: 'Unknown party, or neither an eMSP nor an SCSP party' },
     handler: async ({ app, params, query }) => {
-      const party = await emspParty(app, params);
+      const party = await emspParty(app, params, SESSION_RECEIVING_ROLES);
       const rows = await listEmspEvents(app, partyKey(party.countryCode, party.partyId), { status: query.status, type: query.type, limit: query.limit });
       return {
         data: rows.map((r) => ({

@@ -21,7 +21,7 @@ export const partyRoutes = [
     method: 'post',
     path: '/parties',
     successStatus: 201,
-    summary: 'Register a local party (CPO and/or EMSP)',
+    summary: 'Register a local party (CPO, EMSP and/or SCSP)',
     body: PartyCreate,
     response: PartyView,
     errors: { 400: 'Invalid body', 409: 'Party exists' },

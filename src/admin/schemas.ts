@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Endpoint } from '../model/version.js';
 import { BusinessDetails, CountryCode, PartyId, Role } from '../model/primitives.js';
 
-export const LocalRole = z.enum(['CPO', 'EMSP']);
+export const LocalRole = z.enum(['CPO', 'EMSP', 'SCSP']);
 
 export const PartyPath = z.object({ country_code: CountryCode, party_id: PartyId });
 
@@ -10,7 +10,7 @@ export const PartyCreate = z
   .object({
     country_code: CountryCode,
     party_id: PartyId,
-    role: LocalRole.optional().describe('One role; use `roles` for a party that is both CPO and EMSP'),
+    role: LocalRole.optional().describe('One role; use `roles` for a party with several (e.g. CPO and EMSP)'),
     roles: z.array(LocalRole).min(1).optional(),
     business_details: BusinessDetails,
   })

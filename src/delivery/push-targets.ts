@@ -37,27 +37,51 @@ export async function pushTargets(tx: Prisma.TransactionClient | Db, module: str
  * Party-specific data (sessions, CDRs) goes only to the peer that registered the token's eMSP
  * party, never broadcast (transport §9.3: they may be personal data).
  */
-export async function tokenOwnerTargets(tx: Prisma.TransactionClient | Db, module: string, owner: PartyRef): Promise<PushTarget[]> {
+export function tokenOwnerTargets(tx: Prisma.TransactionClient | Db, module: string, owner: PartyRef): Promise<PushTarget[]> {
+  return partyTargets(tx, module, owner, ['EMSP', 'OTHER']);
+}
+
+/** Sessions a CPO or eMSP delegated to a Smart Charging Service Provider go to that party alone. */
+export function scspTargets(tx: Prisma.TransactionClient | Db, module: string, scsp: PartyRef): Promise<PushTarget[]> {
+  return partyTargets(tx, module, scsp, ['SCSP']);
+}
+
+/**
+ * The peer that registered `party` with one of `roles` and offers the module's RECEIVER; when
+ * none does, the hub whose ClientInfo reports the party behind it, which routes it there.
+ */
+async function partyTargets(tx: Prisma.TransactionClient | Db, module: string, party: PartyRef, roles: string[]): Promise<PushTarget[]> {
+  const key = `${party.countryCode}${party.partyId}`.toUpperCase();
   const rows = await tx.peerRole.findMany({
-    where: { role: { in: ['EMSP', 'OTHER'] }, partyKey: `${owner.countryCode}${owner.partyId}`.toUpperCase(), peer: { status: { in: ['REGISTERED', 'SUSPENDED'] } } },
+    where: { role: { in: roles }, partyKey: key, peer: { status: { in: ['REGISTERED', 'SUSPENDED'] } } },
     select: { peerId: true, countryCode: true, partyId: true, peer: { select: { endpoints: true } } },
   });
   const direct = rows
     .filter((r) => ((r.peer.endpoints ?? []) as Array<{ identifier: string; role: string }>).some((e) => e.identifier === module && e.role === 'RECEIVER'))
     .map((r) => ({ peerId: r.peerId, to: { countryCode: r.countryCode, partyId: r.partyId } }));
-  if (direct.length) return direct;
-  // Not connected directly: the hub whose ClientInfo reports the party behind it routes it there.
-  const behindHub = await tx.remoteClientInfo.findMany({
-    where: { partyKey: `${owner.countryCode}${owner.partyId}`.toUpperCase(), role: { in: ['EMSP', 'OTHER'] }, status: { not: 'SUSPENDED' } },
-  });
+  if (direct.length) return unique(direct);
+  const behindHub = await tx.remoteClientInfo.findMany({ where: { partyKey: key, role: { in: roles }, status: { not: 'SUSPENDED' } } });
   if (!behindHub.length) return [];
   const hubs = await tx.peer.findMany({
     where: { id: { in: behindHub.map((r) => r.peerId) }, status: { in: ['REGISTERED', 'SUSPENDED'] } },
     select: { id: true, endpoints: true },
   });
-  return behindHub
-    .filter((r) =>
-      hubs.some((h) => h.id === r.peerId && ((h.endpoints ?? []) as Array<{ identifier: string; role: string }>).some((e) => e.identifier === module && e.role === 'RECEIVER')),
-    )
-    .map((r) => ({ peerId: r.peerId, to: { countryCode: r.countryCode, partyId: r.partyId } }));
+  return unique(
+    behindHub
+      .filter((r) =>
+        hubs.some((h) => h.id === r.peerId && ((h.endpoints ?? []) as Array<{ identifier: string; role: string }>).some((e) => e.identifier === module && e.role === 'RECEIVER')),
+      )
+      .map((r) => ({ peerId: r.peerId, to: { countryCode: r.countryCode, partyId: r.partyId } })),
+  );
+}
+
+/** One target per peer and party (a party may be declared with several of the roles). */
+function unique(targets: PushTarget[]): PushTarget[] {
+  const seen = new Set<string>();
+  return targets.filter((t) => {
+    const key = `${t.peerId}/${t.to.countryCode}/${t.to.partyId}`.toUpperCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -29,7 +29,7 @@ export function withHubEndpoints<E extends Endpoint>(endpoints: E[], policy: Hub
   ];
 }
 
-/** Our hubclientinfo RECEIVER exists for the platforms a hub may serve: those with a CPO or eMSP party. */
+/** Our hubclientinfo RECEIVER exists for the platforms a hub may serve: those with a CPO, eMSP or SCSP party. */
 export function withClientInfoReceiver<E extends Endpoint>(
   endpoints: E[],
   localRoles: Set<string>,
@@ -38,6 +38,6 @@ export function withClientInfoReceiver<E extends Endpoint>(
   publicBaseUrl: string,
 ): Endpoint[] {
   const receiver = clientInfoUrl(interfaces, version, 'RECEIVER', publicBaseUrl);
-  if ((!localRoles.has('CPO') && !localRoles.has('EMSP')) || !receiver) return endpoints;
+  if (!['CPO', 'EMSP', 'SCSP'].some((r) => localRoles.has(r)) || !receiver) return endpoints;
   return [...endpoints, { identifier: 'hubclientinfo', role: 'RECEIVER', url: receiver }];
 }

@@ -12,7 +12,7 @@ import { OcpiError, fromZod, methodNotAllowed, unauthorized } from './errors.js'
 import { type Refusal, type Repair, receive } from './receive-profile.js';
 import { bindRequestLog, echoRoutingHeaders, parseRoutingHeader } from './headers.js';
 import { writePageHeaders } from './pagination.js';
-import type { ModuleInterface } from './registry-types.js';
+import { type ModuleInterface, ownerRoles, servedRoles } from './registry-types.js';
 import { type AuthenticatedPeer, type PartyRef, type RoutingHeaders, callerOf } from './context.js';
 import type { RouteDef, RouteResult, RoutingHint } from './route.js';
 import { OcpiStatus, envelope } from './status.js';
@@ -33,7 +33,7 @@ export function mountInterfaces(app: AppContext, interfaces: ModuleInterface[], 
   // One router per interface holding its routes under their full paths. A request enters only
   // the routers of the interfaces its path belongs to, in registry order: neither is every
   // interface's router offered each request, nor is one router of all routes scanned.
-  const mounted = interfaces.map((iface) => ({ accepts: acceptsPath(iface), router: interfaceRouter(app, iface, hooks) }));
+  const mounted = interfaces.map((iface) => ({ accepts: acceptsPath(iface), router: interfaceRouter(app, iface, hooks, interfaces) }));
   ocpi.use((req: Request, res: Response, next: NextFunction) => {
     const path = req.path.toLowerCase();
     let i = 0;
@@ -63,11 +63,15 @@ function acceptsPath(iface: ModuleInterface): (path: string) => boolean {
   return (path) => paths.has(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
 }
 
-function interfaceRouter(app: AppContext, iface: ModuleInterface, hooks: TransportHooks): Router {
+function interfaceRouter(app: AppContext, iface: ModuleInterface, hooks: TransportHooks, all: readonly ModuleInterface[]): Router {
   const router = express.Router();
+  const roles = servedRoles(iface, all);
   // Guards run per route, not per router: a request that matches no route of this interface
   // falls through untouched to the next one.
-  const guards = (route: RouteDef) => [authenticate(app, iface, hooks), ...(iface.routed ? [resolveRouting(app, iface, { ...iface.routing, ...route.routing }, hooks)] : [])];
+  const guards = (route: RouteDef) => [
+    authenticate(app, iface, hooks),
+    ...(iface.routed ? [resolveRouting(app, { served: roles, own: ownerRoles(iface) }, { ...iface.routing, ...route.routing }, hooks)] : []),
+  ];
   const fullPath = (path: string) => (path === '/' && iface.basePath ? iface.basePath : `${iface.basePath}${path}`);
   const methodsByPath = new Map<string, string[]>();
   for (const route of iface.routes) {
@@ -119,8 +123,9 @@ function refuseUnauthenticated(app: AppContext, req: Request, res: Response): Oc
  * established, so that no answer, error answers included, names a party that is not a
  * checked sender or one of ours.
  */
-function resolveRouting(app: AppContext, iface: ModuleInterface, hint: RoutingHint, hooks: TransportHooks) {
-  const localRole = iface.owner === 'CPO' || iface.owner === 'EMSP' ? iface.owner : undefined;
+function resolveRouting(app: AppContext, roles: { served: readonly string[]; own: readonly string[] }, hint: RoutingHint, hooks: TransportHooks) {
+  const localRoles = roles.served;
+  const localRole = localRoles.length ? localRoles.join('/') : undefined;
   return async (req: Request, _res: Response, next: NextFunction) => {
     // A malformed pair is answered (2001) once the other side is established, so that the
     // answer still carries what can be named.
@@ -138,7 +143,8 @@ function resolveRouting(app: AppContext, iface: ModuleInterface, hint: RoutingHi
     req.ocpi.routing = routing;
     const peer = callerOf(req);
     const senders = uniqueParties(peer.roles);
-    const receivers = uniqueParties((await app.parties.listCached()).filter((p) => !localRole || p.roles.includes(localRole)));
+    const parties = await app.parties.listCached();
+    const receivers = uniqueParties(parties.filter((p) => !localRoles.length || p.roles.some((r) => localRoles.includes(r))));
     if (parsed.from) {
       const from = parsed.from;
       if (!findParty(senders, from))
@@ -159,7 +165,12 @@ function resolveRouting(app: AppContext, iface: ModuleInterface, hint: RoutingHi
         );
       routing.to = match;
     }
-    routing.to ??= only(receivers) ?? (hint.receiverInBody ? findParty(receivers, hint.receiverInBody(req.body)) : undefined);
+    // Unnamed, the receiver is inferred among the parties this interface exists for; those it
+    // answers for beside another interface of the module (servedRoles) must be named.
+    const ownReceivers = roles.own.length
+      ? receivers.filter((r) => parties.some((p) => p.roles.some((role) => roles.own.includes(role)) && ciEquals(p.countryCode, r.countryCode) && ciEquals(p.partyId, r.partyId)))
+      : receivers;
+    routing.to ??= only(ownReceivers) ?? (hint.receiverInBody ? findParty(receivers, hint.receiverInBody(req.body)) : undefined);
     if (malformed) throw malformed;
     if ((!routing.from || !routing.to) && hint.lookup) {
       const found = await hint.lookup({ app, params: req.params as Record<string, string>, peer, receivers });

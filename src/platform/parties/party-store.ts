@@ -3,7 +3,8 @@ import type { Db } from '../../db/prisma.js';
 import { Prisma } from '../../db/prisma.js';
 import { ciKey } from '../../model/primitives.js';
 
-export type LocalRole = 'CPO' | 'EMSP';
+/** SCSP: a Smart Charging Service Provider, which steers sessions delegated to it (platform/delegations). */
+export type LocalRole = 'CPO' | 'EMSP' | 'SCSP';
 
 export interface LocalParty {
   countryCode: string;
@@ -83,8 +84,10 @@ export class PartyStore {
     return count > 0;
   }
 
+  /** Removes the party and the delegations it made (platform/delegations): they would revive with a new party of that code. */
   async delete(countryCode: string, partyId: string): Promise<boolean> {
-    const { count } = await this.db.party.deleteMany({ where: { partyKey: partyKey(countryCode, partyId) } });
+    const key = partyKey(countryCode, partyId);
+    const [, { count }] = await this.db.$transaction([this.db.delegation.deleteMany({ where: { fromKey: key } }), this.db.party.deleteMany({ where: { partyKey: key } })]);
     return count > 0;
   }
 }

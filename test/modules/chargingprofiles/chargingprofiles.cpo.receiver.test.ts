@@ -72,6 +72,7 @@ test('without a connected backend a known session is NOT_SUPPORTED', async () =>
 describe('with the simulator as backend', () => {
   beforeAll(async () => {
     await platform.admin().put('/parties/NL/CPO/backend', { adapter: 'simulator' }).expect(200);
+    expect((await platform.admin().get('/parties/NL/CPO/backend').expect(200)).body).toEqual({ adapter: 'simulator' });
     await platform
       .admin()
       .put('/parties/NL/CPO/locations/LOC-NOCAP', aLocation('LOC-NOCAP', { evses: [anEvse('EVSE-NOCAP')] }))

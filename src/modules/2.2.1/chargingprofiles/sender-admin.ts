@@ -1,6 +1,7 @@
 /**
- * eMSP backend API for charging profiles: set, ask for or clear the profile of a received session
- * of one of the party's tokens, and read what the CPO answered.
+ * eMSP and SCSP backend API for charging profiles: set, ask for or clear the profile of a received
+ * session of one of the party's tokens (an SCSP: of a session delegated to it), and read what the
+ * CPO (or the eMSP relaying for the SCSP) answered.
  */
 import { z } from 'zod';
 import { activeProfileOf, findProfileRequest, type ProfileInput, sendProfileRequest } from './sender-service.js';
@@ -11,7 +12,7 @@ import { ciString } from '../../../model/primitives.js';
 import type { AppContext } from '../../../context.js';
 import { notFound } from '../../../admin/errors.js';
 import { withTarget } from '../commands/sender-admin.js';
-import { emspParty } from '../../../admin/emsp-party.js';
+import { SESSION_RECEIVING_ROLES, emspParty } from '../../../admin/emsp-party.js';
 import { PartyPath } from '../../../admin/schemas.js';
 
 const SessionPath = PartyPath.extend({ session_id: ciString(36) });
@@ -22,7 +23,7 @@ export const EmspProfileRequestView = z.object({
   kind: z.enum(['GET', 'SET', 'CLEAR']),
   session_id: z.string(),
   status: z.enum(['REQUESTED', 'ACCEPTED', 'REJECTED', 'RESULT', 'TIMEOUT', 'FAILED']),
-  cpo: z.object({ country_code: z.string(), party_id: z.string() }),
+  cpo: z.object({ country_code: z.string(), party_id: z.string() }).describe('Where the request went: the CPO, or for an SCSP the eMSP that relays it'),
   request: z.record(z.string(), z.unknown()).describe('What was sent, with our response_url'),
   response: z.object({ result: z.string(), timeout: z.number().int() }).nullable().describe("The CPO's ChargingProfileResponse"),
   result: z.record(z.string(), z.unknown()).nullable().describe('The ActiveChargingProfileResult, ChargingProfileResult or ClearProfileResult posted by the CPO'),
@@ -34,13 +35,14 @@ export const EmspProfileRequestView = z.object({
 });
 
 const ERRORS = {
-  404: 'Unknown party, or no received session of this party’s tokens with this id',
+  404: 'Unknown party, or no received session of this party’s tokens (or delegated to it) with this id',
+  409: 'This eMSP delegated the smart charging of its drivers to an SCSP: only that SCSP sets their profiles',
   422: 'Session id at several CPOs, CPO not connected, or no chargingprofiles endpoint',
   502: 'The CPO gave no usable answer: the request is stored as FAILED with the reason',
 };
 
 async function send(app: AppContext, params: z.infer<typeof SessionPath>, input: ProfileInput) {
-  const party: PartyRef = await emspParty(app, params);
+  const party: PartyRef = await emspParty(app, params, SESSION_RECEIVING_ROLES);
   const sent = await withTarget(() => sendProfileRequest(app, party, params.session_id, input));
   return { data: sent.request, httpStatus: sent.delivered ? 201 : 502 };
 }
@@ -86,7 +88,7 @@ export const emspChargingProfileRoutes = [
     response: EmspProfileRequestView,
     errors: { 404: 'Unknown party or request' },
     handler: async ({ app, params }) => {
-      const found = await findProfileRequest(app, await emspParty(app, params), params.session_id, params.request_id);
+      const found = await findProfileRequest(app, await emspParty(app, params, SESSION_RECEIVING_ROLES), params.session_id, params.request_id);
       if (!found) throw notFound('Charging profile request');
       return { data: found };
     },
@@ -99,7 +101,7 @@ export const emspChargingProfileRoutes = [
     response: z.object({ session_id: z.string(), source: z.enum(['PUT', 'RESULT']), received_at: z.string(), active_charging_profile: ActiveChargingProfile }),
     errors: { 404: 'Unknown party or session, or no profile reported yet' },
     handler: async ({ app, params }) => {
-      const active = await withTarget(async () => activeProfileOf(app, await emspParty(app, params), params.session_id));
+      const active = await withTarget(async () => activeProfileOf(app, await emspParty(app, params, SESSION_RECEIVING_ROLES), params.session_id));
       if (!active) throw notFound('Active charging profile');
       return { data: active };
     },

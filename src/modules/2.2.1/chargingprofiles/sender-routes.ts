@@ -1,5 +1,5 @@
 /**
- * ChargingProfiles SENDER interface of our eMSP parties (09-chargingprofiles §2.2): the CPO POSTs
+ * ChargingProfiles SENDER interface of our eMSP and SCSP parties (09-chargingprofiles §2.2): the CPO POSTs
  * the result of a request to the response_url we gave (`{get|set|clear}/{request id}`), and PUTs
  * ActiveChargingProfile updates to `{session_id}`.
  */
@@ -19,6 +19,8 @@ export const chargingProfilesSenderInterface: ModuleInterface = {
   identifier: 'chargingprofiles',
   role: 'SENDER',
   owner: 'EMSP',
+  // An SCSP sends charging profiles and receives their results and updates as an eMSP does.
+  alsoOwnedBy: ['SCSP'],
   basePath: `/emsp/${OCPI_VERSION}/chargingprofiles`,
   acceptsTokenA: false,
   routed: true,
@@ -67,7 +69,7 @@ export const chargingProfilesSenderInterface: ModuleInterface = {
       handler: async ({ req, app, params, body }) => {
         const peer = callerOf(req);
         const routing = routingOf(req);
-        const known = await receiveActiveProfile(app, peer.peerId, routing.from, params.session_id, body);
+        const known = await receiveActiveProfile(app, peer.peerId, routing, params.session_id, body);
         if (!known) throw notFound(`Unknown session ${params.session_id} of ${routing.from.countryCode}/${routing.from.partyId}`);
         return {};
       },

@@ -18,7 +18,11 @@ import { ciEquals, ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { RESULT_GRACE_MS } from '../commands/sender-service.js';
 import { expireOverdueRequests } from '../shared/expire-requests.js';
-import { UUID, callerSpeaksFor, cpoOfSession, cpoPeer, table } from '../shared/cpo-target.js';
+import { type ProfileTarget, UUID, callerSpeaksFor, cpoPeer, profileTarget, table } from '../shared/cpo-target.js';
+import { recordConflict } from '../../../platform/delegations/conflicts.js';
+import { emspDelegate } from '../../../platform/delegations/delegations.js';
+import { DomainError } from '../../../platform/domain-error.js';
+import { relayActiveProfile, relayResult } from './relay-results.js';
 import {
   type ActiveChargingProfile,
   type ActiveChargingProfileResult,
@@ -52,13 +56,30 @@ export type ProfileRequestView = ReturnType<typeof profileRequestView>;
 
 export type ProfileInput = { kind: 'SET'; charging_profile: ChargingProfile } | { kind: 'GET'; duration: number } | { kind: 'CLEAR' };
 
+/** The SCSP our eMSP party sends a request on for (relay-service.ts): where its result goes next. */
+export interface RelayFor {
+  peerId: string;
+  scsp: PartyRef;
+  responseUrl: string;
+}
+
 /**
  * Sends a charging profile request of our eMSP `party` for a received session of one of its
- * tokens, to the CPO that owns the session. `delivered` is false when the CPO gave no usable answer.
+ * tokens, to the CPO that owns the session; of our SCSP `party` for a session delegated to it, to
+ * the party that sent it (profileTarget). `delivered` is false when the CPO gave no usable answer.
+ * An eMSP that delegated its drivers' smart charging no longer steers them itself (409), except
+ * to relay its SCSP's requests (`relay`).
  */
-export async function sendProfileRequest(app: AppContext, party: PartyRef, sessionId: string, input: ProfileInput): Promise<{ request: ProfileRequestView; delivered: boolean }> {
-  const target = await cpoOfSession(app, party, sessionId);
-  const peer = await cpoPeer(app, target.cpo, 'chargingprofiles');
+export async function sendProfileRequest(
+  app: AppContext,
+  party: PartyRef,
+  sessionId: string,
+  input: ProfileInput,
+  relay?: RelayFor,
+): Promise<{ request: ProfileRequestView; delivered: boolean }> {
+  const target = await profileTarget(app, party, sessionId);
+  if (!relay && !target.delegated) await refuseIfDelegated(app, party, target, input.kind);
+  const peer = await cpoPeer(app, target.to, 'chargingprofiles', target.role);
   const id = crypto.randomUUID();
   const responseUrl = `${app.config.PUBLIC_BASE_URL}/ocpi/emsp/${OCPI_VERSION}/chargingprofiles/${input.kind.toLowerCase()}/${id}`;
   const sent =
@@ -68,7 +89,7 @@ export async function sendProfileRequest(app: AppContext, party: PartyRef, sessi
         ? { duration: input.duration, response_url: responseUrl }
         : { response_url: responseUrl };
 
-  await app.db.emspChargingProfileRequest.create({
+  const record = {
     data: {
       id,
       partyKey: partyKey(party.countryCode, party.partyId),
@@ -82,6 +103,20 @@ export async function sendProfileRequest(app: AppContext, party: PartyRef, sessi
       status: 'REQUESTED',
       deadlineAt: new Date(Date.now() + app.config.OUTBOUND_TIMEOUT_MS + LOST_ANSWER_MS),
     },
+  };
+  // The relay is known before the CPO is asked: its result may come back before the answer.
+  await app.db.$transaction(async (tx) => {
+    await tx.emspChargingProfileRequest.create(record);
+    if (relay)
+      await tx.chargingProfileRelay.create({
+        data: {
+          requestId: id,
+          scspPeerId: relay.peerId,
+          scspCountry: relay.scsp.countryCode.toUpperCase(),
+          scspParty: relay.scsp.partyId.toUpperCase(),
+          responseUrl: relay.responseUrl,
+        },
+      });
   });
 
   // `{url}/{session_id}` (P6); GET and DELETE carry everything in the query, percent-encoded (P4).
@@ -111,6 +146,20 @@ export async function sendProfileRequest(app: AppContext, party: PartyRef, sessi
   }
   const stored = await recordOutcome(app, id, outcome);
   return { request: profileRequestView(stored), delivered: 'response' in outcome };
+}
+
+/**
+ * Our eMSP party delegated its drivers' smart charging: the SCSP alone steers their sessions, so
+ * its own backend's request is refused (409) and recorded as a conflict.
+ */
+async function refuseIfDelegated(app: AppContext, party: PartyRef, target: ProfileTarget, kind: ProfileKind): Promise<void> {
+  const delegate = await emspDelegate(app.db, party);
+  if (!delegate) return;
+  await recordConflict(app, { party, requester: party, controller: delegate.scsp, sessionId: target.sessionId, kind, delegationId: delegate.delegationId });
+  throw new DomainError(
+    'conflict',
+    `${party.countryCode}/${party.partyId} delegated the smart charging of its drivers to ${delegate.scsp.countryCode}/${delegate.scsp.partyId} (delegation ${delegate.delegationId}): only that SCSP sets their charging profiles`,
+  );
 }
 
 /** The CPO's ChargingProfileResponse; one without `timeout` waits COMMAND_TIMEOUT_SECONDS for the result. */
@@ -173,6 +222,7 @@ export async function receiveProfileResult(
     const updated = await tx.emspChargingProfileRequest.update({ where: { id }, data: { status: 'RESULT', result: body.result, resultBody, resultAt: new Date() } });
     if (kind === 'GET' && body.profile) await saveActiveProfile(tx, { countryCode: r.cpoCountry, partyId: r.cpoParty }, r.sessionId, r.peerId, 'RESULT', body.profile);
     await enqueueEmspEvent(app, tx, party, 'chargingprofile.result', profileRequestView(updated));
+    await relayResult(app, tx, updated, resultBody);
     return { stored: true as const };
   });
 }
@@ -221,28 +271,58 @@ export async function activeProfileParties(
 }
 
 /**
- * An ActiveChargingProfile the CPO PUT for one of its sessions (§2.3). Only the CPO that owns
- * the session (the caller's OCPI-from party) may report it; `false`: the session is unknown.
+ * An ActiveChargingProfile PUT for a session (§2.3): by the CPO that owns it (the caller's
+ * OCPI-from party), for our eMSP whose token charges, which passes it on to the SCSP it relays
+ * for; or, to our SCSP party `to`, by whoever sent it the session (the delegating CPO, or the
+ * eMSP that forwarded it). `false`: no such session.
  */
-export async function receiveActiveProfile(app: AppContext, peerId: string, cpo: PartyRef, sessionId: string, profile: ActiveChargingProfile): Promise<boolean> {
+export async function receiveActiveProfile(
+  app: AppContext,
+  peerId: string,
+  routing: { from: PartyRef; to: PartyRef },
+  sessionId: string,
+  profile: ActiveChargingProfile,
+): Promise<boolean> {
+  const { from, to } = routing;
+  const delegated = await app.db.$queryRawUnsafe<Array<{ id: string }>>(
+    `SELECT s.document->>'id' AS id FROM ${table(app, 'scsp_session')} d JOIN ${table(app, 'received_session')} s ON s.party_key = d.party_key AND s.session_key = d.session_key
+      WHERE d.recipient_key = $1 AND d.session_key = $2 AND d.sender_country = $3 AND d.sender_party = $4`,
+    partyKey(to.countryCode, to.partyId),
+    ciKey(sessionId),
+    from.countryCode.toUpperCase(),
+    from.partyId.toUpperCase(),
+  );
+  if (delegated[0]) {
+    const id = delegated[0].id;
+    await app.db.$transaction(async (tx) => {
+      await saveActiveProfile(tx, from, id, peerId, 'PUT', profile);
+      await enqueueEmspEvent(app, tx, to, 'chargingprofile.active', {
+        cpo: { country_code: from.countryCode, party_id: from.partyId },
+        session_id: id,
+        active_charging_profile: profile,
+      });
+    });
+    return true;
+  }
   const rows = await app.db.$queryRawUnsafe<Array<{ id: string; token_cc: string | null; token_pid: string | null }>>(
     `SELECT document->>'id' AS id, document->'cdr_token'->>'country_code' AS token_cc, document->'cdr_token'->>'party_id' AS token_pid FROM ${table(app, 'received_session')} WHERE party_key = $1 AND session_key = $2`,
-    partyKey(cpo.countryCode, cpo.partyId),
+    partyKey(from.countryCode, from.partyId),
     ciKey(sessionId),
   );
   const session = rows[0];
   if (!session) return false;
   await app.db.$transaction(async (tx) => {
-    await saveActiveProfile(tx, cpo, session.id, peerId, 'PUT', profile);
+    await saveActiveProfile(tx, from, session.id, peerId, 'PUT', profile);
     // The eMSP whose token charges is the one to tell.
     if (session.token_cc && session.token_pid) {
       const emsp = await app.parties.find(session.token_cc, session.token_pid);
       if (emsp?.roles.includes('EMSP')) {
         await enqueueEmspEvent(app, tx, emsp, 'chargingprofile.active', {
-          cpo: { country_code: cpo.countryCode, party_id: cpo.partyId },
+          cpo: { country_code: from.countryCode, party_id: from.partyId },
           session_id: session.id,
           active_charging_profile: profile,
         });
+        await relayActiveProfile(app, tx, emsp, from, session.id, profile);
       }
     }
   });
@@ -262,10 +342,10 @@ async function saveActiveProfile(
   await tx.emspActiveChargingProfile.upsert({ where: { cpoKey_sessionKey: key }, create: { ...key, ...data }, update: data });
 }
 
-/** The latest ActiveChargingProfile reported for a received session of `party`'s tokens. */
+/** The latest ActiveChargingProfile reported for a received session of `party`'s tokens, or delegated to it. */
 export async function activeProfileOf(app: AppContext, party: PartyRef, sessionId: string) {
-  const { cpo, sessionId: id } = await cpoOfSession(app, party, sessionId);
-  const row = await app.db.emspActiveChargingProfile.findUnique({ where: { cpoKey_sessionKey: { cpoKey: partyKey(cpo.countryCode, cpo.partyId), sessionKey: ciKey(id) } } });
+  const { to, sessionId: id } = await profileTarget(app, party, sessionId);
+  const row = await app.db.emspActiveChargingProfile.findUnique({ where: { cpoKey_sessionKey: { cpoKey: partyKey(to.countryCode, to.partyId), sessionKey: ciKey(id) } } });
   return row
     ? {
         session_id: row.sessionId,

@@ -1,5 +1,6 @@
 /**
- * Charging profile requests received by our CPO parties (09-chargingprofiles). Like commands,
+ * Charging profile requests received by our CPO parties (09-chargingprofiles), from the eMSP of
+ * the session's token or from the SCSP our CPO delegated the location to. Like commands,
  * the ChargingProfileResponse only says whether we forward the request; the party's backend
  * answers later and the result goes to the sender's response_url through the outbox. Senders
  * whose SetChargingProfile was accepted get the session's ActiveChargingProfile updates (§2.3).
@@ -11,6 +12,8 @@ import type { Prisma } from '../../../db/prisma.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { invalidParameters } from '../../../ocpi/errors.js';
 import { ciEquals } from '../../../model/primitives.js';
+import { recordConflict } from '../../../platform/delegations/conflicts.js';
+import { cpoDelegate, isDelegateOf } from '../../../platform/delegations/delegations.js';
 import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import type { ActiveChargingProfile, ChargingProfileAnswer, ChargingProfileResponse, ChargingProfileResponseType } from '../../../model/charging-profile.js';
@@ -21,11 +24,13 @@ export const BACKEND_COMMANDS: Record<ProfileRequestKind, string> = { GET: 'GET_
 
 export interface ProfileCaller {
   peerId: string;
-  /** The eMSP party that sent the request (OCPI-from-*). */
+  /** The eMSP or SCSP party that sent the request (OCPI-from-*). */
   requester: PartyRef;
-  /** Our CPO party it is addressed to (OCPI-to-*). */
+  /** Our party it is addressed to (OCPI-to-*): a CPO, or an eMSP relaying for its SCSP. */
   party: PartyRef;
 }
+
+const same = (a: PartyRef, b: PartyRef) => ciEquals(a.countryCode, b.countryCode) && ciEquals(a.partyId, b.partyId);
 
 export async function receiveProfileRequest(
   app: AppContext,
@@ -43,10 +48,18 @@ export async function receiveProfileRequest(
     throw invalidParameters(`response_url: ${(e as Error).message}`);
   }
   const session = await app.services.ownSessions.get(caller.party, sessionId);
-  // Only the owner of the session's token may steer it (§1); no SCSP contracts are modelled.
-  // Another eMSP's session is answered like an unknown one: session ids are not revealed.
-  if (!session || !(ciEquals(session.cdr_token.country_code, caller.requester.countryCode) && ciEquals(session.cdr_token.party_id, caller.requester.partyId)))
-    return answer('UNKNOWN_SESSION');
+  if (!session) return answer('UNKNOWN_SESSION');
+  // One controller per session (§1, topologies not mixed): the SCSP our CPO delegated the
+  // location to, else the owner of the session's token. A party with no standing (neither the
+  // token's eMSP nor one of our CPO's delegates) learns nothing: session ids are not revealed.
+  const tokenEmsp = { countryCode: session.cdr_token.country_code, partyId: session.cdr_token.party_id };
+  const delegate = await cpoDelegate(app.db, caller.party, session.location_id);
+  const controller = delegate?.scsp ?? tokenEmsp;
+  if (!same(caller.requester, controller)) {
+    if (!same(caller.requester, tokenEmsp) && !(await isDelegateOf(app.db, caller.party, caller.requester))) return answer('UNKNOWN_SESSION');
+    await recordConflict(app, { party: caller.party, requester: caller.requester, controller, sessionId: session.id, kind, delegationId: delegate?.delegationId });
+    return answer('REJECTED');
+  }
   // Profiles steer a session that charges or is about to (P10): a PENDING session may already
   // have its limit set before the car draws power; nothing is left to steer once it ended.
   if (session.status !== 'ACTIVE' && session.status !== 'PENDING') return answer('REJECTED');

@@ -10,6 +10,7 @@ import type { PartyRef } from '../../../ocpi/context.js';
 import { ciEquals } from '../../../model/primitives.js';
 import type { CdrToken } from '../../../model/cdr.js';
 import type { Session } from '../../../model/session.js';
+import type { SignedDataVerification } from '../../../metering/index.js';
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -36,10 +37,18 @@ export async function emitSessionEvents(app: AppContext, tx: Tx, previous: Sessi
   for (const type of types) await enqueueEmspEvent(app, tx, party, type, next);
 }
 
-/** Records `cdr.received` for a CDR stored for the first time, in the write's transaction. */
-export async function emitCdrReceived(app: AppContext, tx: Tx, cdr: { cdr_token: CdrToken; total_cost: unknown }): Promise<void> {
+/**
+ * Records `cdr.received` for a CDR stored for the first time, in the write's transaction, with
+ * the check of its signed meter data (null: the CDR carries none).
+ */
+export async function emitCdrReceived(
+  app: AppContext,
+  tx: Tx,
+  cdr: { cdr_token: CdrToken; total_cost: unknown },
+  signedDataVerification: SignedDataVerification | null,
+): Promise<void> {
   const party = await ourEmspParty(app, cdr.cdr_token);
-  if (party) await enqueueEmspEvent(app, tx, party, 'cdr.received', { cdr, total_cost: cdr.total_cost });
+  if (party) await enqueueEmspEvent(app, tx, party, 'cdr.received', { cdr, total_cost: cdr.total_cost, signed_data_verification: signedDataVerification });
 }
 
 /** The local eMSP party a token belongs to, or null when it is not one of ours. */

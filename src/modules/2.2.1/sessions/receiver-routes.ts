@@ -1,6 +1,7 @@
 /**
- * Sessions RECEIVER interface of our eMSP parties (05-sessions §2.2): CPO peers push their
- * sessions (PUT), update them (PATCH, charging_periods appended) and read back our copy (GET).
+ * Sessions RECEIVER interface of our eMSP and SCSP parties (05-sessions §2.2): CPO peers push
+ * their sessions (PUT), update them (PATCH, charging_periods appended) and read back our copy
+ * (GET); an eMSP that delegated smart charging to our SCSP forwards its drivers' sessions (PUT).
  * No POST, no DELETE.
  */
 import type { ModuleInterface } from '../../../ocpi/registry-types.js';
@@ -10,7 +11,7 @@ import { Session } from '../../../model/session.js';
 import { ReceiverSessionPath } from './schemas.js';
 import { SessionPatch } from '../../../model/session.js';
 import { OCPI_VERSION } from '../version.js';
-import { callerOf } from '../../../ocpi/context.js';
+import { callerOf, routingOf } from '../../../ocpi/context.js';
 
 const SESSION = '/:country_code/:party_id/:session_id';
 
@@ -20,6 +21,8 @@ export const sessionsReceiverInterface: ModuleInterface = {
   identifier: 'sessions',
   role: 'RECEIVER',
   owner: 'EMSP',
+  // An SCSP receives the sessions delegated to it (05-sessions, 09-chargingprofiles topologies).
+  alsoOwnedBy: ['SCSP'],
   basePath: `/emsp/${OCPI_VERSION}/sessions`,
   acceptsTokenA: false,
   routed: true,
@@ -32,7 +35,7 @@ export const sessionsReceiverInterface: ModuleInterface = {
       params: ReceiverSessionPath,
       response: Session,
       errors: { 404: `Unknown session (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params }) => ({ data: await app.services.receivedSessions.getSession(callerOf(req), params) }),
+      handler: async ({ req, app, params }) => ({ data: await app.services.receivedSessions.getSession(callerOf(req), params, routingOf(req)) }),
     }),
     defineRoute({
       method: 'put',
@@ -41,7 +44,7 @@ export const sessionsReceiverInterface: ModuleInterface = {
       params: ReceiverSessionPath,
       body: Session,
       errors: { 201: 'Session created', 404: PARTY_404 },
-      handler: async ({ req, app, params, body }) => written(await app.services.receivedSessions.putSession(callerOf(req), params, body)),
+      handler: async ({ req, app, params, body }) => written(await app.services.receivedSessions.putSession(callerOf(req), params, body, routingOf(req))),
     }),
     defineRoute({
       method: 'patch',
@@ -50,7 +53,7 @@ export const sessionsReceiverInterface: ModuleInterface = {
       params: ReceiverSessionPath,
       body: SessionPatch,
       errors: { 404: `Unknown session (2000), or ${PARTY_404}` },
-      handler: async ({ req, app, params, body }) => written(await app.services.receivedSessions.patchSession(callerOf(req), params, body)),
+      handler: async ({ req, app, params, body }) => written(await app.services.receivedSessions.patchSession(callerOf(req), params, body, routingOf(req))),
     }),
   ],
 };

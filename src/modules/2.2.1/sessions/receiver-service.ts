@@ -1,5 +1,6 @@
 import { type WriteOutcome, assertCallerOwns, ignoredAsOlder } from '../shared/client-owned.js';
 import type { AppContext } from '../../../context.js';
+import type { Prisma } from '../../../db/prisma.js';
 import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { fromZod, invalidParameters, notFound } from '../../../ocpi/errors.js';
 import { ciEquals } from '../../../model/primitives.js';
@@ -7,6 +8,8 @@ import { Session, type SessionPatch } from '../../../model/session.js';
 import type { ReceiverSessionPath } from './schemas.js';
 import { ReceivedSessionStore, type SessionKey, sessionKey } from './receiver-store.js';
 import { emitSessionEvents } from './receiver-events.js';
+import { forwardToDelegate } from './receiver-forward.js';
+import { type Routing, forwardedBy, isScspRecipient, mayForward, noteScspSession } from './receiver-scsp.js';
 
 export class ReceivedSessionsService {
   readonly store: ReceivedSessionStore;
@@ -15,24 +18,38 @@ export class ReceivedSessionsService {
     this.store = new ReceivedSessionStore(app.db, app.config.DATABASE_SCHEMA);
   }
 
-  async getSession(peer: AuthenticatedPeer, path: ReceiverSessionPath): Promise<Session> {
-    const session = await this.store.get(this.app.db, this.ownedKey(peer, path));
+  /** `routing`: the parties of a pushed request (an SCSP receiver, an eMSP forwarding); none for a pull. */
+  async getSession(peer: AuthenticatedPeer, path: ReceiverSessionPath, routing?: Routing): Promise<Session> {
+    const key = sessionKey(path.country_code, path.party_id, path.session_id);
+    if (!(routing && (await forwardedBy(this.app, key, routing)))) this.ownedKey(peer, path);
+    const session = await this.store.get(this.app.db, key);
     if (!session) throw unknownSession(path);
     return session;
   }
 
   /** Creates (201) or fully replaces (200) a session, charging_periods included (an absent list wipes them). */
-  async putSession(peer: AuthenticatedPeer, path: ReceiverSessionPath, body: Session): Promise<WriteOutcome> {
-    const key = this.ownedKey(peer, path);
+  async putSession(peer: AuthenticatedPeer, path: ReceiverSessionPath, body: Session, routing?: Routing): Promise<WriteOutcome> {
+    // An eMSP may forward its driver's session (of another party's CPO) to our SCSP.
+    const forwarded = await mayForward(this.app, peer, routing, body);
+    const key = forwarded ? sessionKey(path.country_code, path.party_id, path.session_id) : this.ownedKey(peer, path);
     checkIdentity(path, body);
     // The version held before decides which backend event this write gives (started, updated, ended).
     return this.app.db.$transaction(async (tx): Promise<WriteOutcome> => {
       const previous = await this.store.lock(tx, key);
+      // A forwarding eMSP writes only its own drivers' sessions: never over another eMSP's one.
+      if (forwarded && previous && !sameParty(previous.cdr_token, body.cdr_token)) this.ownedKey(peer, path);
       const result = await this.store.upsert(tx, key, peer.peerId, body);
       if (!result) return ignoredAsOlder(body.last_updated, (previous ?? (await this.store.get(tx, key)))?.last_updated);
-      await emitSessionEvents(this.app, tx, previous, body);
+      await this.afterWrite(tx, key, peer, routing, previous, body);
       return { kind: result.created ? 'created' : 'replaced' };
     });
+  }
+
+  /** Events for the token's eMSP, the note and events of an SCSP receiver, the forward to the eMSP's SCSP. */
+  private async afterWrite(tx: Prisma.TransactionClient, key: SessionKey, peer: AuthenticatedPeer, routing: Routing | undefined, previous: Session | null, next: Session) {
+    await emitSessionEvents(this.app, tx, previous, next);
+    if (routing && (await isScspRecipient(this.app, routing.to, next))) await noteScspSession(this.app, tx, key, peer.peerId, routing, previous, next);
+    await forwardToDelegate(this.app, tx, next);
   }
 
   /**
@@ -40,7 +57,7 @@ export class ReceivedSessionsService {
    * (absent, null or empty: no change). An unknown session is 404: the CPO then PUTs it. The
    * result is validated as a whole Session (else 2001, nothing changes).
    */
-  async patchSession(peer: AuthenticatedPeer, path: ReceiverSessionPath, body: SessionPatch): Promise<WriteOutcome> {
+  async patchSession(peer: AuthenticatedPeer, path: ReceiverSessionPath, body: SessionPatch, routing?: Routing): Promise<WriteOutcome> {
     const key = this.ownedKey(peer, path);
     checkIdentity(path, body);
     return this.app.db.$transaction(async (tx) => {
@@ -53,7 +70,7 @@ export class ReceivedSessionsService {
       const merged = Session.safeParse(next);
       if (!merged.success) throw fromZod(merged.error);
       await this.store.replace(tx, key, peer.peerId, merged.data);
-      await emitSessionEvents(this.app, tx, current, merged.data);
+      await this.afterWrite(tx, key, peer, routing, current, merged.data);
       return { kind: 'updated' as const };
     });
   }
@@ -68,6 +85,8 @@ export class ReceivedSessionsService {
     return sessionKey(path.country_code, path.party_id, path.session_id);
   }
 }
+
+const sameParty = (a: Session['cdr_token'], b: Session['cdr_token']) => ciEquals(a.country_code, b.country_code) && ciEquals(a.party_id, b.party_id);
 
 function checkIdentity(path: ReceiverSessionPath, body: Partial<Session>): void {
   if (body.country_code !== undefined) checkField('country_code', body.country_code, path.country_code, 'country_code');

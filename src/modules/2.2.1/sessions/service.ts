@@ -1,10 +1,12 @@
 /**
  * Our CPO parties' sessions (05-sessions): the backend creates and updates them, each change
- * goes only to the eMSP that owns the session's token, PATCHed charging periods are appended,
- * and a COMPLETED session is final.
+ * goes only to the eMSP that owns the session's token (and to the SCSP the CPO delegated the
+ * location's smart charging to), PATCHed charging periods are appended, and a COMPLETED session
+ * is final.
  */
 import type { AppContext } from '../../../context.js';
-import { tokenOwnerTargets } from '../../../delivery/push-targets.js';
+import { scspTargets, tokenOwnerTargets } from '../../../delivery/push-targets.js';
+import { cpoDelegate } from '../../../platform/delegations/delegations.js';
 import type { PartyRef } from '../../../ocpi/context.js';
 import { ciEquals, formatDateTime } from '../../../model/primitives.js';
 import { DomainError } from '../../../platform/domain-error.js';
@@ -86,7 +88,9 @@ export class OwnSessionsService {
       const session = checked.data;
       const tokenOwner = { countryCode: session.cdr_token.country_code, partyId: session.cdr_token.party_id };
       await this.store.save(tx, key, owner, partyKey(tokenOwner.countryCode, tokenOwner.partyId), session);
-      const targets = await tokenOwnerTargets(tx, 'sessions', tokenOwner);
+      // The eMSP of the token, and the SCSP the CPO delegated this location's smart charging to.
+      const delegate = await cpoDelegate(tx, party, session.location_id);
+      const targets = [...(await tokenOwnerTargets(tx, 'sessions', tokenOwner)), ...(delegate ? await scspTargets(tx, 'sessions', delegate.scsp) : [])];
       await this.app.outbox.enqueue(
         tx,
         targets.map((t) => ({

@@ -1,7 +1,9 @@
 /**
  * Where a request of one of our eMSP parties goes (commands, charging profiles): the CPO party
  * that owns the received location or session, the registered peer that declared that party, and
- * that peer's RECEIVER endpoint of the module. Failures say what is missing.
+ * that peer's RECEIVER endpoint of the module. An SCSP party's charging profile requests go to
+ * whoever sent it the session: the CPO that delegated to it, or the eMSP that forwarded it.
+ * Failures say what is missing.
  */
 import type { AppContext } from '../../../context.js';
 import type { PartyRef } from '../../../ocpi/context.js';
@@ -77,13 +79,51 @@ export async function cpoOfSession(app: AppContext, emsp: PartyRef, sessionId: s
   return { cpo: { countryCode: ours[0].country_code, partyId: ours[0].party_id }, sessionId: ours[0].id };
 }
 
+/** Who steers a received session for our party: the party its requests go to, and that party's role. */
+export interface ProfileTarget {
+  to: PartyRef;
+  role: 'CPO' | 'EMSP';
+  /** The session id as its CPO spells it. */
+  sessionId: string;
+  /** Delegated to our party as an SCSP (else a session of its own drivers). */
+  delegated: boolean;
+}
+
 /**
- * The registered peer that declared `cpo` with role CPO and offers the module's RECEIVER
- * interface; else the hub connection that reports `cpo` as CONNECTED behind it.
+ * Where our party's charging profile requests for a session go. A session delegated to it as an
+ * SCSP (scsp_session): to the party that sent it, the CPO itself or the eMSP that forwarded it;
+ * else (an eMSP) the CPO of a session of its tokens.
  */
-export async function cpoPeer(app: AppContext, cpo: PartyRef, module: 'commands' | 'chargingprofiles'): Promise<CpoPeer> {
+export async function profileTarget(app: AppContext, party: PartyRef, sessionId: string): Promise<ProfileTarget> {
+  const rows = await app.db.$queryRawUnsafe<Array<{ id: string; owner_key: string; sender_country: string; sender_party: string }>>(
+    `SELECT s.document->>'id' AS id, d.party_key AS owner_key, d.sender_country, d.sender_party
+       FROM ${table(app, 'scsp_session')} d JOIN ${table(app, 'received_session')} s ON s.party_key = d.party_key AND s.session_key = d.session_key
+      WHERE d.recipient_key = $1 AND d.session_key = $2 ORDER BY d.party_key`,
+    partyKey(party.countryCode, party.partyId),
+    ciKey(sessionId),
+  );
+  if (rows.length > 1)
+    throw new TargetError(
+      'ambiguous',
+      `Session ${sessionId} was delegated to ${describe(party)} by several parties (${rows.map((r) => `${r.sender_country}/${r.sender_party}`).join(', ')})`,
+    );
+  if (rows.length === 1) {
+    const [r] = rows;
+    const to = { countryCode: r.sender_country, partyId: r.sender_party };
+    return { to, role: partyKey(to.countryCode, to.partyId) === r.owner_key ? 'CPO' : 'EMSP', sessionId: r.id, delegated: true };
+  }
+  const { cpo, sessionId: id } = await cpoOfSession(app, party, sessionId);
+  return { to: cpo, role: 'CPO', sessionId: id, delegated: false };
+}
+
+/**
+ * The registered peer that declared `party` with `role` (a CPO; for a request our SCSP sends
+ * through a delegating eMSP, that eMSP) and offers the module's RECEIVER interface; else the hub
+ * connection that reports the party as CONNECTED behind it.
+ */
+export async function cpoPeer(app: AppContext, cpo: PartyRef, module: 'commands' | 'chargingprofiles', role: 'CPO' | 'EMSP' = 'CPO'): Promise<CpoPeer> {
   const rows = await app.db.peerRole.findMany({
-    where: { role: 'CPO', partyKey: partyKey(cpo.countryCode, cpo.partyId), peer: { status: 'REGISTERED' } },
+    where: { role, partyKey: partyKey(cpo.countryCode, cpo.partyId), peer: { status: 'REGISTERED' } },
     select: { peerId: true, countryCode: true, partyId: true, peer: { select: { endpoints: true, peerTokenEnc: true, authEncoding: true } } },
   });
   for (const r of rows) {
@@ -100,10 +140,10 @@ export async function cpoPeer(app: AppContext, cpo: PartyRef, module: 'commands'
   }
   // Not reachable directly: a hub we are connected to may report the party behind it; the
   // request then goes to the hub's endpoint with OCPI-to-* = that party (transport §9.2).
-  const viaHub = await routeThroughHub(app, cpo, 'CPO', module, 'RECEIVER');
+  const viaHub = await routeThroughHub(app, cpo, role, module, 'RECEIVER');
   if (viaHub) return viaHub;
-  if (rows.length === 0) throw new TargetError('cpo_not_connected', `No registered peer declared CPO party ${describe(cpo)}, and no connected hub reports it`);
-  throw new TargetError('no_endpoint', `The peer of CPO party ${describe(cpo)} offers no ${module} RECEIVER endpoint`);
+  if (rows.length === 0) throw new TargetError('cpo_not_connected', `No registered peer declared ${role} party ${describe(cpo)}, and no connected hub reports it`);
+  throw new TargetError('no_endpoint', `The peer of ${role} party ${describe(cpo)} offers no ${module} RECEIVER endpoint`);
 }
 
 /**
