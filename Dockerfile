@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build stage: install everything, generate the Prisma client, compile TypeScript.
+# Build stage: install everything, generate the Prisma client, compile TypeScript, build the console.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -8,7 +8,8 @@ COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY scripts ./scripts
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+COPY console ./console
+RUN npm run build && npm run console:build && npm prune --omit=dev
 
 # Runtime stage: compiled code, production dependencies and the migrations, as a non-root user.
 FROM node:20-bookworm-slim
@@ -17,6 +18,7 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/console/dist ./console/dist
 COPY --from=build --chown=node:node /app/prisma/migrations ./prisma/migrations
 USER node
 EXPOSE 3000

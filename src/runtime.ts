@@ -108,7 +108,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     else
       log.info(
         { port, public_base_url: base },
-        `listening on port ${port}: OCPI ${base}/ocpi/versions, admin API ${base}/admin, API docs ${base}/docs, queues ${base}/admin/queues, metrics ${base}/metrics`,
+        `listening on port ${port}: OCPI ${base}/ocpi/versions, admin API ${base}/admin, console ${base}/console/, API docs ${base}/docs, queues ${base}/admin/queues, metrics ${base}/metrics`,
       );
   }
   // What modules start once we listen (e.g. resuming interrupted credentials handshakes).

@@ -71,7 +71,7 @@ test('ROLE=all starts, answers ready, and exits 0 on SIGTERM', async () => {
     expect(stdout).toContain('shutting down');
     expect(stdout).toContain('workers started');
     // The start line tells a new user where everything is.
-    expect(stdout).toMatch(/listening on port \d+: OCPI http:\/\/[^ ]+\/ocpi\/versions, admin API [^ ]+\/admin, API docs [^ ]+\/docs/);
+    expect(stdout).toMatch(/listening on port \d+: OCPI http:\/\/[^ ]+\/ocpi\/versions, admin API [^ ]+\/admin, console [^ ]+\/console\/, API docs [^ ]+\/docs/);
     // Every line is JSON with a level: structured logs.
     for (const line of stdout.trim().split('\n')) expect(JSON.parse(line).level).toEqual(expect.any(String));
   } finally {

@@ -1,4 +1,4 @@
-/** The HTTP application: health, OCPI under /ocpi, the admin API under /admin, docs under /docs. */
+/** The HTTP application: health, OCPI under /ocpi, the admin API under /admin, docs under /docs, the console under /console. */
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { adminErrorHandler, AdminError } from '../admin/errors.js';
@@ -9,6 +9,7 @@ import type { AppContext } from '../context.js';
 import { hubTransportHooks } from '../hub/router.js';
 import { requestIds } from '../ocpi/headers.js';
 import { mountInterfaces, ocpiErrorHandler, ocpiNotFound } from '../ocpi/mount.js';
+import { consoleRouter } from './console.js';
 import { buildAdminDocument, ocpiDocuments } from './openapi.js';
 import { operationsRouter } from './operations.js';
 
@@ -52,6 +53,8 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): { http: E
   });
   const docs = { swaggerOptions: { urls: [...urls, { url: '/openapi/admin.json', name: 'Admin API' }] } };
   http.use('/docs', swaggerUi.serveFiles(undefined, docs), swaggerUi.setup(undefined, docs));
+  // The operations console: static files; it reaches the platform through the admin API only.
+  http.use('/console', consoleRouter());
 
   // Cross-site refusal first: a page in the operator's browser gets nowhere, whatever it sends.
   const crossSite = refuseCrossSite(app);
@@ -59,7 +62,7 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): { http: E
   http.use(operations.router);
 
   const admin = express.Router();
-  admin.use(crossSite, jsonBodiesOnly, express.json({ limit: app.config.BODY_LIMIT }), requireAdminKey(app));
+  admin.use(crossSite, jsonBodiesOnly, express.json({ limit: app.config.BODY_LIMIT }), requireAdminKey(app, adminRoutes));
   admin.use(mountAdminRoutes(app, adminRoutes));
   for (const extend of hooks.adminExtensions ?? []) extend(admin);
   admin.use((req: Request) => {
@@ -71,7 +74,8 @@ export function createHttpApp(app: AppContext, hooks: HttpHooks = {}): { http: E
     res.status(404).json({ error: { code: 'not_found', message: `Nothing at ${req.method} ${req.path}` } });
   });
   http.use(adminErrorHandler);
-  return { http, close: operations.close };
+  // Audit entries of the last calls are written before the database pool closes.
+  return { http, close: async () => void (await Promise.all([operations.close(), app.services.adminAudit.flush()])) };
 }
 
 /** Liveness and readiness; served by the api role and, alone, by a worker-only process. */
