@@ -1,9 +1,13 @@
 /**
  * `npm run demo` as a new user runs it: the real entry point in its own process, two platforms,
- * a roaming session from token to priced CDR. It must exit 0 and tell the whole story.
+ * a roaming session from token to priced CDR. It must exit 0 and tell the whole story; with
+ * `--keep` it stays up until Ctrl-C, and a signal at any point leaves no schema or Redis key behind.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { CPO } from '../src/demo/fixture.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './helpers/platform.js';
 
 function runDemo(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
@@ -29,6 +33,8 @@ test('the demo charges a car from token to priced CDR and prints the timeline an
     'START_SESSION: CommandResponse ACCEPTED, CommandResult ACCEPTED',
     'STOP_SESSION: CommandResponse ACCEPTED',
     'matches the CDR',
+    'Signed meter data (OCMF, meter SIM',
+    '): valid,',
     'Summary',
   ])
     expect(out).toContain(step);
@@ -61,6 +67,29 @@ test('the demo runs the same story with both platforms connected only to a hub, 
   expect(out).not.toMatch(/\s\?\s+→/);
 }, 120_000);
 
+test('the demo with --scsp: the CPO delegates the station to a smart charging provider, which lowers the power mid-session', async () => {
+  const { code, out } = await runDemo(['--scsp', '--speed', '3600', '--kwh', '5']);
+  if (code !== 0) console.log(out);
+  expect(code).toBe(0);
+  for (const step of [
+    'with a smart charging provider',
+    'The CPO delegates the smart charging at UTR-CENTRAAL to the SCSP',
+    'SetChargingProfile: ChargingProfileResponse ACCEPTED, ChargingProfileResult ACCEPTED',
+    'ActiveChargingProfile the charge point runs: 3700 W',
+    'the eMSP asks for 11 kW: ChargingProfileResponse REJECTED',
+    'matches the CDR',
+    '): valid,',
+    'Summary',
+  ])
+    expect(out).toContain(step);
+  // The session reaches the SCSP from the CPO; the SCSP's profile goes to the CPO and its result back.
+  expect(out).toMatch(/CPO\s+→ SCSP PUT\s+\/emsp\/2\.2\.1\/sessions\/NL\/UCP\/SIM-\w+\s+201\/1000 session SIM-\w+ ACTIVE/);
+  expect(out).toMatch(/SCSP → CPO\s+PUT\s+\/cpo\/2\.2\.1\/chargingprofiles\/SIM-\w+\s+200\/1000 set profile: 3700 W → ACCEPTED/);
+  expect(out).toMatch(/CPO\s+→ SCSP POST\s+\/emsp\/2\.2\.1\/chargingprofiles\/get\/[\w-]+\s+200\/1000 charging profile result: ACCEPTED, active 3700 W/);
+  expect(out).toMatch(/eMSP → CPO\s+PUT\s+\/cpo\/2\.2\.1\/chargingprofiles\/SIM-\w+\s+200\/1000 set profile: 11000 W → REJECTED/);
+  expect(out).not.toMatch(/\s\?\s+→/);
+}, 120_000);
+
 test('the demo exits non-zero and says why when a step cannot happen', async () => {
   const { code, out } = await runDemo(['--speed', '3600'], { DEMO_REDIS_URL: 'redis://127.0.0.1:1' });
   expect(code).toBe(1);
@@ -72,8 +101,122 @@ test('demo --help prints the options and starts nothing', async () => {
   expect(code).toBe(0);
   expect(out).toContain('Usage: npm run demo');
   expect(out).toContain('--kwh N');
+  expect(out).toContain('--keep');
+  expect(out).toContain('--scsp');
   expect(out).not.toContain('credentials handshake');
 });
+
+/** The demo as a child process whose output can be waited on line by line. */
+function startDemo(args: string[]) {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/demo/main.ts', ...args], {
+    cwd: path.join(__dirname, '..'),
+    env: { ...process.env, DEMO_DATABASE_URL: TEST_DATABASE_URL, DEMO_REDIS_URL: TEST_REDIS_URL },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const waiters: Array<() => void> = [];
+  const onData = (d: Buffer) => {
+    out += String(d);
+    for (const w of waiters) w();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => out,
+    /** Resolves with the first match once it is printed; fails if the demo exits first. */
+    waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = out.match(pattern);
+          if (m) resolve(m);
+        };
+        waiters.push(check);
+        check();
+        void exited.then(() => reject(new Error(`the demo exited before printing ${pattern}:\n${out}`)));
+      });
+    },
+  };
+}
+
+/** The demo's schemas (named on its "data:" line) that exist in the database, and how many Redis keys they have. */
+async function leftovers(schemas: string[]): Promise<{ schemas: string[]; redisKeys: number }> {
+  const db = new Client({ connectionString: TEST_DATABASE_URL });
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    await db.connect();
+    const found = await db.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1', [schemas]);
+    let redisKeys = 0;
+    for (const schema of schemas) redisKeys += (await redis.keys(`demo:${schema}:*`)).length;
+    return { schemas: found.rows.map((r) => r.nspname), redisKeys };
+  } finally {
+    await db.end();
+    redis.disconnect();
+  }
+}
+
+const schemasOf = (dataLine: string) => [...new Set(dataLine.match(/demo_[a-z]+_[0-9a-f]{6}/g) ?? [])];
+
+test('demo --keep leaves the platforms running after the story; Ctrl-C stops them, removes their schemas and Redis keys, exit code 130', async () => {
+  const demo = startDemo(['--keep', '--speed', '3600', '--kwh', '5']);
+  try {
+    const schemas = schemasOf((await demo.waitFor(/data: PostgreSQL schemas .*/))[0]);
+    expect(schemas).toHaveLength(2);
+    await demo.waitFor(/Running until Ctrl-C/);
+    const cpoUrl = (await demo.waitFor(/CPO +(http:\/\/127\.0\.0\.1:\d+)/))[1];
+    const key = (await demo.waitFor(/Authorization: Bearer ([0-9a-f]+)/))[1];
+    expect(demo.output()).toContain(`${cpoUrl}/console`);
+    expect(demo.output()).toContain(`${cpoUrl}/docs`);
+
+    // Still serving after the story: the CPO's backend lists the session it charged.
+    const sessions = await fetch(`${cpoUrl}/admin/parties/${CPO.country_code}/${CPO.party_id}/sessions`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(sessions.status).toBe(200);
+    expect(((await sessions.json()) as { total: number }).total).toBe(1);
+    const before = await leftovers(schemas);
+    expect(before.schemas).toEqual([...schemas].sort());
+    expect(before.redisKeys).toBeGreaterThan(0);
+
+    demo.child.kill('SIGINT');
+    expect(await demo.exited).toBe(130);
+    expect(demo.output()).toContain('Stopped and cleaned up.');
+    expect(await leftovers(schemas)).toEqual({ schemas: [], redisKeys: 0 });
+    await expect(fetch(`${cpoUrl}/health/live`)).rejects.toThrow();
+  } finally {
+    demo.child.kill('SIGKILL');
+  }
+}, 120_000);
+
+test('Ctrl-C in the middle of the story stops both platforms and removes their data, exit code 130', async () => {
+  const demo = startDemo(['--speed', '3600', '--kwh', '5']);
+  try {
+    const schemas = schemasOf((await demo.waitFor(/data: PostgreSQL schemas .*/))[0]);
+    await demo.waitFor(/▶ Charging/);
+    expect((await leftovers(schemas)).schemas).toEqual([...schemas].sort());
+    demo.child.kill('SIGINT');
+    expect(await demo.exited).toBe(130);
+    expect(demo.output()).toContain('SIGINT: stopping the platforms');
+    expect(demo.output()).not.toContain('Summary');
+    expect(await leftovers(schemas)).toEqual({ schemas: [], redisKeys: 0 });
+  } finally {
+    demo.child.kill('SIGKILL');
+  }
+}, 120_000);
+
+test('SIGTERM while the platforms are still starting waits for them, then removes their data, exit code 143', async () => {
+  const demo = startDemo(['--hub', '--speed', '3600']);
+  try {
+    const schemas = schemasOf((await demo.waitFor(/data: PostgreSQL schemas .*/))[0]);
+    expect(schemas).toHaveLength(3);
+    demo.child.kill('SIGTERM');
+    expect(await demo.exited).toBe(143);
+    expect(demo.output()).toContain('Stopped and cleaned up.');
+    expect(await leftovers(schemas)).toEqual({ schemas: [], redisKeys: 0 });
+  } finally {
+    demo.child.kill('SIGKILL');
+  }
+}, 120_000);
 
 test.each([
   [['--kwh', 'abc'], '--kwh must be a number'],

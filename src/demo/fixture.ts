@@ -1,9 +1,12 @@
 /**
- * The demo's charging network: a CPO in Utrecht with three stations and two tariffs, and the
- * driver's token at the eMSP. Realistic enough to read in a timeline; valid OCPI 2.2.1.
+ * The demo's charging network: a CPO in Utrecht with three stations and two tariffs, the
+ * driver's token at the eMSP, and (with `--scsp`) a smart charging provider. Realistic enough to
+ * read in a timeline; valid OCPI 2.2.1.
  */
 export const CPO = { country_code: 'NL', party_id: 'UCP', name: 'Utrecht Charge Points' };
 export const EMSP = { country_code: 'DE', party_id: 'EMX', name: 'eMobility X' };
+/** With `--scsp`: the Smart Charging Service Provider the CPO delegates its Utrecht Centraal garage to. */
+export const SCSP = { country_code: 'NL', party_id: 'GRD', name: 'GridWise Smart Charging' };
 
 const now = () => new Date().toISOString();
 

@@ -1,10 +1,11 @@
 /**
- * Starts platform instances inside the demo process, each on its own port and PostgreSQL
- * schema (dropped again at the end), and talks to their admin API.
+ * Starts platform instances inside the demo process, each on its own port, PostgreSQL schema
+ * and Redis prefix, removes them all again however the demo ends, and talks to their admin API.
  */
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type { RequestHandler } from 'express';
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { parseConfig } from '../config.js';
 import { createLogger } from '../logger.js';
@@ -25,11 +26,14 @@ export interface DemoSettings {
   speed: number;
 }
 
-const ADMIN_KEY = crypto.randomBytes(24).toString('hex');
+/** The admin API key of every demo platform: random per run, printed only with `--keep`. */
+export const DEMO_ADMIN_KEY = crypto.randomBytes(24).toString('hex');
 
-export async function startDemoPlatform(name: string, settings: DemoSettings, recorder: RequestHandler): Promise<DemoPlatform> {
+/** The Redis prefix of a platform's keys (BullMQ writes `{prefix}:{queue}:...`). */
+export const redisPrefixOf = (schema: string) => `demo:${schema}`;
+
+async function startDemoPlatform(name: string, schema: string, settings: DemoSettings, recorder: RequestHandler): Promise<DemoPlatform> {
   const port = await freePort();
-  const schema = `demo_${name.toLowerCase()}_${crypto.randomBytes(3).toString('hex')}`;
   const url = `http://127.0.0.1:${port}`;
   const config = parseConfig({
     NODE_ENV: 'development',
@@ -39,8 +43,8 @@ export async function startDemoPlatform(name: string, settings: DemoSettings, re
     PUBLIC_BASE_URL: url,
     DATABASE_URL: `${settings.databaseUrl}${settings.databaseUrl.includes('?') ? '&' : '?'}schema=${schema}`,
     REDIS_URL: settings.redisUrl,
-    REDIS_PREFIX: `demo:${schema}`,
-    ADMIN_API_KEY: ADMIN_KEY,
+    REDIS_PREFIX: redisPrefixOf(schema),
+    ADMIN_API_KEY: DEMO_ADMIN_KEY,
     TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
     LOG_LEVEL: process.env.DEMO_LOG_LEVEL ?? 'silent',
     OUTBOUND_ALLOW_PRIVATE: 'true',
@@ -48,19 +52,110 @@ export async function startDemoPlatform(name: string, settings: DemoSettings, re
     DELIVERY_BACKOFF_BASE_MS: '200',
     SIMULATOR_SPEED: String(settings.speed),
     SIMULATOR_TICK_MS: '250',
+    // Ctrl-C should not wait long for a browser's idle keep-alive connection.
+    SHUTDOWN_GRACE_MS: '2000',
   });
   const running = await startPlatform(config, { logger: createLogger(config.LOG_LEVEL), http: { before: [recorder] } });
   return { name, url, schema, running, admin: new AdminClient(url) };
 }
 
-export async function stopDemoPlatform(p: DemoPlatform, databaseUrl: string): Promise<void> {
-  await p.running.close();
-  const client = new Client({ connectionString: databaseUrl });
+/** What `DemoPlatforms.stop` could not remove (the demo still exits). */
+export interface CleanupReport {
+  schemas: string[];
+  problems: string[];
+}
+
+/** A platform asked for: its schema at once, the platform once started. */
+interface Entry {
+  schema: string;
+  platform?: DemoPlatform;
+  /** Resolves once the start succeeded or failed. */
+  settled: Promise<unknown>;
+}
+
+/**
+ * Every platform of one demo run. A platform's schema and Redis prefix are named before it
+ * starts, so a stop that comes while it is starting still waits for it and removes its data.
+ */
+export class DemoPlatforms {
+  /** In the order they were asked for. */
+  private readonly entries: Entry[] = [];
+  private stopping?: Promise<CleanupReport>;
+
+  constructor(private readonly settings: DemoSettings) {}
+
+  start(name: string, recorder: RequestHandler): Promise<DemoPlatform> {
+    if (this.stopping) return Promise.reject(new Error('the demo is stopping'));
+    const schema = `demo_${name.toLowerCase()}_${crypto.randomBytes(3).toString('hex')}`;
+    const entry: Entry = { schema, settled: Promise.resolve() };
+    const started = startDemoPlatform(name, schema, this.settings, recorder).then((p) => (entry.platform = p));
+    entry.settled = started.catch(() => undefined);
+    this.entries.push(entry);
+    return started;
+  }
+
+  /** The schemas of every platform asked for so far, started or not. */
+  get schemaNames(): string[] {
+    return this.entries.map((e) => e.schema);
+  }
+
+  /** The platforms running now, in the order they were asked for. */
+  get started(): DemoPlatform[] {
+    return this.entries.flatMap((e) => (e.platform ? [e.platform] : []));
+  }
+
+  /** Stops every platform and removes its schema and Redis keys; once, however often it is called. */
+  stop(): Promise<CleanupReport> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  private async stopAll(): Promise<CleanupReport> {
+    const problems: string[] = [];
+    await Promise.all(this.entries.map((e) => e.settled));
+    // Together: each one's deliveries to the others then fail at once instead of waiting.
+    await Promise.all(this.started.map((p) => p.running.close().catch((e: Error) => void problems.push(`stopping ${p.name}: ${e.message}`))));
+    const schemas = this.schemaNames;
+    await dropSchemas(this.settings.databaseUrl, schemas).catch((e: Error) => problems.push(`dropping the schemas: ${e.message}`));
+    await removeRedisKeys(
+      this.settings.redisUrl,
+      schemas.map((s) => redisPrefixOf(s)),
+    ).catch((e: Error) => problems.push(`removing the Redis keys: ${e.message}`));
+    return { schemas, problems };
+  }
+}
+
+async function dropSchemas(databaseUrl: string, schemas: string[]): Promise<void> {
+  if (schemas.length === 0) return;
+  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS "${p.schema}" CASCADE`);
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   } finally {
     await client.end();
+  }
+}
+
+/** Deletes every key under the prefixes (SCAN, then UNLINK in batches); gives up at once if Redis is unreachable. */
+async function removeRedisKeys(redisUrl: string, prefixes: string[]): Promise<void> {
+  if (prefixes.length === 0) return;
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000, connectionName: 'ocpi-demo-cleanup' });
+  redis.on('error', () => undefined);
+  try {
+    // ioredis's own message for a refused connection is just "Connection is closed".
+    await redis.connect().catch(() => {
+      throw new Error('Redis could not be reached');
+    });
+    for (const prefix of prefixes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+        if (keys.length) await redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -73,7 +168,7 @@ export class AdminClient {
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.url}/admin${path}`, {
       method,
-      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
+      headers: { Authorization: `Bearer ${DEMO_ADMIN_KEY}`, 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

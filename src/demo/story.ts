@@ -1,16 +1,26 @@
 /**
  * The demo's story: a CPO platform and an eMSP platform (optionally both behind a hub) meet
  * through the admin API, the eMSP's driver charges at the CPO's station by remote start, and
- * the priced CDR arrives with its explained breakdown. Every step waits for the platforms'
- * real traffic; any step that does not happen in time fails the demo.
+ * the priced CDR arrives with its explained breakdown. With `--scsp`, a third platform's Smart
+ * Charging Service Provider, to which the CPO delegated the station, lowers the charging power
+ * mid-session (smart-charging.ts). Every step waits for the platforms' real traffic; any step
+ * that does not happen in time fails the demo.
  */
 import { explain, price } from '../tariffs/index.js';
 import { CPO, EMSP, businessDetails, driverToken, locations, tariffs } from './fixture.js';
-import { type DemoPlatform, type DemoSettings, startDemoPlatform, stopDemoPlatform } from './platforms.js';
+import { type DemoPlatform, type DemoPlatforms, redisPrefixOf } from './platforms.js';
+import { delegateLocation, lowerPowerMidSession, registerScsp } from './smart-charging.js';
 import { Timeline } from './timeline.js';
+import { step, waitFor } from './wait.js';
 
-export interface DemoOptions extends DemoSettings {
+export interface DemoOptions {
+  /** Where the platforms are started; the caller stops them (and removes their data). */
+  platforms: DemoPlatforms;
   hub: boolean;
+  /** A third platform's SCSP steers the session (the CPO delegates its station to it). */
+  scsp: boolean;
+  /** Simulated seconds per real second (also given to the platforms). */
+  speed: number;
   /** kWh to charge before the driver stops. */
   targetKwh: number;
   out: (line: string) => void;
@@ -49,6 +59,7 @@ interface ReceivedCdr {
   total_energy: number;
   total_cost: { excl_vat: number; incl_vat?: number };
   currency: string;
+  signed_data_verification?: { status: string; encoding_method: string; meter: string | null; signed_energy_kwh: number | null; problems: Array<{ message: string }> } | null;
 }
 interface CommandView {
   id: string;
@@ -67,27 +78,31 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const out = options.out;
   const timeline = new Timeline(out);
   const names = new Map<string, string>();
-  // Who sent a request: with two platforms, the other one. Behind a hub, the CPO and the eMSP
-  // receive only from the hub; the hub knows its callers by their token, so it names them by
-  // the connection (peer id) the story created for each with its invitation.
-  const hubPeers = new Map<string, string>();
+  // Who sent a request: the only platform that may, else (the CPO directly connected to the eMSP
+  // and the SCSP, or the hub) the connection (peer id) the story created for each caller with
+  // its invitation: a platform knows its callers by their token.
+  const invited = new Map<string, string>();
   const senderOf = (receiver: string) => (req: { ocpi?: { peer?: { peerId: string } } }) => {
-    if (!options.hub) return receiver === 'CPO' ? 'eMSP' : 'CPO';
-    if (receiver !== 'HUB') return 'HUB';
     const peerId = req.ocpi?.peer?.peerId;
-    return (peerId && hubPeers.get(peerId)) || '?';
+    const named = peerId ? invited.get(peerId) : undefined;
+    if (named) return named;
+    const callers = options.hub ? (receiver === 'HUB' ? [] : ['HUB']) : receiver === 'CPO' ? (options.scsp ? [] : ['eMSP']) : ['CPO'];
+    return callers.length === 1 ? callers[0] : '?';
   };
-  const platforms: DemoPlatform[] = [];
   const start = async (name: string) => {
-    const p = await startDemoPlatform(name, options, timeline.recorder(name, senderOf(name)));
-    platforms.push(p);
+    const p = await options.platforms.start(name, timeline.recorder(name, senderOf(name)));
     names.set(p.url, name);
     return p;
   };
   try {
-    step(out, `Starting the platforms${options.hub ? ' (CPO and eMSP behind a hub)' : ''}`);
-    const [cpo, emsp, hub] = await Promise.all([start('CPO'), start('eMSP'), options.hub ? start('HUB') : Promise.resolve(undefined)]);
-    out(`  CPO  platform ${cpo.url}   eMSP platform ${emsp.url}${hub ? `   hub ${hub.url}` : ''}`);
+    const behind = options.scsp ? 'CPO, eMSP and SCSP behind a hub' : 'CPO and eMSP behind a hub';
+    step(out, `Starting the platforms${options.hub ? ` (${behind})` : ''}${options.scsp && !options.hub ? ' (with a smart charging provider)' : ''}`);
+    const none = Promise.resolve(undefined);
+    const starting = Promise.all([start('CPO'), start('eMSP'), options.hub ? start('HUB') : none, options.scsp ? start('SCSP') : none]);
+    const schemas = options.platforms.schemaNames;
+    out(`  data: PostgreSQL schemas ${schemas.join(', ')}; Redis keys ${schemas.map((s) => `${redisPrefixOf(s)}:*`).join(', ')} (removed when the demo ends)`);
+    const [cpo, emsp, hub, scsp] = await starting;
+    out(`  CPO  platform ${cpo.url}   eMSP platform ${emsp.url}${hub ? `   hub ${hub.url}` : ''}${scsp ? `   SCSP platform ${scsp.url}` : ''}`);
 
     step(out, `The CPO ${CPO.name} publishes its network; its charge points are simulated at ${options.speed}x`);
     await cpo.admin.post('/parties', { country_code: CPO.country_code, party_id: CPO.party_id, role: 'CPO', business_details: businessDetails(CPO.name) });
@@ -96,18 +111,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     for (const l of locations()) await cpo.admin.put(`${path.cpo}/locations/${l.id}`, l);
     await emsp.admin.post('/parties', { country_code: EMSP.country_code, party_id: EMSP.party_id, role: 'EMSP', business_details: businessDetails(EMSP.name) });
     out(`  ${locations().length} locations, ${tariffs().length} tariffs; eMSP ${EMSP.name} registered as a local party`);
+    if (scsp) await registerScsp(scsp);
 
     step(out, 'The platforms connect (OCPI credentials handshake)');
+    const connect = async (server: DemoPlatform, client: DemoPlatform, label: string) => {
+      const invitation = await server.admin.post<Invitation>('/peers/invitations', { label: client.name });
+      invited.set(invitation.peer_id, client.name);
+      await client.admin.post('/peers/connect', { versions_url: invitation.versions_url, token: invitation.token, label });
+    };
     if (hub) {
       await hub.admin.put('/hub', { country_code: 'NL', party_id: 'HUB', business_details: businessDetails('Demo Hub') });
-      for (const p of [cpo, emsp]) {
-        const invitation = await hub.admin.post<Invitation>('/peers/invitations', { label: p.name });
-        hubPeers.set(invitation.peer_id, p.name);
-        await p.admin.post('/peers/connect', { versions_url: invitation.versions_url, token: invitation.token, label: 'Demo Hub' });
-      }
+      for (const p of [cpo, emsp, ...(scsp ? [scsp] : [])]) await connect(hub, p, 'Demo Hub');
     } else {
-      const invitation = await cpo.admin.post<Invitation>('/peers/invitations', { label: EMSP.name });
-      await emsp.admin.post('/peers/connect', { versions_url: invitation.versions_url, token: invitation.token, label: CPO.name });
+      await connect(cpo, emsp, CPO.name);
+      if (scsp) await connect(cpo, scsp, CPO.name);
     }
     timeline.flush();
 
@@ -126,6 +143,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     const location = locations()[0];
     const evseUid = location.evses[0].uid;
+    if (scsp) {
+      await delegateLocation(out, cpo, location.id);
+      timeline.flush();
+    }
     step(out, `The driver's app asks for a remote start at ${location.name}, EVSE ${location.evses[0].evse_id}`);
     const startCmd = await emsp.admin.post<CommandView>(`${path.emsp}/commands/START_SESSION`, { location_id: location.id, evse_uid: evseUid, token });
     await waitForCommand(out, emsp, startCmd.id, 'START_SESSION');
@@ -135,16 +156,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const session = await waitFor('the session at the eMSP', 20_000, async () =>
       (await emsp.admin.get<Page<ReceivedSession>>(`${path.emsp}/received/sessions`)).items.find((s: { status: string }) => s.status === 'ACTIVE'),
     );
-    await waitFor(
-      `${options.targetKwh} kWh charged`,
-      120_000,
-      async () => {
-        const s = await emsp.admin.get<ReceivedSession>(`${path.emsp}/received/sessions/${CPO.country_code}/${CPO.party_id}/${session.id}`);
-        progress(out, Number(s.kwh ?? 0), options.targetKwh);
-        return Number(s.kwh ?? 0) >= options.targetKwh;
-      },
-      300,
-    );
+    const chargeUntil = (kwh: number) =>
+      waitFor(
+        `${kwh} kWh charged`,
+        120_000,
+        async () => {
+          const s = await emsp.admin.get<ReceivedSession>(`${path.emsp}/received/sessions/${CPO.country_code}/${CPO.party_id}/${session.id}`);
+          progress(out, Number(s.kwh ?? 0), options.targetKwh);
+          return Number(s.kwh ?? 0) >= kwh;
+        },
+        300,
+      );
+    if (scsp) {
+      await chargeUntil(options.targetKwh / 2);
+      out('');
+      timeline.flush();
+      await lowerPowerMidSession(out, { emsp, scsp }, session.id, 3700);
+      timeline.flush();
+      step(out, `Charging on until ${options.targetKwh} kWh`);
+    }
+    await chargeUntil(options.targetKwh);
     out('');
     timeline.flush();
 
@@ -159,8 +190,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const cdr = await waitFor('the CDR at the eMSP', 30_000, async () =>
       (await emsp.admin.get<Page<ReceivedCdr>>(`${path.emsp}/received/cdrs`)).items.find((c: { session_id?: string }) => c.session_id === session.id),
     );
+    // A message enters the timeline once answered: through a hub, the CPO's POST is answered after the eMSP's.
+    await waitFor(
+      'the CDR POST answered on every hop',
+      10_000,
+      async () => timeline.messages.filter((m) => m.method === 'POST' && m.path.includes('/cdrs')).length >= (options.hub ? 2 : 1),
+    );
     timeline.flush();
     explainCdr(out, cdr, location.time_zone);
+    reportSignedData(out, cdr);
 
     const summary: DemoSummary = {
       energyKwh: cdr.total_energy,
@@ -179,7 +217,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     return summary;
   } finally {
     timeline.flush();
-    for (const p of platforms.reverse()) await stopDemoPlatform(p, options.databaseUrl).catch(() => undefined);
   }
 }
 
@@ -206,9 +243,17 @@ function explainCdr(out: (l: string) => void, cdr: ReceivedCdr, timeZone: string
   if (!same) throw new Error('the CDR total does not match its own tariff');
 }
 
-function step(out: (l: string) => void, text: string): void {
+/** What the eMSP found checking the meter's signatures (the simulator signs OCMF per EVSE meter). */
+function reportSignedData(out: (l: string) => void, cdr: ReceivedCdr): void {
+  const v = cdr.signed_data_verification;
   out('');
-  out(`▶ ${text}`);
+  if (!v) {
+    out('  Signed meter data: none in this CDR');
+    return;
+  }
+  out(`  Signed meter data (${v.encoding_method}, meter ${v.meter ?? '?'}): ${v.status}${v.signed_energy_kwh === null ? '' : `, ${v.signed_energy_kwh} kWh signed`}`);
+  for (const p of v.problems) out(`    ${p.message}`);
+  if (v.status !== 'valid') throw new Error(`the CDR's signed meter data is ${v.status}`);
 }
 
 function progress(out: (l: string) => void, kwh: number, target: number): void {
@@ -217,19 +262,4 @@ function progress(out: (l: string) => void, kwh: number, target: number): void {
   const bar = `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${kwh.toFixed(2)} / ${target} kWh`;
   if (process.stdout.isTTY) process.stdout.write(`\r  ${bar}`);
   else out(`  ${bar}`);
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | false | undefined | null>, everyMs = 150): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }

@@ -114,13 +114,32 @@ export function summarize(method: string, path: string, body: unknown, answer: u
       if (tail.length >= 2) return `result of ${tail[0]}: ${String(b.result)}`;
       return `${tail[0]} requested → ${String(a.result ?? '?')}${a.timeout ? ` (result within ${String(a.timeout)} s)` : ''}`;
     case 'chargingprofiles':
-      return method === 'POST' ? `charging profile result: ${String(b.result)}` : `charging profile ${method}`;
+      return chargingProfileSummary(method, b, a);
     case 'hubclientinfo':
       if (method === 'GET') return Array.isArray(answer) ? `pull: ${answer.length} reachable part${answer.length === 1 ? 'y' : 'ies'}` : 'read one party';
       return `party ${String(b.country_code)}/${String(b.party_id)} is ${String(b.status)}`;
     default:
       return '';
   }
+}
+
+/** A profile's first limit, e.g. `3700 W`. */
+function limitText(profile: unknown): string {
+  const p = (profile ?? {}) as { charging_rate_unit?: string; charging_profile_period?: Array<{ limit?: number }> };
+  const limit = p.charging_profile_period?.[0]?.limit;
+  return limit !== undefined ? `${limit} ${p.charging_rate_unit ?? ''}`.trim() : 'no limit';
+}
+
+function chargingProfileSummary(method: string, b: Obj, a: Obj): string {
+  const answered = a.result !== undefined ? ` → ${String(a.result)}` : '';
+  if (method === 'POST') {
+    const profile = (b.profile as Obj | undefined)?.charging_profile;
+    return `charging profile result: ${String(b.result)}${profile ? `, active ${limitText(profile)}` : ''}`;
+  }
+  if (method === 'PUT' && b.charging_profile && b.start_date_time) return `active profile now ${limitText(b.charging_profile)}`;
+  if (method === 'PUT') return `set profile: ${limitText(b.charging_profile)}${answered}`;
+  if (method === 'GET') return `which profile is active?${answered}`;
+  return `clear the profile${answered}`;
 }
 
 function costText(cost: unknown): string {
