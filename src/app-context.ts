@@ -32,6 +32,8 @@ import { HubDirectory } from './hub/directory.js';
 import { hubPoliciesOf } from './hub/policy.js';
 import { RemoteParties } from './hub/remote-parties.js';
 import { HubState } from './hub/state.js';
+import { AdminKeys } from './platform/api-keys/admin-keys.js';
+import { AuditLog } from './platform/api-keys/audit-log.js';
 
 export function createAppContext(deps: { config: Config; log: Logger; db: Db; redis: Redis; interfaces: ModuleInterface[]; descriptors: readonly ModuleDescriptor[] }): AppContext {
   const { config, log, db, descriptors } = deps;
@@ -82,6 +84,8 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
     hubAccess: new HubAccess(app),
     hubClientInfo: new HubClientInfo(app),
     remoteParties: new RemoteParties(app),
+    adminKeys: new AdminKeys(app),
+    adminAudit: new AuditLog(app),
   } satisfies Partial<Services>);
   for (const d of descriptors) Object.assign(services, d.services?.(app));
   return app;

@@ -10,5 +10,19 @@ import { partyRoutes } from './parties.js';
 import { peerRoutes } from './peers.js';
 import { hubRoutes } from './hub.js';
 import { dataQualityRoutes } from './data-quality.js';
+import { apiKeyRoutes } from './api-keys.js';
+import { auditRoutes } from './audit.js';
+import { delegationRoutes } from './delegations.js';
 
-export const adminRoutes: RouteDef[] = [...partyRoutes, ...peerRoutes, ...dataQualityRoutes, ...deliveryRoutes, ...moduleAdminRoutes, ...emspEventRoutes, ...hubRoutes];
+export const adminRoutes: RouteDef[] = [
+  ...partyRoutes,
+  ...peerRoutes,
+  ...dataQualityRoutes,
+  ...deliveryRoutes,
+  ...moduleAdminRoutes,
+  ...emspEventRoutes,
+  ...hubRoutes,
+  ...apiKeyRoutes,
+  ...auditRoutes,
+  ...delegationRoutes,
+];
