@@ -155,7 +155,7 @@ test('the session reaches the eMSP and its updates follow, in order', async () =
     20_000,
   );
   const kwhs = ocpiAt(emsp, 'PATCH', `/ocpi/emsp/2.2.1/sessions/${CPO.country_code}/${CPO.party_id}/${sessionId}`)
-    .map((r) => (r.body as { kwh?: number }).kwh)
+    .map((r) => (r.body as { kwh?: number } | undefined)?.kwh)
     .filter((k): k is number => k !== undefined);
   expect(kwhs).toEqual([...kwhs].sort((a, b) => a - b));
   await eventually(() => expect(events.find((e) => e.type === 'session.started')?.data).toMatchObject({ id: sessionId }));

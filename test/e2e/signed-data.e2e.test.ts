@@ -235,7 +235,7 @@ test('a CDR whose signed reading was changed is stored, not refused, and marked 
     problems: [{ code: 'signature_mismatch', message: expect.stringContaining('signed_values[1] (End)') }],
   });
   // The eMSP acknowledged the POST: the CPO's delivery is done, nothing waits for a retry.
-  const [post] = emsp.received.filter((r) => r.method === 'POST' && (r.body as { id?: string }).id === 'TAMPERED-1');
+  const [post] = emsp.received.filter((r) => r.method === 'POST' && (r.body as { id?: string } | undefined)?.id === 'TAMPERED-1');
   expect(post).toBeDefined();
   await cpo.whenIdle();
   const list = (await emsp.admin().get(`${emspPath}/received/cdrs`).expect(200)).body;
