@@ -75,11 +75,12 @@ export const partyRoutes = [
   defineRoute({
     method: 'delete',
     path: '/parties/:country_code/:party_id',
-    summary: 'Remove a local party',
+    summary: 'Remove a local party; its API keys (scope party:{cc}/{pid}) are revoked with it',
     params: PartyPath,
     errors: { 404: 'Unknown party' },
     handler: async ({ app, params }) => {
       if (!(await app.parties.delete(params.country_code, params.party_id))) throw notFound('Party');
+      await app.services.adminKeys.revokePartyKeys(params.country_code, params.party_id);
       return {};
     },
   }),

@@ -228,6 +228,26 @@ describe('revocation', () => {
     await platform.admin().delete('/api-keys/not-a-uuid').expect(400);
   });
 
+  test('removing a party revokes its keys: a party registered later under the same id does not inherit them', async () => {
+    await platform
+      .admin()
+      .post('/parties', aParty({ country_code: 'NL', party_id: 'TMP', role: 'CPO' }))
+      .expect(201);
+    const k = await createKey('party:nl/tmp');
+    const other = await createKey('party:NL/CPO');
+    await as(k.key).get('/parties/NL/TMP/tariffs/NOPE').expect(404);
+    await platform.admin().delete('/parties/nl/tmp').expect(204);
+    await as(k.key).get('/whoami').expect(401);
+    await platform
+      .admin()
+      .post('/parties', aParty({ country_code: 'NL', party_id: 'TMP', role: 'CPO' }))
+      .expect(201);
+    await as(k.key).get('/parties/NL/TMP/tariffs/NOPE').expect(401);
+    expect((await platform.admin().get(`/api-keys/${k.id}`).expect(200)).body.revoked_at).toEqual(expect.any(String));
+    // Another party's key lives on.
+    await as(other.key).get('/whoami').expect(200);
+  });
+
   test('a second API process on the same database refuses a key revoked through the first at once', async () => {
     const second = await startTestPlatform('admin_api_keys_second', {
       // One deployment: the same database schema, Redis prefix and secrets.

@@ -152,6 +152,16 @@ describe('the matrix can fail', () => {
     expect((await request(platform.url).get('/admin/whoami').set(auth('partyOther')).expect(200)).body.scope).toBe('party:NL/OTH');
     // The other party's key reaches its own party's routes: the 403s above are about the path.
     await request(platform.url).get('/admin/parties/NL/OTH/tokens').set(auth('partyOther')).expect(200);
-    await request(platform.url).get('/admin/parties/NL/OTH/tokens').set(auth('partyOwn')).expect(403);
+    // The matrix removed the own party last of all, and its key died with it.
+    await request(platform.url).get('/admin/whoami').set(auth('partyOwn')).expect(401);
+    await platform
+      .admin()
+      .post('/parties', { country_code: OWN.countryCode, party_id: OWN.partyId, roles: ['CPO', 'EMSP'], business_details: aBusinessDetails() })
+      .expect(201);
+    const own = (await platform.admin().post('/api-keys', { name: 'matrix own again', scope: SCOPES.partyOwn }).expect(201)).body.key;
+    await request(platform.url)
+      .get('/admin/parties/NL/OTH/tokens')
+      .set({ Authorization: `Bearer ${own}` })
+      .expect(403);
   });
 });

@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import { Secrets } from '../secrets.js';
 import { type ApiKeyRecord, ApiKeyStore } from './key-store.js';
-import { type KeyScope, parseScope } from './scope.js';
+import { type KeyScope, formatScope, parseScope } from './scope.js';
 
 /** The name ADMIN_API_KEY goes by in the audit log and in `GET /admin/whoami`. */
 export const BOOTSTRAP_KEY_NAME = 'ADMIN_API_KEY';
@@ -72,6 +72,19 @@ export class AdminKeys {
       await this.app.redis.incr(this.generationKey);
     }
     return record;
+  }
+
+  /**
+   * A removed party's keys die with it: a party registered later under the same id is another
+   * company, which must not inherit a key it never received. Told to every process like a revoke.
+   */
+  async revokePartyKeys(countryCode: string, partyId: string): Promise<number> {
+    const revoked = await this.store.revokeScope(formatScope({ kind: 'party', countryCode: countryCode.toUpperCase(), partyId: partyId.toUpperCase() }));
+    if (revoked > 0) {
+      this.cache.clear();
+      await this.app.redis.incr(this.generationKey);
+    }
+    return revoked;
   }
 
   /** The principal a presented key stands for, or null (unknown, revoked, malformed). */

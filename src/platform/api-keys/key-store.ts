@@ -43,6 +43,11 @@ export class ApiKeyStore {
     return this.get(id);
   }
 
+  /** Revokes every live key of this scope (as stored); how many. */
+  async revokeScope(scope: string): Promise<number> {
+    return (await this.db.adminApiKey.updateMany({ where: { scope, revokedAt: null }, data: { revokedAt: new Date() } })).count;
+  }
+
   async touch(id: string, at: Date): Promise<void> {
     await this.db.adminApiKey.updateMany({ where: { id, revokedAt: null }, data: { lastUsedAt: at } });
   }
