@@ -6,7 +6,8 @@
  * mid-session (smart-charging.ts). Every step waits for the platforms' real traffic; any step
  * that does not happen in time fails the demo.
  */
-import { explain, price } from '../tariffs/index.js';
+import type { Cdr } from '../model/cdr.js';
+import { explainCdr } from '../tariffs/index.js';
 import { CPO, EMSP, businessDetails, driverToken, locations, tariffs } from './fixture.js';
 import { type DemoPlatform, type DemoPlatforms, redisPrefixOf } from './platforms.js';
 import { delegateLocation, lowerPowerMidSession, registerScsp } from './smart-charging.js';
@@ -29,7 +30,7 @@ export interface DemoOptions {
 export interface DemoSummary {
   energyKwh: number;
   durationMinutes: number;
-  cost: { excl_vat: number; incl_vat?: number };
+  cost: { excl_vat: number; incl_vat?: number | null };
   currency: string;
   messages: number;
   wallSeconds: number;
@@ -50,15 +51,8 @@ interface ReceivedSession {
   status: string;
   kwh?: number;
 }
-interface ReceivedCdr {
+interface ReceivedCdr extends Pick<Cdr, 'tariffs' | 'charging_periods' | 'start_date_time' | 'end_date_time' | 'total_energy' | 'total_cost' | 'currency'> {
   session_id?: string;
-  tariffs?: unknown[];
-  charging_periods: unknown[];
-  start_date_time: string;
-  end_date_time: string;
-  total_energy: number;
-  total_cost: { excl_vat: number; incl_vat?: number };
-  currency: string;
   signed_data_verification?: { status: string; encoding_method: string; meter: string | null; signed_energy_kwh: number | null; problems: Array<{ message: string }> } | null;
 }
 interface CommandView {
@@ -197,7 +191,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       async () => timeline.messages.filter((m) => m.method === 'POST' && m.path.includes('/cdrs')).length >= (options.hub ? 2 : 1),
     );
     timeline.flush();
-    explainCdr(out, cdr, location.time_zone);
+    explainReceivedCdr(out, cdr, location.time_zone);
     reportSignedData(out, cdr);
 
     const summary: DemoSummary = {
@@ -211,7 +205,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     step(out, 'Summary');
     out(`  energy ${summary.energyKwh.toFixed(2)} kWh, charging time ${Math.round(summary.durationMinutes)} min (simulated)`);
     out(
-      `  cost ${summary.cost.excl_vat.toFixed(2)} ${summary.currency} excl. VAT${summary.cost.incl_vat !== undefined ? `, ${summary.cost.incl_vat.toFixed(2)} ${summary.currency} incl. VAT` : ''}`,
+      `  cost ${summary.cost.excl_vat.toFixed(2)} ${summary.currency} excl. VAT${summary.cost.incl_vat != null ? `, ${summary.cost.incl_vat.toFixed(2)} ${summary.currency} incl. VAT` : ''}`,
     );
     out(`  ${summary.messages} OCPI messages exchanged, ${summary.wallSeconds.toFixed(1)} s wall time`);
     return summary;
@@ -231,16 +225,16 @@ async function waitForCommand(out: (l: string) => void, emsp: DemoPlatform, id: 
 }
 
 /** The eMSP checks the CDR the way its billing would: re-price it with the tariff it carries and explain it. */
-function explainCdr(out: (l: string) => void, cdr: ReceivedCdr, timeZone: string): void {
-  const result = price(cdr.tariffs ?? [], cdr.charging_periods, { timeZone, sessionEnd: cdr.end_date_time, sessionStart: cdr.start_date_time });
+function explainReceivedCdr(out: (l: string) => void, cdr: ReceivedCdr, timeZone: string): void {
+  const checked = explainCdr(cdr, timeZone);
   out('');
-  for (const line of explain(result).lines) out(`  ${line}`);
-  const same = Math.abs(result.total_cost.excl_vat - cdr.total_cost.excl_vat) < 0.005;
+  for (const line of checked.explanation?.lines ?? checked.notes) out(`  ${line}`);
   out('');
-  out(
-    `  Re-priced by the eMSP: ${result.total_cost.excl_vat.toFixed(2)} ${cdr.currency} excl. VAT: ${same ? 'matches the CDR' : `DIFFERS from the CDR (${cdr.total_cost.excl_vat})`}`,
-  );
-  if (!same) throw new Error('the CDR total does not match its own tariff');
+  if (!checked.repriced || !checked.matches_cdr) {
+    out(`  Re-priced by the eMSP: DIFFERS from the CDR (${cdr.total_cost.excl_vat})`);
+    throw new Error('the CDR total does not match its own tariff');
+  }
+  out(`  Re-priced by the eMSP: ${checked.repriced.excl_vat.toFixed(2)} ${cdr.currency} excl. VAT: matches the CDR`);
 }
 
 /** What the eMSP found checking the meter's signatures (the simulator signs OCMF per EVSE meter). */

@@ -13,6 +13,7 @@ import { Instant, pageOf, pageSchema } from '../shared/admin-received-query.js';
 import { EmspParam, OWN_LIST_ERRORS, dateOf, emspKey, ownListFields, ownedFilter, rangeRule, updatedRule } from '../shared/owned-admin-query.js';
 import { explainCdr } from '../../../tariffs/index.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
+import { CdrTotalsView } from '../shared/cdr-totals.js';
 
 /** A CDR re-priced with its own tariffs and explained (src/tariffs/cdr-explanation.ts). */
 export const CdrExplanationView = z.object({
@@ -44,15 +45,6 @@ const CdrsQuery = z
     endRule(q, ctx);
   });
 
-const Decimal = z.string().describe('Exact decimal number, as text');
-const CdrTotals = z.object({
-  count: z.number().int(),
-  total_energy: Decimal.describe('kWh, exact decimal'),
-  total_cost: z.array(
-    z.object({ currency: z.string(), count: z.number().int(), excl_vat: Decimal, incl_vat: Decimal.nullable().describe('null when a CDR of this currency has no incl_vat') }),
-  ),
-});
-
 export const cpoCdrRoutes = [
   defineRoute({
     method: 'get',
@@ -60,7 +52,7 @@ export const cpoCdrRoutes = [
     summary: "This CPO party's own CDRs, by last_updated (then id), with totals (count, energy, cost per currency) over the filtered set",
     params: PartyPath,
     query: CdrsQuery,
-    response: pageSchema(Cdr).extend({ totals: CdrTotals }),
+    response: pageSchema(Cdr).extend({ totals: CdrTotalsView }),
     errors: OWN_LIST_ERRORS,
     handler: async ({ app, params, query }) => {
       const filter = {

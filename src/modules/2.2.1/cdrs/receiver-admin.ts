@@ -9,6 +9,7 @@ import { explainCdr } from '../../../tariffs/index.js';
 import { CdrExplanationView } from './admin.js';
 import { SignedDataVerification } from '../../../metering/index.js';
 import { Instant, LIST_ERRORS, OnePath, RECEIVED_BASE, listFields, listFilter, ownerRule, pageOf, pageSchema } from '../shared/admin-received-query.js';
+import { CdrTotalsView } from '../shared/cdr-totals.js';
 
 const CdrsQuery = z
   .object({
@@ -28,15 +29,6 @@ const ReceivedCdrView = Cdr.safeExtend({
   ),
 });
 
-const Decimal = z.string().describe('Exact decimal number, as text');
-const CdrTotals = z.object({
-  count: z.number().int(),
-  total_energy: Decimal.describe('kWh, exact decimal'),
-  total_cost: z.array(
-    z.object({ currency: z.string(), count: z.number().int(), excl_vat: Decimal, incl_vat: Decimal.nullable().describe('null when a CDR of this currency has no incl_vat') }),
-  ),
-});
-
 export const emspReceivedCdrRoutes = [
   defineRoute({
     method: 'get',
@@ -44,7 +36,7 @@ export const emspReceivedCdrRoutes = [
     summary: "CDRs of this eMSP party's tokens, by last_updated, with totals (count, energy, cost per currency) over the filtered set",
     params: PartyPath,
     query: CdrsQuery,
-    response: pageSchema(ReceivedCdrView).extend({ totals: CdrTotals }),
+    response: pageSchema(ReceivedCdrView).extend({ totals: CdrTotalsView }),
     errors: LIST_ERRORS,
     handler: async ({ app, params, query }) => {
       const filter = {

@@ -7,7 +7,8 @@ import type { Db, Prisma } from '../../../db/prisma.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
 import type { Cdr } from '../../../model/cdr.js';
 import { SqlParams } from './received-query.js';
-import { type CdrTotals, type DocumentTimeRange, type OwnedListFilter, type OwnedPage, cdrTotals, ownedConditions, ownedPage, timeRangeConditions } from './owned-query.js';
+import { type DocumentTimeRange, type OwnedListFilter, type OwnedPage, ownedConditions, ownedPage, timeRangeConditions } from './owned-query.js';
+import { type CdrTotals, cdrTotals } from './cdr-totals.js';
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -106,7 +107,7 @@ export class OwnedDocumentStore<T extends { last_updated: string }> {
   totals(this: OwnedDocumentStore<Cdr>, filter: OwnedDocumentFilter): Promise<CdrTotals> {
     const p = new SqlParams();
     const where = this.conditions(p, filter);
-    return cdrTotals(this.db, this.table, where, p.values);
+    return cdrTotals(this.db, `${this.table} d WHERE ${where.join(' AND ')}`, 'd', p.values);
   }
 
   private conditions(p: SqlParams, filter: OwnedDocumentFilter): string[] {

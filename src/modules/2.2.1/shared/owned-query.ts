@@ -64,32 +64,3 @@ export async function ownedPage<T>(db: Db, table: string, idColumn: string, wher
   ]);
   return { total: counted[0]?.total ?? 0, items: rows.map((r) => r.document) };
 }
-
-/** Count, energy and cost per currency of a set of CDRs (the same totals the eMSP's received list gives). */
-export interface CdrTotals {
-  count: number;
-  total_energy: string;
-  total_cost: Array<{ currency: string; count: number; excl_vat: string; incl_vat: string | null }>;
-}
-
-/**
- * The totals of the CDRs `where` selects. Sums are PostgreSQL `numeric` over the JSON numbers as
- * stored and leave the database as decimal strings: money is never added up in floating point.
- */
-export async function cdrTotals(db: Db, table: string, where: string[], values: unknown[]): Promise<CdrTotals> {
-  const from = `${table} d WHERE ${where.join(' AND ')}`;
-  // incl_vat is optional in OCPI: a currency's sum is only given when every CDR carries it.
-  const perCurrency = `SELECT d.document->>'currency' AS currency, count(*)::int AS count,
-      sum((d.document->'total_cost'->'excl_vat')::numeric)::text AS excl_vat,
-      CASE WHEN bool_and(coalesce(jsonb_typeof(d.document->'total_cost'->'incl_vat') = 'number', false))
-           THEN sum(CASE WHEN jsonb_typeof(d.document->'total_cost'->'incl_vat') = 'number' THEN (d.document->'total_cost'->'incl_vat')::numeric END)::text END AS incl_vat
-    FROM ${from} GROUP BY 1 ORDER BY 1`;
-  const [overall, currencies] = await Promise.all([
-    db.$queryRawUnsafe<Array<{ count: number; total_energy: string | null }>>(
-      `SELECT count(*)::int AS count, sum((d.document->'total_energy')::numeric)::text AS total_energy FROM ${from}`,
-      ...values,
-    ),
-    db.$queryRawUnsafe<CdrTotals['total_cost']>(perCurrency, ...values),
-  ]);
-  return { count: overall[0]?.count ?? 0, total_energy: overall[0]?.total_energy ?? '0', total_cost: currencies };
-}
