@@ -73,7 +73,8 @@ export const ConfigSchema = z.object({
   JOB_LOCK_MS: int(1000, 3600000).default(30000),
   PULL_INTERVAL_MINUTES: int(1, 60 * 24 * 7).default(180),
   PULL_JITTER_MINUTES: int(0, 60 * 24).default(30),
-  OUTBOX_RETENTION_DAYS: int(1, 3650).default(7),
+  OUTBOX_HISTORY_HOURS: int(1, 24 * 90).default(6),
+  OUTBOX_INLINE_FANOUT: int(0, 100000).default(8),
   COMMAND_TIMEOUT_SECONDS: int(1, 3600).default(60),
   CHARGING_PROFILE_MIN_INTERVAL_SECONDS: int(0, 86400).default(10),
   AUTHORIZATION_TIMEOUT_MS: int(100, 60000).default(3000),
@@ -81,6 +82,8 @@ export const ConfigSchema = z.object({
   SIMULATOR_SPEED: z.coerce.number().min(1).max(100000).default(60),
   SIMULATOR_POWER_KW: z.coerce.number().min(0.1).max(1000).default(11),
   SIMULATOR_TICK_MS: int(50, 600000).default(1000),
+  OCPP_HEARTBEAT_INTERVAL_SECONDS: int(10, 86400).default(300),
+  OCPP_OFFLINE_GRACE_SECONDS: int(0, 86400).default(120),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { DATABASE_SCHEMA: string };

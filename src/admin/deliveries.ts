@@ -105,7 +105,7 @@ export const deliveryRoutes = [
         where: { id, status: { in: ['DEAD', 'RESYNC'] } },
         data: { status: 'PENDING', attempts: 0, nextAttemptAt: new Date(), firstFailedAt: null },
       });
-      const row = await app.db.outboxMessage.findUnique({ where: { id } });
+      const row = await app.db.outboxMessage.findFirst({ where: { id } });
       if (!row) throw notFound('Delivery');
       if (count === 0) throw new AdminError(409, 'conflict', `Delivery is ${row.status}; only DEAD or RESYNC deliveries can be retried`);
       await app.outbox.wake([laneOf(row)]);
@@ -122,7 +122,7 @@ export const deliveryRoutes = [
       const id = BigInt(params.id);
       const { count } = await app.db.outboxMessage.updateMany({ where: { id, status: { in: ['PENDING', 'DEAD', 'RESYNC'] } }, data: { status: 'DROPPED' } });
       if (count === 0) {
-        const row = await app.db.outboxMessage.findUnique({ where: { id } });
+        const row = await app.db.outboxMessage.findFirst({ where: { id } });
         if (!row) throw notFound('Delivery');
         throw new AdminError(409, 'conflict', `Delivery is ${row.status} and cannot be dropped`);
       }

@@ -6,6 +6,10 @@ import type { Db } from '../db/prisma.js';
 
 export interface PendingRow {
   id: bigint;
+  /** The row's hour partition: updates look only there and later (see RowKey). */
+  bucket: Date;
+  /** The change whose body the row sends (read once per change: see DeliveryStore.bodies). */
+  changeId: bigint | null;
   /** WEBHOOK rows: headers besides the signature. */
   headers: Record<string, string> | null;
   objectKey: string;
@@ -40,11 +44,30 @@ export interface Cursor {
   messageId: bigint;
 }
 
+/** How many bodies a worker keeps parsed: one per change, shared by every peer lane the change goes to. */
+const BODY_CACHE_SIZE = 20_000;
+
+/**
+ * A row as the update statements find it: its id, in the hour partition it was read from or a
+ * later one (housekeeping may have moved an unfinished row to the current hour meanwhile). A
+ * batch names the oldest hour of its rows, so PostgreSQL skips the older partitions outright.
+ */
+type RowKey = Pick<PendingRow, 'id' | 'bucket'>;
+
+function oldest(rows: RowKey[]): Date {
+  let min = rows[0].bucket;
+  for (const r of rows) if (r.bucket < min) min = r.bucket;
+  return min;
+}
+
 export class DeliveryStore {
   private readonly outbox: string;
+  private readonly change: string;
+  private readonly fanout: string;
   private readonly cursor: string;
   private readonly peer: string;
   private readonly lease: string;
+  private readonly bodyCache = new Map<bigint, unknown>();
 
   constructor(
     private readonly db: Db,
@@ -52,16 +75,19 @@ export class DeliveryStore {
   ) {
     const q = `"${schema.replace(/"/g, '""')}"`;
     this.outbox = `${q}."outbox_message"`;
+    this.change = `${q}."outbox_change"`;
+    this.fanout = `${q}."outbox_fanout"`;
     this.cursor = `${q}."delivery_cursor"`;
     this.peer = `${q}."peer"`;
     this.lease = `${q}."delivery_lease"`;
   }
 
-  pending(lane: string, limit: number): Promise<PendingRow[]> {
+  /** The lane's pending rows in insert order, each with its body. */
+  async pending(lane: string, limit: number): Promise<PendingRow[]> {
     const { column, id } = laneWhere(lane);
-    return this.db.$queryRawUnsafe<PendingRow[]>(
-      `SELECT id, object_key AS "objectKey", kind, module, full_version AS "fullVersion", method, interface_role AS "interfaceRole",
-              path, url, body, last_updated AS "lastUpdated", from_country AS "fromCountry", from_party AS "fromParty",
+    const rows = await this.db.$queryRawUnsafe<PendingRow[]>(
+      `SELECT id, bucket, change_id AS "changeId", object_key AS "objectKey", kind, module, full_version AS "fullVersion", method, interface_role AS "interfaceRole",
+              path, url, last_updated AS "lastUpdated", from_country AS "fromCountry", from_party AS "fromParty",
               to_country AS "toCountry", to_party AS "toParty", attempts, next_attempt_at AS "nextAttemptAt",
               first_failed_at AS "firstFailedAt", deadline_at AS "deadlineAt", created_at AS "createdAt",
               correlation_id AS "correlationId", headers
@@ -69,6 +95,59 @@ export class DeliveryStore {
       id,
       limit,
     );
+    const bodies = await this.bodies(rows.map((r) => r.changeId).filter((c): c is bigint => c !== null));
+    for (const r of rows) r.body = r.changeId === null ? null : (bodies.get(r.changeId) ?? null);
+    return rows;
+  }
+
+  /**
+   * The bodies of these changes. A change fanned out to 200 peers is read by 200 lanes: the
+   * first reads it from the database, the others from this worker's cache. A body never changes.
+   */
+  async bodies(changeIds: bigint[]): Promise<Map<bigint, unknown>> {
+    const out = new Map<bigint, unknown>();
+    const missing: string[] = [];
+    for (const c of changeIds) {
+      if (this.bodyCache.has(c)) out.set(c, this.bodyCache.get(c));
+      else missing.push(String(c));
+    }
+    if (missing.length === 0) return out;
+    const rows = await this.db.$queryRawUnsafe<Array<{ id: bigint; body: unknown }>>(`SELECT id, body FROM ${this.change} WHERE id = ANY($1::bigint[])`, [...new Set(missing)]);
+    for (const r of rows) {
+      out.set(r.id, r.body);
+      this.bodyCache.set(r.id, r.body);
+    }
+    for (const key of this.bodyCache.keys()) {
+      if (this.bodyCache.size <= BODY_CACHE_SIZE) break;
+      this.bodyCache.delete(key);
+    }
+    return out;
+  }
+
+  /**
+   * Writes the per-destination rows of waiting fan-outs (oldest first, a batch at a time,
+   * skipping those another dispatcher is expanding) and returns the lanes that got rows. A
+   * destination whose peer was deleted meanwhile is left out.
+   */
+  async expandFanouts(limit: number): Promise<{ changes: number; lanes: string[] }> {
+    const rows = await this.db.$queryRawUnsafe<Array<{ lane: string | null; changes: number }>>(
+      `WITH f AS (
+         DELETE FROM ${this.fanout} WHERE change_id IN (SELECT change_id FROM ${this.fanout} ORDER BY change_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING *
+       ), ins AS (
+         INSERT INTO ${this.outbox} (change_id, peer_id, object_key, kind, module, method, full_version, interface_role, path, url, last_updated,
+                                     from_country, from_party, to_country, to_party, deadline_at, correlation_id, status, created_at)
+         SELECT f.change_id, d.peer_id, d.object_key, f.kind, f.module, f.method, f.full_version, f.interface_role, f.path, f.url, f.last_updated,
+                f.from_country, f.from_party, d.to_country, d.to_party, f.deadline_at, f.correlation_id, 'PENDING', f.created_at
+           FROM f CROSS JOIN LATERAL unnest(f.peer_ids, f.object_keys, f.to_countries, f.to_parties) WITH ORDINALITY AS d(peer_id, object_key, to_country, to_party, n)
+          WHERE EXISTS (SELECT 1 FROM ${this.peer} p WHERE p.id = d.peer_id)
+          ORDER BY f.change_id, d.n
+         RETURNING peer_id
+       )
+       SELECT l.lane, (SELECT count(*)::int FROM f) AS changes FROM (SELECT DISTINCT peer_id::text AS lane FROM ins) l RIGHT JOIN (SELECT 1) one ON true`,
+      limit,
+    );
+    return { changes: rows[0]?.changes ?? 0, lanes: rows.map((r) => r.lane).filter((l): l is string => l !== null) };
   }
 
   async cursors(peerId: string, keys: string[]): Promise<Map<string, Cursor>> {
@@ -82,53 +161,58 @@ export class DeliveryStore {
   }
 
   /** Marks a batch delivered and moves the cursors forward (never back), in one round trip. */
-  async recordDelivered(peerId: string, ids: bigint[], cursors: Array<{ objectKey: string; lastUpdated: Date; messageId: bigint }>): Promise<void> {
-    if (ids.length === 0) return;
+  async recordDelivered(peerId: string, rows: RowKey[], cursors: Array<{ objectKey: string; lastUpdated: Date; messageId: bigint }>): Promise<void> {
+    if (rows.length === 0) return;
     await this.db.$executeRawUnsafe(
       `WITH marked AS (
-         UPDATE ${this.outbox} SET status = 'DELIVERED', delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($2::bigint[])
+         UPDATE ${this.outbox} SET status = 'DELIVERED', delivered_at = now(), attempts = attempts + 1, last_error = NULL
+          WHERE id = ANY($2::bigint[]) AND bucket >= $6
        )
        INSERT INTO ${this.cursor} (peer_id, object_key, last_updated, message_id)
        SELECT $1::uuid, k, u, m FROM unnest($3::text[], $4::timestamptz[], $5::bigint[]) AS t(k, u, m)
        ON CONFLICT (peer_id, object_key) DO UPDATE SET last_updated = EXCLUDED.last_updated, message_id = EXCLUDED.message_id
         WHERE (EXCLUDED.last_updated, EXCLUDED.message_id) > (${this.cursor}.last_updated, ${this.cursor}.message_id)`,
       peerId,
-      ids.map(String),
+      rows.map((r) => String(r.id)),
       cursors.map((e) => e.objectKey),
       cursors.map((e) => e.lastUpdated),
       cursors.map((e) => String(e.messageId)),
+      oldest(rows),
     );
   }
 
-  async setStatus(ids: bigint[], status: 'SUPERSEDED' | 'DEAD' | 'RESYNC', reason?: string): Promise<void> {
-    if (ids.length === 0) return;
+  async setStatus(rows: RowKey[], status: 'SUPERSEDED' | 'DEAD' | 'RESYNC', reason?: string): Promise<void> {
+    if (rows.length === 0) return;
     await this.db.$executeRawUnsafe(
-      `UPDATE ${this.outbox} SET status = $2, last_error = COALESCE($3, last_error) WHERE id = ANY($1::bigint[]) AND status = 'PENDING'`,
-      ids.map(String),
+      `UPDATE ${this.outbox} SET status = $2, last_error = COALESCE($3, last_error) WHERE id = ANY($1::bigint[]) AND bucket >= $4 AND status = 'PENDING'`,
+      rows.map((r) => String(r.id)),
       status,
       reason ?? null,
+      oldest(rows),
     );
   }
 
   /** Gives up on a row after an attempt: the attempt counts, so a dead-lettered row shows how often it was tried. */
-  async giveUp(id: bigint, status: 'DEAD' | 'RESYNC', attempts: number, reason: string): Promise<void> {
+  async giveUp(row: RowKey, status: 'DEAD' | 'RESYNC', attempts: number, reason: string): Promise<void> {
     await this.db.$executeRawUnsafe(
-      `UPDATE ${this.outbox} SET status = $2, attempts = $3, last_error = $4 WHERE id = $1::bigint AND status = 'PENDING'`,
-      String(id),
+      `UPDATE ${this.outbox} SET status = $2, attempts = $3, last_error = $4 WHERE id = $1::bigint AND bucket >= $5 AND status = 'PENDING'`,
+      String(row.id),
       status,
       attempts,
       reason,
+      row.bucket,
     );
   }
 
-  async scheduleRetry(id: bigint, at: Date, firstFailedAt: Date, attempts: number, reason: string): Promise<void> {
+  async scheduleRetry(row: RowKey, at: Date, firstFailedAt: Date, attempts: number, reason: string): Promise<void> {
     await this.db.$executeRawUnsafe(
-      `UPDATE ${this.outbox} SET next_attempt_at = $2, first_failed_at = $3, attempts = $4, last_error = $5 WHERE id = $1::bigint`,
-      String(id),
+      `UPDATE ${this.outbox} SET next_attempt_at = $2, first_failed_at = $3, attempts = $4, last_error = $5 WHERE id = $1::bigint AND bucket >= $6`,
+      String(row.id),
       at,
       firstFailedAt,
       attempts,
       reason,
+      row.bucket,
     );
   }
 
@@ -162,29 +246,22 @@ export class DeliveryStore {
     await this.db.$executeRawUnsafe(`DELETE FROM ${this.lease} WHERE peer_id = $1::uuid AND owner = $2`, peerId, owner);
   }
 
-  /**
-   * Finished history older than the retention period goes; cursors stay (they guard ordering).
-   * In batches: one DELETE of days of history would outlast the statement timeout
-   * (DB_STATEMENT_TIMEOUT_MS) and then fail at every run.
-   */
-  async purgeFinished(olderThan: Date, batch = 10_000): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = await this.db.$executeRawUnsafe(
-        `DELETE FROM ${this.outbox} WHERE id IN (SELECT id FROM ${this.outbox} WHERE status IN ('DELIVERED', 'SUPERSEDED', 'DROPPED') AND created_at < $1 LIMIT $2)`,
-        olderThan,
-        batch,
-      );
-      total += deleted;
-      if (deleted < batch) return total;
-    }
-  }
-
   /** Lanes that have a row due now and may be delivered to: registered peers (not suspended) and party backends. */
   async dueLanes(limit: number): Promise<string[]> {
+    // The peers with pending rows by skipping through the pending index (one probe per peer), not
+    // a DISTINCT over every pending row: a fan-out backlog is hundreds of thousands of rows and
+    // this runs every DISPATCH_INTERVAL_MS.
     const rows = await this.db.$queryRawUnsafe<Array<{ lane: string }>>(
-      `(SELECT DISTINCT o.peer_id::text AS lane FROM ${this.outbox} o JOIN ${this.peer} p ON p.id = o.peer_id
-         WHERE o.status = 'PENDING' AND o.next_attempt_at <= now() AND p.status = 'REGISTERED' LIMIT $1)
+      `WITH RECURSIVE lanes AS (
+         (SELECT o.peer_id FROM ${this.outbox} o WHERE o.status = 'PENDING' AND o.peer_id IS NOT NULL ORDER BY o.peer_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT o.peer_id FROM ${this.outbox} o WHERE o.status = 'PENDING' AND o.peer_id > l.peer_id ORDER BY o.peer_id LIMIT 1)
+           FROM lanes l WHERE l.peer_id IS NOT NULL
+       )
+       (SELECT l.peer_id::text AS lane FROM lanes l JOIN ${this.peer} p ON p.id = l.peer_id
+         WHERE p.status = 'REGISTERED'
+           AND EXISTS (SELECT 1 FROM ${this.outbox} o WHERE o.status = 'PENDING' AND o.peer_id = l.peer_id AND o.next_attempt_at <= now())
+         LIMIT $1)
        UNION ALL
        (SELECT DISTINCT 'party:' || o.party_id::text FROM ${this.outbox} o
          WHERE o.status = 'PENDING' AND o.party_id IS NOT NULL AND o.next_attempt_at <= now() LIMIT $1)`,

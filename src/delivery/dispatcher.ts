@@ -3,18 +3,25 @@
  * NOTIFY of each outbox write, and by a periodic sweep that also catches rows whose retry time
  * came, rows whose job was lost (Redis flushed or restarted, process killed) and resumed peers.
  * Adding a job that already exists is a no-op (the job id is the peer), so every dispatcher of
- * every worker process may run at once.
+ * every worker process may run at once. Waiting fan-outs (one row for many peers) are expanded
+ * here into their per-peer rows first, then their lanes dispatched like any other.
  */
 import { Client } from 'pg';
 import type { AppContext } from '../context.js';
 import type { DeliveryStore } from './delivery-store.js';
+import { FANOUT_SIGNAL, SWEEP_SIGNAL } from './outbox.js';
 import { type QueueHandle, deliveryJobId } from './queues.js';
+
+/** Fan-outs expanded per statement: 50 changes to 200 peers is 10,000 rows. */
+const FANOUT_BATCH = 50;
 
 export class Dispatcher {
   private listener: Client | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timedSweep: Promise<void> | null = null;
   private pending = new Set<string>();
+  /** A NOTIFY announced a fan-out (or asked for a sweep) since the last flush. */
+  private expand = false;
   private flushing: Promise<void> | null = null;
   private stopped = false;
   /** Set once the first LISTEN succeeded. */
@@ -49,6 +56,8 @@ export class Dispatcher {
   /** Dispatch peers with due rows. */
   async sweep(): Promise<void> {
     try {
+      this.expand = true;
+      await this.flush();
       for (const lane of await this.store.dueLanes(1000)) this.pending.add(lane);
       await this.flush();
       await this.onTick();
@@ -74,7 +83,11 @@ export class Dispatcher {
     client.on('error', lose);
     client.on('end', () => lose());
     client.on('notification', (msg) => {
-      for (const id of (msg.payload ?? '').split(',')) if (id) this.pending.add(id);
+      for (const id of (msg.payload ?? '').split(',')) {
+        if (id === FANOUT_SIGNAL) this.expand = true;
+        else if (id === SWEEP_SIGNAL) void this.sweep();
+        else if (id) this.pending.add(id);
+      }
       void this.flush();
     });
     try {
@@ -102,15 +115,27 @@ export class Dispatcher {
     this.retry.unref();
   }
 
+  private async addJobs(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const lanes = [...this.pending];
+    this.pending.clear();
+    await this.delivery.queue.addBulk(lanes.map((lane) => ({ name: 'deliver', data: { lane }, opts: { jobId: deliveryJobId(lane), removeOnComplete: true, removeOnFail: true } })));
+  }
+
   private flush(): Promise<void> {
     if (this.flushing) return this.flushing;
     const run = async () => {
-      while (this.pending.size && !this.stopped) {
-        const lanes = [...this.pending];
-        this.pending.clear();
-        await this.delivery.queue.addBulk(
-          lanes.map((lane) => ({ name: 'deliver', data: { lane }, opts: { jobId: deliveryJobId(lane), removeOnComplete: true, removeOnFail: true } })),
-        );
+      while ((this.pending.size || this.expand) && !this.stopped) {
+        if (this.expand) {
+          this.expand = false;
+          // Dispatch each batch's lanes at once: the first peers start while later changes expand.
+          for (let batch = await this.store.expandFanouts(FANOUT_BATCH); ; batch = await this.store.expandFanouts(FANOUT_BATCH)) {
+            for (const lane of batch.lanes) this.pending.add(lane);
+            if (batch.lanes.length) await this.addJobs();
+            if (batch.changes < FANOUT_BATCH || this.stopped) break;
+          }
+        }
+        await this.addJobs();
       }
     };
     // Cleared only once settled (run() may finish synchronously when nothing is pending).

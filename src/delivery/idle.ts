@@ -43,18 +43,20 @@ export class WorkerIdle {
   /**
    * Rows a run would send now: PENDING, due, of a registered peer (a suspended one waits by
    * design) or a party backend, and not held back behind an earlier message of the same object
-   * that waits for its retry.
+   * that waits for its retry; and fan-outs not yet expanded into such rows.
    */
   private dueRows(): Promise<Array<{ id: string; objectKey: string }>> {
     const q = `"${this.app.config.DATABASE_SCHEMA.replace(/"/g, '""')}"`;
     return this.app.db.$queryRawUnsafe(
-      `SELECT o.id::text AS id, o.object_key AS "objectKey" FROM ${q}."outbox_message" o
+      `(SELECT 'fanout ' || f.change_id::text AS id, f.module AS "objectKey" FROM ${q}."outbox_fanout" f LIMIT 5)
+       UNION ALL
+       (SELECT o.id::text AS id, o.object_key AS "objectKey" FROM ${q}."outbox_message" o
         WHERE o.status = 'PENDING' AND o.next_attempt_at <= now()
           AND (o.peer_id IS NULL OR EXISTS (SELECT 1 FROM ${q}."peer" p WHERE p.id = o.peer_id AND p.status = 'REGISTERED'))
           AND NOT EXISTS (SELECT 1 FROM ${q}."outbox_message" b
                            WHERE b.status = 'PENDING' AND b.next_attempt_at > now()
                              AND b.peer_id IS NOT DISTINCT FROM o.peer_id AND b.object_key = o.object_key)
-        ORDER BY o.id LIMIT 5`,
+        ORDER BY o.id LIMIT 5)`,
     );
   }
 }

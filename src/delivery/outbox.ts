@@ -54,28 +54,94 @@ export interface OutboxMessageInput extends OutboxDestination {
 
 type Tx = Prisma.TransactionClient | Db;
 
+/** A NOTIFY payload entry asking dispatchers to expand waiting fan-outs (never a lane: lanes are UUIDs). */
+export const FANOUT_SIGNAL = 'fanout';
+/** A NOTIFY payload entry asking dispatchers for a full sweep (too many lanes for one payload). */
+export const SWEEP_SIGNAL = 'sweep';
+/** pg_notify payloads stop at 8000 bytes. */
+const MAX_NOTIFY_BYTES = 7000;
+
+/** At most this many distinct templates are looked for in one batch; the rest is written per destination. */
+const MAX_TEMPLATES = 64;
+
+/** Whether two messages share everything but the peer, the party they are addressed to and the key (one fan-out). */
+function sameTemplate(a: OutboxMessageInput, b: OutboxMessageInput, bodyA: number | undefined, bodyB: number | undefined): boolean {
+  const ta = a.target;
+  const tb = b.target;
+  return (
+    bodyA === bodyB &&
+    a.kind === b.kind &&
+    a.module === b.module &&
+    a.method === b.method &&
+    a.fullVersion === b.fullVersion &&
+    ('interfaceRole' in ta ? ta.interfaceRole : null) === ('interfaceRole' in tb ? tb.interfaceRole : null) &&
+    ('path' in ta ? ta.path : null) === ('path' in tb ? tb.path : null) &&
+    ('url' in ta ? ta.url : null) === ('url' in tb ? tb.url : null) &&
+    (a.lastUpdated?.getTime() ?? null) === (b.lastUpdated?.getTime() ?? null) &&
+    a.from?.countryCode === b.from?.countryCode &&
+    a.from?.partyId === b.from?.partyId &&
+    (a.deadlineAt?.getTime() ?? null) === (b.deadlineAt?.getTime() ?? null) &&
+    a.correlationId === b.correlationId
+  );
+}
+
 export class Outbox {
   readonly channel: string;
-  private readonly table: string;
+  private readonly message: string;
+  private readonly change: string;
+  private readonly fanout: string;
+  private readonly changeSeq: string;
 
   constructor(
     private readonly db: Db,
     schema: string,
+    /** A change for more peers than this is written as one fan-out row (OUTBOX_INLINE_FANOUT). */
+    private readonly inlineFanout = 8,
   ) {
     this.channel = outboxChannel(schema);
-    this.table = `"${schema.replace(/"/g, '""')}"."outbox_message"`;
+    const q = `"${schema.replace(/"/g, '""')}"`;
+    this.message = `${q}."outbox_message"`;
+    this.change = `${q}."outbox_change"`;
+    this.fanout = `${q}."outbox_fanout"`;
+    this.changeSeq = `${q}."outbox_change_id_seq"`.replace(/'/g, "''");
   }
 
-  /** Writes the messages inside the caller's transaction; dispatchers wake at commit. */
+  /**
+   * Writes the messages inside the caller's transaction; dispatchers wake at commit. Each
+   * distinct body is stored once. Messages that differ only in their peer (a push to every
+   * receiving peer) are, past OUTBOX_INLINE_FANOUT of them, written as one fan-out row that the
+   * dispatcher expands, so the request pays for two rows (the body and the fan-out) however
+   * many peers there are.
+   */
   async enqueue(tx: Tx, messages: OutboxMessageInput[]): Promise<void> {
     if (messages.length === 0) return;
-    for (let i = 0; i < messages.length; i += 5000) await this.insert(tx, messages.slice(i, i + 5000));
-    await this.notify(tx, [...new Set(messages.map(laneOf))]);
+    const { bodies, index } = distinctBodies(messages);
+    let groups: OutboxMessageInput[][] = [];
+    if (messages.length > this.inlineFanout) {
+      for (const m of messages) {
+        if (!m.peerId || m.headers) continue;
+        const group = groups.find((g) => sameTemplate(g[0], m, index.get(g[0]), index.get(m)));
+        if (group) group.push(m);
+        else if (groups.length < MAX_TEMPLATES) groups.push([m]);
+      }
+      groups = groups.filter((g) => g.length > this.inlineFanout);
+    }
+    // The rest keeps the caller's order: ids order the messages of one object with the same last_updated.
+    const fannedOut = new Set(groups.flat());
+    const inline = fannedOut.size ? messages.filter((m) => !fannedOut.has(m)) : messages;
+    const signals = groups.length ? [FANOUT_SIGNAL] : [];
+    for (let i = 0; i < inline.length; i += 5000) {
+      const chunk = inline.slice(i, i + 5000);
+      await this.insert(tx, chunk, bodies, index);
+    }
+    for (const group of groups) await this.insertFanout(tx, group, bodies[index.get(group[0]) ?? -1]);
+    await this.notify(tx, [...new Set(inline.map(laneOf)), ...signals]);
   }
 
   /** Writes one message inside the caller's transaction and returns its id (a record that points at its delivery). */
   async enqueueOne(tx: Tx, message: OutboxMessageInput): Promise<bigint> {
-    const [id] = await this.insert(tx, [message], true);
+    const { bodies, index } = distinctBodies([message]);
+    const [id] = await this.insert(tx, [message], bodies, index);
     await this.notify(tx, [laneOf(message)]);
     return id;
   }
@@ -86,48 +152,115 @@ export class Outbox {
   }
 
   private async notify(tx: Tx, lanes: string[]): Promise<void> {
-    await tx.$executeRawUnsafe('SELECT pg_notify($1, $2)', this.channel, lanes.join(','));
+    const payload = lanes.join(',');
+    await tx.$executeRawUnsafe('SELECT pg_notify($1, $2)', this.channel, Buffer.byteLength(payload) > MAX_NOTIFY_BYTES ? SWEEP_SIGNAL : payload);
   }
 
   /**
-   * One INSERT ... SELECT FROM unnest(...) per chunk: every change of the platform writes here,
-   * and this is an order of magnitude cheaper than createMany's per-row mapping.
+   * One statement per chunk: the distinct bodies as changes (ids drawn in the statement), then
+   * the messages pointing at them, from unnest(...) arrays. Every change of the platform writes
+   * here, and this is an order of magnitude cheaper than createMany's per-row mapping.
    */
-  private async insert(tx: Tx, messages: OutboxMessageInput[], returning = false): Promise<bigint[]> {
+  private async insert(tx: Tx, messages: OutboxMessageInput[], bodies: Array<string | null>, index: Map<OutboxMessageInput, number>): Promise<bigint[]> {
+    const used = [...new Set(messages.map((m) => index.get(m)).filter((i): i is number => i !== undefined))];
+    const local = new Map(used.map((b, i) => [b, i + 1]));
     const col = <T>(pick: (m: OutboxMessageInput) => T) => messages.map(pick);
-    const sql = `INSERT INTO ${this.table} (peer_id, object_key, kind, module, method, full_version, interface_role, path, url, body,
+    const sql = `WITH b AS MATERIALIZED (SELECT nextval('${this.changeSeq}') AS id, t.n, t.body FROM unnest($1::jsonb[]) WITH ORDINALITY AS t(body, n)),
+            c AS (INSERT INTO ${this.change} (id, body) SELECT id, body FROM b),
+            m AS (INSERT INTO ${this.message} (change_id, peer_id, object_key, kind, module, method, full_version, interface_role, path, url,
                                   last_updated, from_country, from_party, to_country, to_party, deadline_at, correlation_id, party_id, headers, status)
-       SELECT * , 'PENDING' FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[],
-                                        $9::text[], $10::jsonb[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[], $16::timestamptz[],
-                                        $17::text[], $18::uuid[], $19::jsonb[])${returning ? ' RETURNING id' : ''}`;
-    const params = [
-      col((m) => m.peerId ?? null),
-      col((m) => m.objectKey),
-      col((m) => m.kind),
-      col((m) => m.module),
-      col((m) => m.method),
-      col((m) => m.fullVersion),
-      col((m) => ('interfaceRole' in m.target ? m.target.interfaceRole : null)),
-      col((m) => ('interfaceRole' in m.target ? m.target.path : null)),
-      col((m) => ('url' in m.target ? m.target.url : null)),
-      col((m) => (m.body === undefined ? null : JSON.stringify(m.body))),
-      col((m) => m.lastUpdated ?? null),
-      col((m) => m.from?.countryCode ?? null),
-      col((m) => m.from?.partyId ?? null),
-      col((m) => m.to?.countryCode ?? null),
-      col((m) => m.to?.partyId ?? null),
-      col((m) => m.deadlineAt ?? null),
-      col((m) => m.correlationId ?? null),
-      col((m) => m.partyId ?? null),
-      col((m) => (m.headers ? JSON.stringify(m.headers) : null)),
-    ];
-    if (!returning) {
-      await tx.$executeRawUnsafe(sql, ...params);
-      return [];
-    }
-    const rows = await tx.$queryRawUnsafe<Array<{ id: bigint }>>(sql, ...params);
-    return rows.map((r) => r.id);
+                  SELECT b.id, x.peer_id, x.object_key, x.kind, x.module, x.method, x.full_version, x.interface_role, x.path, x.url, x.last_updated,
+                         x.from_country, x.from_party, x.to_country, x.to_party, x.deadline_at, x.correlation_id, x.party_id, x.headers, 'PENDING'
+                    FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[], $9::text[], $10::text[],
+                                $11::text[], $12::timestamptz[], $13::text[], $14::text[], $15::text[], $16::text[], $17::timestamptz[],
+                                $18::text[], $19::uuid[], $20::jsonb[])
+                         WITH ORDINALITY AS x(bi, peer_id, object_key, kind, module, method, full_version, interface_role, path, url, last_updated,
+                                              from_country, from_party, to_country, to_party, deadline_at, correlation_id, party_id, headers, n)
+                    LEFT JOIN b ON b.n = x.bi
+                   ORDER BY x.n
+                  RETURNING id)
+       SELECT id FROM m`;
+    return (
+      await tx.$queryRawUnsafe<Array<{ id: bigint }>>(
+        sql,
+        used.map((b) => bodies[b]),
+        col((m) => local.get(index.get(m) ?? -1) ?? null),
+        col((m) => m.peerId ?? null),
+        col((m) => m.objectKey),
+        col((m) => m.kind),
+        col((m) => m.module),
+        col((m) => m.method),
+        col((m) => m.fullVersion),
+        col((m) => ('interfaceRole' in m.target ? m.target.interfaceRole : null)),
+        col((m) => ('interfaceRole' in m.target ? m.target.path : null)),
+        col((m) => ('url' in m.target ? m.target.url : null)),
+        col((m) => m.lastUpdated ?? null),
+        col((m) => m.from?.countryCode ?? null),
+        col((m) => m.from?.partyId ?? null),
+        col((m) => m.to?.countryCode ?? null),
+        col((m) => m.to?.partyId ?? null),
+        col((m) => m.deadlineAt ?? null),
+        col((m) => m.correlationId ?? null),
+        col((m) => m.partyId ?? null),
+        col((m) => (m.headers ? JSON.stringify(m.headers) : null)),
+      )
+    ).map((r) => r.id);
   }
+
+  /** One change (the body) and one fan-out row naming every destination: the dispatcher writes their messages. */
+  private async insertFanout(tx: Tx, group: OutboxMessageInput[], body: string | null | undefined): Promise<void> {
+    const m = group[0];
+    const t = m.target;
+    await tx.$executeRawUnsafe(
+      `WITH c AS (INSERT INTO ${this.change} (body) VALUES ($1::jsonb) RETURNING id)
+       INSERT INTO ${this.fanout} (change_id, kind, module, method, full_version, interface_role, path, url, last_updated,
+                                   from_country, from_party, deadline_at, correlation_id, peer_ids, object_keys, to_countries, to_parties)
+       SELECT c.id, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11, $12::timestamptz, $13, $14::uuid[], $15::text[], $16::text[], $17::text[] FROM c`,
+      body ?? null,
+      m.kind,
+      m.module,
+      m.method,
+      m.fullVersion,
+      'interfaceRole' in t ? t.interfaceRole : null,
+      'path' in t ? t.path : null,
+      'url' in t ? t.url : null,
+      m.lastUpdated ?? null,
+      m.from?.countryCode ?? null,
+      m.from?.partyId ?? null,
+      m.deadlineAt ?? null,
+      m.correlationId ?? null,
+      group.map((g) => g.peerId),
+      group.map((g) => g.objectKey),
+      group.map((g) => g.to?.countryCode ?? null),
+      group.map((g) => g.to?.partyId ?? null),
+    );
+  }
+}
+
+/**
+ * The distinct bodies of a batch as JSON text, and each message's body among them. Callers
+ * build a fan-out from one object, so a body is serialized once per object, not per peer.
+ */
+function distinctBodies(messages: OutboxMessageInput[]): { bodies: Array<string | null>; index: Map<OutboxMessageInput, number> } {
+  const byObject = new Map<unknown, number>();
+  const byText = new Map<string, number>();
+  const bodies: Array<string | null> = [];
+  const index = new Map<OutboxMessageInput, number>();
+  for (const m of messages) {
+    if (m.body === undefined) continue;
+    let i = m.body !== null && typeof m.body === 'object' ? byObject.get(m.body) : undefined;
+    if (i === undefined) {
+      const text = JSON.stringify(m.body);
+      i = byText.get(text);
+      if (i === undefined) {
+        i = bodies.push(text) - 1;
+        byText.set(text, i);
+      }
+      if (m.body !== null && typeof m.body === 'object') byObject.set(m.body, i);
+    }
+    index.set(m, i);
+  }
+  return { bodies, index };
 }
 
 declare module '../context.js' {

@@ -222,20 +222,22 @@ test('metrics count deliveries and the queue dashboard answers behind the admin 
   expect(board.text.toLowerCase()).toContain('<html');
 });
 
-test('housekeeping purges finished history past the retention period, and keeps dead rows', async () => {
-  const { DeliveryStore } = await import('../../src/delivery/delivery-store.js');
-  const store = new DeliveryStore(platform.ctx.db, platform.ctx.config.DATABASE_SCHEMA);
-  const old = new Date(Date.now() - 30 * 86_400_000);
-  await platform.ctx.db.outboxMessage.updateMany({ where: { peerId: peer.peerId }, data: { createdAt: old } });
+test('housekeeping drops finished history past OUTBOX_HISTORY_HOURS by the hour, and keeps dead rows', async () => {
+  const { OutboxHistory, hourOf } = await import('../../src/delivery/history.js');
+  const history = new OutboxHistory(platform.ctx.db, platform.ctx.config.DATABASE_SCHEMA);
+  // Everything so far moves into an hour 30 hours back (its partition created first), as if written then.
+  const old = hourOf(new Date(Date.now() - 30 * 3_600_000));
+  await history.ensure(old, 0);
+  await platform.ctx.db.outboxMessage.updateMany({ where: { peerId: peer.peerId }, data: { bucket: old } });
   const dead = await platform.ctx.db.outboxMessage.count({ where: { peerId: peer.peerId, status: 'DEAD' } });
   const finished = await platform.ctx.db.outboxMessage.count({ where: { peerId: peer.peerId, status: { in: ['DELIVERED', 'SUPERSEDED', 'DROPPED'] } } });
-  // Batches of 2 rows: the purge goes on until nothing old is left, however small a batch.
-  const purged = await store.purgeFinished(new Date(Date.now() - 7 * 86_400_000), 2);
-  expect(purged).toBeGreaterThan(2);
-  expect(purged).toBeGreaterThanOrEqual(finished);
+  expect(finished).toBeGreaterThan(2);
+  const { dropped } = await history.dropBefore(new Date(), 6);
+  expect(dropped).toEqual(expect.arrayContaining([expect.stringMatching(/^outbox_message_p\d{10}$/)]));
   const left = await platform.ctx.db.outboxMessage.findMany({ where: { peerId: peer.peerId } });
   expect(left.every((r) => ['DEAD', 'RESYNC', 'PENDING'].includes(r.status))).toBe(true);
   expect(left.filter((r) => r.status === 'DEAD')).toHaveLength(dead);
+  expect(left.every((r) => r.bucket > old)).toBe(true);
 });
 
 test('statuses of everything above are terminal: nothing is left pending', async () => {
