@@ -1,6 +1,7 @@
-// Baselines for bench/cpo, in their own process like the platform: a bare Express route sending
-// fixed bytes from memory (the framework's ceiling) and a bare Express + Prisma findMany of the
-// same rows (what a straightforward ORM implementation costs).
+// Baselines for bench/cpo and bench/scale, in their own process like the platform: a bare Express
+// route sending fixed bytes from memory (the framework's ceiling), a bare Express JSON PATCH
+// route (parses the body, answers a small envelope: the ceiling of a write) and a bare Express +
+// Prisma findMany of the same rows (what a straightforward ORM implementation costs).
 import fs from 'node:fs';
 import express from 'express';
 import { createPrisma } from '../../src/db/prisma.js';
@@ -13,6 +14,9 @@ app.disable('x-powered-by');
 app.set('etag', false);
 app.get('/bare', (_req, res) => {
   res.type('application/json').send(bytes);
+});
+app.patch('/patch', express.json(), (_req, res) => {
+  res.json({ data: null, status_code: 1000, timestamp: new Date().toISOString() });
 });
 app.get('/prisma', async (req, res) => {
   const rows = await db.ownLocation.findMany({

@@ -1,8 +1,9 @@
 /**
  * bench/cpo: 10,000 locations of 4 EVSEs each. Requests per second and p99 for a locations page
  * (limit 100) at offset 0 and at the last page, and for an EVSE status PATCH through the backend
- * API (stored + one outbox row), next to a bare Express route sending the same bytes from memory
- * and a bare Express + Prisma findMany of the same rows, measured in the same run.
+ * API (stored + one outbox row), next to a bare Express route sending the same bytes from memory,
+ * a bare Express JSON PATCH route and a bare Express + Prisma findMany of the same rows, measured
+ * in the same run. bench/scale/locations.ts runs the same at 100,000 locations.
  * Run: npx tsx bench/cpo/run.ts   (PostgreSQL and Redis: BENCH_DATABASE_URL, BENCH_REDIS_URL, default the local ones)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -34,9 +35,10 @@ export interface BenchRow {
   ours: number;
   baseline: number | null;
   unit: string;
+  note?: string;
 }
 
-function location(i: number, stamp: number) {
+export function location(i: number, stamp: number) {
   const evse = (n: number) => ({
     uid: `LOC${i}-E${n}`,
     evse_id: `NL*CPO*E${i}${n}`,
@@ -94,16 +96,14 @@ export function waitReady(child: ChildProcess, url?: string): Promise<void> {
   });
 }
 
-async function measure(opts: autocannon.Options): Promise<{ rps: number; p99: number; errors: number }> {
+export async function measure(opts: autocannon.Options): Promise<{ rps: number; p99: number; errors: number; requests: number }> {
   const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
-  return { rps: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors + r.non2xx };
+  return { rps: Math.round(r.requests.average), p99: r.latency.p99, errors: r.errors + r.non2xx, requests: r.requests.total };
 }
 
-export async function runCpoBench(): Promise<BenchRow[]> {
-  const schema = `bench_cpo_${crypto.randomBytes(3).toString('hex')}`;
-  const url = `${DB}?schema=${schema}`;
-  const key = crypto.randomBytes(32).toString('base64');
-  const env = {
+/** The environment of a bench platform process on `url` (its own schema). */
+export function platformEnv(url: string, schema: string): Record<string, string> {
+  return {
     NODE_ENV: 'production',
     ROLE: 'api',
     HOST: '127.0.0.1',
@@ -112,15 +112,24 @@ export async function runCpoBench(): Promise<BenchRow[]> {
     REDIS_URL: BENCH_REDIS_URL,
     REDIS_PREFIX: `bench:${schema}`,
     ADMIN_API_KEY: 'bench-admin-key-0123456789',
-    TOKEN_ENCRYPTION_KEY: key,
+    TOKEN_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_SECOND: '0',
     OUTBOUND_ALLOW_PRIVATE: 'true',
   };
+}
+
+/**
+ * A fresh schema with a CPO party NL/CPO, a registered eMSP peer (whose token reads the list,
+ * and who would receive the pushes) and `locations` locations of 4 EVSEs, one second apart.
+ */
+export async function prepareCpoSchema(prefix: string, locations: number): Promise<{ schema: string; url: string; env: Record<string, string>; peerToken: string }> {
+  const schema = `${prefix}_${crypto.randomBytes(3).toString('hex')}`;
+  const url = `${DB}?schema=${schema}`;
+  const env = platformEnv(url, schema);
   await ensureDatabase(url);
   await migrate(url, schema);
 
-  // Seed: a CPO party, a registered eMSP peer (whose token we use, and who would receive pushes), the locations.
   const config = parseConfig({ ...env });
   const db = createPrisma(url, schema, 4);
   const redis = createRedis(config.REDIS_URL, 'commands');
@@ -145,8 +154,8 @@ export async function runCpoBench(): Promise<BenchRow[]> {
     { keepHashes: [credential.tokenHash] },
   );
   const base = Date.UTC(2025, 0, 1);
-  for (let i = 0; i < LOCATIONS; i += 1000) {
-    const docs = Array.from({ length: Math.min(1000, LOCATIONS - i) }, (_, k) => location(i + k, base + (i + k) * 1000));
+  for (let i = 0; i < locations; i += 1000) {
+    const docs = Array.from({ length: Math.min(1000, locations - i) }, (_, k) => location(i + k, base + (i + k) * 1000));
     await db.$executeRawUnsafe(
       `INSERT INTO "${schema}"."own_location" (location_key, party_key, last_updated, document) SELECT k, 'NLCPO', u, d::jsonb FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS t(k, u, d)`,
       docs.map((d) => d.id),
@@ -154,8 +163,45 @@ export async function runCpoBench(): Promise<BenchRow[]> {
       docs.map((d) => JSON.stringify(d)),
     );
   }
+  await db.$executeRawUnsafe(`ANALYZE "${schema}"."own_location"`);
   await db.$disconnect();
   redis.disconnect();
+  return { schema, url, env, peerToken };
+}
+
+/** EVSE status PATCHes through the backend API, one location after the other, alternating the status. */
+export function evsePatchRequests(locations: number): autocannon.Request[] {
+  let n = 0;
+  return [
+    {
+      method: 'PATCH',
+      setupRequest: (req) => {
+        const i = n++ % locations;
+        return {
+          ...req,
+          path: `/admin/parties/NL/CPO/locations/LOC${i}/LOC${i}-E1`,
+          headers: { 'content-type': 'application/json', authorization: 'Bearer bench-admin-key-0123456789' },
+          body: JSON.stringify({ status: n % 2 ? 'CHARGING' : 'AVAILABLE' }),
+        };
+      },
+    },
+  ];
+}
+
+export async function dropBenchSchema(schema: string): Promise<void> {
+  const c = new Client({ connectionString: DB });
+  try {
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } catch (e) {
+    console.error(`could not drop bench schema ${schema}: ${(e as Error).message}`);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function runCpoBench(): Promise<BenchRow[]> {
+  const { schema, env, peerToken } = await prepareCpoSchema('bench_cpo', LOCATIONS);
 
   const port = await freePort();
   const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...nodeArgs('src/main.ts')], {
@@ -187,31 +233,21 @@ export async function runCpoBench(): Promise<BenchRow[]> {
     await measure({ url: page(0), headers: auth, duration: 2 });
     const first = await measure({ url: page(0), headers: auth });
     const last = await measure({ url: page(LOCATIONS - 100), headers: auth });
-    let n = 0;
-    const patch = await measure({
-      url: `http://127.0.0.1:${port}`,
-      requests: [
-        {
-          method: 'PATCH',
-          setupRequest: (req) => {
-            const i = n++ % LOCATIONS;
-            return {
-              ...req,
-              path: `/admin/parties/NL/CPO/locations/LOC${i}/LOC${i}-E1`,
-              headers: { 'content-type': 'application/json', authorization: 'Bearer bench-admin-key-0123456789' },
-              body: JSON.stringify({ status: n % 2 ? 'CHARGING' : 'AVAILABLE' }),
-            };
-          },
-        },
-      ],
-    });
+    const barePatch = await measure({ url: `http://127.0.0.1:${basePort}/patch`, method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"status":"CHARGING"}' });
+    const patch = await measure({ url: `http://127.0.0.1:${port}`, requests: evsePatchRequests(LOCATIONS) });
     const kb = (firstBytes.length / 1024).toFixed(0);
     rows.push({ scenario: `bare Express, same ${kb} KB page from memory (framework ceiling): req/s`, ours: bare.rps, baseline: null, unit: 'req/s' });
     rows.push({ scenario: 'bare Express + Prisma findMany, 100 locations: req/s', ours: prisma.rps, baseline: bare.rps, unit: 'req/s' });
     rows.push({ scenario: `locations page, limit 100, offset 0: req/s (p99 ${first.p99} ms)`, ours: first.rps, baseline: bare.rps, unit: 'req/s' });
     rows.push({ scenario: `locations page, limit 100, last page (offset ${LOCATIONS - 100}): req/s (p99 ${last.p99} ms)`, ours: last.rps, baseline: first.rps, unit: 'req/s' });
-    rows.push({ scenario: `EVSE status PATCH via backend API, stored + outbox row: req/s (p99 ${patch.p99} ms)`, ours: patch.rps, baseline: null, unit: 'req/s' });
-    for (const [name, r] of Object.entries({ bare, prisma, first, last, patch })) if (r.errors) console.error(`${name}: ${r.errors} errors or non-2xx answers`);
+    rows.push({ scenario: 'bare Express JSON PATCH (framework ceiling): req/s', ours: barePatch.rps, baseline: null, unit: 'req/s' });
+    rows.push({
+      scenario: `EVSE status PATCH via backend API, stored + outbox row, ${LOCATIONS} locations: req/s (p99 ${patch.p99} ms)`,
+      ours: patch.rps,
+      baseline: barePatch.rps,
+      unit: 'req/s',
+    });
+    for (const [name, r] of Object.entries({ bare, prisma, first, last, barePatch, patch })) if (r.errors) console.error(`${name}: ${r.errors} errors or non-2xx answers`);
   } finally {
     // The platform must have let go of its locks before its schema is dropped (else: deadlock), and
     // a failing clean-up must not hide the bench's own error.
@@ -219,22 +255,15 @@ export async function runCpoBench(): Promise<BenchRow[]> {
     platform.kill('SIGTERM');
     baseline.kill('SIGTERM');
     await Promise.all([exited(platform), exited(baseline)]);
-    const c = new Client({ connectionString: DB });
-    try {
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    } catch (e) {
-      console.error(`could not drop bench schema ${schema}: ${(e as Error).message}`);
-    } finally {
-      await c.end();
-    }
+    await dropBenchSchema(schema);
   }
   return rows;
 }
 
 export function table(rows: BenchRow[]): string {
   const lines = ['| scenario | ours | baseline | ratio |', '|---|---:|---:|---:|'];
-  for (const r of rows) lines.push(`| ${r.scenario} | ${r.ours} | ${r.baseline ?? '-'} | ${r.baseline ? `${(r.ours / r.baseline).toFixed(2)}x` : '-'} |`);
+  for (const r of rows)
+    lines.push(`| ${r.scenario}${r.note ? ` (${r.note})` : ''} | ${r.ours} | ${r.baseline ?? '-'} | ${r.baseline ? `${(r.ours / r.baseline).toFixed(2)}x` : '-'} |`);
   return lines.join('\n');
 }
 

@@ -1,35 +1,44 @@
 /**
  * Local parties: the tenants this platform speaks for. Routing reads them on every functional
- * request, so they are cached briefly; a change made here clears this process's cache at once
- * and other processes see it within PARTY_CACHE_MS.
+ * request and the backend API on every write, so they are cached briefly; a change made here
+ * clears this process's cache at once and other processes see it within PARTY_CACHE_MS (a party
+ * another process just created is looked up in the table on a miss, so it is found at once).
  */
 import type { BackendConfig } from '../../backends/adapter.js';
-import type { LocalParty, LocalRole, PartyStore } from './party-store.js';
+import { type LocalParty, type LocalRole, type PartyStore, partyKey } from './party-store.js';
 
 const PARTY_CACHE_MS = 2000;
 
 export class PartyService {
-  private cache: { at: number; parties: Promise<LocalParty[]> } | null = null;
+  private cache: { at: number; parties: Promise<LocalParty[]>; byKey?: Map<string, LocalParty> } | null = null;
   private readonly backends = new Map<string, { at: number; backend: Promise<BackendConfig | null> }>();
 
   constructor(private readonly store: PartyStore) {}
 
   listCached(): Promise<LocalParty[]> {
-    const now = Date.now();
-    if (!this.cache || now - this.cache.at > PARTY_CACHE_MS) {
-      const parties = this.store.list();
-      this.cache = { at: now, parties };
-      parties.catch(() => (this.cache = null));
-    }
-    return this.cache.parties;
+    return this.fresh().parties;
   }
 
   list(): Promise<LocalParty[]> {
     return this.store.list();
   }
 
-  find(countryCode: string, partyId: string): Promise<LocalParty | null> {
-    return this.store.find(countryCode, partyId);
+  async find(countryCode: string, partyId: string): Promise<LocalParty | null> {
+    const cache = this.fresh();
+    const parties = await cache.parties;
+    cache.byKey ??= new Map(parties.map((p) => [partyKey(p.countryCode, p.partyId), p]));
+    return cache.byKey.get(partyKey(countryCode, partyId)) ?? this.store.find(countryCode, partyId);
+  }
+
+  private fresh(): { at: number; parties: Promise<LocalParty[]>; byKey?: Map<string, LocalParty> } {
+    const now = Date.now();
+    let entry = this.cache;
+    if (!entry || now - entry.at > PARTY_CACHE_MS) {
+      const fresh = { at: now, parties: this.store.list() };
+      fresh.parties.catch(() => this.cache === fresh && (this.cache = null));
+      this.cache = entry = fresh;
+    }
+    return entry;
   }
 
   async create(party: Omit<LocalParty, 'createdAt' | 'updatedAt'>): Promise<LocalParty | null> {

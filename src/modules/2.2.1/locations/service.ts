@@ -11,7 +11,7 @@ import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { type Connector, type Evse, Location } from '../../../model/location.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
-import { LocationsReadModel, locationsChannel } from './read-model.js';
+import { LocationsReadModel, changePayload, locationsChannel } from './read-model.js';
 import { OwnLocationStore } from './store.js';
 import { clearsAField, withoutNulls } from '../shared/removals.js';
 
@@ -29,9 +29,9 @@ export class OwnLocationsService {
     this.store = new OwnLocationStore(app.db, app.config.DATABASE_SCHEMA);
   }
 
-  /** A SENDER page: from memory when the read model is live, else from the database. */
+  /** A SENDER page: from memory when the read model is loaded, else from the database. */
   async page(partyKey: string, page: PageRequest): Promise<{ documents: Array<string | Buffer>; total: number }> {
-    return this.readModel?.serving ? this.readModel.page(partyKey, page) : this.store.page(partyKey, page);
+    return this.readModel?.page(partyKey, page) ?? this.store.page(partyKey, page);
   }
 
   /** Creates or replaces the object at `level`. The body is a complete object of that level. */
@@ -53,7 +53,56 @@ export class OwnLocationsService {
   private async change(party: PartyRef, locationId: string, level: Level, method: 'PUT' | 'PATCH', body: AnyObject): Promise<AnyObject> {
     const key = ciKey(locationId);
     const owner = partyKey(party.countryCode, party.partyId);
-    const saved = await this.app.db.$transaction(async (tx) => {
+    // The read model applies this write itself once committed, unless another change of the location raced it.
+    const write = this.readModel?.beginWrite(key);
+    let committed: { partyKey: string; at: Date; text: string } | null = null;
+    try {
+      const inPlace = method === 'PATCH' && level.kind !== 'location' ? await this.patchInPlace(key, owner, level, body) : null;
+      if (inPlace) {
+        committed = { partyKey: owner, at: new Date(String(body.last_updated)), text: inPlace.text };
+        return changedObject(JSON.parse(inPlace.text) as Location, level);
+      }
+      const saved = await this.write(party, locationId, key, owner, level, method, body);
+      committed = { partyKey: owner, at: new Date(saved.last_updated), text: JSON.stringify(saved) };
+      return changedObject(saved, level);
+    } finally {
+      if (write) this.readModel?.endWrite(write, committed);
+    }
+  }
+
+  /**
+   * The hot path (an EVSE status from the CPO's backend): one UPDATE that merges the PATCH in the
+   * row, then the pushes, in one short transaction. The PATCH fields were validated by the
+   * route one by one, and an EVSE or connector has no rule across its fields, so the merged
+   * object is valid. Null when the change needs the general path (ids in the body, a field
+   * cleared, an unknown object, an older stamp), which then answers it.
+   */
+  private async patchInPlace(key: string, owner: string, level: Exclude<Level, { kind: 'location' }>, body: AnyObject) {
+    if (clearsAField(body)) return null;
+    if (level.kind === 'evse' && body.uid !== undefined && !ciEquals(String(body.uid), level.evseUid)) return null;
+    if (level.kind === 'connector' && body.id !== undefined && !ciEquals(String(body.id), level.connectorId)) return null;
+    const stamp = String(body.last_updated);
+    if (formatDateTime(new Date(stamp)) !== stamp) return null;
+    return this.app.db.$transaction(async (tx) => {
+      const row = await this.store.patchInPlace(tx, {
+        locationKey: key,
+        partyKey: owner,
+        evseKey: ciKey(level.evseUid),
+        connectorKey: level.kind === 'connector' ? ciKey(level.connectorId) : undefined,
+        patch: body,
+        stamp,
+        notify: { channel: locationsChannel(this.app.config.DATABASE_SCHEMA), payload: changePayload(this.readModel, key) },
+      });
+      if (!row) return null;
+      const located = { id: row.id, country_code: row.country_code, party_id: row.party_id };
+      await this.enqueuePushes(tx, owner, key, located, level, 'PATCH', body);
+      return row;
+    });
+  }
+
+  /** The general path: read and lock the document, apply the change in JS, validate it whole, save it. */
+  private write(party: PartyRef, locationId: string, key: string, owner: string, level: Level, method: 'PUT' | 'PATCH', body: AnyObject): Promise<Location> {
+    return this.app.db.$transaction(async (tx) => {
       const current = await this.store.lock(tx, key);
       if (current && partyKey(current.country_code, current.party_id) !== owner) {
         throw new DomainError('conflict', `Location ${locationId} belongs to ${current.country_code}/${current.party_id}: location ids are unique across the platform`);
@@ -74,31 +123,43 @@ export class OwnLocationsService {
       await this.store.save(tx, key, owner, checked.data);
       const pushMethod = clears ? 'PUT' : method;
       const pushed = pushMethod === 'PUT' ? changedObject(checked.data, level) : body;
-      const targets = await pushTargets(tx, 'locations', CPO_DATA_RECEIVERS);
-      const from = { countryCode: checked.data.country_code, partyId: checked.data.party_id };
-      await this.app.outbox.enqueue(
-        tx,
-        targets.map((t) => ({
-          peerId: t.peerId,
-          // One key per location: EVSE and connector messages stay behind the location's own.
-          objectKey: `locations:${t.to.countryCode}/${t.to.partyId}:${owner}/${key}`,
-          kind: 'PUSH' as const,
-          module: 'locations',
-          method: pushMethod,
-          target: { interfaceRole: 'RECEIVER' as const, path: receiverPath(checked.data, level) },
-          body: pushed,
-          fullVersion: pushMethod === 'PUT' && level.kind === 'location',
-          lastUpdated: new Date(String(pushed.last_updated)),
-          from,
-          to: t.to,
-        })),
-      );
+      await this.enqueuePushes(tx, owner, key, checked.data, level, pushMethod, pushed, pushMethod === 'PUT' && level.kind === 'location');
       // Other API processes refresh their read model from this (delivered at commit).
-      await tx.$executeRawUnsafe('SELECT pg_notify($1, $2)', locationsChannel(this.app.config.DATABASE_SCHEMA), `${owner}|${key}`);
+      await tx.$executeRawUnsafe('SELECT pg_notify($1, $2)', locationsChannel(this.app.config.DATABASE_SCHEMA), changePayload(this.readModel, key));
       return checked.data;
     });
-    this.readModel?.apply(owner, key, new Date(saved.last_updated), JSON.stringify(saved));
-    return changedObject(saved, level);
+  }
+
+  /** One outbox message per receiving peer and party, in the change's transaction. */
+  private async enqueuePushes(
+    tx: Parameters<OwnLocationStore['lock']>[0],
+    owner: string,
+    key: string,
+    location: Pick<Location, 'id' | 'country_code' | 'party_id'>,
+    level: Level,
+    method: 'PUT' | 'PATCH',
+    pushed: AnyObject,
+    fullVersion = false,
+  ): Promise<void> {
+    const targets = await pushTargets(tx, 'locations', CPO_DATA_RECEIVERS);
+    const from = { countryCode: location.country_code, partyId: location.party_id };
+    await this.app.outbox.enqueue(
+      tx,
+      targets.map((t) => ({
+        peerId: t.peerId,
+        // One key per location: EVSE and connector messages stay behind the location's own.
+        objectKey: `locations:${t.to.countryCode}/${t.to.partyId}:${owner}/${key}`,
+        kind: 'PUSH' as const,
+        module: 'locations',
+        method,
+        target: { interfaceRole: 'RECEIVER' as const, path: receiverPath(location, level) },
+        body: pushed,
+        fullVersion,
+        lastUpdated: new Date(String(pushed.last_updated)),
+        from,
+        to: t.to,
+      })),
+    );
   }
 
   /** EVSE uids are unique within a location and across every location of the platform (02-locations, EVSE.uid). */
@@ -116,7 +177,7 @@ export class OwnLocationsService {
   }
 }
 
-function receiverPath(location: Location, level: Level): string {
+function receiverPath(location: Pick<Location, 'id' | 'country_code' | 'party_id'>, level: Level): string {
   const parts = [location.country_code, location.party_id, location.id];
   if (level.kind !== 'location') parts.push(level.evseUid);
   if (level.kind === 'connector') parts.push(level.connectorId);

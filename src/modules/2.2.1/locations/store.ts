@@ -10,14 +10,77 @@ import { type OwnedListFilter, type OwnedPage, ownedConditions, ownedPage } from
 
 type Tx = Prisma.TransactionClient | Db;
 
+/** An EVSE or connector PATCH of the CPO backend, applied in the row by PostgreSQL. */
+export interface InPlaceChange {
+  locationKey: string;
+  partyKey: string;
+  evseKey: string;
+  connectorKey?: string;
+  /** The validated PATCH body, last_updated included. */
+  patch: Record<string, unknown>;
+  /** Its last_updated, canonical (toISOString): the EVSE's and the location's new stamp. */
+  stamp: string;
+  /** The NOTIFY that tells other API processes (read-model.ts). */
+  notify: { channel: string; payload: string };
+}
+
+/** What patchInPlace wrote: the new document's text and the identity fields the push needs. */
+export interface InPlaceResult {
+  text: string;
+  id: string;
+  country_code: string;
+  party_id: string;
+}
+
 export class OwnLocationStore {
   private readonly table: string;
+  private readonly inPlaceSql: { evse: string; connector: string };
 
   constructor(
     private readonly db: Db,
     schema: string,
   ) {
     this.table = `"${schema.replace(/"/g, '""')}"."own_location"`;
+    this.inPlaceSql = { evse: this.inPlaceStatement(false), connector: this.inPlaceStatement(true) };
+  }
+
+  /**
+   * An EVSE or connector PATCH as one statement: the merge (`||`, i.e. `{...object, ...patch}`),
+   * the stamp carried up to the EVSE and the location, the "not older than stored" rule and the
+   * NOTIFY all run in PostgreSQL against the row version the UPDATE locks. Null when nothing
+   * was written (unknown location, EVSE or connector, another party's location, an older
+   * stamp): the caller's general path then gives the answer those deserve.
+   */
+  async patchInPlace(tx: Tx, change: InPlaceChange): Promise<InPlaceResult | null> {
+    const connector = change.connectorKey !== undefined;
+    const args: unknown[] = [change.locationKey, change.partyKey, JSON.stringify(change.patch), change.stamp, change.evseKey, change.notify.channel, change.notify.payload];
+    if (connector) args.push(change.connectorKey);
+    const rows = await tx.$queryRawUnsafe<InPlaceResult[]>(connector ? this.inPlaceSql.connector : this.inPlaceSql.evse, ...args);
+    return rows[0] ?? null;
+  }
+
+  /** $1 location key, $2 party key, $3 patch, $4 stamp, $5 EVSE key, $6/$7 NOTIFY channel/payload, $8 connector key. */
+  private inPlaceStatement(connector: boolean): string {
+    const list = (json: string) => `CASE WHEN jsonb_typeof(${json}) = 'array' THEN ${json} ELSE '[]'::jsonb END`;
+    const evseIndex = `(SELECT (a.i - 1)::int FROM jsonb_array_elements(${list("t.document->'evses'")}) WITH ORDINALITY AS a(e, i)
+      WHERE jsonb_typeof(a.e) = 'object' AND upper((a.e->>'uid') COLLATE "C") = $5::text ORDER BY a.i LIMIT 1)`;
+    const evse = `(t.document->'evses'->${evseIndex})`;
+    let newEvse = `${evse} || $3::jsonb`;
+    let guard = `${evseIndex} IS NOT NULL`;
+    if (connector) {
+      const connectorIndex = `(SELECT (c.i - 1)::int FROM jsonb_array_elements(${list(`${evse}->'connectors'`)}) WITH ORDINALITY AS c(e, i)
+        WHERE jsonb_typeof(c.e) = 'object' AND upper((c.e->>'id') COLLATE "C") = $8::text ORDER BY c.i LIMIT 1)`;
+      // A connector change is a change of its EVSE (service.ts applyChange).
+      newEvse = `jsonb_set(jsonb_set(${evse}, ARRAY['connectors', ${connectorIndex}::text], (${evse}->'connectors'->${connectorIndex}) || $3::jsonb), '{last_updated}', to_jsonb($4::text))`;
+      guard += ` AND ${connectorIndex} IS NOT NULL`;
+    }
+    return `WITH u AS (
+        UPDATE ${this.table} AS t SET last_updated = $4::text::timestamptz,
+          document = jsonb_set(jsonb_set(t.document, '{last_updated}', to_jsonb($4::text)), ARRAY['evses', ${evseIndex}::text], ${newEvse})
+        WHERE t.location_key = $1::text AND t.party_key = $2::text AND t.last_updated <= $4::text::timestamptz AND ${guard}
+        RETURNING t.document::text AS text, t.document->>'id' AS id, t.document->>'country_code' AS country_code, t.document->>'party_id' AS party_id),
+      n AS (SELECT pg_notify($6::text, $7::text) FROM u)
+      SELECT u.text, u.id, u.country_code, u.party_id FROM u, n`;
   }
 
   /** Reads and locks a location for a change in this transaction. */
