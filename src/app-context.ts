@@ -12,6 +12,7 @@ import { PullRegistry } from './delivery/pulls.js';
 import { WebhookTargets } from './delivery/webhook-targets.js';
 import { EMSP_EVENTS_MODULE, emspEventTarget } from './backends/emsp-events.js';
 import { FullVersionRegistry } from './delivery/full-versions.js';
+import { WireTranslations } from './delivery/translations.js';
 import type { ModuleDescriptor } from './modules/descriptor.js';
 import { OcpiClient } from './ocpi/client.js';
 import { Metrics } from './observability/metrics.js';
@@ -39,7 +40,9 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
   const { config, log, db, descriptors } = deps;
   const pulls = new PullRegistry();
   const fullVersions = new FullVersionRegistry();
+  const wireTranslations = new WireTranslations();
   for (const d of descriptors) {
+    if (d.translation) wireTranslations.register(d.version, d.id, d.translation);
     if (d.pull) pulls.register(d.pull);
     if (d.fullVersion) fullVersions.register(d.fullVersion);
   }
@@ -66,10 +69,11 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
     parties: new PartyService(new PartyStore(db)),
     peerStore,
     peerAuth,
-    outbox: new Outbox(db, config.DATABASE_SCHEMA),
+    outbox: new Outbox(db, config.DATABASE_SCHEMA, config.OUTBOX_INLINE_FANOUT),
     // Both roles get the handlers: the worker runs pulls, the api serves their admin views.
     pulls,
     fullVersions,
+    wireTranslations,
     webhookTargets: new WebhookTargets().register(EMSP_EVENTS_MODULE, emspEventTarget),
     metrics,
     dataQuality: new DataQuality(db, config.DATABASE_SCHEMA, metrics, log),

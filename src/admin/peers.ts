@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { defineRoute } from '../ocpi/route.js';
+import type { ConnectOptions } from '../platform/peers/handshake.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
 import { conflict, notFound } from './errors.js';
 import { ConnectRequest, InvitationCreate, InvitationView, PeerPatch, PeerPath, PeerView, UnregisterView } from './schemas.js';
@@ -26,6 +27,9 @@ export function peerView(p: PeerRecord): z.infer<typeof PeerView> {
     last_contact_at: p.lastContactAt?.toISOString() ?? null,
     registered_at: p.registeredAt?.toISOString() ?? null,
     created_at: p.createdAt.toISOString(),
+    pinned_version: p.pinnedVersion,
+    local_party: p.localPartyKey,
+    loopback: p.loopback,
   };
 }
 
@@ -37,7 +41,7 @@ export const peerRoutes = [
     summary: 'Issue a single-use Token A for a peer that will register with us',
     body: InvitationCreate,
     response: InvitationView,
-    handler: async ({ app, body }) => ({ data: await app.services.peerHandshake.invite(body.label ?? null) }),
+    handler: async ({ app, body }) => ({ data: await app.services.peerHandshake.invite(body.label ?? null, connectionChoice(body)) }),
   }),
   defineRoute({
     method: 'post',
@@ -47,14 +51,14 @@ export const peerRoutes = [
     body: ConnectRequest,
     response: PeerView,
     errors: { 409: 'Cannot present credentials (no local parties) or roles conflict', 422: 'URL refused by the outbound policy', 502: 'The peer could not be used' },
-    handler: async ({ app, body }) => ({ data: peerView(await app.services.peerHandshake.connect(body.versions_url, body.token, body.label ?? null)) }),
+    handler: async ({ app, body }) => ({ data: peerView(await app.services.peerHandshake.connect(body.versions_url, body.token, body.label ?? null, connectionChoice(body))) }),
   }),
   defineRoute({
     method: 'get',
     path: '/peers',
-    summary: 'List peers',
+    summary: 'List peers (with the platform’s loopback connection, if a delegation to an SCSP hosted here made one)',
     response: z.array(PeerView),
-    handler: async ({ app }) => ({ data: (await app.peerStore.list()).map(peerView) }),
+    handler: async ({ app }) => ({ data: (await app.peerStore.list({ includeLoopback: true })).map(peerView) }),
   }),
   defineRoute({
     method: 'get',
@@ -83,7 +87,10 @@ export const peerRoutes = [
     summary: 'Rotate the tokens of this connection (credentials PUT)',
     params: PeerPath,
     response: PeerView,
-    handler: async ({ app, params }) => ({ data: peerView(await app.services.peerHandshake.rotate(params.id)) }),
+    handler: async ({ app, params }) => {
+      await refuseLoopback(app, params.id);
+      return { data: peerView(await app.services.peerHandshake.rotate(params.id)) };
+    },
   }),
   defineRoute({
     method: 'post',
@@ -123,12 +130,23 @@ export const peerRoutes = [
     params: PeerPath,
     response: UnregisterView,
     handler: async ({ app, params }) => {
+      await refuseLoopback(app, params.id);
       const result = await app.services.peerHandshake.disconnect(params.id);
       const peer = await app.peerStore.get(params.id);
       return { data: { id: params.id, status: peer?.status ?? 'DELETED', remote: result.remote } };
     },
   }),
 ];
+
+/** The loopback connection has no other side to rotate with or unregister from: the delegations manage it. */
+async function refuseLoopback(app: AppContext, id: string): Promise<void> {
+  if ((await app.peerStore.get(id))?.loopback)
+    throw conflict('This is the platform’s connection to itself, managed by the delegations to SCSPs hosted here: end those delegations instead');
+}
+
+function connectionChoice(body: { version?: string; local_party?: { country_code: string; party_id: string } }): ConnectOptions {
+  return { version: body.version, localParty: body.local_party && { countryCode: body.local_party.country_code, partyId: body.local_party.party_id } };
+}
 
 async function findPeer(app: AppContext, id: string): Promise<PeerRecord> {
   const peer = await app.peerStore.get(id);

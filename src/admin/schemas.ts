@@ -29,7 +29,16 @@ export const PartyView = z.object({
   updated_at: z.string(),
 });
 
-export const InvitationCreate = z.object({ label: z.string().max(100).optional() });
+/** Per connection: a pinned OCPI version, and which local party a one-party (2.1.1) peer sees. */
+const ConnectionChoice = {
+  version: z.string().max(10).optional().describe('Pin this OCPI version (default: the highest both sides offer)'),
+  local_party: z
+    .object({ country_code: z.string().length(2), party_id: z.string().length(3) })
+    .optional()
+    .describe('The local party presented to an OCPI 2.1.1 peer (default: the only CPO or eMSP party)'),
+};
+
+export const InvitationCreate = z.object({ label: z.string().max(100).optional(), ...ConnectionChoice });
 export const InvitationView = z.object({
   peer_id: z.string().uuid(),
   token: z.string().describe('Token A: give it to the peer with versions_url, over a secure channel. Shown once.'),
@@ -45,6 +54,7 @@ export const ConnectRequest = z.object({
     .max(64)
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without whitespace'),
   label: z.string().max(100).optional(),
+  ...ConnectionChoice,
 });
 
 export const PeerPath = z.object({ id: z.string().uuid() });
@@ -63,6 +73,9 @@ export const PeerView = z.object({
   last_contact_at: z.string().nullable(),
   registered_at: z.string().nullable(),
   created_at: z.string(),
+  pinned_version: z.string().nullable(),
+  local_party: z.string().nullable().describe('The local party (country code + party id) presented to a one-party (OCPI 2.1.1) peer'),
+  loopback: z.boolean().describe('The platform’s connection to itself (delegations to SCSPs hosted here), not another platform'),
 });
 
 export const PeerPatch = z

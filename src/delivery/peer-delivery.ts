@@ -17,6 +17,7 @@ import type { PeerRecord } from '../platform/peers/peer-store.js';
 import { type Cursor, type DeliveryStore, type PendingRow, laneWhere } from './delivery-store.js';
 import type { DeliveryMetrics } from './metrics.js';
 import { isUnknownObject, judgeFailure, nextDelayMs } from './retry-policy.js';
+import { NOT_FOR_PEER } from './translations.js';
 
 export interface DeliverySettings {
   keyConcurrency: number;
@@ -144,7 +145,7 @@ export class PeerDelivery {
       const { work, superseded, inherited } = await this.plan(laneId, rows, now);
       await this.store.setStatus(superseded, 'SUPERSEDED');
       for (const head of inherited)
-        await this.store.scheduleRetry(head.id, head.nextAttemptAt, head.firstFailedAt ?? now, head.attempts, 'superseded a message that was being retried');
+        await this.store.scheduleRetry(head, head.nextAttemptAt, head.firstFailedAt ?? now, head.attempts, 'superseded a message that was being retried');
       result.superseded += superseded.length;
       if (work.length === 0) break;
 
@@ -174,11 +175,15 @@ export class PeerDelivery {
   }
 
   /** Coalesces and orders the pending rows per object; returns what to send now and what to drop. */
-  private async plan(peerId: string, rows: PendingRow[], now: Date): Promise<{ work: Work[]; superseded: bigint[]; inherited: PendingRow[] }> {
+  private async plan(peerId: string, rows: PendingRow[], now: Date): Promise<{ work: Work[]; superseded: PendingRow[]; inherited: PendingRow[] }> {
     const byKey = new Map<string, PendingRow[]>();
-    for (const row of rows) byKey.set(row.objectKey, [...(byKey.get(row.objectKey) ?? []), row]);
+    for (const row of rows) {
+      const list = byKey.get(row.objectKey);
+      if (list) list.push(row);
+      else byKey.set(row.objectKey, [row]);
+    }
     const cursors = await this.store.cursors(peerId, [...byKey.keys()]);
-    const superseded: bigint[] = [];
+    const superseded: PendingRow[] = [];
     const inherited: PendingRow[] = [];
     const work: Work[] = [];
     for (const [key, unordered] of byKey) {
@@ -189,13 +194,13 @@ export class PeerDelivery {
       keyRows.forEach((r, i) => r.fullVersion && (lastFull = i));
       if (lastFull > 0) {
         const dropped = keyRows.slice(0, lastFull);
-        superseded.push(...dropped.map((r) => r.id));
+        superseded.push(...dropped);
         if (inheritRetryState(keyRows[lastFull], dropped)) inherited.push(keyRows[lastFull]);
       }
       const cursor = cursors.get(key);
       const remaining = keyRows.slice(Math.max(lastFull, 0)).filter((r) => {
         const stale = isOlderThan(r, cursor);
-        if (stale) superseded.push(r.id);
+        if (stale) superseded.push(r);
         return !stale;
       });
       if (remaining.length === 0 || remaining[0].nextAttemptAt > now) continue;
@@ -213,19 +218,19 @@ export class PeerDelivery {
       const row = item.rows[i];
       const now = new Date();
       if (coveredUntil && row.lastUpdated && row.lastUpdated <= coveredUntil) {
-        await this.store.setStatus([row.id], 'SUPERSEDED', 'contained in the full version PUT after an unknown-object answer');
+        await this.store.setStatus([row], 'SUPERSEDED', 'contained in the full version PUT after an unknown-object answer');
         result.superseded++;
         continue;
       }
       if (row.deadlineAt && now > row.deadlineAt) {
-        await this.store.setStatus([row.id], 'DEAD', 'deadline passed before delivery');
+        await this.store.setStatus([row], 'DEAD', 'deadline passed before delivery');
         this.metrics.count(metricsId, row.module, 'dead');
         result.dead++;
         continue;
       }
       const url = await dest.url(row);
       if (typeof url !== 'string') {
-        await this.store.setStatus([row.id], 'DEAD', url.missing);
+        await this.store.setStatus([row], 'DEAD', url.missing);
         this.metrics.count(metricsId, row.module, 'dead');
         result.dead++;
         continue;
@@ -253,7 +258,7 @@ export class PeerDelivery {
         const verdict = judgeFailure(failure);
         const attempts = row.attempts + 1;
         if (!verdict.retry) {
-          await this.store.giveUp(row.id, 'DEAD', attempts, verdict.reason);
+          await this.store.giveUp(row, 'DEAD', attempts, verdict.reason);
           this.metrics.count(metricsId, row.module, 'dead');
           result.dead++;
           continue;
@@ -263,25 +268,21 @@ export class PeerDelivery {
         const at = new Date(now.getTime() + nextDelayMs(attempts, this.settings.backoff, verdict.retryAfterMs));
         const firstFailedAt = row.firstFailedAt ?? now;
         if (row.deadlineAt && at > row.deadlineAt) {
-          await this.store.giveUp(row.id, 'DEAD', attempts, `deadline passes before the next attempt: ${verdict.reason}`);
+          await this.store.giveUp(row, 'DEAD', attempts, `deadline passes before the next attempt: ${verdict.reason}`);
           result.dead++;
         } else if (at.getTime() - firstFailedAt.getTime() > dest.windowMs && dest.pastWindow === 'DEAD') {
-          await this.store.giveUp(row.id, 'DEAD', attempts, `retry window exceeded: ${verdict.reason}`);
+          await this.store.giveUp(row, 'DEAD', attempts, `retry window exceeded: ${verdict.reason}`);
           this.metrics.count(metricsId, row.module, 'dead');
           result.dead++;
           // The object's later messages go on: the next run finds them due.
           return null;
         } else if (at.getTime() - firstFailedAt.getTime() > dest.windowMs) {
           // Past the window the peer catches up by pulling; this object stops here.
-          await this.store.giveUp(row.id, 'RESYNC', attempts, `retry window exceeded: ${verdict.reason}`);
-          await this.store.setStatus(
-            item.rows.slice(i + 1).map((r) => r.id),
-            'RESYNC',
-            `retry window exceeded: ${verdict.reason}`,
-          );
+          await this.store.giveUp(row, 'RESYNC', attempts, `retry window exceeded: ${verdict.reason}`);
+          await this.store.setStatus(item.rows.slice(i + 1), 'RESYNC', `retry window exceeded: ${verdict.reason}`);
           this.metrics.count(metricsId, row.module, 'resync');
         } else {
-          await this.store.scheduleRetry(row.id, at, firstFailedAt, attempts, verdict.reason);
+          await this.store.scheduleRetry(row, at, firstFailedAt, attempts, verdict.reason);
         }
         return verdict.peerLevel ? at : null;
       }
@@ -290,12 +291,15 @@ export class PeerDelivery {
   }
 
   private async send(peer: PeerRecord, token: string, row: PendingRow, url: string, method: string, body: unknown): Promise<void> {
+    // A peer of another OCPI version gets the object as its version writes it (delivery/translations.ts).
+    const wire = await this.app.wireTranslations.outbound(peer, row.module, { method, url, body }, this.app);
+    if (wire === NOT_FOR_PEER) return;
     await this.client.request({
       method: method as 'PUT',
       url,
       token,
       encoding: peer.authEncoding,
-      body: body ?? undefined,
+      body: wire ?? undefined,
       from: row.fromCountry && row.fromParty ? { countryCode: row.fromCountry, partyId: row.fromParty } : undefined,
       to: row.toCountry && row.toParty ? { countryCode: row.toCountry, partyId: row.toParty } : undefined,
       correlationId: row.correlationId ?? `outbox-${row.id}`,
@@ -354,11 +358,7 @@ class GroupCommit {
     const batch = this.buffer;
     this.buffer = [];
     this.flushing = null;
-    await this.store.recordDelivered(
-      this.peerId,
-      batch.map((r) => r.id),
-      cursorEntries(batch),
-    );
+    await this.store.recordDelivered(this.peerId, batch, cursorEntries(batch));
   }
 }
 

@@ -14,7 +14,7 @@ import type { PartyRef } from '../ocpi/context.js';
 import { parseDateTime } from '../model/primitives.js';
 import { CALLBACK_TTL_MS, createAlias } from './aliases.js';
 import { endpointOf, isConnected } from './directory.js';
-import type { HubPolicy } from './policy.js';
+import { type HubPolicy, isOneParty } from './policy.js';
 
 const EMSP_LIKE = ['EMSP', 'NSP', 'NAP', 'OTHER'];
 
@@ -70,9 +70,10 @@ export async function broadcast(app: AppContext, req: Request, input: BroadcastI
       body: copy.body,
       fullVersion: input.method === 'PUT',
       lastUpdated: stamp ?? undefined,
-      // Hub -> each receiver: from = the hub, to = that receiver (transport §9.2).
-      from: input.hub,
-      to: w.party,
+      // Hub -> each receiver: from = the hub, to = that receiver (transport §9.2); a one-party
+      // receiver (OCPI 2.1.1) is addressed by its connection alone. Delivery writes the body in
+      // the receiver's version (delivery/translations.ts): the outbox holds the stored model.
+      ...(isOneParty(app, w.peer) ? {} : { from: input.hub, to: w.party }),
       // Every copy continues the broadcaster's exchange (transport: a hub keeps X-Correlation-ID).
       correlationId: req.ocpi.correlationId,
     });

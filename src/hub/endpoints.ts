@@ -41,3 +41,11 @@ export function withClientInfoReceiver<E extends Endpoint>(
   if (!['CPO', 'EMSP', 'SCSP'].some((r) => localRoles.has(r)) || !receiver) return endpoints;
   return [...endpoints, { identifier: 'hubclientinfo', role: 'RECEIVER', url: receiver }];
 }
+
+/**
+ * A one-party version's hub URLs (OCPI 2.1.1): one per module it routes, without an interface
+ * role; the router takes the role from the caller's (policy.ts `interfaceFacing`).
+ */
+export function oneSidedHubEndpoints(policy: HubPolicy, publicBaseUrl: string): Array<{ identifier: string; url: string }> {
+  return policy.routed.map((module) => ({ identifier: module, url: `${publicBaseUrl}/ocpi${policy.path}/${module}` }));
+}

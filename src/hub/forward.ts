@@ -11,11 +11,13 @@ import type { AppContext } from '../context.js';
 import { OcpiCallError, type OcpiClient, type RawReply } from '../ocpi/client.js';
 import type { PartyRef } from '../ocpi/context.js';
 import { HEADER, echoRoutingHeaders } from '../ocpi/headers.js';
+import { OcpiStatus, envelope } from '../ocpi/status.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
 import { CALLBACK_TTL_MS, CDR_LOCATION_TTL_MS, createAlias, rewriteLinkHeader, signedLink } from './aliases.js';
+import { type AnswerShape, NOT_FOR_PEER, sameVersion, toPeer, translateEnvelope } from './bridge.js';
 import { isConnected } from './directory.js';
 import { forwardTimeout, hubError, receiverNotConnected } from './errors.js';
-import type { HubPolicy } from './policy.js';
+import { type HubPolicy, isOneParty } from './policy.js';
 
 export interface ForwardCall {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -28,6 +30,12 @@ export interface ForwardCall {
   /** The peer the call goes to and the party it is for. */
   target: PeerRecord;
   to?: PartyRef;
+  /**
+   * Bridging (bridge.ts): the caller's connection, when it may speak another version than the
+   * target's; `body` is then the caller's body as sent, `model` the same as the stored model, and
+   * `depth` the level of the objects the answer holds.
+   */
+  bridge?: { caller: PeerRecord; model: unknown; depth: number };
 }
 
 /** The hub forwards with app.client: the one outbound client and its pooled transport (docs/architecture.md, One way out). */
@@ -52,9 +60,13 @@ export async function rewriteCallbacks(app: AppContext, policy: HubPolicy, call:
       to: call.from,
       ttlMs: CALLBACK_TTL_MS,
     });
-  let { body, url } = call;
+  let { body, url, bridge } = call;
   if (body && typeof body === 'object' && typeof (body as { response_url?: unknown }).response_url === 'string') {
-    body = { ...(body as object), response_url: await alias((body as { response_url: string }).response_url) };
+    const replaced = await alias((body as { response_url: string }).response_url);
+    body = { ...(body as object), response_url: replaced };
+    // The translated body carries the same URL (a version's command keeps its response_url).
+    const model = bridge?.model;
+    if (bridge && model && typeof model === 'object' && 'response_url' in model) bridge = { ...bridge, model: { ...model, response_url: replaced } };
   }
   const u = new URL(url);
   const inQuery = u.searchParams.get('response_url');
@@ -62,13 +74,22 @@ export async function rewriteCallbacks(app: AppContext, policy: HubPolicy, call:
     u.searchParams.set('response_url', await alias(inQuery));
     url = u.toString();
   }
-  return { ...call, body, url };
+  return { ...call, body, url, bridge };
 }
 
 /** Sends the call and writes the receiver's answer to `res`. */
 export async function forwardAndRelay(app: AppContext, req: Request, res: Response, call: ForwardCall): Promise<void> {
   if (!isConnected(call.target)) throw receiverNotConnected(`${describe(call.to)} is not connected to the hub right now`);
   const { forwardTimeoutMs } = await app.services.hubState.settings();
+  const bridged = call.bridge && !sameVersion(call.bridge.caller, call.target) ? call.bridge : undefined;
+  const body = bridged && isBodyMethod(call.method) ? await toPeer(app, call.target, call.module, { method: call.method, url: call.url, body: bridged.model }) : call.body;
+  if (body === NOT_FOR_PEER) {
+    // The receiver's version has no such object (e.g. one it must not be shown): nothing to forward.
+    echoRoutingHeaders(res, { from: call.from, to: call.to });
+    return void res.status(200).json(envelope(OcpiStatus.SUCCESS));
+  }
+  // A one-party peer (OCPI 2.1.1) knows no routing headers: it is addressed by its connection.
+  const routed = !isOneParty(app, call.target);
   let reply: RawReply;
   try {
     ({ reply } = await hubClient(app).exchange({
@@ -76,9 +97,9 @@ export async function forwardAndRelay(app: AppContext, req: Request, res: Respon
       url: call.url,
       token: app.secrets.decrypt(call.target.peerTokenEnc),
       encoding: call.target.authEncoding,
-      body: isBodyMethod(call.method) ? call.body : undefined,
-      from: call.from,
-      to: call.to,
+      body: isBodyMethod(call.method) ? body : undefined,
+      from: routed ? call.from : undefined,
+      to: routed ? call.to : undefined,
       correlationId: req.ocpi.correlationId,
       timeoutMs: forwardTimeoutMs,
     }));
@@ -90,6 +111,10 @@ export async function forwardAndRelay(app: AppContext, req: Request, res: Respon
     throw hubError(`The request could not be forwarded to ${describe(call.to)}`);
   }
   await app.services.hubClientInfo.noteTraffic(call.target.id, true).catch(() => undefined);
+  if (bridged) {
+    const shape: AnswerShape = call.method === 'GET' ? { kind: 'objects', depth: bridged.depth } : { kind: 'answer', request: { method: call.method, url: call.url, body } };
+    reply = { ...reply, body: await translateEnvelope(app, call.module, reply.body, call.target, bridged.caller, shape) };
+  }
   await relay(app, res, reply, call);
 }
 

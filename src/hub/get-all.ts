@@ -15,6 +15,9 @@ import { partyKey } from '../platform/parties/party-store.js';
 import { type ConnectedPeer, endpointOf, isConnected } from './directory.js';
 import { invalidParameters } from '../ocpi/errors.js';
 import { hubClient } from './forward.js';
+import { translateData } from './bridge.js';
+import { isOneParty } from './policy.js';
+import type { PeerRecord } from '../platform/peers/peer-store.js';
 
 /** Who owns the objects a module's SENDER lists. */
 const OWNER_ROLE: Record<string, string> = { locations: 'CPO', tariffs: 'CPO', sessions: 'CPO', cdrs: 'CPO', tokens: 'EMSP' };
@@ -26,7 +29,12 @@ interface Owner {
   total: number;
 }
 
-export async function getAll(app: AppContext, req: Request, res: Response, input: { module: string; callerPeerId: string; from: PartyRef; hub: PartyRef }): Promise<void> {
+export async function getAll(
+  app: AppContext,
+  req: Request,
+  res: Response,
+  input: { module: string; callerPeerId: string; caller?: PeerRecord; from: PartyRef; hub: PartyRef },
+): Promise<void> {
   const ownerRole = OWNER_ROLE[input.module];
   if (!ownerRole) throw invalidParameters(`GET all via the hub is not available for ${input.module}`);
   const page = parsePageRequest(req.query, app.pagination);
@@ -51,8 +59,8 @@ export async function getAll(app: AppContext, req: Request, res: Response, input
       query: { ...filters, offset, limit },
       token: app.secrets.decrypt(o.peer.peerTokenEnc),
       encoding: o.peer.authEncoding,
-      from: input.from,
-      to: o.party,
+      // A one-party owner (OCPI 2.1.1) is addressed by its connection, without routing headers.
+      ...(isOneParty(app, o.peer) ? {} : { from: input.from, to: o.party }),
       correlationId: req.ocpi.correlationId,
       timeoutMs: forwardTimeoutMs,
     });
@@ -84,7 +92,9 @@ export async function getAll(app: AppContext, req: Request, res: Response, input
       const reply = await call(owner, at - start, to - at);
       const got = Array.isArray(reply.data) ? reply.data : [];
       if (got.length === 0) break;
-      items.push(...got.slice(0, to - at));
+      // Each owner's objects in the requester's version (bridge.ts); one it must not see is left out.
+      const slice = got.slice(0, to - at);
+      items.push(...(input.caller ? ((await translateData(app, input.module, slice, owner.peer, input.caller, { kind: 'objects', depth: 3 })) as unknown[]) : slice));
       at += got.length;
     }
     start = end;

@@ -17,6 +17,11 @@ export interface HubTreatment {
   routedByTokenOwner?: boolean;
   /** Requests carry a `response_url` the receiver calls later (replaced by a hub alias). */
   callbacks?: boolean;
+  /**
+   * The module's version joins one party to one party (OCPI 2.1.1): no routing headers, no
+   * interface roles in version details. Said by any module of a version, it holds for the version.
+   */
+  oneParty?: boolean;
 }
 
 export interface HubPolicy {
@@ -30,6 +35,11 @@ export interface HubPolicy {
   callbacks: ReadonlySet<string>;
   /** Modules whose SENDER is the CPO's: a party with both roles sends them to eMSP-like roles. */
   cpoData: ReadonlySet<string>;
+  /**
+   * One party per connection (OCPI 2.1.1): the hub's URLs carry no `{sender|receiver}` (the
+   * caller's role implies it), requests carry no routing headers, and none are sent to such a peer.
+   */
+  oneParty: boolean;
 }
 
 export interface HubModuleEntry {
@@ -51,6 +61,7 @@ export function hubPolicyOf(modules: readonly HubModuleEntry[], version: string)
     routedByTokenOwner: new Set(where('routedByTokenOwner')),
     callbacks: new Set(where('callbacks')),
     cpoData: new Set(ofVersion.filter((m) => m.interfaces?.some((i) => i.role === 'SENDER' && i.owner === 'CPO')).map((m) => m.id)),
+    oneParty: ofVersion.some((m) => m.hub?.oneParty),
   };
 }
 
@@ -70,6 +81,21 @@ declare module '../context.js' {
 /** The hub's policy for one version of this instance's descriptors (null: the hub does not route it). */
 export function hubPolicy(app: AppContext, version: string): HubPolicy | null {
   return app.services.hubPolicies.get(version) ?? null;
+}
+
+/** Whether a peer's connection carries one party and no routing headers (its version's policy says so). */
+export function isOneParty(app: AppContext, peer: { version: string | null }): boolean {
+  return !!peer.version && !!app.services.hubPolicies.get(peer.version)?.oneParty;
+}
+
+/**
+ * The hub interface a one-party caller reaches under a role-free hub URL: the side of the module
+ * its counterpart plays. A CPO pushes CPO data (locations, tariffs, sessions, CDRs) to a RECEIVER
+ * and reads tokens from a SENDER; an eMSP the other way round.
+ */
+export function interfaceFacing(policy: HubPolicy, module: string, callerRoles: readonly string[]): 'SENDER' | 'RECEIVER' {
+  const cpo = callerRoles.includes('CPO');
+  return cpo === policy.cpoData.has(module) ? 'RECEIVER' : 'SENDER';
 }
 
 /** Every version the hub routes on this instance. */

@@ -21,7 +21,9 @@ import type { ModuleInterface } from '../ocpi/registry-types.js';
 import { OcpiStatus, envelope } from '../ocpi/status.js';
 import { ciEquals } from '../model/primitives.js';
 import { partyKey } from '../platform/parties/party-store.js';
+import type { PeerRecord } from '../platform/peers/peer-store.js';
 import { ALIAS_PATH, type Alias, LINK_PATH, findAlias, readSignedLink } from './aliases.js';
+import { receiverDepth, senderDepth, toModel } from './bridge.js';
 import { broadcast, oppositeRoles } from './broadcast.js';
 import { endpointOf, isConnected, type Whereabouts } from './directory.js';
 import { receiverNotConnected, unknownReceiver } from './errors.js';
@@ -29,11 +31,13 @@ import { describe, forwardAndRelay, isBodyMethod, rewriteCallbacks } from './for
 import { getAll } from './get-all.js';
 import { namedObject, ownerOf, recordOwner } from './owners.js';
 import { assertSendsOwnObjects } from './ownership.js';
-import { type HubPolicy, hubPolicy } from './policy.js';
+import { type HubPolicy, hubPolicy, interfaceFacing } from './policy.js';
 import { mayBroadcast, partySpecificRecipient } from './recipients.js';
 import { withHubParties } from './remote-parties.js';
 
 const MODULE_PATH = /^\/hub\/([0-9][0-9a-z.]*)\/([a-z]+)\/(sender|receiver)(\/[^?]*)?$/;
+// A one-party version (OCPI 2.1.1) has no {sender|receiver} segment (policy.ts oneParty).
+const ONE_PARTY_PATH = /^\/hub\/([0-9][0-9a-z.]*)\/([a-z]+)(\/[^?]*)?$/;
 // Exactly the alias: nothing may be appended to the URL it stands for.
 const ALIAS = new RegExp(`^${ALIAS_PATH.replace(/\//g, '\\/')}\\/([0-9a-f]{32})$`);
 const LINK = new RegExp(`^${LINK_PATH.replace(/\//g, '\\/')}\\/([A-Za-z0-9_-]{1,4000})$`);
@@ -65,7 +69,8 @@ const GUARD = { acceptsTokenA: false, routed: true } as ModuleInterface;
 
 export function hubRouter(app: AppContext) {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const moduleMatch = MODULE_PATH.exec(req.path);
+    const oneParty = ONE_PARTY_PATH.exec(req.path);
+    const moduleMatch = oneParty && hubPolicy(app, oneParty[1])?.oneParty ? [oneParty[0], oneParty[1], oneParty[2], '', oneParty[3]] : MODULE_PATH.exec(req.path);
     const aliasMatch = moduleMatch ? null : ALIAS.exec(req.path);
     const linkMatch = moduleMatch || aliasMatch ? null : LINK.exec(req.path);
     if (!moduleMatch && !aliasMatch && !linkMatch) return next();
@@ -82,24 +87,34 @@ export function hubRouter(app: AppContext) {
     const module = moduleMatch[2];
     if (!policy) throw notFound(`No hub endpoints for OCPI ${moduleMatch[1]}`);
     if (!policy.routed.includes(module)) throw notFound(`No hub endpoint for module ${module}`);
-    const interfaceRole = moduleMatch[3].toUpperCase() as 'SENDER' | 'RECEIVER';
+    const interfaceRole = policy.oneParty
+      ? interfaceFacing(
+          policy,
+          module,
+          caller.roles.map((r) => r.role),
+        )
+      : (moduleMatch[3].toUpperCase() as 'SENDER' | 'RECEIVER');
     const rest = moduleMatch[4] ?? '';
     const search = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-    const routing = parseRoutingHeaders(req);
-    const from = senderParty(req, caller, routing.from, interfaceRole === 'RECEIVER' ? rest : '');
-    req.ocpi.routing = { from, to: routing.to };
     const method = req.method as Method;
+    // One party per connection: the sender is its party; a list GET is a GET all, anything else routed openly.
+    const routing = policy.oneParty ? { to: method === 'GET' && interfaceRole === 'SENDER' && rest === '' ? hub : undefined } : parseRoutingHeaders(req);
+    const from = senderParty(req, caller, 'from' in routing ? routing.from : undefined, interfaceRole === 'RECEIVER' ? rest : '');
+    req.ocpi.routing = { from, to: routing.to };
     const callerPeerId = caller.peerId;
+    const callerPeer = await findPeer(app, callerPeerId);
+    // What follows reads the body as the stored model; a receiver of the caller's version gets it as sent.
+    const body = isBodyMethod(method) && callerPeer ? await toModel(app, callerPeer, module, req.body) : req.body;
 
-    assertSendsOwnObjects(policy, module, interfaceRole, method, rest, req.body, from);
-    await recordOwner(app, policy, module, interfaceRole, method, rest, req.body);
+    assertSendsOwnObjects(policy, module, interfaceRole, method, rest, body, from);
+    await recordOwner(app, policy, module, interfaceRole, method, rest, body);
     let to = routing.to;
     const toHub = !!to && ciEquals(to.countryCode, hub.countryCode) && ciEquals(to.partyId, hub.partyId);
     if (toHub && method === 'GET') {
       req.ocpi.routing = { from, to: hub };
       if (interfaceRole !== 'SENDER' || rest !== '')
         throw invalidParameters('A GET addressed to the hub must be a list GET on a SENDER interface; send OCPI-to-* of the owner, or leave it out for open routing');
-      return getAll(app, req, res, { module, callerPeerId, from, hub });
+      return getAll(app, req, res, { module, callerPeerId, caller: callerPeer, from, hub });
     }
 
     let target: Whereabouts | null;
@@ -108,14 +123,14 @@ export function hubRouter(app: AppContext) {
       if (!target) throw unknownReceiver(`${describe(to)} is not known to the hub`);
     } else {
       // Addressed to the hub (a broadcast request) or to nobody (open routing).
-      const recipient = await partySpecificRecipient(app, policy, { module, interfaceRole, method, rest, body: req.body });
+      const recipient = await partySpecificRecipient(app, policy, { module, interfaceRole, method, rest, body });
       if (recipient !== undefined) {
         // Personal data never fans out (transport §9.3): only the eMSP of the cdr_token gets it.
         if (!recipient) throw unknownReceiver(`The eMSP this ${module} object is for cannot be determined (cdr_token): send OCPI-to-country-code/OCPI-to-party-id`);
         target = await findParty(app, recipient);
         if (!target) throw unknownReceiver(`${describe(recipient)}, the eMSP of the cdr_token, is not known to the hub`);
       } else {
-        target = toHub ? null : await openRoute(app, policy, { module, interfaceRole, method, rest, body: req.body, callerPeerId, from });
+        target = toHub ? null : await openRoute(app, policy, { module, interfaceRole, method, rest, body, callerPeerId, from });
         if (!target) {
           if (method === 'GET') throw unknownReceiver('The receiver cannot be determined from this request: send OCPI-to-country-code/OCPI-to-party-id');
           if (!mayBroadcast(policy, module, interfaceRole))
@@ -123,7 +138,7 @@ export function hubRouter(app: AppContext) {
               `${module} ${interfaceRole} requests are never broadcast (only pushes of ${[...policy.broadcast].join(', ')}): send OCPI-to-country-code/OCPI-to-party-id of the receiver`,
             );
           // Transport §9.3 (addressed to the hub) and §9.5 (open routing that cannot decide).
-          await broadcast(app, req, { method, module, interfaceRole, path: rest + search, body: req.body, callerPeerId, from, hub, policy });
+          await broadcast(app, req, { method, module, interfaceRole, path: rest + search, body, callerPeerId, from, hub, policy });
           req.ocpi.routing = { from, to: hub };
           echoRoutingHeaders(res, { from, to: hub });
           return void res.status(200).json(envelope(OcpiStatus.SUCCESS));
@@ -155,9 +170,16 @@ export function hubRouter(app: AppContext) {
       from,
       target: target.peer,
       to: target.party,
+      bridge: callerPeer && { caller: callerPeer, model: isBodyMethod(method) ? body : undefined, depth: interfaceRole === 'SENDER' ? senderDepth(rest) : receiverDepth(rest) },
     });
     return forwardAndRelay(app, req, res, call);
   };
+}
+
+/** The caller's connection as the directory holds it (its version and endpoints drive bridging). */
+async function findPeer(app: AppContext, peerId: string): Promise<PeerRecord | undefined> {
+  const cached = (await app.services.hubDirectory.peers()).find((p) => p.id === peerId);
+  return cached ?? (await app.peerStore.get(peerId)) ?? undefined;
 }
 
 async function findParty(app: AppContext, party: PartyRef): Promise<Whereabouts | null> {
@@ -226,6 +248,7 @@ async function serveAlias(app: AppContext, req: Request, res: Response, peer: Au
   const target = (await app.services.hubDirectory.peers()).find((p) => p.id === alias.targetPeerId);
   if (!target) throw unknownReceiver(`${describe(alias.to)} is no longer connected to the hub`);
   const method = req.method as Method;
+  const caller = await findPeer(app, peer.peerId);
   await forwardAndRelay(app, req, res, {
     method,
     module: alias.module,
@@ -235,5 +258,7 @@ async function serveAlias(app: AppContext, req: Request, res: Response, peer: Au
     from: alias.from,
     target,
     to: alias.to,
+    // A Link is the next page of a list; a callback carries one result object.
+    bridge: caller && { caller, model: isBodyMethod(method) ? await toModel(app, caller, alias.module, req.body) : undefined, depth: 3 },
   });
 }

@@ -40,7 +40,25 @@ function moduleRoutes(policy: HubPolicy, method: HttpMethod) {
   ];
 }
 
-/** The hub's module URLs of one version: `/hub/{version}/{module}/{role}[/{path}]`. */
+const ONE_PARTY_DESCRIPTION =
+  "One URL per module, without an interface role: the caller's role implies it (a CPO pushes locations, tariffs, sessions and CDRs and reads tokens; an eMSP the other way round). No routing headers: the sender is the connection's one party, the receiver is decided as for open routing, and a list GET is a GET all. Bodies are translated between this version and the receiver's.";
+
+function oneSidedRoutes(policy: HubPolicy, method: HttpMethod) {
+  const ModulePath = z.object({ module: z.enum(policy.routed as [string, ...string[]]) });
+  return [
+    defineRoute({ method, path: '/:module', summary: `${method.toUpperCase()} routed through the hub`, description: ONE_PARTY_DESCRIPTION, params: ModulePath, handler: off }),
+    defineRoute({
+      method,
+      path: '/:module/:path',
+      summary: `${method.toUpperCase()} of an object, routed through the hub`,
+      description: ONE_PARTY_DESCRIPTION,
+      params: ModulePath.extend({ path: z.string() }),
+      handler: off,
+    }),
+  ];
+}
+
+/** The hub's module URLs of one version: `/hub/{version}/{module}/{role}[/{path}]`, or `/hub/{version}/{module}[/{path}]` for a one-party version. */
 export const hubInterface = (policy: HubPolicy): ModuleInterface => ({
   // Not a module: the hub's routing surface (never advertised under this identifier).
   identifier: 'hub',
@@ -49,7 +67,7 @@ export const hubInterface = (policy: HubPolicy): ModuleInterface => ({
   basePath: policy.path,
   acceptsTokenA: false,
   routed: false,
-  routes: (['get', 'post', 'put', 'patch', 'delete'] as const).flatMap((method) => moduleRoutes(policy, method)),
+  routes: (['get', 'post', 'put', 'patch', 'delete'] as const).flatMap((method) => (policy.oneParty ? oneSidedRoutes(policy, method) : moduleRoutes(policy, method))),
 });
 
 /** The hub's own URLs, the same for every version: callback aliases and sealed links. */

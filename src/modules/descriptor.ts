@@ -11,6 +11,8 @@ import type { PullHandler } from '../delivery/pulls.js';
 import type { HubTreatment } from '../hub/policy.js';
 import type { ModuleInterface } from '../ocpi/registry-types.js';
 import type { RouteDef } from '../ocpi/route.js';
+import type { VersionHandshake } from '../platform/peers/handshake.js';
+import type { WireTranslation } from '../delivery/translations.js';
 
 /** A periodic task of the worker (run on every dispatcher sweep), e.g. timing out unanswered requests. */
 export type Sweep = (app: AppContext) => Promise<unknown>;
@@ -40,6 +42,10 @@ export interface ModuleDescriptor {
   /** Started once an API process listens (e.g. resuming handshakes whose peer calls us back). */
   onListening?: Service;
   hub?: HubTreatment;
+  /** A credentials module's side of a handshake we drive, for versions other than the one building `peerHandshake` (platform/peers/negotiate.ts). */
+  handshake?: (app: AppContext) => VersionHandshake;
+  /** How this version's peers read and write the module's objects, translated from and to the stored model (delivery/translations.ts). */
+  translation?: WireTranslation;
 }
 
 /**

@@ -19,6 +19,14 @@ import { sessionsModule } from './2.2.1/sessions/descriptor.js';
 import { tariffsModule } from './2.2.1/tariffs/descriptor.js';
 import { tokensModule } from './2.2.1/tokens/descriptor.js';
 import { versionsModule } from './2.2.1/versions/descriptor.js';
+import { credentials211Module } from './2.1.1/credentials/descriptor.js';
+import { locations211Module } from './2.1.1/locations/descriptor.js';
+import { tariffs211Module } from './2.1.1/tariffs/descriptor.js';
+import { sessions211Module } from './2.1.1/sessions/descriptor.js';
+import { cdrs211Module } from './2.1.1/cdrs/descriptor.js';
+import { tokens211Module } from './2.1.1/tokens/descriptor.js';
+import { commands211Module } from './2.1.1/commands/descriptor.js';
+import { versions211Module } from './2.1.1/versions/descriptor.js';
 
 export const descriptors: readonly ModuleDescriptor[] = [
   versionsModule,
@@ -31,6 +39,15 @@ export const descriptors: readonly ModuleDescriptor[] = [
   commandsModule,
   chargingProfilesModule,
   hubClientInfoModule,
+  // OCPI 2.1.1 (issue 17): its own wire forms, translated to and from the 2.2.1 model (docs/ocpi-2.1.1.md).
+  versions211Module,
+  credentials211Module,
+  locations211Module,
+  tariffs211Module,
+  sessions211Module,
+  cdrs211Module,
+  tokens211Module,
+  commands211Module,
 ];
 
 /** Every OCPI version that has modules, oldest first. */

@@ -12,6 +12,8 @@ export interface AuthenticatedPeer {
   credentialHash: string;
   /** The CredentialsRoles the peer registered: the parties it may speak for. */
   roles: Array<{ role: string; countryCode: string; partyId: string }>;
+  /** The local party this connection addresses when a request names none (a one-party connection: OCPI 2.1.1). */
+  localParty?: PartyRef;
 }
 
 export interface PartyRef {

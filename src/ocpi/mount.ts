@@ -170,7 +170,8 @@ function resolveRouting(app: AppContext, roles: { served: readonly string[]; own
     const ownReceivers = roles.own.length
       ? receivers.filter((r) => parties.some((p) => p.roles.some((role) => roles.own.includes(role)) && ciEquals(p.countryCode, r.countryCode) && ciEquals(p.partyId, r.partyId)))
       : receivers;
-    routing.to ??= only(ownReceivers) ?? (hint.receiverInBody ? findParty(receivers, hint.receiverInBody(req.body)) : undefined);
+    // A connection that addresses one local party (its credentials named one: OCPI 2.1.1) needs no header.
+    routing.to ??= findParty(ownReceivers, peer.localParty) ?? only(ownReceivers) ?? (hint.receiverInBody ? findParty(receivers, hint.receiverInBody(req.body)) : undefined);
     if (malformed) throw malformed;
     if ((!routing.from || !routing.to) && hint.lookup) {
       const found = await hint.lookup({ app, params: req.params as Record<string, string>, peer, receivers });

@@ -44,7 +44,7 @@ test('a descriptor whose interface path does not name its version is refused', (
 
 test('each version has its own OpenAPI document holding only its interfaces', () => {
   const docs = ocpiDocuments(interfacesOf(withThings), withThings);
-  expect(Object.keys(docs).sort()).toEqual(['ocpi-2.2.1.json', 'ocpi-9.9.json']);
+  expect(Object.keys(docs).sort()).toEqual(['ocpi-2.1.1.json', 'ocpi-2.2.1.json', 'ocpi-9.9.json']);
   const paths9 = Object.keys(docs['ocpi-9.9.json'].paths as object);
   expect(paths9).toEqual(expect.arrayContaining(['/ocpi/cpo/9.9/things', '/ocpi/hub/9.9/{module}/{role}', '/ocpi/versions']));
   expect(paths9.filter((p) => p.includes('2.2.1'))).toEqual([]);
@@ -63,6 +63,7 @@ describe('a platform with a module of a second version', () => {
   test('the version list holds every version that has descriptors', async () => {
     const res = await request(platform.url).get('/ocpi/versions').set('Authorization', tokenHeader(token)).expect(200);
     expect(res.body.data).toEqual([
+      { version: '2.1.1', url: `${platform.url}/ocpi/2.1.1` },
       { version: '2.2.1', url: `${platform.url}/ocpi/2.2.1` },
       { version: '9.9', url: `${platform.url}/ocpi/9.9` },
     ]);

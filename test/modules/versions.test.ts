@@ -41,6 +41,9 @@ describe('over HTTP', () => {
 
   test('the version list points at the details URL under PUBLIC_BASE_URL', async () => {
     const res = await request(platform.url).get('/ocpi/versions').set('Authorization', tokenHeader(token)).expect(200);
-    expect(res.body.data).toEqual([{ version: '2.2.1', url: `${platform.url}/ocpi/2.2.1` }]);
+    expect(res.body.data).toEqual([
+      { version: '2.1.1', url: `${platform.url}/ocpi/2.1.1` },
+      { version: '2.2.1', url: `${platform.url}/ocpi/2.2.1` },
+    ]);
   });
 });

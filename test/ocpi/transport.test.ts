@@ -70,7 +70,14 @@ describe('envelope', () => {
   test('success answers carry status 1000, data and a UTC timestamp with Z', async () => {
     const res = await ocpi().get('/ocpi/versions').set('Authorization', auth());
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status_code: 1000, data: [{ version: '2.2.1', url: `${PUBLIC}/ocpi/2.2.1` }], timestamp: expect.stringMatching(ISO_Z) });
+    expect(res.body).toEqual({
+      status_code: 1000,
+      data: [
+        { version: '2.1.1', url: `${PUBLIC}/ocpi/2.1.1` },
+        { version: '2.2.1', url: `${PUBLIC}/ocpi/2.2.1` },
+      ],
+      timestamp: expect.stringMatching(ISO_Z),
+    });
   });
 });
 

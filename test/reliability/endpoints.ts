@@ -147,7 +147,12 @@ export function querySchema(ep: Endpoint): z.ZodType | undefined {
 /** A valid body for the endpoint (undefined when the route takes none). */
 export function sampleBody(ep: Endpoint, world: World, params: Record<string, string>): { body: unknown; generated: boolean } | undefined {
   const schema = bodySchema(ep, params);
-  const known = knownSampleBody(ep.key, world, params);
+  const known = knownSampleBody(
+    ep.key,
+    world,
+    params,
+    ep.template.split('/').find((s) => /^\d+(\.\d+)+$/.test(s)),
+  );
   if (known !== undefined) return { body: known, generated: false };
   if (!schema) return undefined;
   const generated = generateValid(schema, world);

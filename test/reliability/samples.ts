@@ -9,6 +9,18 @@ import { aBusinessDetails } from '../helpers/builders.js';
 import { aConnector, aLocation, anEvse } from '../helpers/locations.js';
 import { aCdr, aSession } from '../helpers/sessions.js';
 import { aTariff } from '../helpers/tariffs.js';
+import type { Connector, Evse, Location } from '../../src/model/location.js';
+import type { ReceivedTariff } from '../../src/model/tariff.js';
+import { connectorTo211, evseTo211, locationTo211 } from '../../src/modules/2.1.1/locations/translate.js';
+import { tariffTo211 } from '../../src/modules/2.1.1/tariffs/translate.js';
+import { commandTo211 } from '../../src/modules/2.1.1/commands/translate.js';
+import type { CommandType211 } from '../../src/modules/2.1.1/commands/schemas.js';
+import { tokenTo211 } from '../../src/modules/2.1.1/tokens/translate.js';
+import type { Token } from '../../src/model/token.js';
+import type { Cdr } from '../../src/model/cdr.js';
+import type { Session } from '../../src/model/session.js';
+import { sessionTo211 } from '../../src/modules/2.1.1/sessions/translate.js';
+import { cdrLocationTo211, cdrTo211 } from '../../src/modules/2.1.1/cdrs/translate.js';
 import type { World } from './endpoints.js';
 
 type Params = Record<string, string>;
@@ -96,7 +108,43 @@ const SAMPLES: Record<string, (w: World, p: Params) => unknown> = {
   'credentials:SENDER:put:/': (w) => credentials(w),
 };
 
-export function knownSampleBody(key: string, world: World, params: Params): unknown {
+/** OCPI 2.1.1 bodies: the 2.2.1 samples in the 2.1.1 wire form (the platform's own translation). */
+const SAMPLES_211: Record<string, (w: World, p: Params) => unknown> = {
+  [`locations:RECEIVER:put:${RECEIVER_LOCATION}`]: (w, p) => locationTo211(SAMPLES[`locations:RECEIVER:put:${RECEIVER_LOCATION}`](w, p) as Location),
+  [`locations:RECEIVER:put:${RECEIVER_LOCATION}/:evse_uid`]: (w, p) => evseTo211(SAMPLES[`locations:RECEIVER:put:${RECEIVER_LOCATION}/:evse_uid`](w, p) as Evse),
+  [`locations:RECEIVER:put:${RECEIVER_LOCATION}/:evse_uid/:connector_id`]: (w, p) =>
+    connectorTo211(SAMPLES[`locations:RECEIVER:put:${RECEIVER_LOCATION}/:evse_uid/:connector_id`](w, p) as Connector),
+  [`locations:RECEIVER:patch:${RECEIVER_LOCATION}/:evse_uid/:connector_id`]: (w) => ({ amperage: 16, last_updated: w.later() }),
+  'tariffs:RECEIVER:put:/:country_code/:party_id/:tariff_id': (w, p) => tariffTo211(aTariff(p.tariff_id, { ...owner(w), last_updated: w.later() }) as ReceivedTariff),
+  // A 2.1.1 Session embeds its location (with the one EVSE and connector); a CDR its CdrLocation's.
+  'sessions:RECEIVER:put:/:country_code/:party_id/:session_id': (w, p) => {
+    const session = SAMPLES['sessions:RECEIVER:put:/:country_code/:party_id/:session_id'](w, p) as Session;
+    const evse = anEvse(session.evse_uid, { connectors: [aConnector(session.connector_id, { last_updated: w.later() })], last_updated: w.later() });
+    return sessionTo211(session, locationTo211(aLocation(session.location_id, { ...owner(w), evses: [evse], last_updated: w.later() }) as Location));
+  },
+  'cdrs:RECEIVER:post:/': (w, p) => {
+    const cdr = SAMPLES['cdrs:RECEIVER:post:/'](w, p) as Cdr;
+    return cdrTo211(cdr, cdrLocationTo211(cdr.cdr_location, null, cdr.last_updated));
+  },
+  'tokens:RECEIVER:put:/:country_code/:party_id/:token_uid': (w, p) => tokenTo211(aToken(w, p.token_uid) as Token),
+  // 2.1.1 has one route per command, and an integer reservation_id.
+  ...Object.fromEntries(
+    (['START_SESSION', 'STOP_SESSION', 'RESERVE_NOW', 'UNLOCK_CONNECTOR'] as CommandType211[]).map((c) => [
+      `commands:RECEIVER:post:/${c}`,
+      // The 2.1.1 command carries a complete Token.
+      (w: World) => {
+        const command = aCommand(w, c);
+        const token = command.token ? { token: aToken(w, callerToken(w).uid) } : {};
+        return commandTo211(c, { ...command, ...token, ...(c === 'RESERVE_NOW' ? { reservation_id: '1' } : {}) });
+      },
+    ]),
+  ),
+  'credentials:SENDER:post:/': (w) => ({ token: `fuzz-${Math.random().toString(36).slice(2)}`, url: w.versionsUrl, ...owner(w), business_details: aBusinessDetails('Fuzz peer') }),
+  'credentials:SENDER:put:/': (w) => ({ token: `fuzz-${Math.random().toString(36).slice(2)}`, url: w.versionsUrl, ...owner(w), business_details: aBusinessDetails('Fuzz peer') }),
+};
+
+export function knownSampleBody(key: string, world: World, params: Params, version?: string): unknown {
+  if (version === '2.1.1') return (SAMPLES_211[key] ?? SAMPLES[key])?.(world, params);
   return SAMPLES[key]?.(world, params);
 }
 

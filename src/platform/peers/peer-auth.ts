@@ -104,6 +104,8 @@ export class PeerAuthenticator {
       credentialKind: found.kind,
       credentialHash: found.tokenHash,
       roles: found.peer.roles.map((r) => ({ role: r.role, countryCode: r.countryCode, partyId: r.partyId })),
+      // A party key is the two-letter country code followed by the three-character party id.
+      ...(found.peer.localPartyKey ? { localParty: { countryCode: found.peer.localPartyKey.slice(0, 2), partyId: found.peer.localPartyKey.slice(2) } } : {}),
     };
   }
 

@@ -35,6 +35,12 @@ export interface PeerRecord {
   createdAt: Date;
   updatedAt: Date;
   roles: PeerRoleRecord[];
+  /** The platform's connection to itself (smart charging delegated to an SCSP hosted here). */
+  loopback: boolean;
+  /** The OCPI version an admin pinned for this connection (null: the highest both offer). */
+  pinnedVersion: string | null;
+  /** The local party (party key) presented to a peer whose credentials carry one party (2.1.1). */
+  localPartyKey: string | null;
 }
 
 export interface NewCredential {
@@ -73,6 +79,9 @@ function toRecord(row: PeerRow): PeerRecord {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     roles: (row.roles ?? []).map((r) => ({ role: r.role, countryCode: r.countryCode, partyId: r.partyId, businessDetails: r.businessDetails })),
+    loopback: row.loopback,
+    pinnedVersion: row.pinnedVersion,
+    localPartyKey: row.localPartyKey,
   };
 }
 
@@ -100,9 +109,64 @@ export class PeerStore {
     return row ? toRecord(row) : null;
   }
 
-  async list(): Promise<PeerRecord[]> {
-    const rows = await this.db.peer.findMany({ include: withRoles, orderBy: { createdAt: 'asc' } });
+  /**
+   * The connections to other platforms. The loopback connection is left out unless asked for:
+   * pulls, the hub's directory and ClientInfo, which iterate peers, must never treat our own
+   * parties as a peer's.
+   */
+  async list(opts: { includeLoopback?: boolean } = {}): Promise<PeerRecord[]> {
+    const rows = await this.db.peer.findMany({ where: opts.includeLoopback ? {} : { loopback: false }, include: withRoles, orderBy: { createdAt: 'asc' } });
     return rows.map(toRecord);
+  }
+
+  async loopback(): Promise<PeerRecord | null> {
+    const row = await this.db.peer.findFirst({ where: { loopback: true }, include: withRoles });
+    return row ? toRecord(row) : null;
+  }
+
+  /**
+   * Creates or updates the loopback connection: REGISTERED, with the parties it speaks for (read by
+   * `rolesOf` in the transaction) and our own endpoints. Created with a credential of ours whose token is also the one it presents, so
+   * its calls to this platform authenticate as itself. Serialised by the unique loopback index.
+   */
+  async saveLoopback(
+    details: Omit<ConnectionDetails, 'peerTokenEnc' | 'roles'>,
+    rolesOf: (tx: Prisma.TransactionClient) => Promise<PeerRoleRecord[]>,
+    credential: () => NewCredential,
+  ): Promise<PeerRecord> {
+    const data = {
+      versionsUrl: details.versionsUrl,
+      version: details.version,
+      endpoints: details.endpoints as unknown as Prisma.InputJsonValue,
+    };
+    const row = await this.db.$transaction(async (tx) => {
+      // One writer at a time, and the roles read under the lock: two delegation changes at once
+      // cannot leave the connection with the roles of the first.
+      await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtext('loopback-peer'))");
+      const roles = await rolesOf(tx);
+      const existing = await tx.peer.findFirst({ where: { loopback: true }, select: { id: true } });
+      let id = existing?.id;
+      if (!id) {
+        const issued = credential();
+        const created = await tx.peer.create({
+          data: {
+            ...data,
+            status: 'REGISTERED',
+            initiatedBy: 'US',
+            label: 'this platform (loopback)',
+            loopback: true,
+            peerTokenEnc: issued.tokenEnc,
+            registeredAt: new Date(),
+            credentials: { create: issued },
+          },
+        });
+        id = created.id;
+      } else await tx.peer.update({ where: { id }, data });
+      await tx.peerRole.deleteMany({ where: { peerId: id } });
+      await tx.peerRole.createMany({ data: roleRows(roles).map((r) => ({ ...r, peerId: id })) });
+      return tx.peer.findUniqueOrThrow({ where: { id }, include: withRoles });
+    });
+    return toRecord(row);
   }
 
   /** An invited peer: nothing known yet but the Token A we issued. */
@@ -209,6 +273,11 @@ export class PeerStore {
   async setStatus(peerId: string, status: PeerStatus, from?: PeerStatus[]): Promise<PeerRecord | null> {
     const { count } = await this.db.peer.updateMany({ where: { id: peerId, ...(from ? { status: { in: from } } : {}) }, data: { status } });
     return count ? this.get(peerId) : null;
+  }
+
+  /** The version pinned and the local party presented, chosen by the admin per connection. */
+  async setVersionOptions(peerId: string, options: { pinnedVersion?: string | null; localPartyKey?: string | null }): Promise<void> {
+    await this.db.peer.update({ where: { id: peerId }, data: options });
   }
 
   async updateSettings(peerId: string, settings: { authEncoding?: 'base64' | 'raw'; retryWindowMinutes?: number | null }): Promise<void> {

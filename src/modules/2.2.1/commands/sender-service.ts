@@ -123,6 +123,13 @@ export async function sendEmspCommand(app: AppContext, party: PartyRef, command:
   const { request, cpo: given } = validate(party, command, input, responseUrl);
   const cpo = await targetOf(app, party, command, request, given);
   const peer = await cpoPeer(app, cpo, 'commands');
+  // A CPO of another OCPI version gets the command in its form, and its result comes back to that
+  // version's interface (delivery/translations.ts); one it cannot express is refused here.
+  const connection = await app.peerStore.get(peer.peerId);
+  const callback = connection?.version && connection.version !== OCPI_VERSION ? resultInterfaceOf(app, connection.version) : undefined;
+  if (callback) (request as Record<string, unknown>).response_url = `${app.config.PUBLIC_BASE_URL}/ocpi${callback.basePath}/${command}/${id}`;
+  const url = `${peer.url}/${command}`;
+  const wire = connection ? await app.wireTranslations.outbound(connection, 'commands', { method: 'POST', url, body: request }, app) : request;
 
   await app.db.emspCommand.create({
     data: {
@@ -138,15 +145,16 @@ export async function sendEmspCommand(app: AppContext, party: PartyRef, command:
     },
   });
 
+  const answerOf = (data: unknown) => (connection ? app.wireTranslations.answer(connection, 'commands', data, { method: 'POST', url, body: wire }).body : data);
   let outcome: { response: z.infer<typeof CommandResponse> } | { failure: string };
   try {
-    const reply = await app.client.request({ method: 'POST', url: `${peer.url}/${command}`, token: peer.token, encoding: peer.encoding, body: request, from: party, to: peer.to });
-    outcome = parseResponse(app, reply.data, reply.statusCode);
+    const reply = await app.client.request({ method: 'POST', url, token: peer.token, encoding: peer.encoding, body: wire, from: party, to: peer.to });
+    outcome = parseResponse(app, answerOf(reply.data), reply.statusCode);
   } catch (e) {
     if (!(e instanceof OcpiCallError)) throw e;
     // A 2xxx answer may still carry the CommandResponse (2003 + REJECTED for an unknown
     // location, 08 D5): read data.result whenever it is there (08 P5).
-    const carried = e.kind === 'ocpi' ? readCommandResponse(app, e.data) : null;
+    const carried = e.kind === 'ocpi' ? readCommandResponse(app, answerOf(e.data)) : null;
     outcome = carried?.success
       ? { response: carried.data }
       : e.ocpiStatus === OcpiStatus.UNKNOWN_LOCATION
@@ -155,6 +163,11 @@ export async function sendEmspCommand(app: AppContext, party: PartyRef, command:
   }
   const stored = await recordOutcome(app, id, outcome);
   return { command: commandView(stored), delivered: 'response' in outcome };
+}
+
+/** Where results of commands sent over `version` arrive: that version's commands SENDER interface. */
+function resultInterfaceOf(app: AppContext, version: string) {
+  return app.interfaces.find((i) => i.identifier === 'commands' && i.role === 'SENDER' && i.basePath.split('/').includes(version));
 }
 
 function parseResponse(app: AppContext, data: unknown, statusCode: number): { response: z.infer<typeof CommandResponse> } | { failure: string } {

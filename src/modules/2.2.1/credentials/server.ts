@@ -8,6 +8,8 @@ import { OcpiError, invalidParameters, methodNotAllowed, unauthorized } from '..
 import { DiscoveryError, discoverPeer } from '../versions/client.js';
 import { assertRolesAvailable, newCredential, ourCredentials, toRoleRecords } from './rules.js';
 import type { Credentials } from '../../../model/credentials.js';
+import { OcpiStatus } from '../../../ocpi/status.js';
+import { OCPI_VERSION } from '../version.js';
 
 const isRegistered = (peer: AuthenticatedPeer) => peer.credentialKind !== 'A' && (peer.status === 'REGISTERED' || peer.status === 'SUSPENDED');
 
@@ -43,8 +45,12 @@ async function connectBack(app: AppContext, peer: AuthenticatedPeer, body: Crede
   } catch (e) {
     throw invalidParameters(`url: ${(e as Error).message}`);
   }
-  await assertRolesAvailable(app, peer.peerId, body.roles);
   const current = await app.peerStore.get(peer.peerId);
+  // The admin pinned this connection (its invitation) to another OCPI version: it registers there or not at all.
+  if (current?.pinnedVersion && current.pinnedVersion !== OCPI_VERSION) {
+    throw new OcpiError(OcpiStatus.UNSUPPORTED_VERSION, `This connection is pinned to OCPI ${current.pinnedVersion}`);
+  }
+  await assertRolesAvailable(app, peer.peerId, body.roles);
   let discovered;
   try {
     // The spec leaves open which token to call back with during a PUT; the new one is what the

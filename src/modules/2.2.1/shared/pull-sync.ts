@@ -95,7 +95,9 @@ export function pullHandler<S extends z.ZodType>(spec: PullSpec<S>): PullHandler
       const url = senderUrl(ctx.peer, spec.module);
       if (!url) return 0;
       const tally: Tally = { read: 0, stored: 0, ignored: 0, invalid: 0, foreign: 0, notOurs: 0, refused: 0 };
-      const ours = await ourParties(ctx.app, pulledBy);
+      // A connection that addresses one local party of ours (OCPI 2.1.1) is read as that party only.
+      const local = ctx.peer.localPartyKey;
+      const ours = (await ourParties(ctx.app, pulledBy)).filter((p) => !local || `${p.countryCode}${p.partyId}`.toUpperCase() === local);
       const client = retryingClient(ctx.app);
       const caller = await asCaller(ctx.app, ctx.peer, owners);
       const startedAt = new Date();
@@ -141,8 +143,10 @@ async function crawl<S extends z.ZodType>(
   const list = `${from.countryCode}/${from.partyId}->${to.countryCode}/${to.partyId}`;
   let position = 0;
   for await (const page of client.paginate<unknown>(req)) {
-    for (const raw of page) {
+    for (const listed of page) {
       tally.read++;
+      // A peer of another OCPI version lists its version's objects (delivery/translations.ts).
+      const raw = await app.wireTranslations.inbound(peer, spec.module, listed, app);
       const where = { peer_id: peer.id, module: spec.module, list, position: position++ };
       // The receive profile, exactly as for a push: repaired where it may be, counted per peer.
       const parsed = receive(spec.schema, raw, { module: spec.module, recipient: from, maxFutureSkewSeconds: app.config.MAX_FUTURE_SKEW_SECONDS });

@@ -12,7 +12,7 @@ import { OcpiStatus } from '../../../ocpi/status.js';
 import { type DisplayText, ciEquals, ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { AuthorizationInfo, type LocationReferences } from '../../../model/authorization.js';
-import type { AllowedType, Token } from '../../../model/token.js';
+import { type AllowedType, Token } from '../../../model/token.js';
 
 export interface AuthorizeRequest {
   uid: string;
@@ -61,7 +61,7 @@ export async function authorizeToken(app: AppContext, cpoParty: PartyRef, req: A
   try {
     // The uid as its owner spelled it: CiString compares case-insensitively, but a peer's URL
     // router may not.
-    return await askOwner(app, cpoParty, owner, stored ? { ...req, uid: stored.uid } : req);
+    return await askOwner(app, cpoParty, owner, stored ? { ...req, uid: stored.uid } : req, stored);
   } catch (e) {
     if (!(e instanceof Unreachable)) throw e;
     return fallback(stored, e.message);
@@ -110,7 +110,8 @@ function fallback(stored: Token | null, reason: string): AuthorizationResult {
  */
 async function ownerPeer(app: AppContext, owner: PartyRef): Promise<{ peerId: string; url: string; to: PartyRef }> {
   const rows = await app.db.peerRole.findMany({
-    where: { role: 'EMSP', partyKey: partyKey(owner.countryCode, owner.partyId), peer: { status: 'REGISTERED' } },
+    // Not through the loopback connection: our parties exchange delegated smart charging only.
+    where: { role: 'EMSP', partyKey: partyKey(owner.countryCode, owner.partyId), peer: { status: 'REGISTERED', loopback: false } },
     select: { peerId: true, countryCode: true, partyId: true, peer: { select: { endpoints: true } } },
   });
   for (const r of rows) {
@@ -123,7 +124,7 @@ async function ownerPeer(app: AppContext, owner: PartyRef): Promise<{ peerId: st
   throw new Unreachable(`no registered peer or connected hub offers the tokens SENDER interface of ${owner.countryCode}/${owner.partyId}`);
 }
 
-async function askOwner(app: AppContext, cpoParty: PartyRef, owner: PartyRef, req: AuthorizeRequest): Promise<AuthorizationResult> {
+async function askOwner(app: AppContext, cpoParty: PartyRef, owner: PartyRef, req: AuthorizeRequest, stored: Token | null): Promise<AuthorizationResult> {
   const target = await ownerPeer(app, owner);
   const peer = await app.peerStore.get(target.peerId);
   if (!peer?.peerTokenEnc) throw new Unreachable('the owner peer has no token for us');
@@ -137,8 +138,8 @@ async function askOwner(app: AppContext, cpoParty: PartyRef, owner: PartyRef, re
       token: app.secrets.decrypt(peer.peerTokenEnc),
       encoding: peer.authEncoding,
       query: { type: req.type },
-      // Always sent when known: without it an eMSP may answer 2002 (P6).
-      body: req.location,
+      // Always sent when known: without it an eMSP may answer 2002 (P6). In the owner's OCPI version.
+      body: await app.wireTranslations.outbound(peer, 'tokens', { method: 'POST', url, body: req.location }, app),
       from: cpoParty,
       to: target.to,
       // A driver waits at the plug (P7): the short deadline, not the general outbound timeout.
@@ -158,14 +159,18 @@ async function askOwner(app: AppContext, cpoParty: PartyRef, owner: PartyRef, re
     }
     throw new Unreachable(e.kind === 'timeout' ? `no answer within ${app.config.AUTHORIZATION_TIMEOUT_MS} ms` : e.message);
   }
-  const info = AuthorizationInfo.safeParse(data);
+  // A peer of another OCPI version answers in its own form (delivery/translations.ts); one whose
+  // form carries no Token (2.1.1) is read without it, and our cached copy stands for it.
+  const read = app.wireTranslations.answer(peer, 'tokens', data, { method: 'POST', url, body: req.location });
+  const info = (read.translated ? AuthorizationInfo.extend({ token: Token.optional() }) : AuthorizationInfo).safeParse(read.body);
   if (!info.success) {
     const first = info.error.issues[0];
     throw new Unreachable(`invalid AuthorizationInfo (${first.path.join('.')}: ${first.message})`);
   }
   const answer = info.data;
-  if (!ciEquals(answer.token.uid, req.uid)) throw new Unreachable(`the answer is about token ${answer.token.uid}, not ${req.uid}`);
-  const result: AuthorizationResult = { allowed: answer.allowed, token: answer.token, source: 'PEER' };
+  if (answer.token && !ciEquals(answer.token.uid, req.uid)) throw new Unreachable(`the answer is about token ${answer.token.uid}, not ${req.uid}`);
+  const token = answer.token ?? stored ?? undefined;
+  const result: AuthorizationResult = { allowed: answer.allowed, ...(token ? { token } : {}), source: 'PEER' };
   if (answer.authorization_reference) result.authorization_reference = answer.authorization_reference;
   if (answer.location) result.location = answer.location;
   if (answer.info) result.info = answer.info;

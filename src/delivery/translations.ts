@@ -1,0 +1,78 @@
+/**
+ * Where the delivery engine and the pull crawl get the wire form of an object for a peer that
+ * speaks another OCPI version than the stored model (2.2.1). Delivery knows no module and no
+ * version: each version's descriptors register, per module, how its peers' objects are written
+ * (outbound: our stored object, or a PATCH of part of it, as that version puts it) and read
+ * (inbound: what such a peer listed, as our model, before the receive profile checks it). A peer
+ * whose version registered nothing gets the stored form as it is.
+ */
+import type { AppContext } from '../context.js';
+import type { PeerRecord } from '../platform/peers/peer-store.js';
+
+/**
+ * What a translation may consult: the platform's services (e.g. the stored location a 2.1.1
+ * Session embeds, the token behind an `auth_id`). Delivery hands it over without knowing why.
+ */
+export type TranslationContext = Pick<AppContext, 'services' | 'parties' | 'log'>;
+
+/** An outbound translation's answer that the object is not for this peer: nothing is sent, the message counts as delivered. */
+export const NOT_FOR_PEER: unique symbol = Symbol('not for this peer');
+
+export interface OutboundMessage {
+  method: string;
+  /** The full URL at the peer (its endpoint plus the object's path). */
+  url: string;
+  body: unknown;
+}
+
+export interface WireTranslation {
+  /** The body to send, in the peer's version (or NOT_FOR_PEER); `message.body` is in the stored model. */
+  outbound?(message: OutboundMessage, peer: PeerRecord, ctx: TranslationContext): unknown | Promise<unknown>;
+  /** One object a peer listed (a pull), as the stored model; unreadable input is returned as it came. */
+  inbound?(raw: unknown, peer: PeerRecord, ctx: TranslationContext): unknown | Promise<unknown>;
+  /**
+   * The peer's answer (response data) to a request we sent it (real-time authorization, a
+   * command), as the stored model; unreadable input is returned as it came.
+   */
+  answer?(raw: unknown, peer: PeerRecord, request: OutboundMessage): unknown;
+}
+
+export class WireTranslations {
+  private readonly byKey = new Map<string, WireTranslation>();
+
+  register(version: string, module: string, translation: WireTranslation): this {
+    this.byKey.set(`${version}/${module}`, translation);
+    return this;
+  }
+
+  private of(peer: PeerRecord, module: string): WireTranslation | undefined {
+    return peer.version ? this.byKey.get(`${peer.version}/${module}`) : undefined;
+  }
+
+  /**
+   * Asynchronous for every caller (delivery, pulls, the hub): a translation may read the store
+   * through `ctx` (a 2.1.1 Session embeds its location, a CDR's auth_id names a token). Await it.
+   */
+  async outbound(peer: PeerRecord, module: string, message: OutboundMessage, ctx: TranslationContext): Promise<unknown> {
+    const t = this.of(peer, module)?.outbound;
+    return t && message.body != null ? t(message, peer, ctx) : message.body;
+  }
+
+  async inbound(peer: PeerRecord, module: string, raw: unknown, ctx: TranslationContext): Promise<unknown> {
+    const t = this.of(peer, module)?.inbound;
+    return t ? t(raw, peer, ctx) : raw;
+  }
+
+  /** `translated`: the peer's version reads answers its own way (its answer may lack what the stored model requires). */
+  answer(peer: PeerRecord, module: string, raw: unknown, request: OutboundMessage): { body: unknown; translated: boolean } {
+    const t = this.of(peer, module)?.answer;
+    return t ? { body: t(raw, peer, request), translated: true } : { body: raw, translated: false };
+  }
+}
+
+declare module '../context.js' {
+  interface AppContext {
+    /** Per (peer version, module): the wire form of objects for peers of another version than the stored model. */
+    wireTranslations: WireTranslations;
+  }
+}
