@@ -11,6 +11,7 @@ import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { PartiesPage, PartyRedirect } from './pages/parties';
 import { PeerPage } from './pages/peer';
+import { SmartChargingPage } from './pages/smart-charging';
 import { Link, match, navigate, useLocation } from './router';
 import { type Identity, type Session, forgetKey, seesParty, seesPlatform, storedKey, storeKey, whoAmI } from './session';
 import { Toasts } from './ui';
@@ -91,6 +92,7 @@ function Nav(props: { identity: Identity; path: string }): JSX.Element {
           { href: '/', label: 'Overview' },
           { href: '/parties', label: 'Parties' },
           { href: '/connections', label: 'Connections' },
+          { href: '/smart-charging', label: 'Smart charging' },
           { href: '/keys', label: 'API keys' },
           { href: '/audit', label: 'Audit log' },
         ];
@@ -125,6 +127,7 @@ function route(path: string, session: Session): JSX.Element {
   if ((m = match('/peers/:id', path))) return <PeerPage session={session} id={m.id} />;
   if (path === '/parties') return <PartiesPage session={session} />;
   if (path === '/connections') return <ConnectionsPage session={session} />;
+  if (path === '/smart-charging') return <SmartChargingPage session={session} />;
   if (path === '/keys') return <KeysPage session={session} />;
   if (path === '/audit') return <AuditPage session={session} />;
   return (

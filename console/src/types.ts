@@ -7,7 +7,7 @@ export interface PartyRef {
 }
 
 export interface Party extends PartyRef {
-  roles: Array<'CPO' | 'EMSP' | 'HUB'>;
+  roles: Array<'CPO' | 'EMSP' | 'SCSP' | 'HUB'>;
   business_details: { name: string; website?: string | null };
   created_at: string;
   updated_at: string;
@@ -303,4 +303,27 @@ export interface ApiKey {
   key?: string;
   last_used_at?: string | null;
   revoked_at?: string | null;
+}
+
+/** A delegation of smart charging to an SCSP (POST /admin/delegations). */
+export interface Delegation {
+  id: string;
+  from: string;
+  role: 'CPO' | 'EMSP';
+  to: string;
+  /** null: every location (always for an eMSP). */
+  locations: string[] | null;
+  created_at: string;
+}
+
+/** A charging profile request refused because another party controls the session. */
+export interface ChargingProfileConflict {
+  id: string;
+  at: string;
+  party: string;
+  requester: string;
+  controller: string;
+  session_id: string;
+  kind: 'GET' | 'SET' | 'CLEAR';
+  delegation_id: string | null;
 }

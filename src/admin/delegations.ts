@@ -8,6 +8,7 @@ import { defineRoute } from '../ocpi/route.js';
 import { ciString } from '../model/primitives.js';
 import { listConflicts } from '../platform/delegations/conflicts.js';
 import { createDelegation, deleteDelegation, listDelegations } from '../platform/delegations/delegations.js';
+import { syncLoopback } from '../platform/delegations/loopback.js';
 import { notFound } from './errors.js';
 
 const PartyName = z
@@ -17,7 +18,7 @@ const PartyName = z
 
 const DelegationCreate = z.object({
   from: PartyName.describe('Our CPO or eMSP party that delegates, as COUNTRY/PARTY'),
-  to: PartyName.describe('The SCSP party (ours, a peer’s, or one behind a hub), as COUNTRY/PARTY'),
+  to: PartyName.describe('The SCSP party (ours, a peer’s, or one behind a hub), as COUNTRY/PARTY; an SCSP hosted here is reached through the platform’s loopback connection'),
   role: z.enum(['CPO', 'EMSP']).optional().describe('The role `from` delegates as; needed only when it is both CPO and eMSP and gives no locations'),
   locations: z.array(ciString(36)).min(1).max(1000).optional().describe('CPO only: the location ids whose sessions the SCSP steers; absent: every location'),
 });
@@ -67,9 +68,14 @@ export const delegationRoutes = [
       404: 'Unknown from or to party',
       409: 'Another delegation already covers these sessions',
     },
-    handler: async ({ app, body }) => ({
-      data: await createDelegation(app.db, await app.parties.list(), { from: body.from, to: body.to, role: body.role, locations: body.locations }),
-    }),
+    handler: async ({ app, body }) => {
+      const locals = await app.parties.list();
+      const created = await createDelegation(app.db, locals, { from: body.from, to: body.to, role: body.role, locations: body.locations });
+      // An SCSP hosted here is reached through the platform's connection to itself.
+      const toLocal = locals.some((p) => `${p.countryCode}/${p.partyId}`.toUpperCase() === created.to);
+      await syncLoopback(app, { create: toLocal });
+      return { data: created };
+    },
   }),
   defineRoute({
     method: 'get',
@@ -98,6 +104,7 @@ export const delegationRoutes = [
     errors: { 404: 'Unknown delegation' },
     handler: async ({ app, params }) => {
       if (!(await deleteDelegation(app.db, params.id))) throw notFound('Delegation');
+      await syncLoopback(app);
       return {};
     },
   }),

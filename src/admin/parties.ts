@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../ocpi/route.js';
 import type { LocalParty } from '../platform/parties/party-store.js';
+import { syncLoopback } from '../platform/delegations/loopback.js';
 import { conflict, notFound } from './errors.js';
 import { PartyCreate, PartyPatch, PartyPath, PartyView } from './schemas.js';
 
@@ -69,6 +70,7 @@ export const partyRoutes = [
     handler: async ({ app, params, body }) => {
       const updated = await app.parties.update(params.country_code, params.party_id, { roles: body.roles, businessDetails: body.business_details });
       if (!updated) throw notFound('Party');
+      await syncLoopback(app);
       return { data: partyView(updated) };
     },
   }),
@@ -81,6 +83,7 @@ export const partyRoutes = [
     handler: async ({ app, params }) => {
       if (!(await app.parties.delete(params.country_code, params.party_id))) throw notFound('Party');
       await app.services.adminKeys.revokePartyKeys(params.country_code, params.party_id);
+      await syncLoopback(app);
       return {};
     },
   }),

@@ -17,14 +17,17 @@ export const CPO_DATA_RECEIVERS = ['EMSP', 'NSP', 'NAP', 'OTHER'];
 export async function pushTargets(tx: Prisma.TransactionClient | Db, module: string, roles: string[]): Promise<PushTarget[]> {
   const rows = await tx.peerRole.findMany({
     // A hub connection takes every broadcast push, addressed to the hub itself (transport §9.3).
-    where: { role: { in: [...roles, 'HUB'] }, peer: { status: { in: ['REGISTERED', 'SUSPENDED'] } } },
-    select: { peerId: true, countryCode: true, partyId: true, peer: { select: { endpoints: true } } },
+    // The endpoint test runs in the database (JSONB containment): with hundreds of peers,
+    // reading every peer's endpoint list on each change cost more than the change.
+    where: {
+      role: { in: [...roles, 'HUB'] },
+      peer: { status: { in: ['REGISTERED', 'SUSPENDED'] }, endpoints: { array_contains: [{ identifier: module, role: 'RECEIVER' }] } },
+    },
+    select: { peerId: true, countryCode: true, partyId: true },
   });
   const seen = new Set<string>();
   const out: PushTarget[] = [];
   for (const r of rows) {
-    const endpoints = (r.peer.endpoints ?? []) as Array<{ identifier: string; role: string }>;
-    if (!endpoints.some((e) => e.identifier === module && e.role === 'RECEIVER')) continue;
     const key = `${r.peerId}/${r.countryCode}/${r.partyId}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -38,10 +41,13 @@ export async function pushTargets(tx: Prisma.TransactionClient | Db, module: str
  * party, never broadcast (transport §9.3: they may be personal data).
  */
 export function tokenOwnerTargets(tx: Prisma.TransactionClient | Db, module: string, owner: PartyRef): Promise<PushTarget[]> {
-  return partyTargets(tx, module, owner, ['EMSP', 'OTHER']);
+  return partyTargets(tx, module, owner, ['EMSP', 'OTHER'], false);
 }
 
-/** Sessions a CPO or eMSP delegated to a Smart Charging Service Provider go to that party alone. */
+/**
+ * Sessions a CPO or eMSP delegated to a Smart Charging Service Provider go to that party alone
+ * (an SCSP hosted here: through the platform's loopback connection).
+ */
 export function scspTargets(tx: Prisma.TransactionClient | Db, module: string, scsp: PartyRef): Promise<PushTarget[]> {
   return partyTargets(tx, module, scsp, ['SCSP']);
 }
@@ -50,10 +56,10 @@ export function scspTargets(tx: Prisma.TransactionClient | Db, module: string, s
  * The peer that registered `party` with one of `roles` and offers the module's RECEIVER; when
  * none does, the hub whose ClientInfo reports the party behind it, which routes it there.
  */
-async function partyTargets(tx: Prisma.TransactionClient | Db, module: string, party: PartyRef, roles: string[]): Promise<PushTarget[]> {
+async function partyTargets(tx: Prisma.TransactionClient | Db, module: string, party: PartyRef, roles: string[], viaLoopback = true): Promise<PushTarget[]> {
   const key = `${party.countryCode}${party.partyId}`.toUpperCase();
   const rows = await tx.peerRole.findMany({
-    where: { role: { in: roles }, partyKey: key, peer: { status: { in: ['REGISTERED', 'SUSPENDED'] } } },
+    where: { role: { in: roles }, partyKey: key, peer: { status: { in: ['REGISTERED', 'SUSPENDED'] }, ...(viaLoopback ? {} : { loopback: false }) } },
     select: { peerId: true, countryCode: true, partyId: true, peer: { select: { endpoints: true } } },
   });
   const direct = rows

@@ -73,7 +73,7 @@ async function keyOf(scope: string): Promise<string> {
   return created.body.key;
 }
 
-const ALL_PAGES = ['Overview', 'Parties', 'Connections', 'API keys', 'Audit log'];
+const ALL_PAGES = ['Overview', 'Parties', 'Connections', 'Smart charging', 'API keys', 'Audit log'];
 
 /**
  * One case per kind of key: what it logs in with, where it lands, what the navigation shows and
@@ -302,6 +302,34 @@ test('an API key is created on its page, shown once, and revoked', async () => {
   await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
   await seeText(row, 'REVOKED');
   expect((await whoami(key)).status).toBe(401);
+});
+
+test('a delegation to an SCSP is made and ended on the smart charging page', async () => {
+  await net.cpo
+    .admin()
+    .post('/parties', { country_code: 'NL', party_id: 'SCS', role: 'SCSP', business_details: { name: 'Smart Charging Services' } })
+    .expect(201);
+  const page = await open(net.cpo.url, '/smart-charging');
+  await seeText(page.getByRole('table', { name: 'Delegations', exact: true }), 'No delegations');
+  await page.getByLabel('From').selectOption(`${CPO.country_code}/${CPO.party_id}`);
+  await page.getByLabel('SCSP').fill('NL/SCS');
+  await page.getByLabel('Locations').fill(locations()[0].id);
+  await page.getByRole('button', { name: 'Delegate' }).click();
+  const row = page.getByRole('table', { name: 'Delegations', exact: true }).locator('tr', { hasText: 'NL/SCS' });
+  await seeText(row, locations()[0].id);
+  expect((await net.cpo.admin().get('/delegations').expect(200)).body).toEqual([expect.objectContaining({ to: 'NL/SCS', locations: [locations()[0].id] })]);
+  await seeText(page.getByRole('table', { name: 'Conflicts', exact: true }), 'No conflicts.');
+  await screenshot(page, 'smart-charging');
+  // A refused delegation shows the platform's message, naming the field.
+  await page.getByLabel('From').selectOption(`${CPO.country_code}/${CPO.party_id}`);
+  await page.getByLabel('SCSP').fill('NL/ZZZ');
+  await page.getByRole('button', { name: 'Delegate' }).click();
+  await seeText(page.locator('main .error'), 'to:');
+  await row.getByRole('button', { name: 'End' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'End' }).click();
+  await seeText(page.getByRole('table', { name: 'Delegations', exact: true }), 'No delegations');
+  expect((await net.cpo.admin().get('/delegations').expect(200)).body).toEqual([]);
+  await net.cpo.admin().delete('/parties/NL/SCS').expect(204);
 });
 
 /** Every other page: it shows its data (in the table or section named) without an error box; a screenshot of each. */

@@ -12,6 +12,7 @@ import type { PartyRef } from '../../ocpi/context.js';
 import { DomainError } from '../domain-error.js';
 import { partyKey } from '../parties/party-store.js';
 import type { LocalParty } from '../parties/party-store.js';
+import type { PeerRoleRecord } from '../peers/peer-store.js';
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -74,6 +75,26 @@ export async function isDelegateOf(db: Tx, from: PartyRef, party: PartyRef): Pro
   return n > 0;
 }
 
+/**
+ * The parties the loopback connection speaks for: of every delegation to an SCSP hosted here,
+ * the SCSP and the delegating party in the role it delegates as (each end sends to the other).
+ */
+export async function loopbackRoles(db: Tx, locals: LocalParty[]): Promise<PeerRoleRecord[]> {
+  const byKey = new Map(locals.map((p) => [partyKey(p.countryCode, p.partyId), p]));
+  const roles = new Map<string, PeerRoleRecord>();
+  for (const d of await db.delegation.findMany({ orderBy: { createdAt: 'asc' } })) {
+    const scsp = byKey.get(d.toKey);
+    const from = byKey.get(d.fromKey);
+    if (!scsp?.roles.includes('SCSP') || !from) continue;
+    for (const [party, role] of [
+      [scsp, 'SCSP'],
+      [from, d.fromRole],
+    ] as const)
+      roles.set(`${partyKey(party.countryCode, party.partyId)}/${role}`, { role, countryCode: party.countryCode, partyId: party.partyId, businessDetails: party.businessDetails });
+  }
+  return [...roles.values()];
+}
+
 export async function listDelegations(db: Db): Promise<DelegationView[]> {
   const rows = await db.delegation.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   return rows.map(delegationView);
@@ -127,12 +148,6 @@ export async function createDelegation(db: Db, locals: LocalParty[], input: Dele
     throw invalid('to', `${name(input.to)} is not an SCSP party`);
   }
   if (partyKey(input.to.countryCode, input.to.partyId) === partyKey(from.countryCode, from.partyId)) throw invalid('to', 'a party cannot delegate to itself');
-  // Our parties exchange OCPI messages with peers only, never among themselves.
-  if (scspHere)
-    throw invalid(
-      'to',
-      `${name(input.to)} is hosted on this platform too: sessions and profiles between two parties of one platform are not exchanged; host the SCSP on another platform (a peer, or behind a hub)`,
-    );
 
   const fromKey = partyKey(from.countryCode, from.partyId);
   const locations = input.locations ?? [];

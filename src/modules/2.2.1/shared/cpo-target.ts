@@ -123,7 +123,8 @@ export async function profileTarget(app: AppContext, party: PartyRef, sessionId:
  */
 export async function cpoPeer(app: AppContext, cpo: PartyRef, module: 'commands' | 'chargingprofiles', role: 'CPO' | 'EMSP' = 'CPO'): Promise<CpoPeer> {
   const rows = await app.db.peerRole.findMany({
-    where: { role, partyKey: partyKey(cpo.countryCode, cpo.partyId), peer: { status: 'REGISTERED' } },
+    // Through the loopback connection only smart charging travels (delegations to an SCSP hosted here), never commands.
+    where: { role, partyKey: partyKey(cpo.countryCode, cpo.partyId), peer: { status: 'REGISTERED', ...(module === 'commands' ? { loopback: false } : {}) } },
     select: { peerId: true, countryCode: true, partyId: true, peer: { select: { endpoints: true, peerTokenEnc: true, authEncoding: true } } },
   });
   for (const r of rows) {
