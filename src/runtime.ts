@@ -15,6 +15,7 @@ import express from 'express';
 import { type HttpHooks, createHttpApp, healthRouter } from './http/app.js';
 import type { ModuleInterface } from './ocpi/registry-types.js';
 import { startSimulator } from './backends/simulator.js';
+import { attachOcpp } from './backends/ocpp/index.js';
 import { createLogger } from './logger.js';
 import type { ModuleDescriptor } from './modules/descriptor.js';
 import { descriptors, interfacesOf } from './modules/registry.js';
@@ -95,6 +96,8 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       const simulator = startSimulator(ctx);
       closers.push(async () => simulator.stop());
     }
+    // Charge points of `ocpp` parties connect to the API role's server (WebSocket upgrade).
+    const ocpp = config.ROLE === 'worker' ? null : attachOcpp(ctx, httpServer);
     httpServer.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (e) => reject(new StartupError(`Cannot listen on PORT=${config.PORT}: ${describe(e)}`)));
@@ -103,6 +106,8 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const port = (httpServer.address() as AddressInfo).port;
     url = `http://127.0.0.1:${port}`;
     closers.unshift(() => closeServer(httpServer, config.SHUTDOWN_GRACE_MS));
+    // Upgraded sockets are not the HTTP server's to close: they go first.
+    if (ocpp) closers.unshift(() => ocpp.close());
     const base = config.PUBLIC_BASE_URL;
     if (config.ROLE === 'worker') log.info({ port }, `health endpoints listening on port ${port}: ${base}/health/ready`);
     else

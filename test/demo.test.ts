@@ -90,6 +90,39 @@ test('the demo with --scsp: the CPO delegates the station to a smart charging pr
   expect(out).not.toMatch(/\s\?\s+→/);
 }, 120_000);
 
+test('the demo with --ocpp: a simulated OCPP 1.6J charge point on a real WebSocket charges the car, and the priced CDR reaches the eMSP', async () => {
+  const { code, out } = await runDemo(['--ocpp', '--speed', '3600', '--kwh', '5']);
+  if (code !== 0) console.log(out);
+  expect(code).toBe(0);
+  for (const step of [
+    'its station at Utrecht Centraal is a simulated OCPP 1.6J charge point',
+    'charge point UCP-CEN registered for UTR-CENTRAAL',
+    'START_SESSION: CommandResponse ACCEPTED, CommandResult ACCEPTED',
+    'STOP_SESSION: CommandResponse ACCEPTED, CommandResult ACCEPTED',
+    'matches the CDR',
+    'OCPP 1.6 carries no public key',
+    "Signed meter data with the meter's key from its label (OCMF, meter UCP-CEN-M): valid,",
+    'Summary',
+  ])
+    expect(out).toContain(step);
+  // The OCPP calls sit in the timeline beside the OCPI messages they cause, in the order of the story.
+  const lines = [
+    /CP\s+→ CPO\s+OCPP\s+BootNotification\s+Accepted/,
+    /CPO\s+→ CP\s+OCPP\s+RemoteStartTransaction\s+Accepted start on connector 1 for DEMO-RFID-0001/,
+    /CP\s+→ CPO\s+OCPP\s+StartTransaction\s+Accepted connector 1 started for DEMO-RFID-0001/,
+    /CPO\s+→ CP\s+OCPP\s+RemoteStopTransaction\s+Accepted/,
+    /CP\s+→ CPO\s+OCPP\s+StopTransaction\s+ok\s+transaction \d+ stopped at [\d.]+ kWh, 2 signed OCMF readings/,
+  ];
+  const at = lines.map((re) => out.search(re));
+  expect(at.every((i) => i >= 0)).toBe(true);
+  expect([...at].sort((a, b) => a - b)).toEqual(at);
+  expect(out).toMatch(/CPO\s+→ eMSP PUT\s+\/emsp\/2\.2\.1\/sessions\/NL\/UCP\/[\w-]+\s+201\/1000 session [\w-]+ ACTIVE at UTR-CENTRAAL\/UCP-CEN-01/);
+  expect(out).toMatch(/CPO\s+→ eMSP POST\s+\/emsp\/2\.2\.1\/cdrs\s+201\/1000 CDR/);
+  expect(out).toMatch(/\d+ OCPI messages exchanged, \d+ OCPP calls/);
+  // The built-in simulator did not run: its sessions are SIM-...
+  expect(out).not.toMatch(/SIM-/);
+}, 120_000);
+
 test('the demo exits non-zero and says why when a step cannot happen', async () => {
   const { code, out } = await runDemo(['--speed', '3600'], { DEMO_REDIS_URL: 'redis://127.0.0.1:1' });
   expect(code).toBe(1);
@@ -103,6 +136,7 @@ test('demo --help prints the options and starts nothing', async () => {
   expect(out).toContain('--kwh N');
   expect(out).toContain('--keep');
   expect(out).toContain('--scsp');
+  expect(out).toContain('--ocpp');
   expect(out).not.toContain('credentials handshake');
 });
 

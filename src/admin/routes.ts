@@ -13,6 +13,7 @@ import { dataQualityRoutes } from './data-quality.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { auditRoutes } from './audit.js';
 import { delegationRoutes } from './delegations.js';
+import { chargePointRoutes } from './charge-points.js';
 
 export const adminRoutes: RouteDef[] = [
   ...partyRoutes,
@@ -25,4 +26,5 @@ export const adminRoutes: RouteDef[] = [
   ...apiKeyRoutes,
   ...auditRoutes,
   ...delegationRoutes,
+  ...chargePointRoutes,
 ];

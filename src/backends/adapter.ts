@@ -1,6 +1,7 @@
 /**
  * How a command reaches a CPO party's own backend. `webhook`: a signed POST to the backend,
  * which answers later through the admin API. `simulator`: the built-in charge point network.
+ * `ocpp`: the party's charge points, connected to us over OCPP-J (src/backends/ocpp/).
  */
 import crypto from 'node:crypto';
 import type { AppContext } from '../context.js';
@@ -12,7 +13,7 @@ import type { PartyRef } from '../ocpi/context.js';
  * real-time authorization requests for its tokens.
  */
 export type WebhookBackend = { adapter: 'webhook'; url: string; secretEnc: string; authorize?: boolean };
-export type BackendConfig = WebhookBackend | { adapter: 'simulator' };
+export type BackendConfig = WebhookBackend | { adapter: 'simulator' } | { adapter: 'ocpp' };
 
 export interface ForwardedCommand {
   id: string;
@@ -35,27 +36,37 @@ export interface ForwardedCommand {
 /** Why a backend would not carry out a command at all, told before the command is accepted; null: it will try. */
 export type CommandRefusal = (party: PartyRef, command: string, request: Record<string, unknown>) => Promise<string | null>;
 
-const simulators = new WeakMap<AppContext, { handler: (cmd: ForwardedCommand) => Promise<void>; refusal?: CommandRefusal }>();
+type BuiltIn = { handler: (cmd: ForwardedCommand) => Promise<void>; refusal?: CommandRefusal };
+const simulators = new WeakMap<AppContext, BuiltIn>();
+const ocppBackends = new WeakMap<AppContext, BuiltIn>();
 
 /** The simulator registers itself here (src/backends/simulator.ts) so the adapter needs no import cycle. */
 export function registerSimulator(app: AppContext, handler: (cmd: ForwardedCommand) => Promise<void>, refusal?: CommandRefusal): void {
   simulators.set(app, { handler, refusal });
 }
 
+/** The OCPP adapter registers itself here (src/backends/ocpp/index.ts), like the simulator. */
+export function registerOcpp(app: AppContext, handler: (cmd: ForwardedCommand) => Promise<void>, refusal?: CommandRefusal): void {
+  ocppBackends.set(app, { handler, refusal });
+}
+
+const builtIn = (app: AppContext, backend: BackendConfig): BuiltIn | undefined =>
+  backend.adapter === 'simulator' ? simulators.get(app) : backend.adapter === 'ocpp' ? ocppBackends.get(app) : undefined;
+
 /**
  * Asked before a command is answered ACCEPTED: a reason the backend cannot serve it (then the
  * eMSP gets REJECTED with that reason), or null. A webhook decides only after the answer.
  */
 export async function backendRefusal(app: AppContext, backend: BackendConfig, party: PartyRef, command: string, request: Record<string, unknown>): Promise<string | null> {
-  if (backend.adapter !== 'simulator') return null;
-  return (await simulators.get(app)?.refusal?.(party, command, request)) ?? null;
+  if (backend.adapter === 'webhook') return null;
+  return (await builtIn(app, backend)?.refusal?.(party, command, request)) ?? null;
 }
 
 export async function forwardToBackend(app: AppContext, backend: BackendConfig, cmd: ForwardedCommand): Promise<void> {
-  if (backend.adapter === 'simulator') {
-    const simulate = simulators.get(app);
-    if (!simulate) throw new Error('simulator not running in this process');
-    return simulate.handler(cmd);
+  if (backend.adapter !== 'webhook') {
+    const local = builtIn(app, backend);
+    if (!local) throw new Error(`${backend.adapter} not running in this process`);
+    return local.handler(cmd);
   }
   const { response_url: _hidden, ...request } = cmd.request;
   const body = JSON.stringify({

@@ -1,5 +1,5 @@
 /**
- * `npm run demo [-- --hub] [--scsp] [--speed N] [--kwh N] [--keep]`: a roaming session end to end on this
+ * `npm run demo [-- --hub] [--scsp] [--ocpp] [--speed N] [--kwh N] [--keep]`: a roaming session end to end on this
  * machine (PostgreSQL and Redis on their default local ports). Exits non-zero if any step fails.
  * However it ends (done, failed, Ctrl-C or SIGTERM at any point) it stops its platforms and
  * removes their schemas and Redis keys first.
@@ -18,6 +18,8 @@ Options:
   --hub          run the same story with both platforms connected only to a third one acting as hub
   --scsp         add a smart charging provider's platform: the CPO delegates the station to it, and
                  mid-session it lowers the charging power (the eMSP's own profile is then refused)
+  --ocpp         the CPO's station is a simulated OCPP 1.6J charge point connected to the CPO platform
+                 over a real WebSocket instead of the built-in simulator; its OCPP calls join the timeline
   --speed N      how much faster than real time the charge point runs (1-100000, default 900)
   --kwh N        energy to charge before stopping, in kWh (0.1-200, default 15)
   --keep         after the story, keep the platforms running to explore them (their URLs and the
@@ -44,7 +46,7 @@ function numberOption(name: string, text: string | undefined, fallback: number, 
 
 class UsageError extends Error {}
 
-function options(argv: string[]): { help: true } | { help: false; hub: boolean; scsp: boolean; speed: number; kwh: number; keep: boolean } {
+function options(argv: string[]): { help: true } | { help: false; hub: boolean; scsp: boolean; ocpp: boolean; speed: number; kwh: number; keep: boolean } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -52,6 +54,7 @@ function options(argv: string[]): { help: true } | { help: false; hub: boolean; 
       options: {
         hub: { type: 'boolean' },
         scsp: { type: 'boolean' },
+        ocpp: { type: 'boolean' },
         speed: { type: 'string' },
         kwh: { type: 'string' },
         keep: { type: 'boolean' },
@@ -68,6 +71,7 @@ function options(argv: string[]): { help: true } | { help: false; hub: boolean; 
     help: false,
     hub: v.hub === true,
     scsp: v.scsp === true,
+    ocpp: v.ocpp === true,
     speed: numberOption('speed', v.speed, 900, 1, 100_000),
     kwh: numberOption('kwh', v.kwh, 15, 0.1, 200),
     keep: v.keep === true,
@@ -126,7 +130,7 @@ async function main(): Promise<void> {
   const whileStopping = () => new Promise<never>(() => undefined);
 
   try {
-    await runDemo({ platforms, hub: opts.hub, scsp: opts.scsp, speed: opts.speed, targetKwh: opts.kwh, out });
+    await runDemo({ platforms, hub: opts.hub, scsp: opts.scsp, ocpp: opts.ocpp, speed: opts.speed, targetKwh: opts.kwh, out });
   } catch (e) {
     if (stoppedBy) return whileStopping();
     console.error(`\n✗ demo failed: ${(e as Error).message}`);

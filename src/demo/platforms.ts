@@ -80,6 +80,8 @@ interface Entry {
 export class DemoPlatforms {
   /** In the order they were asked for. */
   private readonly entries: Entry[] = [];
+  /** What runs against the platforms from outside (the `--ocpp` charge point): stopped first. */
+  private readonly clients: Array<() => Promise<void>> = [];
   private stopping?: Promise<CleanupReport>;
 
   constructor(private readonly settings: DemoSettings) {}
@@ -92,6 +94,11 @@ export class DemoPlatforms {
     entry.settled = started.catch(() => undefined);
     this.entries.push(entry);
     return started;
+  }
+
+  /** Something connected to the platforms that `stop` closes before stopping them (a charge point stays up with `--keep`). */
+  closeOnStop(close: () => Promise<void>): void {
+    this.clients.push(close);
   }
 
   /** The schemas of every platform asked for so far, started or not. */
@@ -113,6 +120,7 @@ export class DemoPlatforms {
   private async stopAll(): Promise<CleanupReport> {
     const problems: string[] = [];
     await Promise.all(this.entries.map((e) => e.settled));
+    await Promise.all(this.clients.map((close) => close().catch((e: Error) => void problems.push(`closing a client: ${e.message}`))));
     // Together: each one's deliveries to the others then fail at once instead of waiting.
     await Promise.all(this.started.map((p) => p.running.close().catch((e: Error) => void problems.push(`stopping ${p.name}: ${e.message}`))));
     const schemas = this.schemaNames;

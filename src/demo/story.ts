@@ -3,12 +3,17 @@
  * through the admin API, the eMSP's driver charges at the CPO's station by remote start, and
  * the priced CDR arrives with its explained breakdown. With `--scsp`, a third platform's Smart
  * Charging Service Provider, to which the CPO delegated the station, lowers the charging power
- * mid-session (smart-charging.ts). Every step waits for the platforms' real traffic; any step
- * that does not happen in time fails the demo.
+ * mid-session (smart-charging.ts). With `--ocpp` the CPO's station is a simulated OCPP 1.6J
+ * charge point connected over a real WebSocket (ocpp-charge-point.ts) instead of the built-in
+ * simulator, and the timeline shows its OCPP calls beside the OCPI messages. Every step waits
+ * for the platforms' real traffic; any step that does not happen in time fails the demo.
  */
-import type { Cdr } from '../model/cdr.js';
+import crypto from 'node:crypto';
+import { verifySignedData } from '../metering/index.js';
+import type { Cdr, SignedData } from '../model/cdr.js';
 import { explainCdr } from '../tariffs/index.js';
 import { CPO, EMSP, businessDetails, driverToken, locations, tariffs } from './fixture.js';
+import { SimulatedChargePoint, chargePointEndpoint } from './ocpp-charge-point.js';
 import { type DemoPlatform, type DemoPlatforms, redisPrefixOf } from './platforms.js';
 import { delegateLocation, lowerPowerMidSession, registerScsp } from './smart-charging.js';
 import { Timeline } from './timeline.js';
@@ -20,6 +25,8 @@ export interface DemoOptions {
   hub: boolean;
   /** A third platform's SCSP steers the session (the CPO delegates its station to it). */
   scsp: boolean;
+  /** The CPO's station is a simulated OCPP 1.6J charge point instead of the built-in simulator. */
+  ocpp: boolean;
   /** Simulated seconds per real second (also given to the platforms). */
   speed: number;
   /** kWh to charge before the driver stops. */
@@ -53,7 +60,14 @@ interface ReceivedSession {
 }
 interface ReceivedCdr extends Pick<Cdr, 'tariffs' | 'charging_periods' | 'start_date_time' | 'end_date_time' | 'total_energy' | 'total_cost' | 'currency'> {
   session_id?: string;
-  signed_data_verification?: { status: string; encoding_method: string; meter: string | null; signed_energy_kwh: number | null; problems: Array<{ message: string }> } | null;
+  signed_data?: SignedData | null;
+  signed_data_verification?: {
+    status: string;
+    encoding_method: string;
+    meter: string | null;
+    signed_energy_kwh: number | null;
+    problems: Array<{ code: string; message: string }>;
+  } | null;
 }
 interface CommandView {
   id: string;
@@ -71,6 +85,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const started = Date.now();
   const out = options.out;
   const timeline = new Timeline(out);
+  let chargePoint: SimulatedChargePoint | undefined;
   const names = new Map<string, string>();
   // Who sent a request: the only platform that may, else (the CPO directly connected to the eMSP
   // and the SCSP, or the hub) the connection (peer id) the story created for each caller with
@@ -98,11 +113,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const [cpo, emsp, hub, scsp] = await starting;
     out(`  CPO  platform ${cpo.url}   eMSP platform ${emsp.url}${hub ? `   hub ${hub.url}` : ''}${scsp ? `   SCSP platform ${scsp.url}` : ''}`);
 
-    step(out, `The CPO ${CPO.name} publishes its network; its charge points are simulated at ${options.speed}x`);
+    const simulated = options.ocpp ? 'its station at Utrecht Centraal is a simulated OCPP 1.6J charge point' : 'its charge points are simulated';
+    step(out, `The CPO ${CPO.name} publishes its network; ${simulated} at ${options.speed}x`);
     await cpo.admin.post('/parties', { country_code: CPO.country_code, party_id: CPO.party_id, role: 'CPO', business_details: businessDetails(CPO.name) });
-    await cpo.admin.put(`${path.cpo}/backend`, { adapter: 'simulator' });
+    await cpo.admin.put(`${path.cpo}/backend`, { adapter: options.ocpp ? 'ocpp' : 'simulator' });
     for (const t of tariffs()) await cpo.admin.put(`${path.cpo}/tariffs/${t.id}`, t);
     for (const l of locations()) await cpo.admin.put(`${path.cpo}/locations/${l.id}`, l);
+    if (options.ocpp) chargePoint = await connectChargePoint(out, cpo, options.platforms, timeline, options.speed);
     await emsp.admin.post('/parties', { country_code: EMSP.country_code, party_id: EMSP.party_id, role: 'EMSP', business_details: businessDetails(EMSP.name) });
     out(`  ${locations().length} locations, ${tariffs().length} tariffs; eMSP ${EMSP.name} registered as a local party`);
     if (scsp) await registerScsp(scsp);
@@ -192,14 +209,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     );
     timeline.flush();
     explainReceivedCdr(out, cdr, location.time_zone);
-    reportSignedData(out, cdr);
+    reportSignedData(out, cdr, chargePoint?.meterPublicKey);
 
     const summary: DemoSummary = {
       energyKwh: cdr.total_energy,
       durationMinutes: (Date.parse(cdr.end_date_time) - Date.parse(cdr.start_date_time)) / 60_000,
       cost: cdr.total_cost,
       currency: cdr.currency,
-      messages: timeline.messages.length,
+      messages: timeline.messages.filter((m) => !m.ocpp).length,
       wallSeconds: (Date.now() - started) / 1000,
     };
     step(out, 'Summary');
@@ -207,11 +224,38 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     out(
       `  cost ${summary.cost.excl_vat.toFixed(2)} ${summary.currency} excl. VAT${summary.cost.incl_vat != null ? `, ${summary.cost.incl_vat.toFixed(2)} ${summary.currency} incl. VAT` : ''}`,
     );
-    out(`  ${summary.messages} OCPI messages exchanged, ${summary.wallSeconds.toFixed(1)} s wall time`);
+    const ocppCalls = timeline.messages.length - summary.messages;
+    out(`  ${summary.messages} OCPI messages exchanged${chargePoint ? `, ${ocppCalls} OCPP calls` : ''}, ${summary.wallSeconds.toFixed(1)} s wall time`);
     return summary;
   } finally {
     timeline.flush();
   }
+}
+
+/** The CPO registers the charge point of its first location; it connects, boots and reports its connectors. */
+async function connectChargePoint(out: (l: string) => void, cpo: DemoPlatform, platforms: DemoPlatforms, timeline: Timeline, speed: number): Promise<SimulatedChargePoint> {
+  const location = locations()[0];
+  const id = 'UCP-CEN';
+  const password = crypto.randomBytes(16).toString('hex');
+  await cpo.admin.put(`${path.cpo}/charge-points/${id}`, { password, location_id: location.id });
+  const endpoint = chargePointEndpoint(cpo.url, CPO.country_code, CPO.party_id);
+  const chargePoint = new SimulatedChargePoint({
+    endpoint,
+    identity: id,
+    password,
+    connectors: location.evses.length,
+    speed,
+    evseIds: location.evses.map((e) => e.evse_id),
+    onExchange: (e) =>
+      timeline.messages.push({ at: e.at, from: e.from, to: e.from === 'CP' ? 'CPO' : 'CP', method: 'OCPP', path: e.action, httpStatus: 0, summary: e.summary, ocpp: e.outcome }),
+  });
+  // Closed with the platforms, however the demo ends (with `--keep` it stays connected until then).
+  platforms.closeOnStop(() => chargePoint.close());
+  await chargePoint.connect();
+  out(`  charge point ${id} registered for ${location.id} (password hashed at the CPO) and connected to ${endpoint}/${id} (ocpp1.6, HTTP Basic)`);
+  await chargePoint.boot();
+  timeline.flush();
+  return chargePoint;
 }
 
 async function waitForCommand(out: (l: string) => void, emsp: DemoPlatform, id: string, name: string): Promise<void> {
@@ -237,15 +281,25 @@ function explainReceivedCdr(out: (l: string) => void, cdr: ReceivedCdr, timeZone
   out(`  Re-priced by the eMSP: ${checked.repriced.excl_vat.toFixed(2)} ${cdr.currency} excl. VAT: matches the CDR`);
 }
 
-/** What the eMSP found checking the meter's signatures (the simulator signs OCMF per EVSE meter). */
-function reportSignedData(out: (l: string) => void, cdr: ReceivedCdr): void {
-  const v = cdr.signed_data_verification;
+/**
+ * What the eMSP found checking the meter's signatures (the simulator signs OCMF per EVSE meter).
+ * OCPP 1.6 has no field for the meter's public key: with `--ocpp` the CDR arrives without one,
+ * and the eMSP checks the records again with the key the meter's label shows (`meterKey`).
+ */
+function reportSignedData(out: (l: string) => void, cdr: ReceivedCdr, meterKey?: string): void {
+  let v = cdr.signed_data_verification;
   out('');
   if (!v) {
     out('  Signed meter data: none in this CDR');
     return;
   }
-  out(`  Signed meter data (${v.encoding_method}, meter ${v.meter ?? '?'}): ${v.status}${v.signed_energy_kwh === null ? '' : `, ${v.signed_energy_kwh} kWh signed`}`);
+  const line = (r: NonNullable<ReceivedCdr['signed_data_verification']>) =>
+    `(${r.encoding_method}, meter ${r.meter ?? '?'}): ${r.status}${r.signed_energy_kwh === null ? '' : `, ${r.signed_energy_kwh} kWh signed`}`;
+  if (meterKey && cdr.signed_data && !cdr.signed_data.public_key && v.status === 'unverifiable' && v.problems.every((p) => p.code === 'missing_public_key')) {
+    out(`  Signed meter data as received ${line(v)}: OCPP 1.6 carries no public key`);
+    v = verifySignedData({ ...cdr, signed_data: { ...cdr.signed_data, public_key: meterKey } }) ?? v;
+    out(`  Signed meter data with the meter's key from its label ${line(v)}`);
+  } else out(`  Signed meter data ${line(v)}`);
   for (const p of v.problems) out(`    ${p.message}`);
   if (v.status !== 'valid') throw new Error(`the CDR's signed meter data is ${v.status}`);
 }

@@ -15,6 +15,8 @@ export interface Message {
   httpStatus: number;
   ocpiStatus?: number;
   summary: string;
+  /** An OCPP call (`--ocpp`) rather than an OCPI request: its answer's status word, shown instead of the HTTP one. */
+  ocpp?: string;
 }
 
 export class Timeline {
@@ -64,7 +66,7 @@ export class Timeline {
   flush(): void {
     for (const m of this.messages.slice(this.printed)) {
       const t = ((m.at - this.started) / 1000).toFixed(2).padStart(6);
-      const status = `${m.httpStatus}${m.ocpiStatus ? `/${m.ocpiStatus}` : ''}`;
+      const status = m.ocpp ?? `${m.httpStatus}${m.ocpiStatus ? `/${m.ocpiStatus}` : ''}`;
       this.print(`  ${t}s  ${m.from.padEnd(4)} → ${m.to.padEnd(4)} ${m.method.padEnd(6)} ${m.path.padEnd(58)} ${status.padEnd(8)} ${m.summary}`);
     }
     this.printed = this.messages.length;

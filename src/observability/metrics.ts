@@ -12,6 +12,8 @@ export class Metrics {
   readonly httpRequests: client.Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: client.Histogram<'method' | 'route'>;
   readonly dataQuality: client.Counter<'peer' | 'module' | 'path' | 'rule' | 'outcome'>;
+  readonly ocppMessages: client.Counter<'protocol' | 'action' | 'direction'>;
+  readonly ocppErrors: client.Counter<'protocol' | 'direction' | 'code'>;
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
@@ -34,6 +36,19 @@ export class Metrics {
       name: 'ocpi_received_data_quality_total',
       help: 'Fields of received objects the receive profile repaired, refused or noticed, by peer, module, field path and rule',
       labelNames: ['peer', 'module', 'path', 'rule', 'outcome'],
+      registers: [this.registry],
+    });
+    // OCPP calls (src/backends/ocpp/metrics.ts): actions outside the protocol's schemas are counted as `unknown`.
+    this.ocppMessages = new client.Counter({
+      name: 'ocpp_messages_total',
+      help: 'OCPP calls by protocol, action and direction (received: from the charge point; sent: by the platform)',
+      labelNames: ['protocol', 'action', 'direction'],
+      registers: [this.registry],
+    });
+    this.ocppErrors = new client.Counter({
+      name: 'ocpp_errors_total',
+      help: 'OCPP errors by protocol, direction (received: a charge point message failed here; sent: a call of ours failed) and OCPP error code',
+      labelNames: ['protocol', 'direction', 'code'],
       registers: [this.registry],
     });
     this.httpDuration = new client.Histogram({

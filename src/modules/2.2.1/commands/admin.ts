@@ -25,6 +25,8 @@ const BackendInput = z.discriminatedUnion('adapter', [
     authorize: z.boolean().optional(),
   }),
   z.object({ adapter: z.literal('simulator') }),
+  /** CPO parties: their charge points connect over OCPP-J (/admin/.../charge-points). */
+  z.object({ adapter: z.literal('ocpp') }),
   z.object({ adapter: z.literal('none') }),
 ]);
 
@@ -103,7 +105,7 @@ async function listCommands(db: Prisma.TransactionClient, party: PartyRef, q: z.
   return { total, items: records.map(view) };
 }
 
-const BackendView = z.object({ adapter: z.enum(['webhook', 'simulator', 'none']), url: z.string().optional(), authorize: z.boolean().optional() });
+const BackendView = z.object({ adapter: z.enum(['webhook', 'simulator', 'ocpp', 'none']), url: z.string().optional(), authorize: z.boolean().optional() });
 
 export const cpoCommandRoutes = [
   defineRoute({
@@ -119,7 +121,7 @@ export const cpoCommandRoutes = [
   defineRoute({
     method: 'get',
     path: '/parties/:country_code/:party_id/backend',
-    summary: "The party's backend as configured (never its secret): adapter webhook, simulator or none",
+    summary: "The party's backend as configured (never its secret): adapter webhook, simulator, ocpp or none",
     params: PartyPath,
     response: BackendView,
     handler: async ({ app, params }) => {
@@ -135,7 +137,7 @@ export const cpoCommandRoutes = [
     method: 'put',
     path: '/parties/:country_code/:party_id/backend',
     summary:
-      "Connect the party's backend: for a CPO the executor of commands (signed webhook, simulator or none); for an eMSP the webhook of its events and, optionally, authorization",
+      "Connect the party's backend: for a CPO the executor of commands (signed webhook, simulator, its OCPP charge points or none); for an eMSP the webhook of its events and, optionally, authorization",
     params: PartyPath,
     body: BackendInput,
     response: z.object({ adapter: z.string(), url: z.string().optional() }),
@@ -143,8 +145,8 @@ export const cpoCommandRoutes = [
       const found = await app.parties.find(params.country_code, params.party_id);
       if (!found) throw notFound(`Party ${params.country_code}/${params.party_id}`);
       const party = { countryCode: found.countryCode, partyId: found.partyId };
-      if (!found.roles.includes('CPO') && body.adapter === 'simulator')
-        throw new AdminError(400, 'validation_failed', 'body.adapter: the simulator is a CPO backend; an eMSP party takes a webhook or none');
+      if (!found.roles.includes('CPO') && (body.adapter === 'simulator' || body.adapter === 'ocpp'))
+        throw new AdminError(400, 'validation_failed', `body.adapter: ${body.adapter} is a CPO backend; an eMSP party takes a webhook or none`);
       if (body.adapter === 'webhook') {
         try {
           app.urlPolicy.check(body.url);
@@ -155,8 +157,8 @@ export const cpoCommandRoutes = [
       const config =
         body.adapter === 'webhook'
           ? { adapter: 'webhook' as const, url: body.url, secretEnc: app.secrets.encrypt(body.secret), ...(body.authorize ? { authorize: true } : {}) }
-          : body.adapter === 'simulator'
-            ? { adapter: 'simulator' as const }
+          : body.adapter === 'simulator' || body.adapter === 'ocpp'
+            ? { adapter: body.adapter }
             : null;
       await app.parties.setBackend(party.countryCode, party.partyId, config);
       return { data: { adapter: body.adapter, ...(body.adapter === 'webhook' ? { url: body.url } : {}) } };
