@@ -4,11 +4,13 @@
  * peer list shows only live connections and pending handshakes; and the outbox's hour
  * partitions are kept up (delivery/history.ts): the coming hours are created, hours older than
  * OUTBOX_HISTORY_HOURS are dropped whole once their unfinished rows moved on (dead and resync
- * rows stay until an admin acts on them).
+ * rows stay until an admin acts on them); charging profile conflicts older than 30 days are
+ * removed from their list.
  */
 import { Queue, Worker } from 'bullmq';
 import type { AppContext } from '../context.js';
 import { OutboxHistory } from '../delivery/history.js';
+import { pruneConflicts } from '../platform/delegations/conflicts.js';
 import { createRedis } from '../redis.js';
 
 const QUEUE = 'housekeeping';
@@ -30,8 +32,9 @@ export async function startHousekeeping(app: AppContext): Promise<{ close(): Pro
     async () => {
       const removed = await app.peerStore.deleteExpiredInvitations(new Date());
       const outbox = await outboxUpkeep(app);
-      if (removed > 0 || outbox.created.length || outbox.dropped.length) app.log.info({ removed, ...outbox }, 'housekeeping');
-      return { removed, ...outbox };
+      const conflicts = await pruneConflicts(app);
+      if (removed > 0 || conflicts > 0 || outbox.created.length || outbox.dropped.length) app.log.info({ removed, conflicts, ...outbox }, 'housekeeping');
+      return { removed, conflicts, ...outbox };
     },
     { connection: workerConn, prefix: app.config.REDIS_PREFIX, concurrency: 1 },
   );

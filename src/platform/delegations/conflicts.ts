@@ -89,3 +89,12 @@ export async function listConflicts(app: AppContext, filter: { party?: PartyRef;
     })),
   };
 }
+
+/** How long a conflict stays listed: long enough to sort out a dispute, not a growing table. */
+export const CONFLICT_HISTORY_DAYS = 30;
+
+/** Removes conflicts older than CONFLICT_HISTORY_DAYS (the housekeeping job runs it); returns how many. */
+export async function pruneConflicts(app: AppContext, now = new Date()): Promise<number> {
+  const { count } = await app.db.chargingProfileConflict.deleteMany({ where: { at: { lt: new Date(now.getTime() - CONFLICT_HISTORY_DAYS * 86_400_000) } } });
+  return count;
+}
