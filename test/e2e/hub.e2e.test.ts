@@ -79,11 +79,11 @@ test("a location the CPO publishes is broadcast through the hub and the eMSP rea
     .expect(200);
   expect(all.body.data.map((l: { id: string }) => l.id)).toEqual(['LOC1']);
   expect(all.headers).toMatchObject({ 'ocpi-to-country-code': 'DE', 'ocpi-to-party-id': 'EMS', 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'HUB', 'x-total-count': '1' });
-  // The hub's own scheduled pulls (from the hub) may land in this window too: the eMSP's are those from it.
-  const atCpo = find(cpo, 'GET', '/ocpi/cpo/2.2.1/locations').filter((r) => r.headers['ocpi-from-party-id'] !== 'HUB');
+  // The hub's own scheduled pulls and the eMSP platform's background sync through the hub may land
+  // in this window too, each with its own correlation id: this pull's requests are those carrying ours.
+  const atCpo = find(cpo, 'GET', '/ocpi/cpo/2.2.1/locations').filter((r) => r.headers['x-correlation-id'] === 'pull-corr');
   expect(atCpo.length).toBeGreaterThan(0);
   atCpo.forEach((r) => expectRouting(r, EMSP, CPO));
-  atCpo.forEach((r) => expect(r.headers['x-correlation-id']).toBe('pull-corr'));
   atCpo.forEach((r) => expect(r.headers['x-request-id']).not.toBe('pull-1'));
 
   // Party to party: one location by id.
