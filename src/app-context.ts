@@ -28,6 +28,8 @@ import { DataQuality } from './platform/peers/data-quality.js';
 import { AuthFailures } from './ocpi/auth-failures.js';
 import { WorkerIdle } from './delivery/idle.js';
 import { HubAccess } from './hub/access.js';
+import { HubTokenContracts } from './hub/token-contracts.js';
+import { RelayedLocations } from './hub/relayed-locations.js';
 import { HubClientInfo } from './hub/client-info.js';
 import { HubDirectory } from './hub/directory.js';
 import { hubPoliciesOf } from './hub/policy.js';
@@ -88,6 +90,8 @@ export function createAppContext(deps: { config: Config; log: Logger; db: Db; re
     hubAccess: new HubAccess(app),
     hubClientInfo: new HubClientInfo(app),
     remoteParties: new RemoteParties(app),
+    hubTokenContracts: new HubTokenContracts(app),
+    relayedLocations: new RelayedLocations(app),
     adminKeys: new AdminKeys(app),
     adminAudit: new AuditLog(app),
   } satisfies Partial<Services>);

@@ -29,6 +29,7 @@ export function peerView(p: PeerRecord): z.infer<typeof PeerView> {
     created_at: p.createdAt.toISOString(),
     pinned_version: p.pinnedVersion,
     local_party: p.localPartyKey,
+    peer_role: p.declaredRole,
     loopback: p.loopback,
   };
 }
@@ -144,8 +145,12 @@ async function refuseLoopback(app: AppContext, id: string): Promise<void> {
     throw conflict('This is the platform’s connection to itself, managed by the delegations to SCSPs hosted here: end those delegations instead');
 }
 
-function connectionChoice(body: { version?: string; local_party?: { country_code: string; party_id: string } }): ConnectOptions {
-  return { version: body.version, localParty: body.local_party && { countryCode: body.local_party.country_code, partyId: body.local_party.party_id } };
+function connectionChoice(body: { version?: string; local_party?: { country_code: string; party_id: string }; peer_role?: 'CPO' | 'EMSP' | 'HUB' }): ConnectOptions {
+  return {
+    version: body.version,
+    localParty: body.local_party && { countryCode: body.local_party.country_code, partyId: body.local_party.party_id },
+    peerRole: body.peer_role,
+  };
 }
 
 async function findPeer(app: AppContext, id: string): Promise<PeerRecord> {

@@ -36,6 +36,12 @@ const ConnectionChoice = {
     .object({ country_code: z.string().length(2), party_id: z.string().length(3) })
     .optional()
     .describe('The local party presented to an OCPI 2.1.1 peer (default: the only CPO or eMSP party)'),
+  peer_role: z
+    .enum(['CPO', 'EMSP', 'HUB'])
+    .optional()
+    .describe(
+      "The role of an OCPI 2.1.1 peer's party, which 2.1.1 credentials do not carry (default: the counterpart of the party we present). HUB: a hub that relays the parties behind it, learned from the objects it sends",
+    ),
 };
 
 export const InvitationCreate = z.object({ label: z.string().max(100).optional(), ...ConnectionChoice });
@@ -75,6 +81,7 @@ export const PeerView = z.object({
   created_at: z.string(),
   pinned_version: z.string().nullable(),
   local_party: z.string().nullable().describe('The local party (country code + party id) presented to a one-party (OCPI 2.1.1) peer'),
+  peer_role: z.string().nullable().describe('The role the admin declared for a one-party (OCPI 2.1.1) peer (null: read from the connection)'),
   loopback: z.boolean().describe('The platform’s connection to itself (delegations to SCSPs hosted here), not another platform'),
 });
 

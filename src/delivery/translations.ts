@@ -25,16 +25,34 @@ export interface OutboundMessage {
   body: unknown;
 }
 
+/** What a relay (the hub) knows about a body it reads in: a pull lists whole objects and passes none. */
+export interface InboundHint {
+  /** A PATCH: only the fields it changes. */
+  partial?: boolean;
+  /** The path below the module endpoint (`/{country_code}/{party_id}/{id}[/...]`): the object's level. */
+  path?: string;
+}
+
 export interface WireTranslation {
   /** The body to send, in the peer's version (or NOT_FOR_PEER); `message.body` is in the stored model. */
   outbound?(message: OutboundMessage, peer: PeerRecord, ctx: TranslationContext): unknown | Promise<unknown>;
   /** One object a peer listed (a pull), as the stored model; unreadable input is returned as it came. */
-  inbound?(raw: unknown, peer: PeerRecord, ctx: TranslationContext): unknown | Promise<unknown>;
+  inbound?(raw: unknown, peer: PeerRecord, ctx: TranslationContext, hint?: InboundHint): unknown | Promise<unknown>;
   /**
    * The peer's answer (response data) to a request we sent it (real-time authorization, a
    * command), as the stored model; unreadable input is returned as it came.
    */
   answer?(raw: unknown, peer: PeerRecord, request: OutboundMessage): unknown;
+  /**
+   * The answer (stored model) to a request this peer sent, as its version writes it: what a relay
+   * (the hub) returns to a peer of this version for an answer another peer gave.
+   */
+  answerTo?(model: unknown, peer: PeerRecord, request: OutboundMessage): unknown;
+  /**
+   * The query of a request this peer sent through a relay (the hub), as the stored model's
+   * version reads it; `path` is below the module endpoint.
+   */
+  requestQuery?(path: string, query: URLSearchParams, peer: PeerRecord, ctx: TranslationContext): URLSearchParams | Promise<URLSearchParams>;
 }
 
 export class WireTranslations {
@@ -58,15 +76,30 @@ export class WireTranslations {
     return t && message.body != null ? t(message, peer, ctx) : message.body;
   }
 
-  async inbound(peer: PeerRecord, module: string, raw: unknown, ctx: TranslationContext): Promise<unknown> {
+  async inbound(peer: PeerRecord, module: string, raw: unknown, ctx: TranslationContext, hint?: InboundHint): Promise<unknown> {
     const t = this.of(peer, module)?.inbound;
-    return t ? t(raw, peer, ctx) : raw;
+    return t ? t(raw, peer, ctx, hint) : raw;
   }
 
   /** `translated`: the peer's version reads answers its own way (its answer may lack what the stored model requires). */
   answer(peer: PeerRecord, module: string, raw: unknown, request: OutboundMessage): { body: unknown; translated: boolean } {
     const t = this.of(peer, module)?.answer;
     return t ? { body: t(raw, peer, request), translated: true } : { body: raw, translated: false };
+  }
+
+  /** A request's query string (`?...` or '') `peer` sent through a relay, as the stored model reads it. */
+  async requestQuery(peer: PeerRecord, module: string, path: string, search: string, ctx: TranslationContext): Promise<string> {
+    const t = this.of(peer, module)?.requestQuery;
+    if (!t) return search;
+    const query = await t(path, new URLSearchParams(search), peer, ctx);
+    const text = query.toString();
+    return text ? `?${text}` : '';
+  }
+
+  /** An answer in the stored model as `peer`, who asked, reads it (unchanged when its version writes none). */
+  answerTo(peer: PeerRecord, module: string, model: unknown, request: OutboundMessage): unknown {
+    const t = this.of(peer, module)?.answerTo;
+    return t && model != null ? t(model, peer, request) : model;
   }
 }
 

@@ -7,15 +7,18 @@
  * has no translation, so its side is the identity.
  */
 import type { AppContext } from '../context.js';
-import { NOT_FOR_PEER, type OutboundMessage } from '../delivery/translations.js';
+import { type InboundHint, NOT_FOR_PEER, type OutboundMessage } from '../delivery/translations.js';
 import { invalidParameters } from '../ocpi/errors.js';
 import { DomainError } from '../platform/domain-error.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
 import { endpointOf } from './directory.js';
 
-/** A body `peer` sent, as the stored model; what its version's translation cannot read passes as it came. */
-export function toModel(app: AppContext, peer: PeerRecord, module: string, body: unknown): Promise<unknown> {
-  return body == null ? Promise.resolve(body) : app.wireTranslations.inbound(peer, module, body, app);
+/**
+ * A body `peer` sent, as the stored model; what its version's translation cannot read passes as
+ * it came. `hint`: a PATCH (part of an object) and the path that tells the object's level.
+ */
+export function toModel(app: AppContext, peer: PeerRecord, module: string, body: unknown, hint?: InboundHint): Promise<unknown> {
+  return body == null ? Promise.resolve(body) : app.wireTranslations.inbound(peer, module, body, app, hint);
 }
 
 /**
@@ -46,11 +49,14 @@ export type AnswerShape = { kind: 'objects'; depth: number } | { kind: 'answer';
  * for `to`; their `depth` is their level below a RECEIVER endpoint (3: a location, 4: an EVSE,
  * 5: a connector), which is how translations tell what they hold. An object `to` must not see is
  * left out. The answer to a request (a CommandResponse, an AuthorizationInfo) is read into the
- * model by the receiver's version; `to` gets the model (no version writes answers back).
+ * model by the receiver's version and written in `to`'s (`answerTo`: e.g. a 2.1.1 AuthorizationInfo).
  */
 export async function translateData(app: AppContext, module: string, data: unknown, from: PeerRecord, to: PeerRecord, shape: AnswerShape): Promise<unknown> {
   if (data == null || sameVersion(from, to)) return data;
-  if (shape.kind === 'answer') return app.wireTranslations.answer(from, module, data, shape.request).body;
+  if (shape.kind === 'answer') {
+    const model = app.wireTranslations.answer(from, module, data, shape.request).body;
+    return app.wireTranslations.answerTo(to, module, model, shape.request);
+  }
   const url = `${endpointOf(to, module, 'RECEIVER') ?? ''}${'/_'.repeat(shape.depth)}`;
   const one = async (item: unknown) => toPeer(app, to, module, { method: 'PUT', url, body: await toModel(app, from, module, item) });
   if (Array.isArray(data)) return (await Promise.all(data.map(one))).filter((item) => item !== NOT_FOR_PEER);

@@ -32,6 +32,8 @@ export async function recordOwner(app: AppContext, policy: HubPolicy, module: st
     create: row,
     update: { updatedAt: new Date(), ...recipientCols },
   });
+  // A token's contract id is how a 2.1.1 session or CDR names it (its auth_id): token-contracts.ts.
+  if (module === 'tokens') await app.services.hubTokenContracts.record(row, body);
 }
 
 /** The eMSP party named by a session's or CDR's `cdr_token`, when it is well-formed. */

@@ -95,7 +95,7 @@ export function hubRouter(app: AppContext) {
         )
       : (moduleMatch[3].toUpperCase() as 'SENDER' | 'RECEIVER');
     const rest = moduleMatch[4] ?? '';
-    const search = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    const sent = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
     const method = req.method as Method;
     // One party per connection: the sender is its party; a list GET is a GET all, anything else routed openly.
     const routing = policy.oneParty ? { to: method === 'GET' && interfaceRole === 'SENDER' && rest === '' ? hub : undefined } : parseRoutingHeaders(req);
@@ -104,7 +104,8 @@ export function hubRouter(app: AppContext) {
     const callerPeerId = caller.peerId;
     const callerPeer = await findPeer(app, callerPeerId);
     // What follows reads the body as the stored model; a receiver of the caller's version gets it as sent.
-    const body = isBodyMethod(method) && callerPeer ? await toModel(app, callerPeer, module, req.body) : req.body;
+    const body = isBodyMethod(method) && callerPeer ? await toModel(app, callerPeer, module, req.body, { partial: method === 'PATCH', path: rest }) : req.body;
+    const search = callerPeer ? await app.wireTranslations.requestQuery(callerPeer, module, rest, sent, app) : sent;
 
     assertSendsOwnObjects(policy, module, interfaceRole, method, rest, body, from);
     await recordOwner(app, policy, module, interfaceRole, method, rest, body);
@@ -126,7 +127,12 @@ export function hubRouter(app: AppContext) {
       const recipient = await partySpecificRecipient(app, policy, { module, interfaceRole, method, rest, body });
       if (recipient !== undefined) {
         // Personal data never fans out (transport §9.3): only the eMSP of the cdr_token gets it.
-        if (!recipient) throw unknownReceiver(`The eMSP this ${module} object is for cannot be determined (cdr_token): send OCPI-to-country-code/OCPI-to-party-id`);
+        if (!recipient)
+          throw unknownReceiver(
+            policy.oneParty
+              ? `The eMSP this ${module} object is for cannot be determined: its auth_id names no token an eMSP pushed through the hub`
+              : `The eMSP this ${module} object is for cannot be determined (cdr_token): send OCPI-to-country-code/OCPI-to-party-id`,
+          );
         target = await findParty(app, recipient);
         if (!target) throw unknownReceiver(`${describe(recipient)}, the eMSP of the cdr_token, is not known to the hub`);
       } else {

@@ -14,6 +14,11 @@ export interface AuthenticatedPeer {
   roles: Array<{ role: string; countryCode: string; partyId: string }>;
   /** The local party this connection addresses when a request names none (a one-party connection: OCPI 2.1.1). */
   localParty?: PartyRef;
+  /**
+   * A one-party connection the admin declared a hub (OCPI 2.1.1 has no ClientInfo): the parties
+   * behind it are learned from the client-owned URLs of what it sends.
+   */
+  relaysParties?: true;
 }
 
 export interface PartyRef {

@@ -21,10 +21,20 @@ import { ciEquals } from '../model/primitives.js';
 export interface TransportHooks {
   /** Offered every request before the interfaces (the hub's URLs); one may rewrite the URL and continue. */
   before?: RequestHandler[];
-  /** The parties an authenticated caller speaks for besides those it registered. */
-  peerParties?: (app: AppContext, peer: AuthenticatedPeer) => Promise<AuthenticatedPeer>;
+  /**
+   * The parties an authenticated caller speaks for besides those it registered. `named`: the
+   * party a client-owned URL names (`/{country_code}/{party_id}/...`) and the role such a sender
+   * plays towards this interface, for a hook that learns parties from what a relay sends.
+   */
+  peerParties?: (app: AppContext, peer: AuthenticatedPeer, named?: NamedSender) => Promise<AuthenticatedPeer>;
   /** Whether an OCPI-to-* we do not know is answered as a hub answers it (2003 unknown receiver). */
   answersAsHub?: (app: AppContext) => Promise<boolean>;
+}
+
+/** The sender a request's client-owned URL names, in the role it plays towards the interface. */
+export interface NamedSender {
+  party: PartyRef;
+  role: string;
 }
 
 export function mountInterfaces(app: AppContext, interfaces: ModuleInterface[], hooks: TransportHooks = {}): Router {
@@ -100,10 +110,18 @@ export function authenticate(app: AppContext, iface: ModuleInterface, hooks: Pic
       throw new OcpiError(OcpiStatus.CLIENT_ERROR, 'Too many requests from this peer', 429, undefined, { 'Retry-After': String(Math.ceil(wait / 1000)) });
     }
     // E.g. a hub peer also speaks for the parties its ClientInfo reported behind it.
-    req.ocpi.peer = hooks.peerParties ? await hooks.peerParties(app, peer) : peer;
+    req.ocpi.peer = hooks.peerParties ? await hooks.peerParties(app, peer, namedSender(iface, req)) : peer;
     bindRequestLog(req.ocpi, { peer_id: peer.peerId });
     next();
   };
+}
+
+/** The owner a client-owned RECEIVER URL names; the sender of such a push plays the role opposite the interface's owner. */
+function namedSender(iface: ModuleInterface, req: Request): NamedSender | undefined {
+  if (!iface.routing?.senderInPath || iface.role !== 'RECEIVER') return undefined;
+  const party = partyOf(req.params);
+  if (!party) return undefined;
+  return { party, role: iface.owner === 'CPO' ? 'EMSP' : 'CPO' };
 }
 
 /** 401, or 429 past the address's budget of failures; summarised in the log, not one line each. */
@@ -174,7 +192,7 @@ function resolveRouting(app: AppContext, roles: { served: readonly string[]; own
     routing.to ??= findParty(ownReceivers, peer.localParty) ?? only(ownReceivers) ?? (hint.receiverInBody ? findParty(receivers, hint.receiverInBody(req.body)) : undefined);
     if (malformed) throw malformed;
     if ((!routing.from || !routing.to) && hint.lookup) {
-      const found = await hint.lookup({ app, params: req.params as Record<string, string>, peer, receivers });
+      const found = await hint.lookup({ app, params: req.params as Record<string, string>, body: req.body, peer, receivers, to: routing.to });
       routing.from ??= findParty(senders, found?.from);
       routing.to ??= findParty(receivers, found?.to);
     }

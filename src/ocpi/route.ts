@@ -52,7 +52,16 @@ export interface RoutingHint {
    * names the parties. `receivers`: our parties with the interface's role. May throw a 404 when
    * the URL identifies nothing this caller may reach.
    */
-  lookup?: (input: { app: AppContext; params: Record<string, string>; peer: AuthenticatedPeer; receivers: PartyRef[] }) => Promise<{ from?: PartyRef; to?: PartyRef } | undefined>;
+  lookup?: (input: {
+    app: AppContext;
+    params: Record<string, string>;
+    /** The request body as sent (not yet validated). */
+    body: unknown;
+    peer: AuthenticatedPeer;
+    receivers: PartyRef[];
+    /** The receiver, when established before the lookup. */
+    to?: PartyRef;
+  }) => Promise<{ from?: PartyRef; to?: PartyRef } | undefined>;
 }
 
 type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;

@@ -14,6 +14,7 @@ import { eventually } from '../helpers/eventually.js';
 import { type FakePeer, ok, startFakePeer } from '../helpers/fake-peer.js';
 import { find } from '../helpers/hub-trio.js';
 import { aLocation } from '../helpers/locations.js';
+import { aCdr, aSession } from '../helpers/sessions.js';
 import { type TestPlatform, request, startTestPlatform, tokenHeader } from '../helpers/platform.js';
 
 const CPO = { country_code: 'NL', party_id: 'CP1' };
@@ -212,6 +213,9 @@ describe('a 2.1.1 eMSP behind the hub', () => {
       { identifier: 'credentials', url: `${f.url}/2.1.1/credentials` },
       { identifier: 'locations', url: `${f.url}/emsp/2.1.1/locations` },
       { identifier: 'tariffs', url: `${f.url}/emsp/2.1.1/tariffs` },
+      { identifier: 'sessions', url: `${f.url}/emsp/2.1.1/sessions` },
+      { identifier: 'cdrs', url: `${f.url}/emsp/2.1.1/cdrs` },
+      { identifier: 'tokens', url: `${f.url}/emsp/2.1.1/tokens` },
     ],
   });
   let tokenForHub: string;
@@ -223,6 +227,9 @@ describe('a 2.1.1 eMSP behind the hub', () => {
     f.on('GET', '/2.1.1', (_req, res) => void res.json(ok(version211(f))));
     f.on('PUT', '/emsp/2.1.1/*', (_req, res) => void res.json(ok()));
     f.on('PATCH', '/emsp/2.1.1/*', (_req, res) => void res.json(ok()));
+    f.on('POST', '/emsp/2.1.1/cdrs', (_req, res) => void res.json(ok()));
+    // The eMSP's token list (a CPO's pull through the hub may ask for it): none beyond the push below.
+    f.on('GET', '/emsp/2.1.1/tokens', (_req, res) => void res.json(ok([])));
     const invitation = await hub.admin().post('/peers/invitations', { label: 'Old eMSP' }).expect(201);
     const details = await request(hub.url).get('/ocpi/2.1.1').set('Authorization', `Token ${invitation.body.token}`).expect(200);
     expect(details.body.data.endpoints).toEqual(
@@ -275,5 +282,48 @@ describe('a 2.1.1 eMSP behind the hub', () => {
       expect(l).not.toHaveProperty('parking_type');
     }
     expect(list.headers['x-total-count']).toBe('2');
+  });
+
+  test("its token reaches the 2.2.1 CPO through the hub; that CPO's session and CDR for it come back in the 2.1.1 form (auth_id)", async () => {
+    if (!fake) throw new Error('the 2.1.1 eMSP did not register');
+    const f = fake;
+    const token211 = { uid: 'OLD-RFID-1', type: 'RFID', auth_id: 'BE-EM1-C0001', issuer: 'Old eMSP', valid: true, whitelist: 'ALLOWED', last_updated: '2026-01-01T00:00:00Z' };
+    const pushed = await request(hub.url).put('/ocpi/hub/2.1.1/tokens/BE/EM1/OLD-RFID-1').set('Authorization', `Token ${tokenForHub}`).send(token211).expect(200);
+    expect(pushed.body.status_code).toBe(1000);
+    // Broadcast to the CPOs behind the hub, in 2.2.1: owned by the 2.1.1 eMSP, the auth_id as contract id.
+    const atCpo = await eventually(() => {
+      const [first] = find(emsp, 'PUT', '/ocpi/cpo/2.2.1/tokens/BE/EM1/OLD-RFID-1');
+      expect(first?.body).toBeDefined();
+      return first;
+    });
+    expect(atCpo.body).toMatchObject({ country_code: 'BE', party_id: 'EM1', uid: 'OLD-RFID-1', type: 'RFID', contract_id: 'BE-EM1-C0001' });
+    // A broadcast comes from the hub (transport §9.3), as a 2.2.1 eMSP's would.
+    expect(atCpo.headers).toMatchObject({ 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'HUB', 'ocpi-to-country-code': 'DE', 'ocpi-to-party-id': 'CPT' });
+
+    const cdrToken = { country_code: 'BE', party_id: 'EM1', uid: 'OLD-RFID-1', type: 'RFID', contract_id: 'BE-EM1-C0001' };
+    const session = aSession('S-OLD-1', { ...CPO_221, cdr_token: cdrToken, location_id: 'LOC9', evse_uid: 'EVSE1', connector_id: '1', total_cost: { excl_vat: 1.5 } });
+    await emsp.admin().put('/parties/DE/CPT/sessions/S-OLD-1', session).expect(200);
+    const put = await eventually(() => {
+      const [first] = f.received.filter((r) => r.method === 'PUT' && r.path === '/emsp/2.1.1/sessions/DE/CPT/S-OLD-1');
+      expect(first?.body).toBeDefined();
+      return first;
+    });
+    expect(put.body).toMatchObject({ id: 'S-OLD-1', auth_id: 'BE-EM1-C0001', total_cost: 1.5, location: expect.objectContaining({ id: 'LOC9' }) });
+    expect(put.body).not.toHaveProperty('cdr_token');
+    expect(routingHeaders(put.headers)).toEqual([]);
+
+    const cdr = aCdr('CDR-OLD-1', { ...CPO_221, session_id: 'S-OLD-1', cdr_token: cdrToken, total_cost: { excl_vat: 3.25, incl_vat: 3.9 } });
+    await emsp
+      .admin()
+      .post('/parties/DE/CPT/cdrs', { ...cdr, cdr_location: { ...cdr.cdr_location, id: 'LOC9' } })
+      .expect(201);
+    const posted = await eventually(() => {
+      const [first] = f.received.filter((r) => r.method === 'POST' && r.path === '/emsp/2.1.1/cdrs');
+      expect(first?.body).toBeDefined();
+      return first;
+    });
+    expect(posted.body).toMatchObject({ id: 'CDR-OLD-1', auth_id: 'BE-EM1-C0001', total_cost: 3.25, location: expect.objectContaining({ id: 'LOC9' }) });
+    expect(posted.body).not.toHaveProperty('session_id');
+    expect(routingHeaders(posted.headers)).toEqual([]);
   });
 });

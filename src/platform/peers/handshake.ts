@@ -30,6 +30,11 @@ export interface ConnectOptions {
   version?: string;
   /** The local party presented to a peer whose credentials carry one party (OCPI 2.1.1). */
   localParty?: { countryCode: string; partyId: string };
+  /**
+   * The role of a one-party (OCPI 2.1.1) peer's party, when the connection cannot tell it: CPO,
+   * EMSP, or HUB (a hub relaying the parties behind it, learned from what it sends).
+   */
+  peerRole?: 'CPO' | 'EMSP' | 'HUB';
 }
 
 /**

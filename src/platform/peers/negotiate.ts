@@ -36,7 +36,7 @@ export function negotiatingHandshake(app: AppContext, base: PeerHandshake & { ve
     async invite(label: string | null, options: ConnectOptions = {}): Promise<Invitation> {
       const choice = await checkedChoice(app, all(), options);
       const invitation = await base.invite(label, options);
-      if (choice.pinnedVersion || choice.localPartyKey) await app.peerStore.setVersionOptions(invitation.peer_id, choice);
+      if (choice.pinnedVersion || choice.localPartyKey || choice.declaredRole) await app.peerStore.setVersionOptions(invitation.peer_id, choice);
       return invitation;
     },
     async connect(versionsUrl: string, tokenA: string, label: string | null, options: ConnectOptions = {}): Promise<PeerRecord> {
@@ -71,7 +71,11 @@ export function negotiatingHandshake(app: AppContext, base: PeerHandshake & { ve
 }
 
 /** The admin's choice, checked before anything is sent: a version we speak, a party we host. */
-async function checkedChoice(app: AppContext, handshakes: VersionHandshake[], options: ConnectOptions): Promise<{ pinnedVersion?: string; localPartyKey?: string }> {
+async function checkedChoice(
+  app: AppContext,
+  handshakes: VersionHandshake[],
+  options: ConnectOptions,
+): Promise<{ pinnedVersion?: string; localPartyKey?: string; declaredRole?: string }> {
   if (options.version && !handshakes.some((h) => h.version === options.version)) {
     throw new HandshakeError(`version: this platform does not speak OCPI ${options.version} (it offers ${handshakes.map((h) => h.version).join(', ')})`, 422);
   }
@@ -81,5 +85,5 @@ async function checkedChoice(app: AppContext, handshakes: VersionHandshake[], op
     if (!party) throw new HandshakeError(`local_party: ${options.localParty.countryCode}/${options.localParty.partyId} is not a party of this platform`, 422);
     localPartyKey = partyKey(party.countryCode, party.partyId);
   }
-  return { pinnedVersion: options.version, localPartyKey };
+  return { pinnedVersion: options.version, localPartyKey, declaredRole: options.peerRole };
 }

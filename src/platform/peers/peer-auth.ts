@@ -106,6 +106,8 @@ export class PeerAuthenticator {
       roles: found.peer.roles.map((r) => ({ role: r.role, countryCode: r.countryCode, partyId: r.partyId })),
       // A party key is the two-letter country code followed by the three-character party id.
       ...(found.peer.localPartyKey ? { localParty: { countryCode: found.peer.localPartyKey.slice(0, 2), partyId: found.peer.localPartyKey.slice(2) } } : {}),
+      // Only an admin's declaration makes a one-party connection a relay of other parties.
+      ...(found.peer.declaredRole === 'HUB' ? { relaysParties: true } : {}),
     };
   }
 

@@ -41,6 +41,8 @@ export interface PeerRecord {
   pinnedVersion: string | null;
   /** The local party (party key) presented to a peer whose credentials carry one party (2.1.1). */
   localPartyKey: string | null;
+  /** The role of a one-party (2.1.1) peer's party as the admin declared it (HUB: relays the parties behind it). */
+  declaredRole: string | null;
 }
 
 export interface NewCredential {
@@ -82,6 +84,7 @@ function toRecord(row: PeerRow): PeerRecord {
     loopback: row.loopback,
     pinnedVersion: row.pinnedVersion,
     localPartyKey: row.localPartyKey,
+    declaredRole: row.declaredRole,
   };
 }
 
@@ -276,7 +279,7 @@ export class PeerStore {
   }
 
   /** The version pinned and the local party presented, chosen by the admin per connection. */
-  async setVersionOptions(peerId: string, options: { pinnedVersion?: string | null; localPartyKey?: string | null }): Promise<void> {
+  async setVersionOptions(peerId: string, options: { pinnedVersion?: string | null; localPartyKey?: string | null; declaredRole?: string | null }): Promise<void> {
     await this.db.peer.update({ where: { id: peerId }, data: options });
   }
 

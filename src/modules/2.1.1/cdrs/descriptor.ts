@@ -10,4 +10,6 @@ export const cdrs211Module = defineModule({
   version: OCPI_VERSION,
   interfaces: [cdrs211SenderInterface, cdrs211ReceiverInterface],
   translation: cdrs211Translation,
+  // Bridged by the hub (src/hub/bridge.ts): to the eMSP of the token its auth_id names, which the hub knows from the tokens that passed it.
+  hub: { routed: true, routedByTokenOwner: true, oneParty: true },
 });

@@ -10,4 +10,6 @@ export const commands211Module = defineModule({
   version: OCPI_VERSION,
   interfaces: [commands211ReceiverInterface, commands211SenderInterface],
   translation: commands211Translation,
+  // Bridged by the hub (src/hub/bridge.ts): a 2.1.1 eMSP's commands to the owner of the location or session, results back through a hub alias.
+  hub: { routed: true, callbacks: true, oneParty: true },
 });

@@ -14,6 +14,7 @@ import { type RouteDef, defineRoute } from '../../../ocpi/route.js';
 import { asModel } from '../shared/wire.js';
 import { OCPI_VERSION } from '../version.js';
 import { CommandBodies211, CommandResponse211, type CommandType211 } from './schemas.js';
+import { requesterOf } from './requester.js';
 import { commandFrom211, responseTo211 } from './translate.js';
 
 type CommandRequest = Parameters<Services['commandExchange']['receive']>[2];
@@ -35,6 +36,8 @@ function commandRoute(command: CommandType211): RouteDef {
     receives: 'requests',
     response: CommandResponse211,
     errors: { 200: 'REJECTED with 2003 for an unknown location' },
+    // A hub connection (declared HUB) relays several eMSPs and 2.1.1 sends no routing headers: the command names its eMSP.
+    routing: { lookup: async ({ app, body, peer, to }) => ({ from: await requesterOf(app, peer, to, body) }) },
     handler: async ({ req, app, body: wire }) => {
       const routing = routingOf(req);
       const owner = { country_code: routing.from.countryCode, party_id: routing.from.partyId };

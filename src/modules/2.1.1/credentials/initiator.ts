@@ -9,12 +9,12 @@ import { CredentialIntentStore, handshakeLeaseMs } from '../../../platform/peers
 import { type ConnectOptions, HandshakeError, type VersionHandshake } from '../../../platform/peers/handshake.js';
 import type { PeerRecord } from '../../../platform/peers/peer-store.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { assertPartyAvailable, newCredential, presentedParty } from '../shared/connection.js';
+import { assertPartyAvailable, newCredential, peerSide, presentedParty } from '../shared/connection.js';
 import { discover211 } from '../versions/client.js';
 import { OCPI_VERSION } from '../version.js';
 import { Credentials211 } from './schemas.js';
 import { ours211 } from './server.js';
-import { credentialsFrom211, otherSide } from './translate.js';
+import { credentialsFrom211 } from './translate.js';
 
 export function handshake211(app: AppContext): VersionHandshake {
   return {
@@ -39,8 +39,9 @@ async function connect211(app: AppContext, versionsUrl: string, tokenA: string, 
   checkUrl(app, versionsUrl, 'versions_url');
   const presented = await presentedParty(app, options.localParty ? partyKey(options.localParty.countryCode, options.localParty.partyId) : null);
   const localKey = partyKey(presented.party.countryCode, presented.party.partyId);
-  const discovered = await discover211(app, versionsUrl, tokenA, presented.hub ? undefined : otherSide(presented.role));
-  const peerRole = discovered.peerRole;
+  const side = peerSide(presented, options.peerRole);
+  const discovered = await discover211(app, versionsUrl, tokenA, side.discoverAs);
+  const peerRole = side.hub ? 'HUB' : discovered.peerRole;
   const credentialsUrl = discovered.endpoints.find((e) => e.identifier === 'credentials')?.url ?? '';
   const leaseMs = handshakeLeaseMs(app.config);
   // Token B must be live before the POST: the peer calls our versions with it while we wait.
@@ -48,7 +49,7 @@ async function connect211(app: AppContext, versionsUrl: string, tokenA: string, 
   const peer = await app.peerStore.createOutgoing(label, versionsUrl, OCPI_VERSION, discovered.endpoints, discovered.encoding, tokenB.record);
   const intents = new CredentialIntentStore(app.db);
   try {
-    await app.peerStore.setVersionOptions(peer.id, { localPartyKey: localKey });
+    await app.peerStore.setVersionOptions(peer.id, { localPartyKey: localKey, declaredRole: options.peerRole ?? null });
     const intent = await intents.begin(peer.id, 'CONNECT', tokenB.record.tokenHash, leaseMs);
     const theirs = await exchange(app, 'POST', credentialsUrl, tokenA, discovered.encoding, await ours211(app, localKey, tokenB.token));
     checkUrl(app, theirs.url, 'url');
@@ -84,8 +85,9 @@ async function rotate211(app: AppContext, peerId: string): Promise<PeerRecord> {
   app.peerAuth.evict();
   try {
     const token = app.secrets.decrypt(peer.peerTokenEnc);
-    const discovered = await discover211(app, peer.versionsUrl, token, presented.hub ? undefined : otherSide(presented.role));
-    const peerRole = discovered.peerRole;
+    const side = peerSide(presented, peer.declaredRole);
+    const discovered = await discover211(app, peer.versionsUrl, token, side.discoverAs);
+    const peerRole = side.hub ? 'HUB' : discovered.peerRole;
     const credentialsUrl = discovered.endpoints.find((e) => e.identifier === 'credentials')?.url ?? '';
     const theirs = await exchange(app, 'PUT', credentialsUrl, token, discovered.encoding, await ours211(app, peer.localPartyKey, fresh.token));
     checkUrl(app, theirs.url, 'url');
@@ -123,7 +125,7 @@ async function disconnect211(app: AppContext, peerId: string): Promise<{ remote:
   return { remote };
 }
 
-function roleRecords(theirs: Credentials211, peerRole: 'CPO' | 'EMSP') {
+function roleRecords(theirs: Credentials211, peerRole: 'CPO' | 'EMSP' | 'HUB') {
   return credentialsFrom211(theirs, peerRole).roles.map((r) => ({
     role: r.role,
     countryCode: r.country_code.toUpperCase(),

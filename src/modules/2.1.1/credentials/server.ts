@@ -8,11 +8,11 @@ import type { AuthenticatedPeer } from '../../../ocpi/context.js';
 import { OcpiError, invalidParameters, methodNotAllowed, unauthorized } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { assertPartyAvailable, newCredential, presentedParty } from '../shared/connection.js';
+import { assertPartyAvailable, newCredential, peerSide, presentedParty } from '../shared/connection.js';
 import { discover211 } from '../versions/client.js';
 import { OCPI_VERSION } from '../version.js';
 import type { Credentials211 } from './schemas.js';
-import { credentialsFrom211, credentialsTo211, otherSide } from './translate.js';
+import { credentialsFrom211, credentialsTo211 } from './translate.js';
 
 const isRegistered = (peer: AuthenticatedPeer) => peer.credentialKind !== 'A' && (peer.status === 'REGISTERED' || peer.status === 'SUSPENDED');
 
@@ -61,8 +61,9 @@ async function connectBack(app: AppContext, caller: AuthenticatedPeer, body: Cre
   }
   const presented = await presentedParty(app, current?.localPartyKey);
   await assertPartyAvailable(app, caller.peerId, body);
-  const discovered = await discover211(app, body.url, body.token, presented.hub ? undefined : otherSide(presented.role));
-  const peerRole = discovered.peerRole;
+  const side = peerSide(presented, current?.declaredRole);
+  const discovered = await discover211(app, body.url, body.token, side.discoverAs);
+  const peerRole = side.hub ? 'HUB' : discovered.peerRole;
   const theirs = credentialsFrom211(body, peerRole);
   const issued = newCredential(app, 'C');
   const saved = await app.peerStore.saveConnection(

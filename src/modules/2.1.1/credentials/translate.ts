@@ -14,7 +14,7 @@ export type OneSidedRole = 'CPO' | 'EMSP';
 export const otherSide = (role: OneSidedRole): OneSidedRole => (role === 'CPO' ? 'EMSP' : 'CPO');
 
 /** A 2.1.1 credentials object as the 2.2.1 model: its one party with the role the connection implies. */
-export function credentialsFrom211(c: Credentials211, role: OneSidedRole): Credentials {
+export function credentialsFrom211(c: Credentials211, role: OneSidedRole | 'HUB'): Credentials {
   return { token: c.token, url: c.url, roles: [{ role, business_details: c.business_details, party_id: c.party_id, country_code: c.country_code }] };
 }
 

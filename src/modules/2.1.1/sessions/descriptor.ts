@@ -11,5 +11,7 @@ export const sessions211Module = defineModule({
   version: OCPI_VERSION,
   interfaces: [sessions211SenderInterface, sessions211ReceiverInterface],
   translation: sessions211Translation,
+  // Bridged by the hub (src/hub/bridge.ts): to the eMSP of the token its auth_id names, which the hub knows from the tokens that passed it.
+  hub: { routed: true, clientOwned: true, routedByTokenOwner: true, oneParty: true },
   services: (app) => ({ authIdTokens211: new AuthIdTokens(app) }),
 });

@@ -42,6 +42,17 @@ export async function cdrTokenFor(ctx: Pick<TranslationContext, 'services'>, ems
   return found ?? { country_code: emsp.countryCode, party_id: emsp.partyId, uid: authId, type: 'OTHER', contract_id: authId };
 }
 
+/**
+ * The cdr_token of a 2.1.1 `auth_id` a peer sent in a session or CDR: for our eMSP party that the
+ * connection addresses, its token (cdrTokenFor); on a hub, which presents its own party, the
+ * token that passed the hub with that contract id (hub/token-contracts.ts). Null: nobody to bill.
+ */
+export async function cdrTokenOf(ctx: Pick<TranslationContext, 'services' | 'parties'>, peer: Pick<PeerRecord, 'localPartyKey'>, authId: string): Promise<CdrToken | null> {
+  const ours = await localPartyOf(ctx, peer);
+  if (ours) return cdrTokenFor(ctx, ours, authId);
+  return ctx.services.hubTokenContracts.find(authId);
+}
+
 /** The local party a 2.1.1 connection addresses (the one it presents); the only eMSP party when the connection names none. */
 export async function localPartyOf(ctx: Pick<TranslationContext, 'parties'>, peer: Pick<PeerRecord, 'localPartyKey'>): Promise<PartyRef | null> {
   const parties = (await ctx.parties.listCached()).filter((p) => p.roles.includes('EMSP') || p.roles.includes('CPO'));

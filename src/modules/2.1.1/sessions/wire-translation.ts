@@ -3,12 +3,12 @@
  * Outbound the embedded Location is read from our store; inbound the `auth_id` is looked up
  * among the tokens of the eMSP party the connection presents (lookups.ts).
  */
-import type { TranslationContext, WireTranslation } from '../../../delivery/translations.js';
+import type { InboundHint, TranslationContext, WireTranslation } from '../../../delivery/translations.js';
 import type { Session } from '../../../model/session.js';
 import type { PeerRecord } from '../../../platform/peers/peer-store.js';
 import { peerOwner } from '../shared/wire.js';
-import { cdrTokenFor, localPartyOf, ownLocation } from './lookups.js';
-import { Session211 } from './schemas.js';
+import { cdrTokenOf, ownLocation } from './lookups.js';
+import { Session211, Session211Patch } from './schemas.js';
 import { embeddedLocation211, sessionFrom211, sessionTo211 } from './translate.js';
 
 /** The CPO party of a pushed session: the body's, else the `{country_code}/{party_id}` of the URL (a PATCH). */
@@ -23,17 +23,28 @@ function ownerOf(body: Partial<Session>, url: string | undefined): { country_cod
 export async function sessionOutbound(body: Partial<Session>, url: string | undefined, ctx: TranslationContext) {
   const owner = ownerOf(body, url);
   const { location_id, evse_uid, connector_id } = body;
-  const stored = owner && location_id ? await ownLocation(ctx, owner, location_id) : null;
+  // Ours, else (relayed by our hub) the owner's, read from it.
+  const stored = owner && location_id ? ((await ownLocation(ctx, owner, location_id)) ?? (await ctx.services.relayedLocations.find(owner, location_id))) : null;
   const location = stored && location_id && evse_uid && connector_id ? embeddedLocation211(stored, { location_id, evse_uid, connector_id }) : undefined;
   return sessionTo211(body, location);
 }
 
-export async function sessionInbound(raw: unknown, peer: PeerRecord, ctx: TranslationContext) {
+/**
+ * A session a 2.1.1 peer sent (listed, or pushed through our hub), as our model. A PATCH (`hint`)
+ * carries part of one: translated field by field, its auth_id (if any) still naming the token.
+ */
+export async function sessionInbound(raw: unknown, peer: PeerRecord, ctx: TranslationContext, hint?: InboundHint) {
+  if (hint?.partial) {
+    const patch = Session211Patch.safeParse(raw);
+    if (!patch.success) return raw;
+    const token = patch.data.auth_id ? await cdrTokenOf(ctx, peer, patch.data.auth_id) : null;
+    return sessionFrom211(patch.data, null, token ?? undefined);
+  }
   const parsed = Session211.safeParse(raw);
   const owner = peerOwner(peer);
-  const ours = await localPartyOf(ctx, peer);
-  if (!parsed.success || !owner || !ours) return raw;
-  return sessionFrom211(parsed.data, owner, await cdrTokenFor(ctx, ours, parsed.data.auth_id));
+  if (!parsed.success || !owner) return raw;
+  const token = await cdrTokenOf(ctx, peer, parsed.data.auth_id);
+  return token ? sessionFrom211(parsed.data, owner, token) : raw;
 }
 
 export const sessions211Translation: WireTranslation = {

@@ -8,7 +8,7 @@ import { OcpiError } from '../../../ocpi/errors.js';
 import { OcpiStatus } from '../../../ocpi/status.js';
 import type { LocalParty } from '../../../platform/parties/party-store.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import type { OneSidedRole } from '../credentials/translate.js';
+import { type OneSidedRole, otherSide } from '../credentials/translate.js';
 
 export interface PresentedParty {
   party: LocalParty;
@@ -19,6 +19,18 @@ export interface PresentedParty {
    * version details (versions/client.ts `peerRoleOf`).
    */
   hub?: true;
+}
+
+/**
+ * How the peer's side of a 2.1.1 connection is read. `discoverAs`: the role its endpoints are
+ * read as (the admin's declaration, else the other side of the party we present; a hub party of
+ * ours: read from the endpoints). `hub`: the admin declared the peer a hub, which relays the
+ * parties behind it (learned from what it sends, hub/remote-parties.ts) and which we face as our
+ * presented party's counterpart.
+ */
+export function peerSide(presented: PresentedParty, declared: string | null | undefined): { discoverAs: OneSidedRole | undefined; hub: boolean } {
+  if (declared === 'CPO' || declared === 'EMSP') return { discoverAs: declared, hub: false };
+  return { discoverAs: presented.hub ? undefined : otherSide(presented.role), hub: declared === 'HUB' };
 }
 
 /**

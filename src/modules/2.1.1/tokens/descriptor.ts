@@ -10,4 +10,6 @@ export const tokens211Module = defineModule({
   version: OCPI_VERSION,
   interfaces: [tokens211ReceiverInterface, tokens211SenderInterface],
   translation: tokens211Translation,
+  // Bridged by the hub (src/hub/bridge.ts): a 2.1.1 eMSP's tokens broadcast to CPOs, a 2.1.1 CPO's authorizations routed to the token's eMSP.
+  hub: { routed: true, clientOwned: true, broadcast: true, oneParty: true },
 });
