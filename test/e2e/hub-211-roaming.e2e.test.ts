@@ -11,6 +11,7 @@ import { CPO, EMSP, businessDetails, driverToken, locations, tariffs } from '../
 import { AuthorizationInfo211, Token211 } from '../../src/modules/2.1.1/tokens/schemas.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { eventually } from '../helpers/eventually.js';
+import { arrivedAt, receivedAt } from '../helpers/recorded.js';
 import { type TestPlatform, startTestPlatform } from '../helpers/platform.js';
 
 let hub: TestPlatform;
@@ -22,14 +23,8 @@ const emspPath = `/parties/${EMSP.country_code}/${EMSP.party_id}`;
 const location = locations()[0];
 const evse = location.evses[0];
 const token = driverToken();
-const at = (p: TestPlatform, method: string, prefix: string) => p.received.filter((r) => r.method === method && r.path.startsWith(prefix));
-/** The nth such request once its body is recorded (the recorder fills it when the answer finishes). */
-const arrived = (p: TestPlatform, method: string, path: string, nth = 0) =>
-  eventually(() => {
-    const found = at(p, method, path)[nth];
-    expect(found?.body).toBeDefined();
-    return found;
-  }, 20_000);
+const at = receivedAt;
+const arrived = (p: TestPlatform, method: string, path: string) => arrivedAt(p, method, path, 0, 20_000);
 const routingHeaders = (headers: Record<string, unknown>) => Object.keys(headers).filter((h) => h.startsWith('ocpi-'));
 const fromCpoToEmsp = {
   'ocpi-from-country-code': CPO.country_code,

@@ -10,6 +10,7 @@ import { Cdr211 } from '../../src/modules/2.1.1/cdrs/schemas.js';
 import { Session211 } from '../../src/modules/2.1.1/sessions/schemas.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { eventually } from '../helpers/eventually.js';
+import { arrivedAt, receivedAt } from '../helpers/recorded.js';
 import { type TestPlatform, startTestPlatform } from '../helpers/platform.js';
 
 let cpo: TestPlatform;
@@ -22,13 +23,8 @@ const location = locations()[0];
 const evse = location.evses[0];
 const cdrToken = { country_code: token.country_code, party_id: token.party_id, uid: token.uid, type: token.type, contract_id: token.contract_id };
 
-const ocpiAt = (p: TestPlatform, method: string, prefix: string) => p.received.filter((r) => r.method === method && r.path.startsWith(prefix));
-const arrived = (p: TestPlatform, method: string, path: string) =>
-  eventually(() => {
-    const [first] = ocpiAt(p, method, path);
-    expect(first?.body).toBeDefined();
-    return first;
-  });
+const ocpiAt = receivedAt;
+const arrived = arrivedAt;
 
 /** A location the CPO keeps unpublished: 2.1.1 has no publish flag, so a 2.1.1 peer never sees it. */
 const hidden = { ...locations()[1], id: 'HIDDEN-211', publish: false, evses: locations()[1].evses.map((e) => ({ ...e, uid: `${e.uid}-H`, evse_id: null })) };

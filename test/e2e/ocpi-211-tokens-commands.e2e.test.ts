@@ -12,6 +12,7 @@ import { AuthorizationInfo211, Token211 } from '../../src/modules/2.1.1/tokens/s
 import { StartSession211 } from '../../src/modules/2.1.1/commands/schemas.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { eventually } from '../helpers/eventually.js';
+import { arrivedAt, receivedAt } from '../helpers/recorded.js';
 import { type TestPlatform, startTestPlatform } from '../helpers/platform.js';
 
 let cpo: TestPlatform;
@@ -22,14 +23,8 @@ const emspPath = `/parties/${EMSP.country_code}/${EMSP.party_id}`;
 const location = locations()[0];
 const evse = location.evses[0];
 const token = driverToken();
-const ocpiAt = (p: TestPlatform, method: string, prefix: string) => p.received.filter((r) => r.method === method && r.path.startsWith(prefix));
-/** The first such request once its body is recorded (the recorder fills it when the answer finishes). */
-const arrived = (p: TestPlatform, method: string, path: string, nth = 0) =>
-  eventually(() => {
-    const found = ocpiAt(p, method, path)[nth];
-    expect(found?.body).toBeDefined();
-    return found;
-  });
+const ocpiAt = receivedAt;
+const arrived = arrivedAt;
 
 beforeAll(async () => {
   const env = { ...FAST_DELIVERY, SIMULATOR_SPEED: '3600', SIMULATOR_TICK_MS: '100', SIMULATOR_POWER_KW: '11' };

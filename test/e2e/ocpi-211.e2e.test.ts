@@ -10,6 +10,7 @@ import { Location211 } from '../../src/modules/2.1.1/locations/schemas.js';
 import { Tariff211 } from '../../src/modules/2.1.1/tariffs/schemas.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
 import { eventually } from '../helpers/eventually.js';
+import { arrivedAt, receivedAt } from '../helpers/recorded.js';
 import { type TestPlatform, startTestPlatform } from '../helpers/platform.js';
 
 let cpo: TestPlatform;
@@ -17,14 +18,9 @@ let emsp: TestPlatform;
 
 const cpoPath = `/parties/${CPO.country_code}/${CPO.party_id}`;
 const emspPath = `/parties/${EMSP.country_code}/${EMSP.party_id}`;
-const ocpiAt = (p: TestPlatform, method: string, prefix: string) => p.received.filter((r) => r.method === method && r.path.startsWith(prefix));
+const ocpiAt = receivedAt;
 /** The first such request once its body is recorded (the recorder fills it when the answer finishes). */
-const arrived = (p: TestPlatform, method: string, path: string) =>
-  eventually(() => {
-    const [first] = ocpiAt(p, method, path);
-    expect(first?.body).toBeDefined();
-    return first;
-  });
+const arrived = arrivedAt;
 const isRaw = (header: unknown, token?: string) => typeof header === 'string' && (token ? header === `Token ${token}` : /^Token \S+$/.test(header));
 
 beforeAll(async () => {
