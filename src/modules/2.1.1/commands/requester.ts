@@ -10,7 +10,6 @@ import type { AppContext } from '../../../context.js';
 import type { AuthenticatedPeer, PartyRef } from '../../../ocpi/context.js';
 import { ciKey } from '../../../model/primitives.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
-import { OwnedDocumentStore } from '../../2.2.1/shared/owned-documents.js';
 
 export async function requesterOf(app: AppContext, peer: AuthenticatedPeer, cpo: PartyRef | undefined, body: unknown): Promise<PartyRef | undefined> {
   const b = (body ?? {}) as { token?: { uid?: unknown }; session_id?: unknown };
@@ -21,11 +20,8 @@ export async function requesterOf(app: AppContext, peer: AuthenticatedPeer, cpo:
     return rows.length === 1 ? party(rows[0].partyKey) : undefined;
   }
   if (typeof b.session_id === 'string' && cpo) {
-    const rows = await app.db.ownSession.findMany({
-      where: { docKey: OwnedDocumentStore.key(partyKey(cpo.countryCode, cpo.partyId), b.session_id) },
-      select: { tokenPartyKey: true },
-    });
-    return party(rows[0]?.tokenPartyKey);
+    const session = await app.services.ownSessions.get(cpo, b.session_id);
+    return party(session ? partyKey(session.cdr_token.country_code, session.cdr_token.party_id) : undefined);
   }
   return senders.size === 1 ? party([...senders][0]) : undefined;
 }
