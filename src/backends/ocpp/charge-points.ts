@@ -30,6 +30,52 @@ export async function passwordMatches(presented: Buffer, stored: string): Promis
   return actual.length === expected.length && crypto.timingSafeEqual(actual, expected);
 }
 
+/**
+ * Successful checks, remembered for a while in Redis (shared by the API processes, kept across
+ * their restarts), so that a fleet reconnecting after a restart does not queue for minutes
+ * behind one scrypt per charge point. The entry is an HMAC of the stored hash and the password
+ * presented with it, under a key derived from TOKEN_ENCRYPTION_KEY (never in Redis, so a dump of
+ * Redis gives nothing to guess passwords against): a reconnect presenting the same password
+ * against the same stored hash is let in without scrypt. A changed password changes the stored
+ * hash, which misses the entry; the admin API's change or removal also deletes it. A wrong
+ * password never matches and pays the full scrypt check, as does an unknown charge point
+ * (decoyPasswordCheck). Redis not answering: the full check.
+ */
+const VERIFIED_TTL_MS = 10 * 60_000;
+const verifiedKeys = new WeakMap<AppContext, Buffer>();
+
+function verifiedKeyOf(app: AppContext): Buffer {
+  let key = verifiedKeys.get(app);
+  if (!key) {
+    key = Buffer.from(crypto.hkdfSync('sha256', Buffer.from(app.config.TOKEN_ENCRYPTION_KEY, 'base64'), Buffer.alloc(0), 'ocpp verified charge point password', 32));
+    verifiedKeys.set(app, key);
+  }
+  return key;
+}
+
+const verifiedEntry = (app: AppContext, partyKeyValue: string, idKey: string) => `${app.config.REDIS_PREFIX}:ocpp:verified:${partyKeyValue}:${idKey}`;
+
+/** The handshake's check: a recent success with the same password and stored hash (cached), else scrypt. */
+export async function verifyChargePointPassword(
+  app: AppContext,
+  cp: Pick<ChargePointRecord, 'partyKey' | 'idKey' | 'passwordHash'>,
+  presented: Buffer,
+): Promise<{ valid: boolean; cached: boolean }> {
+  const entry = verifiedEntry(app, cp.partyKey, cp.idKey);
+  const digest = crypto.createHmac('sha256', verifiedKeyOf(app)).update(cp.passwordHash).update('\0').update(presented).digest();
+  const hit = await app.redis.getBuffer(entry).catch(() => null);
+  if (hit && hit.length === digest.length && crypto.timingSafeEqual(hit, digest)) return { valid: true, cached: true };
+  if (!(await passwordMatches(presented, cp.passwordHash))) return { valid: false, cached: false };
+  await app.redis.set(entry, digest, 'PX', VERIFIED_TTL_MS).catch((e: Error) => app.log.info({ err: e.message }, 'OCPP verified password not cached'));
+  return { valid: true, cached: false };
+}
+
+/** The admin changed or removed the charge point: its next connect pays the full check, in every process. */
+export async function forgetVerifiedPassword(app: AppContext, partyKeyValue: string, idKey: string): Promise<void> {
+  // Not fatal: an entry is bound to the stored hash, which a new password replaces anyway.
+  await app.redis.del(verifiedEntry(app, partyKeyValue, idKey)).catch((e: Error) => app.log.warn({ err: e.message }, 'OCPP verified password not forgotten'));
+}
+
 /** Checked against when the charge point is unknown, so that an unknown id costs as long as a wrong password. */
 const DECOY_HASH = `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${crypto.randomBytes(16).toString('base64')}$${crypto.randomBytes(KEY_LENGTH).toString('base64')}`;
 
@@ -116,6 +162,7 @@ export async function saveChargePoint(
   input: { password?: string; locationId: string; connectors: ConnectorMap | null },
 ): Promise<{ record: ChargePointRecord; created: boolean }> {
   const key = { partyKey: partyKey(party.countryCode, party.partyId), idKey: idKeyOf(chargePointId) };
+  await forgetVerifiedPassword(app, key.partyKey, key.idKey);
   const existing = await app.db.ocppChargePoint.findUnique({ where: { partyKey_idKey: key } });
   const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
   if (existing) {
@@ -141,6 +188,7 @@ export async function saveChargePoint(
 }
 
 export async function deleteChargePoint(app: AppContext, party: PartyRef, chargePointId: string): Promise<boolean> {
+  await forgetVerifiedPassword(app, partyKey(party.countryCode, party.partyId), idKeyOf(chargePointId));
   const { count } = await app.db.ocppChargePoint.deleteMany({ where: { partyKey: partyKey(party.countryCode, party.partyId), idKey: idKeyOf(chargePointId) } });
   return count > 0;
 }
@@ -168,4 +216,35 @@ export async function markConnection(
       ...(change.boot ? { boot: change.boot as Prisma.InputJsonValue } : {}),
     },
   });
+}
+
+/**
+ * Last seen, for operators: noted by the messages of a connection (at most once a minute each)
+ * and written for all the charge points noted together, one statement every SEEN_FLUSH_MS, so
+ * that a fleet's traffic does not cost one UPDATE per charge point on the way to its answers.
+ */
+const SEEN_FLUSH_MS = 5_000;
+const seenBatches = new WeakMap<AppContext, Map<string, [string, string]>>();
+
+export function noteSeen(app: AppContext, cp: Pick<ChargePointRecord, 'partyKey' | 'idKey'>): void {
+  let batch = seenBatches.get(app);
+  if (!batch) {
+    const fresh = new Map<string, [string, string]>();
+    seenBatches.set(app, fresh);
+    batch = fresh;
+    setTimeout(() => {
+      seenBatches.delete(app);
+      void flushSeen(app, [...fresh.values()]).catch((e: Error) => app.log.info({ err: e.message, charge_points: fresh.size }, 'OCPP last seen not written'));
+    }, SEEN_FLUSH_MS).unref();
+  }
+  batch.set(`${cp.partyKey}|${cp.idKey}`, [cp.partyKey, cp.idKey]);
+}
+
+async function flushSeen(app: AppContext, keys: Array<[string, string]>): Promise<void> {
+  const table = `"${app.config.DATABASE_SCHEMA.replace(/"/g, '""')}"."ocpp_charge_point"`;
+  await app.db.$executeRawUnsafe(
+    `UPDATE ${table} SET last_seen_at = now() WHERE (party_key, id_key) IN (SELECT * FROM unnest($1::varchar[], $2::varchar[]))`,
+    keys.map((k) => k[0]),
+    keys.map((k) => k[1]),
+  );
 }

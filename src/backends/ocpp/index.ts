@@ -15,13 +15,14 @@ import type { AppContext } from '../../context.js';
 import type { PartyRef } from '../../ocpi/context.js';
 import { partyKey } from '../../platform/parties/party-store.js';
 import { registerOcpp } from '../adapter.js';
-import { type ChargePointRecord, decoyPasswordCheck, findChargePoint, idKeyOf, markConnection, passwordMatches } from './charge-points.js';
+import { type ChargePointRecord, decoyPasswordCheck, findChargePoint, idKeyOf, markConnection, verifyChargePointPassword } from './charge-points.js';
 import { type ClusterMessage, OcppCluster, commandOf } from './cluster.js';
 import { type Routing, commandRefusal, linkKey, runCommand } from './commands.js';
 import type { ChargePointLink, OcppVersion, RpcLink } from './link.js';
-import { countMessages } from './metrics.js';
+import { countMessages, ocppCounters } from './metrics.js';
 import { registerReservationCanceller } from './reservations.js';
 import { type SweepResult, askStatusIfUnknown, sweepIntervalMs, sweepOffline } from './offline.js';
+import { closeStatusQueue, statusQueueOf } from './status-queue.js';
 import { ocpp16 } from './v16.js';
 import { ocpp201 } from './v201.js';
 
@@ -29,6 +30,9 @@ import { ocpp201 } from './v201.js';
 const VERSIONS: OcppVersion[] = [ocpp201, ocpp16];
 
 export const OCPP_PATH_PREFIX = '/ocpp/';
+
+/** How long shutdown waits for queued EVSE statuses to be written. */
+const STATUS_DRAIN_MS = 10_000;
 
 export interface OcppEndpoint {
   /** Charge points whose socket this process holds. */
@@ -134,8 +138,10 @@ export function attachOcpp(app: AppContext, server: http.Server): OcppEndpoint {
       if (!party || backend?.adapter !== 'ocpp') return reject(404, 'Not found');
       const cp = await findChargePoint(app, { countryCode: party.countryCode, partyId: party.partyId }, named.chargePointId);
       // Unknown charge point and wrong password are answered alike: ids are not revealed.
-      const valid = cp && handshake.password ? await passwordMatches(handshake.password, cp.passwordHash) : await decoyPasswordCheck(handshake.password);
-      if (!cp || !valid) return reject(401, 'Unauthorized');
+      const check =
+        cp && handshake.password ? await verifyChargePointPassword(app, cp, handshake.password) : { valid: await decoyPasswordCheck(handshake.password), cached: false };
+      ocppCounters(app).passwordChecks.inc({ check: check.cached ? 'cached' : 'scrypt', result: check.valid ? 'accepted' : 'refused' });
+      if (!cp || !check.valid) return reject(401, 'Unauthorized');
       accept({ cp }, protocol);
     } catch (e) {
       app.log.warn({ err: (e as Error).message }, 'OCPP handshake failed');
@@ -188,6 +194,11 @@ export function attachOcpp(app: AppContext, server: http.Server): OcppEndpoint {
     return [...counts].map(([protocol, value]) => ({ labels: { protocol }, value }));
   });
 
+  app.metrics.gauge('ocpp_status_queue_waiting', 'EVSE status changes answered and not written yet (this process)', [], async () => [
+    { labels: {}, value: statusQueueOf(app).size() },
+  ]);
+  ocppCounters(app);
+
   let sweeping: Promise<SweepResult> | null = null;
   const sweep = () =>
     (sweeping ??= started
@@ -214,6 +225,8 @@ export function attachOcpp(app: AppContext, server: http.Server): OcppEndpoint {
       server.off('upgrade', onUpgrade);
       await sweeping?.catch(() => undefined);
       await rpc.close({ code: 1001, reason: 'Server shutting down', force: true }).catch(() => undefined);
+      // Statuses already answered are written before the process goes (bounded: shutdown must end).
+      await closeStatusQueue(app, STATUS_DRAIN_MS);
       await Promise.all([...links.values()].map(({ link }) => mark(link.cp, { connected: false, holder: cluster.processId })));
       await Promise.all(writes.values());
       links.clear();

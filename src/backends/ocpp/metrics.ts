@@ -4,6 +4,7 @@
  * ours answered with a CALLERROR or not at all). Labels stay bounded: the action is one of the
  * protocol's schema names and the code one of OCPP-J's error codes, anything else `unknown`.
  */
+import client from 'prom-client';
 import type { AppContext } from '../../context.js';
 
 /** The actions of each protocol, from the JSON schemas ocpp-rpc validates with (urn:<Action>.req). */
@@ -64,4 +65,37 @@ export function countMessages(app: AppContext, socket: Observable, protocol: str
   // Outbound false: the charge point's call failed here (schema, unknown action, our handler).
   socket.on('callError', ({ outbound, error }) => ocppErrors.inc({ protocol, direction: outbound ? 'sent' : 'received', code: codeOf(error) }));
   socket.on('badMessage', ({ error }) => ocppErrors.inc({ protocol, direction: 'received', code: codeOf(error) }));
+}
+
+export interface OcppCounters {
+  /** Handshake password checks: `check` cached (a recent success, no scrypt) or scrypt; `result` accepted or refused. */
+  passwordChecks: client.Counter<'check' | 'result'>;
+  /** EVSE status changes through the status queue: queued, written, coalesced (replaced while waiting), retried, refused (queue full). */
+  statusChanges: client.Counter<'outcome'>;
+}
+
+const counters = new WeakMap<AppContext, OcppCounters>();
+
+/** This app's OCPP counters beyond the messages (created on first use, on the app's own registry). */
+export function ocppCounters(app: AppContext): OcppCounters {
+  let made = counters.get(app);
+  if (!made) {
+    const registers = [app.metrics.registry];
+    made = {
+      passwordChecks: new client.Counter({
+        name: 'ocpp_handshake_password_checks_total',
+        help: 'OCPP handshake password checks, by check (cached: verified recently, scrypt: full check) and result',
+        labelNames: ['check', 'result'],
+        registers,
+      }),
+      statusChanges: new client.Counter({
+        name: 'ocpp_status_changes_total',
+        help: 'EVSE status changes reported over OCPP, by outcome in the status queue (queued, written, coalesced, retried, refused)',
+        labelNames: ['outcome'],
+        registers,
+      }),
+    };
+    counters.set(app, made);
+  }
+  return made;
 }

@@ -101,6 +101,51 @@ export async function consumeReservation(app: AppContext, cp: ChargePointRecord,
   });
 }
 
+/** Ended well before its expiry: the charge point (or its operator) cancelled it, not the clock. */
+const EXPIRY_SLACK_MS = 30_000;
+
+/**
+ * A reservation the charge point ended by itself. The row goes, so that a later
+ * CANCEL_RESERVATION answers UNKNOWN_RESERVATION without a call, and one ended before its expiry
+ * reaches the eMSP as a late CANCELED_RESERVATION result of its RESERVE_NOW (the eMSP knows the
+ * expiry itself). The delete is the claim: a repeated report does nothing.
+ */
+async function closeReservation(app: AppContext, cp: ChargePointRecord, row: { reservationId: bigint; commandId: string; expiryDate: Date }, why: string): Promise<boolean> {
+  const { count } = await app.db.ocppReservation.deleteMany({ where: { reservationId: row.reservationId, partyKey: cp.partyKey, chargePointKey: cp.idKey } });
+  if (!count) return false;
+  const early = row.expiryDate.getTime() - Date.now() > EXPIRY_SLACK_MS;
+  app.log.info({ charge_point: cp.chargePointId, reservation_id: Number(row.reservationId), why, reported: early }, 'OCPP reservation ended by the charge point');
+  if (!early) return true;
+  await app.services.cpoBackendPort
+    .answerCommand(cp.party, row.commandId, { result: 'CANCELED_RESERVATION', message: [{ language: 'en', text: `The charge point ended the reservation (${why})` }] })
+    // The eMSP may have cancelled it meanwhile (its RESERVE_NOW result is no longer ACCEPTED).
+    .catch((e: Error) => app.log.info({ charge_point: cp.chargePointId, reservation_id: Number(row.reservationId), err: e.message }, 'reservation end not reported'));
+  return true;
+}
+
+/**
+ * OCPP 1.6: connector n went from Reserved to Available without a transaction using the
+ * reservation (a start deletes it first): the charge point dropped the reservations it held
+ * there. Only rows saved before the status was received: a ReserveNow accepted after it is not
+ * what the status speaks of.
+ */
+export async function reservationLeft(app: AppContext, cp: ChargePointRecord, n: number, received: Date): Promise<void> {
+  const rows = await app.db.ocppReservation.findMany({ where: { partyKey: cp.partyKey, chargePointKey: cp.idKey, ocppConnector: n, updatedAt: { lte: received } } });
+  for (const row of rows) await closeReservation(app, cp, row, 'its connector became Available');
+}
+
+/**
+ * OCPP 2.0.1 ReservationStatusUpdate Expired or Removed; the reservation's row, if it was this
+ * charge point's (null otherwise), once it is closed.
+ */
+export async function reservationEnded(app: AppContext, cp: ChargePointRecord, reservationId: number, status: string) {
+  const row = await app.db.ocppReservation.findFirst({ where: { reservationId: BigInt(reservationId), partyKey: cp.partyKey, chargePointKey: cp.idKey } });
+  if (!row) return null;
+  // Expired is the clock's doing whatever the timing says; Removed is the station's.
+  const closed = await closeReservation(app, cp, status === 'Expired' ? { ...row, expiryDate: new Date(0) } : row, `ReservationStatusUpdate ${status}`);
+  return closed ? row : null;
+}
+
 /** Reservations past their expiry: the charge point has dropped them itself. */
 export async function purgeExpiredReservations(app: AppContext, now = new Date()): Promise<number> {
   const { count } = await app.db.ocppReservation.deleteMany({ where: { expiryDate: { lt: now } } });

@@ -3,15 +3,16 @@
  * authorize, transactions, meter values) and the calls we make for OCPI commands (remote start
  * and stop). Payloads arrive schema-checked by ocpp-rpc's strict mode; the tables are mapping.ts's.
  */
-import { DomainError } from '../../platform/domain-error.js';
+import { createRPCError } from 'ocpp-rpc';
 import type { CdrToken } from '../../model/cdr.js';
 import type { CommandResult } from '../../model/command.js';
 import type { ForwardedCommand } from '../adapter.js';
-import { markConnection } from './charge-points.js';
+import { markConnection, noteSeen } from './charge-points.js';
 import type { ChargePointLink, CommandTarget, OcppVersion } from './link.js';
 import { AUTHORIZATION_16, type ConnectorMap, STATUS_16, allEvsesOf, meterStateOf16 } from './mapping.js';
 import { type CompositeSchedule, type ProfileCalls, runProfileRequest } from './profiles.js';
-import { consumeReservation } from './reservations.js';
+import { consumeReservation, reservationLeft } from './reservations.js';
+import { statusQueueOf } from './status-queue.js';
 import { cancelReservation16, reserveNow16, unlockConnector16 } from './v16-reservations.js';
 import {
   type MeterSample,
@@ -21,7 +22,6 @@ import {
   findTransaction,
   locationOf,
   recordRemoteStart,
-  resolveConnector,
   startTransaction,
   stopTransaction,
 } from './transactions.js';
@@ -40,6 +40,11 @@ interface MeterValue16 {
 }
 
 const now = () => new Date().toISOString();
+
+/** Timeline states a connection may have waiting before its next status waits for them. */
+const MAX_STATES_BEHIND = 8;
+/** Tries of a timeline state before it is logged as not applied. */
+const STATE_ATTEMPTS = 3;
 
 /** Each MeterValue as one sample: the total import register, total active power, and signed readings. */
 export function samplesOf16(values: MeterValue16[] | undefined): MeterSample[] {
@@ -69,10 +74,55 @@ function attach(link: ChargePointLink): void {
   const { app, cp, rpc } = link;
   // Last seen is for operators: one write a minute is enough, not one per message.
   let seenAt = 0;
-  const seen = async () => {
+  const seen = () => {
     if (Date.now() - seenAt < 60_000) return;
     seenAt = Date.now();
-    await markConnection(app, cp, {}).catch(() => undefined);
+    noteSeen(app, cp);
+  };
+
+  // Connectors with an ACTIVE transaction, read once and again after each start or stop: a
+  // charge point's transactions change only through its own messages, so most statuses need no
+  // database read before their answer.
+  let activeConnectors: Promise<Set<number>> | null = null;
+  const activeOn = async (n: number) => {
+    activeConnectors ??= app.db.ocppTransaction
+      .findMany({ where: { partyKey: cp.partyKey, chargePointKey: cp.idKey, status: 'ACTIVE' }, select: { ocppConnector: true } })
+      .then((rows) => new Set(rows.map((r) => r.ocppConnector)));
+    const known = activeConnectors;
+    const active = await known.catch((e: Error) => {
+      if (activeConnectors === known) activeConnectors = null;
+      throw e;
+    });
+    return active.has(n) ? activeOnConnector(app, cp, n) : null;
+  };
+
+  // Timeline states of a status, applied after its answer but in order with this connection's
+  // transaction messages (each of those waits for them first), so a StopTransaction prices the
+  // states the charge point reported before it. Past MAX_STATES_BEHIND a status waits too.
+  let states: Promise<void> = Promise.resolve();
+  let statesBehind = 0;
+  const afterStates = () => states;
+  const queueState = (n: number, state: 'CHARGING' | 'PARKING', at: Date) => {
+    statesBehind++;
+    states = states
+      .then(async () => {
+        // The answer has gone: a busy database is tried again here (the charge point will not).
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const tx = await activeOn(n);
+            if (tx) await applyState(app, tx, state, at);
+            return;
+          } catch (e) {
+            if (attempt >= STATE_ATTEMPTS) throw e;
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
+      })
+      .catch((e: Error) => app.log.warn({ charge_point: cp.chargePointId, connector: n, state, err: e.message }, 'OCPP timeline state not applied'))
+      .finally(() => {
+        statesBehind--;
+      });
+    return statesBehind > MAX_STATES_BEHIND ? states : Promise.resolve();
   };
 
   rpc.handle('BootNotification', async ({ params }) => {
@@ -84,43 +134,33 @@ function attach(link: ChargePointLink): void {
       firmware: p.firmwareVersion,
     };
     await markConnection(app, cp, { boot });
+    seenAt = Date.now();
     return { status: 'Accepted', currentTime: now(), interval: app.config.OCPP_HEARTBEAT_INTERVAL_SECONDS };
   });
 
   rpc.handle('Heartbeat', async () => {
-    await seen();
+    seen();
     return { currentTime: now() };
   });
 
   rpc.handle('StatusNotification', async ({ params }) => {
     const p = params as { connectorId: number; status: string; timestamp?: string };
-    await seen();
-    const at = p.timestamp ? new Date(p.timestamp) : new Date();
+    const received = new Date();
+    seen();
+    const at = p.timestamp ? new Date(p.timestamp) : received;
     const status = STATUS_16[p.status];
-    const location = await locationOf(app, cp);
-    if (!location || !status) return {};
+    if (!status) return {};
     // Connector 0 is the charge point itself: only its going out of service concerns every EVSE.
-    const targets =
-      p.connectorId === 0
-        ? p.status === 'Unavailable' || p.status === 'Faulted'
-          ? allEvsesOf(location, cp.connectors as ConnectorMap | null)
-          : []
-        : [await resolveConnector(app, cp, p.connectorId)].filter((r) => r !== null);
-    for (const ref of targets) {
-      const current = location.evses?.find((e) => e.uid === ref.evseUid)?.status;
-      if (current === status) continue;
-      await app.services.ownLocations.patch(cp.party, cp.locationId, { kind: 'evse', evseUid: ref.evseUid }, { status }).catch((e: Error) => {
-        // A refusal (the EVSE is gone) will not change on a retry; anything else (the database
-        // busy) must reach the charge point as an error, so that it sends the status again.
-        if (!(e instanceof DomainError)) throw e;
-        app.log.warn({ charge_point: cp.chargePointId, evse_uid: ref.evseUid, err: e.message }, 'OCPP status not applied');
-      });
+    const outOfService = p.status === 'Unavailable' || p.status === 'Faulted';
+    const location = p.connectorId === 0 && outOfService ? await locationOf(app, cp) : null;
+    const numbers = p.connectorId === 0 ? (location ? allEvsesOf(location, cp.connectors as ConnectorMap | null).map((r) => r.n) : []) : [p.connectorId];
+    // Answered once queued (status-queue.ts): the write does not hold up the charge point.
+    for (const n of numbers) {
+      const after = status === 'AVAILABLE' ? (before: string | undefined) => (before === 'RESERVED' ? reservationLeft(app, cp, n, received) : Promise.resolve()) : undefined;
+      if (!statusQueueOf(app).offer({ cp, n, status, ...(after ? { after } : {}) })) throw createRPCError('InternalError', 'Too many status changes waiting: send it again later');
     }
     const state = meterStateOf16(p.status);
-    if (state && p.connectorId > 0) {
-      const tx = await activeOnConnector(app, cp, p.connectorId);
-      if (tx) await applyState(app, tx, state, at);
-    }
+    if (state && p.connectorId > 0) await queueState(p.connectorId, state, at);
     return {};
   });
 
@@ -132,14 +172,18 @@ function attach(link: ChargePointLink): void {
 
   rpc.handle('StartTransaction', async ({ params }) => {
     const p = params as { connectorId: number; idTag: string; meterStart: number; timestamp: string; reservationId?: number };
+    await afterStates();
     if (p.reservationId !== undefined) await consumeReservation(app, cp, p.reservationId, { ocppConnector: p.connectorId, idTag: p.idTag });
+    activeConnectors = null;
     const { row, allowed } = await startTransaction(app, cp, { ocppConnector: p.connectorId, idTag: p.idTag, meterStartWh: p.meterStart, at: new Date(p.timestamp) });
+    activeConnectors = null;
     return { transactionId: row.txNumber, idTagInfo: { status: AUTHORIZATION_16[allowed] ?? 'Invalid' } };
   });
 
   rpc.handle('MeterValues', async ({ params }) => {
     const p = params as { connectorId: number; transactionId?: number; meterValue: MeterValue16[] };
-    await seen();
+    seen();
+    await afterStates();
     const tx = p.transactionId !== undefined ? await findTransaction(app, cp, String(p.transactionId)) : await activeOnConnector(app, cp, p.connectorId);
     if (tx) await applySamples(app, cp, tx, samplesOf16(p.meterValue));
     return {};
@@ -147,9 +191,11 @@ function attach(link: ChargePointLink): void {
 
   rpc.handle('StopTransaction', async ({ params }) => {
     const p = params as { transactionId: number; idTag?: string; meterStop: number; timestamp: string; transactionData?: MeterValue16[] };
+    await afterStates();
     const tx = await findTransaction(app, cp, String(p.transactionId));
     // An unknown transaction is still acknowledged: refusing would make the charge point resend it forever.
     if (tx) await stopTransaction(app, cp, tx, { meterStopWh: p.meterStop, at: new Date(p.timestamp), samples: samplesOf16(p.transactionData) });
+    activeConnectors = null;
     return p.idTag ? { idTagInfo: { status: 'Accepted' } } : {};
   });
 

@@ -5,11 +5,12 @@
  * commands and charging profiles are v201-commands.ts's. Payloads arrive schema-checked by
  * ocpp-rpc's strict mode; the tables are mapping.ts's.
  */
-import { DomainError } from '../../platform/domain-error.js';
-import { markConnection } from './charge-points.js';
+import { createRPCError } from 'ocpp-rpc';
+import { markConnection, noteSeen } from './charge-points.js';
 import type { ChargePointLink, OcppVersion } from './link.js';
-import { AUTHORIZATION_201, type ConnectorMap, STATUS_201, TOKEN_TYPE_201, allEvsesOf, evseConnectorOf, evseOf, meterStateOf201 } from './mapping.js';
-import { consumeReservation, dropReservation } from './reservations.js';
+import { AUTHORIZATION_201, type ConnectorMap, STATUS_201, TOKEN_TYPE_201, allEvsesOf, evseConnectorOf, meterStateOf201 } from './mapping.js';
+import { consumeReservation, reservationEnded } from './reservations.js';
+import { statusQueueOf } from './status-queue.js';
 import {
   type MeterSample,
   type TransactionRow,
@@ -88,10 +89,10 @@ export function samplesOf201(values: MeterValue201[] | undefined): MeterSample[]
 function attach(link: ChargePointLink): void {
   const { app, cp, rpc } = link;
   let seenAt = 0;
-  const seen = async () => {
+  const seen = () => {
     if (Date.now() - seenAt < 60_000) return;
     seenAt = Date.now();
-    await markConnection(app, cp, {}).catch(() => undefined);
+    noteSeen(app, cp);
   };
   // Events of one transaction run one at a time, in the order they arrived; exact repeats (same
   // seqNo, re-sent after a lost answer) are answered without running again.
@@ -107,34 +108,29 @@ function attach(link: ChargePointLink): void {
   rpc.handle('BootNotification', async ({ params }) => {
     const { chargingStation: s } = params as { chargingStation: { vendorName: string; model: string; serialNumber?: string; firmwareVersion?: string } };
     await markConnection(app, cp, { boot: { vendor: s.vendorName, model: s.model, serial: s.serialNumber, firmware: s.firmwareVersion } });
+    seenAt = Date.now();
     return { status: 'Accepted', currentTime: now(), interval: app.config.OCPP_HEARTBEAT_INTERVAL_SECONDS };
   });
 
   rpc.handle('Heartbeat', async () => {
-    await seen();
+    seen();
     return { currentTime: now() };
   });
 
   rpc.handle('StatusNotification', async ({ params }) => {
     const p = params as { evseId: number; connectorId: number; connectorStatus: string; timestamp: string };
-    await seen();
+    seen();
     const status = STATUS_201[p.connectorStatus];
-    const location = await locationOf(app, cp);
-    if (!location || !status) return {};
-    const map = cp.connectors as ConnectorMap | null;
+    if (!status) return {};
     // EVSE 0 is the station: only its going out of service concerns every EVSE.
-    const targets =
-      p.evseId === 0 ? (status === 'INOPERATIVE' || status === 'OUTOFORDER' ? allEvsesOf(location, map) : []) : [evseOf(location, map, p.evseId)].filter((r) => r !== null);
+    const outOfService = status === 'INOPERATIVE' || status === 'OUTOFORDER';
+    const location = p.evseId === 0 && outOfService ? await locationOf(app, cp) : null;
+    const numbers = p.evseId === 0 ? (location ? allEvsesOf(location, cp.connectors as ConnectorMap | null).map((r) => r.n) : []) : [p.evseId];
     // A station marks the other connectors of an EVSE in use Unavailable: that is not the EVSE's state.
     if (p.evseId > 0 && status === 'INOPERATIVE' && (await activeOnConnector(app, cp, p.evseId))) return {};
-    for (const ref of targets) {
-      if (location.evses?.find((e) => e.uid === ref.evseUid)?.status === status) continue;
-      await app.services.ownLocations.patch(cp.party, cp.locationId, { kind: 'evse', evseUid: ref.evseUid }, { status }).catch((e: Error) => {
-        // A refusal (the EVSE is gone) will not change on a retry; anything else (the database
-        // busy) must reach the charge point as an error, so that it sends the status again.
-        if (!(e instanceof DomainError)) throw e;
-        app.log.warn({ charge_point: cp.chargePointId, evse_uid: ref.evseUid, err: e.message }, 'OCPP status not applied');
-      });
+    // Answered once queued (status-queue.ts): the write does not hold up the station.
+    for (const n of numbers) {
+      if (!statusQueueOf(app).offer({ cp, n, status })) throw createRPCError('InternalError', 'Too many status changes waiting: send it again later');
     }
     return {};
   });
@@ -166,16 +162,18 @@ function attach(link: ChargePointLink): void {
 
   rpc.handle('MeterValues', async ({ params }) => {
     const p = params as { evseId: number; meterValue: MeterValue201[] };
-    await seen();
+    seen();
     const tx = await activeOnConnector(app, cp, p.evseId);
     if (tx) await serial(tx.transactionId ?? tx.id, () => applySamples(app, cp, tx, samplesOf201(p.meterValue)));
     return {};
   });
 
   rpc.handle('ReservationStatusUpdate', async ({ params }) => {
-    // Expired or Removed: the station no longer holds it, a start cannot use it any more.
-    const { reservationId } = params as { reservationId: number };
-    await dropReservation(app, BigInt(reservationId)).catch(() => undefined);
+    // Expired or Removed: the station no longer holds it, a start cannot use it any more, and
+    // the EVSE it held is free again (unless something else has happened there since).
+    const { reservationId, reservationUpdateStatus } = params as { reservationId: number; reservationUpdateStatus: string };
+    const row = await reservationEnded(app, cp, reservationId, reservationUpdateStatus);
+    if (row?.evseUid && row.ocppConnector > 0) statusQueueOf(app).offer({ cp, n: row.ocppConnector, status: 'AVAILABLE', onlyFrom: 'RESERVED' });
     return {};
   });
 
@@ -201,6 +199,17 @@ async function transactionEvent(link: ChargePointLink, p: TransactionEvent201): 
   const samples = samplesOf201(p.meterValue);
   const transactionId = p.transactionInfo.transactionId;
   let row: TransactionRow | null = await findTransaction(app, cp, transactionId);
+  // The stored seqNo makes a repeat recognisable on any connection: re-sent after a lost answer
+  // (or older than one applied), it is answered and not applied again.
+  if (row?.seqNo != null) {
+    if (p.seqNo <= row.seqNo) return tokenInfo(p, row.status === 'REFUSED' ? 'Invalid' : 'Accepted');
+    if (p.seqNo > row.seqNo + 1) {
+      app.log.warn(
+        { charge_point: cp.chargePointId, transaction_id: transactionId, expected_seq_no: row.seqNo + 1, seq_no: p.seqNo },
+        'OCPP TransactionEvent seqNo gap: events of this transaction are missing',
+      );
+    }
+  }
   let allowed = 'ALLOWED';
   if (!row) {
     const remoteStartId = p.transactionInfo.remoteStartId;
@@ -240,6 +249,7 @@ async function transactionEvent(link: ChargePointLink, p: TransactionEvent201): 
     if (p.eventType === 'Ended') await stopTransaction(app, cp, current, { at, samples });
     else if (samples.length) await applySamples(app, cp, current, samples);
   }
+  await app.db.ocppTransaction.updateMany({ where: { id: row.id, OR: [{ seqNo: null }, { seqNo: { lt: p.seqNo } }] }, data: { seqNo: p.seqNo } });
   return tokenInfo(p, AUTHORIZATION_201[allowed] ?? 'Invalid');
 }
 

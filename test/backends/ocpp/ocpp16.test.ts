@@ -11,6 +11,7 @@ import { type TestPlatform, request, startTestPlatform, tokenHeader } from '../.
 import { type RegisteredPeer, aRegisteredPeer } from '../../helpers/registered-peer.js';
 import { aTariff } from '../../helpers/tariffs.js';
 import { type ChargePointClient, chargePointUrl, connectChargePoint, ocmfRecord, refusedWith } from './charge-point.js';
+import { statusQueueOf } from '../../../src/backends/ocpp/status-queue.js';
 
 jest.setTimeout(60_000);
 
@@ -27,7 +28,11 @@ async function connect(id = 'CP-1', password = PASSWORD): Promise<ChargePointCli
   return cp;
 }
 
-const evseStatus = async (uid: string) => ((await platform.ctx.services.ownLocations.find(['NLCPO'], 'LOC1', { kind: 'evse', evseUid: uid })) as { status: string } | null)?.status;
+// Statuses are answered once queued: the stored one is read after the queue has written it.
+const evseStatus = async (uid: string) => {
+  await statusQueueOf(platform.ctx).idle();
+  return ((await platform.ctx.services.ownLocations.find(['NLCPO'], 'LOC1', { kind: 'evse', evseUid: uid })) as { status: string } | null)?.status;
+};
 
 function aToken(uid: string, overrides: Record<string, unknown> = {}) {
   return {

@@ -16,6 +16,7 @@ import { type TestPlatform, request, startTestPlatform, tokenHeader } from '../.
 import { type RegisteredPeer, aRegisteredPeer } from '../../helpers/registered-peer.js';
 import { aTariff } from '../../helpers/tariffs.js';
 import { type ChargePointClient, chargePointUrl, connectChargePoint, ocmfRecord } from './charge-point.js';
+import { statusQueueOf } from '../../../src/backends/ocpp/status-queue.js';
 
 jest.setTimeout(60_000);
 
@@ -26,7 +27,11 @@ const PASSWORD = 'offline-password-0001';
 const cpo = '/parties/NL/CPO';
 const key = { partyKey: 'NLCPO', idKey: 'CP-1' };
 
-const evseStatus = async (uid: string) => ((await platform.ctx.services.ownLocations.find(['NLCPO'], 'LOC1', { kind: 'evse', evseUid: uid })) as { status: string } | null)?.status;
+// Statuses are answered once queued: the stored one is read after the queue has written it.
+const evseStatus = async (uid: string) => {
+  await statusQueueOf(platform.ctx).idle();
+  return ((await platform.ctx.services.ownLocations.find(['NLCPO'], 'LOC1', { kind: 'evse', evseUid: uid })) as { status: string } | null)?.status;
+};
 const row = () => platform.ctx.db.ocppChargePoint.findUniqueOrThrow({ where: { partyKey_idKey: key } });
 const sweep = () => {
   const ocpp = ocppEndpointOf(platform.ctx);
@@ -76,7 +81,8 @@ describe('a charge point that disconnects', () => {
   test('reconnecting within the grace period changes nothing', async () => {
     let cp = await connect();
     await cp.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
-    expect(await row()).toMatchObject({ holder: ocppEndpointOf(platform.ctx)?.processId, offlineDueAt: null });
+    // The connection is written beside the first messages, not before their answers.
+    await eventually(async () => expect(await row()).toMatchObject({ holder: ocppEndpointOf(platform.ctx)?.processId, offlineDueAt: null }));
     await disconnect(cp);
     const closed = await row();
     // Due one grace period after the close.
@@ -85,7 +91,7 @@ describe('a charge point that disconnects', () => {
     expect([await evseStatus('EVSE1'), await evseStatus('EVSE2')]).toEqual(['AVAILABLE', 'AVAILABLE']);
     cp = await connect();
     await cp.call('Heartbeat', {});
-    expect(await row()).toMatchObject({ offlineDueAt: null, connectedSince: expect.any(Date) });
+    await eventually(async () => expect(await row()).toMatchObject({ offlineDueAt: null, connectedSince: expect.any(Date) }));
     await disconnect(cp);
   });
 
@@ -141,6 +147,7 @@ describe('a charge point that disconnects', () => {
   test("this process's own sockets are never written off", async () => {
     const cp = await connect();
     await cp.call('Heartbeat', {});
+    await eventually(async () => expect((await row()).connectedSince).not.toBeNull());
     expect((await sweep()).orphaned).toBe(0);
     expect((await row()).connectedSince).not.toBeNull();
     await disconnect(cp);
