@@ -71,6 +71,9 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     statementMs: config.DB_STATEMENT_TIMEOUT_MS,
     idleInTransactionMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   });
+  // Prisma loads its query compiler on first use: done here, before listening, it is not paid by
+  // the first request in the middle of the read model's load (a few hundred ms of event loop).
+  await db.$connect();
   const ctx = createAppContext({
     config,
     log,

@@ -3,8 +3,10 @@
  * (BENCH_SCALE_LOCATIONS). Measured in one run:
  * - the first page after a start: ms from the process accepting connections to the first
  *   locations page answered (the read model loads in the background meanwhile);
- * - the longest event-loop stall while the model loads (prom-client's event-loop delay maximum,
- *   read from /metrics every 50 ms until the model reports itself loaded);
+ * - the longest event-loop stall while the model loads: the model's own figure (an event-loop
+ *   delay monitor of the whole process from load start to load end, requests and GC included),
+ *   next to prom-client's maximum since the process started (start-up before listening included),
+ *   read from /metrics every 50 ms until the model reports itself loaded;
  * - RSS added by the model: process RSS when its load began (a gauge of the model) to RSS once
  *   it is loaded (and, in the scenario text, after the page runs as well);
  * - first and last page req/s next to bare Express sending the first page's bytes from memory;
@@ -77,6 +79,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 50));
     }
     const loadMs = metric(scraped, 'ocpi_locations_read_model_last_load', 'figure="duration_ms"') ?? 0;
+    const loadStallMs = metric(scraped, 'ocpi_locations_read_model_last_load', 'figure="max_stall_ms"') ?? 0;
+    const loadStepMs = metric(scraped, 'ocpi_locations_read_model_last_load', 'figure="max_slice_ms"') ?? 0;
     const rssBefore = metric(scraped, 'ocpi_locations_read_model_last_load', 'figure="rss_before_bytes"') ?? 0;
     const rssLoaded = metric(scraped, 'process_resident_memory_bytes') ?? 0;
     const packed = metric(scraped, 'ocpi_locations_read_model_bytes', 'kind="packed"') ?? 0;
@@ -115,8 +119,8 @@ async function main(): Promise<void> {
       unit: 'ms',
     });
     rows.push({
-      scenario: `${LOCATIONS} locations: longest event-loop stall while the read model loads (load took ${loadMs} ms)`,
-      ours: Math.round(maxStallMs),
+      scenario: `${LOCATIONS} locations: longest event-loop stall while the read model loads (load took ${loadMs} ms; its own longest step ${Math.round(loadStepMs)} ms; ${Math.round(maxStallMs)} ms since the process started, start-up included)`,
+      ours: Math.round(loadStallMs),
       baseline: null,
       unit: 'ms',
     });

@@ -1,8 +1,12 @@
 /**
  * Writing to the outbox. Callers pass the transaction that makes the change itself, so the
- * change and the promise to tell the peer commit or roll back together. The NOTIFY is delivered
- * at commit and wakes the dispatchers at once.
+ * change and the promise to tell the peer commit or roll back together. The dispatchers are
+ * woken by a NOTIFY: inside the transaction (delivered at commit), or, for callers that ask for
+ * it (`deferWake`), after the commit through `Wakeups`, coalesced, so that writing transactions
+ * never hold PostgreSQL's NOTIFY queue lock while their commit is flushed (notifying
+ * transactions cannot group-commit). A lost wake-up costs latency only: the dispatcher sweeps.
  */
+import { hotQuery } from '../db/hot-statements.js';
 import type { Db, Prisma } from '../db/prisma.js';
 import type { PartyRef } from '../ocpi/context.js';
 
@@ -61,6 +65,73 @@ export const SWEEP_SIGNAL = 'sweep';
 /** pg_notify payloads stop at 8000 bytes. */
 const MAX_NOTIFY_BYTES = 7000;
 
+/**
+ * Wake-ups sent after commit: entries added within WAKE_WINDOW_MS go out together, one NOTIFY
+ * per channel (more when a payload would pass MAX_NOTIFY_BYTES), all in one statement. Nothing
+ * is written, so that statement's commit flushes nothing and holds the NOTIFY lock only briefly.
+ * Losing a batch (the process dies first, the database is unreachable) loses no data: every
+ * listener also catches up on its own (the dispatcher's sweep, the locations model's poll).
+ */
+export class Wakeups {
+  private readonly pending = new Map<string, { prefix: string; separator: string; entries: string[] }>();
+  private timer: NodeJS.Timeout | null = null;
+  /** Set by tests that play a writer crashing between its commit and its wake-up. */
+  suppressed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly windowMs = WAKE_WINDOW_MS,
+  ) {}
+
+  /** Queues `entries` for `channel`; every payload of the channel is `prefix` + entries joined by `separator`. */
+  add(channel: string, entries: string[], prefix = '', separator = ','): void {
+    if (entries.length === 0 || this.suppressed) return;
+    const queued = this.pending.get(channel);
+    if (queued && queued.prefix === prefix && queued.separator === separator) queued.entries.push(...entries);
+    else {
+      if (queued) void this.flush();
+      this.pending.set(channel, { prefix, separator, entries: [...entries] });
+    }
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.windowMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Sends what is queued now (also what the timer does). */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending.size === 0) return;
+    const channels: string[] = [];
+    const payloads: string[] = [];
+    for (const [channel, { prefix, separator, entries }] of this.pending) {
+      let payload = prefix;
+      let count = 0;
+      for (const entry of entries) {
+        if (count > 0 && Buffer.byteLength(payload) + Buffer.byteLength(entry) + 1 > MAX_NOTIFY_BYTES) {
+          channels.push(channel);
+          payloads.push(payload);
+          payload = prefix;
+          count = 0;
+        }
+        payload += (count++ ? separator : '') + entry;
+      }
+      channels.push(channel);
+      payloads.push(payload);
+    }
+    this.pending.clear();
+    try {
+      await hotQuery(this.db, 'SELECT count(*)::int AS n FROM (SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS x(c, p)) s', [channels, payloads]);
+    } catch {
+      // Shutting down or PostgreSQL away: the listeners' own catch-up delivers (see above).
+    }
+  }
+}
+
+/** How long wake-ups wait for company: at 1,000 writes/s, one NOTIFY carries about 5 of them. */
+const WAKE_WINDOW_MS = 5;
+
 /** At most this many distinct templates are looked for in one batch; the rest is written per destination. */
 const MAX_TEMPLATES = 64;
 
@@ -91,13 +162,16 @@ export class Outbox {
   private readonly change: string;
   private readonly fanout: string;
   private readonly changeSeq: string;
+  /** After-commit wake-ups of this process, for every channel (the locations read model's too). */
+  readonly wakeups: Wakeups;
 
   constructor(
     private readonly db: Db,
     schema: string,
     /** A change for more peers than this is written as one fan-out row (OUTBOX_INLINE_FANOUT). */
-    private readonly inlineFanout = 8,
+    readonly inlineFanout = 8,
   ) {
+    this.wakeups = new Wakeups(db);
     this.channel = outboxChannel(schema);
     const q = `"${schema.replace(/"/g, '""')}"`;
     this.message = `${q}."outbox_message"`;
@@ -112,9 +186,12 @@ export class Outbox {
    * receiving peer) are, past OUTBOX_INLINE_FANOUT of them, written as one fan-out row that the
    * dispatcher expands, so the request pays for two rows (the body and the fan-out) however
    * many peers there are.
+   *
+   * With `deferWake`, nothing is notified inside the transaction: the caller passes the returned
+   * entries to `wakeAfterCommit` once its transaction committed.
    */
-  async enqueue(tx: Tx, messages: OutboxMessageInput[]): Promise<void> {
-    if (messages.length === 0) return;
+  async enqueue(tx: Tx, messages: OutboxMessageInput[], options: { deferWake?: boolean } = {}): Promise<string[]> {
+    if (messages.length === 0) return [];
     const { bodies, index } = distinctBodies(messages);
     let groups: OutboxMessageInput[][] = [];
     if (messages.length > this.inlineFanout) {
@@ -135,7 +212,55 @@ export class Outbox {
       await this.insert(tx, chunk, bodies, index);
     }
     for (const group of groups) await this.insertFanout(tx, group, bodies[index.get(group[0]) ?? -1]);
-    await this.notify(tx, [...new Set(inline.map(laneOf)), ...signals]);
+    const wake = [...new Set(inline.map(laneOf)), ...signals];
+    if (!options.deferWake) await this.notify(tx, wake);
+    return wake;
+  }
+
+  /** Wakes the dispatchers for what `enqueue(…, { deferWake: true })` or a broadcast statement wrote, once committed. */
+  wakeAfterCommit(entries: string[]): void {
+    this.wakeups.add(this.channel, entries);
+  }
+
+  /**
+   * CTEs that write one change's push to every target, for a caller that makes the change in the
+   * same statement (one statement is atomic: the change and the promise to push it commit or
+   * fail together, without an interactive transaction). `targets` names a CTE with columns
+   * peer_id, country_code, party_id (the rows in delivery order) that is empty when nothing
+   * changed. Like `enqueue`: the body once, then one message per target up to the inline
+   * fan-out, else one fan-out row. The other arguments are SQL expressions (parameters).
+   * `lanes` and `fanout` are expressions for the caller's final SELECT: what to pass to
+   * `wakeAfterCommit` (the lanes, plus FANOUT_SIGNAL when `fanout` is true).
+   */
+  broadcastCtes(o: {
+    targets: string;
+    body: string;
+    module: string;
+    method: string;
+    path: string;
+    lastUpdated: string;
+    fromCountry: string;
+    fromParty: string;
+    /** The object key is keyPrefix || target country || '/' || target party || keySuffix. */
+    keyPrefix: string;
+    keySuffix: string;
+  }): { ctes: string; lanes: string; fanout: string } {
+    const key = `${o.keyPrefix} || tg.country_code || '/' || tg.party_id || ${o.keySuffix}`;
+    const ctes = `ob_n AS (SELECT count(*)::int AS n FROM ${o.targets}),
+      ob_c AS (INSERT INTO ${this.change} (body) SELECT ${o.body} FROM ob_n WHERE ob_n.n > 0 RETURNING id),
+      ob_m AS (INSERT INTO ${this.message} (change_id, peer_id, object_key, kind, module, method, full_version, interface_role, path,
+                                 last_updated, from_country, from_party, to_country, to_party, status)
+               SELECT ob_c.id, tg.peer_id, ${key}, 'PUSH', ${o.module}, ${o.method}, false, 'RECEIVER', ${o.path},
+                      ${o.lastUpdated}, ${o.fromCountry}, ${o.fromParty}, tg.country_code, tg.party_id, 'PENDING'
+                 FROM ob_c, ob_n, ${o.targets} AS tg WHERE ob_n.n <= ${Number(this.inlineFanout)} ORDER BY tg.n
+               RETURNING peer_id),
+      ob_f AS (INSERT INTO ${this.fanout} (change_id, kind, module, method, full_version, interface_role, path, last_updated,
+                                 from_country, from_party, peer_ids, object_keys, to_countries, to_parties)
+               SELECT ob_c.id, 'PUSH', ${o.module}, ${o.method}, false, 'RECEIVER', ${o.path}, ${o.lastUpdated}, ${o.fromCountry}, ${o.fromParty},
+                      array_agg(tg.peer_id ORDER BY tg.n), array_agg(${key} ORDER BY tg.n), array_agg(tg.country_code ORDER BY tg.n), array_agg(tg.party_id ORDER BY tg.n)
+                 FROM ob_c, ob_n, ${o.targets} AS tg WHERE ob_n.n > ${Number(this.inlineFanout)} GROUP BY ob_c.id
+               RETURNING change_id)`;
+    return { ctes, lanes: '(SELECT array_agg(DISTINCT peer_id::text) FROM ob_m)', fanout: 'EXISTS (SELECT 1 FROM ob_f)' };
   }
 
   /** Writes one message inside the caller's transaction and returns its id (a record that points at its delivery). */

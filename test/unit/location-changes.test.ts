@@ -163,10 +163,12 @@ describe('our own locations (service.ts applyChange)', () => {
     expect(next.last_updated).toBe(T(30));
   });
 
-  test('an EVSE PATCH stamps the Location; an older stamp shows in the result, for the caller to refuse', () => {
+  test('an EVSE PATCH stamps the Location forward only: an older stamp is the EVSE\'s, the Location keeps its newer one', () => {
     expect(applyChange(party, 'LOC1', evseLevel, 'PATCH', { status: 'CHARGING', last_updated: T(30) }, stored()).last_updated).toBe(T(30));
-    // service.change() compares this with the stored version and answers a conflict.
-    expect(applyChange(party, 'LOC1', evseLevel, 'PATCH', { status: 'CHARGING', last_updated: T(1) }, stored()).last_updated).toBe(T(1));
+    // service.change() compares the EVSE's stamp with the stored EVSE's and answers a conflict when older.
+    const older = applyChange(party, 'LOC1', evseLevel, 'PATCH', { status: 'CHARGING', last_updated: T(1) }, stored());
+    expect(older.last_updated).toBe(stored().last_updated);
+    expect(older.evses![0].last_updated).toBe(T(1));
   });
 
   test.each([

@@ -3,16 +3,22 @@
  * (last_updated, id) order per CPO party (read-model-chunks.ts), so a page is a slice of buffers
  * instead of 100 documents read out of PostgreSQL.
  *
- * - Loading: at start, in slices of LOAD_SLICE rows read by keyset (party, last_updated, id),
- *   yielding to the event loop between slices (blocks are deflated in the thread pool); until
- *   the last slice, pages come from the database (`page` answers null), so a restart serves at
- *   once and never stalls.
+ * - Loading: at start, in slices read by keyset (party, last_updated, id), in steps of a few
+ *   milliseconds that yield to the event loop (read-model-load.ts); until the last slice, pages
+ *   come from the database (`page` answers null), so a restart serves at once and never stalls.
  * - This process's writes are applied when their transaction committed; other processes'
- *   arrive through NOTIFY (`<instance>|<location key>`, a row deleted by hand is announced the
- *   same way) and are re-read from the table in batches. A process skips the echo of its own
- *   writes, and a write that raced another change of the same location (another process's, or
- *   a re-read in flight) is re-read instead of applied: the last version held is always the
- *   last one committed.
+ *   arrive through NOTIFY, sent by the writer after its commit and coalesced
+ *   (`<instance>|<key>\t<change_xid>`, entries separated by newlines; a row deleted by hand is
+ *   announced as `-|<key>`), and are re-read from the table in batches. A process skips the
+ *   echo of its own writes and versions it already holds, and a write that raced another change
+ *   of the same location (another process's, or a re-read in flight) is re-read instead of
+ *   applied: the last version held is always the last one committed.
+ * - A NOTIFY may be lost (the writer died between its commit and the NOTIFY), so every
+ *   POLL_MS the model also reads which rows changed: those whose `change_xid` (the writing
+ *   transaction, store.ts) is at or above a watermark, with the oldest transaction still
+ *   running at that read (pg_snapshot_xmin) as the next watermark. A transaction that commits
+ *   later has an id at or above that, whatever order ids and commits come in, so nothing is
+ *   skipped; versions already held (`recent`) cost no re-read.
  * - Without its LISTEN connection the model is dropped (pages from the database again) and
  *   loaded anew once listening again, so it is never stale for long.
  */
@@ -23,17 +29,24 @@ import type { AppContext } from '../../../context.js';
 import { hotQuery } from '../../../db/hot-statements.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
 import { OrderedDocuments } from './read-model-chunks.js';
+import { loadDocuments } from './read-model-load.js';
 
-const LOAD_SLICE = 500;
 const REFRESH_BATCH = 500;
 
 export function locationsChannel(schema: string): string {
   return `ocpi_locations_${schema}`.slice(0, 63);
 }
 
-/** The NOTIFY payload of a change of `key`: who wrote it (a process without a model: '-'), then the key. */
-export function changePayload(model: LocationsReadModel | null, key: string): string {
-  return `${model?.instance ?? '-'}|${key}`;
+/** How often the model looks for changes whose NOTIFY it did not get. */
+const POLL_MS = 1000;
+
+/**
+ * A change of `key` as announced after commit (Wakeups): the payload's prefix says who wrote it
+ * (a process without a model: '-'), the entry is the key and the row's change_xid. Keys are
+ * printable ASCII (CiString), so a tab and a newline never occur in them.
+ */
+export function changeAnnouncement(model: LocationsReadModel | null, key: string, xid: string): { prefix: string; entry: string; separator: string } {
+  return { prefix: `${model?.instance ?? '-'}|`, entry: `${key}\t${xid}`, separator: '\n' };
 }
 
 /** One of this process's writes of a location, from before its transaction to after its commit. */
@@ -70,9 +83,17 @@ export class LocationsReadModel {
   private inFlight: Map<string, { raced: boolean }> | null = null;
   private readonly writes = new Map<string, PendingWrite[]>();
   private readonly syncs = new Map<string, () => void>();
-  private lastLoad = { ms: 0, maxSliceMs: 0, rssBefore: 0 };
+  /** The catch-up poll: rows with change_xid at or above this are looked at (null: not listening yet). */
+  private watermark: bigint | null = null;
+  /** change_xid of versions held, for keys changed at or above the watermark: no re-read for them. */
+  private readonly recent = new Map<string, string>();
+  /** Versions the poll found while one of our writes of the key was in flight (maybe that write's own). */
+  private readonly seenDuringWrite = new Map<string, string>();
+  private pollTimer: NodeJS.Timeout | null = null;
+  private polling: Promise<void> | null = null;
+  private lastLoad = { ms: 0, maxSliceMs: 0, maxStallMs: 0, rssBefore: 0 };
   /** What the model did, for tests and the bench. */
-  readonly stats = { ownApplied: 0, reread: 0, echoesSkipped: 0, loads: 0 };
+  readonly stats = { ownApplied: 0, reread: 0, echoesSkipped: 0, loads: 0, heldSkipped: 0, polled: 0 };
 
   constructor(
     private readonly app: AppContext,
@@ -91,11 +112,12 @@ export class LocationsReadModel {
     );
     app.metrics.gauge(
       'ocpi_locations_read_model_last_load',
-      'The last load of the read model: duration_ms, max_slice_ms (longest stretch without yielding), rss_before_bytes (process RSS when it started); 0 while loading',
+      'The last load of the read model: duration_ms, max_slice_ms (its longest stretch without yielding), max_stall_ms (longest event-loop delay of the process meanwhile), rss_before_bytes (process RSS when it started); 0 while loading',
       ['figure'],
       async () => [
         { labels: { figure: 'duration_ms' }, value: this.loaded ? this.lastLoad.ms : 0 },
         { labels: { figure: 'max_slice_ms' }, value: this.lastLoad.maxSliceMs },
+        { labels: { figure: 'max_stall_ms' }, value: this.lastLoad.maxStallMs },
         { labels: { figure: 'rss_before_bytes' }, value: this.lastLoad.rssBefore },
       ],
     );
@@ -125,14 +147,29 @@ export class LocationsReadModel {
       throw e;
     }
     if (this.closed) return void (await client.end().catch(() => undefined));
+    // Before the load: whatever commits from here on is either read by the load or polled.
+    try {
+      this.watermark = await this.snapshotXmin();
+    } catch (e) {
+      lose();
+      throw e;
+    }
     this.started = true;
     this.listener = client;
+    if (!this.pollTimer) {
+      this.pollTimer = setInterval(() => {
+        if (!this.polling) void this.poll();
+      }, POLL_MS);
+      this.pollTimer.unref();
+    }
     void this.load(this.generation);
   }
 
   async stop(): Promise<void> {
     this.closed = true;
     this.generation++;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    await this.polling;
     if (this.retry) clearTimeout(this.retry);
     await this.listener?.end().catch(() => undefined);
     await this.flushing;
@@ -166,27 +203,36 @@ export class LocationsReadModel {
     return write;
   }
 
-  /** Called once the write committed (with the location's new version) or failed (null). */
-  endWrite(write: PendingWrite, committed: { partyKey: string; at: Date; text: string } | null): void {
+  /** Called once the write committed (with the location's new version and its change_xid) or failed (null). */
+  endWrite(write: PendingWrite, committed: { partyKey: string; at: Date; text: string; xid: string } | null): void {
     const list = this.writes.get(write.key) ?? [];
     list.splice(list.indexOf(write), 1);
     if (list.length === 0) this.writes.delete(write.key);
-    if (!committed || !this.listener) return;
-    if (!this.loaded || write.raced) return this.markDirty(write.key);
+    const seen = this.seenDuringWrite.get(write.key);
+    if (list.length === 0) this.seenDuringWrite.delete(write.key);
+    if (!this.listener) return;
+    // The poll saw a version of this location that is not this write's: another process's, to be re-read.
+    const other = seen !== undefined && seen !== committed?.xid;
+    if (!committed) return other ? this.markDirty(write.key) : undefined;
+    if (!this.loaded || write.raced || other) return this.markDirty(write.key);
     this.documents.put({ partyKey: committed.partyKey, key: write.key, at: committed.at.getTime(), bytes: Buffer.from(committed.text) });
+    this.recent.set(write.key, committed.xid);
     this.stats.ownApplied++;
     this.raced(write.key);
   }
 
   /**
    * Resolves once every change committed before the call is in the model (loaded, NOTIFYs
-   * received, re-reads done): tests and the bench wait on it instead of sleeping.
+   * received, a poll done after the call, re-reads done): tests and the bench wait on it instead
+   * of sleeping. The poll covers changes whose writer has not sent its coalesced NOTIFY yet.
    */
   async whenCaughtUp(): Promise<void> {
     const token = `sync ${crypto.randomBytes(6).toString('hex')}`;
     const heard = new Promise<void>((resolve) => this.syncs.set(token, resolve));
     await this.app.db.$executeRawUnsafe('SELECT pg_notify($1, $2)', this.channel, `${this.instance}|${token}`);
     await heard;
+    await this.polling;
+    await this.poll();
     while (!this.loaded || this.flushing || this.dirty.size) {
       await (this.flushing ?? yieldToLoop());
     }
@@ -195,19 +241,79 @@ export class LocationsReadModel {
   private notified(payload: string): void {
     const bar = payload.indexOf('|');
     const from = payload.slice(0, bar);
-    const key = payload.slice(bar + 1);
+    const entries = payload.slice(bar + 1).split('\n');
     if (from === this.instance) {
       // Keys are upper-cased, so a lower-case sync token is never a key.
-      const sync = this.syncs.get(key);
+      const sync = this.syncs.get(entries[0]);
       if (sync) {
-        this.syncs.delete(key);
+        this.syncs.delete(entries[0]);
         return sync();
       }
-      this.stats.echoesSkipped++;
+      this.stats.echoesSkipped += entries.length;
       return;
     }
-    this.raced(key);
-    this.markDirty(key);
+    for (const entry of entries) {
+      const tab = entry.indexOf('\t');
+      const key = tab < 0 ? entry : entry.slice(0, tab);
+      // Even a version held already may be newer than a write of ours in flight: that one re-reads.
+      this.raced(key);
+      if (tab >= 0 && this.recent.get(key) === entry.slice(tab + 1)) this.stats.heldSkipped++;
+      else this.markDirty(key);
+    }
+  }
+
+  /** The oldest transaction running now: every transaction that commits later has an id at or above it. */
+  private async snapshotXmin(): Promise<bigint> {
+    const rows = await hotQuery<{ xmin: string }>(this.app.db, 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin', []);
+    return BigInt(rows[0].xmin);
+  }
+
+  /** One catch-up poll (after the one in flight, if any): see the header. */
+  private poll(): Promise<void> {
+    const run = async () => {
+      const since = this.watermark;
+      const generation = this.generation;
+      if (since === null || !this.listener || this.closed) return;
+      let found: { xmin: string; keys: string[] | null; xids: string[] | null };
+      try {
+        // One statement, one snapshot: the rows it sees and the xmin it reports agree.
+        [found] = await hotQuery<typeof found>(
+          this.app.db,
+          `SELECT s.xmin, k.keys, k.xids FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin) s,
+             LATERAL (SELECT array_agg(location_key) AS keys, array_agg(change_xid::text) AS xids FROM ${this.table} WHERE change_xid >= $1::bigint) k`,
+          [since.toString()],
+        );
+      } catch (e) {
+        // The watermark stays: the next poll looks at the same rows and more.
+        this.app.log.warn({ err: e }, 'locations read model: catch-up poll failed');
+        return;
+      }
+      if (generation !== this.generation || this.watermark !== since) return;
+      this.stats.polled++;
+      const keys = found.keys ?? [];
+      const xids = found.xids ?? [];
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        if (this.recent.get(key) === xids[i]) continue;
+        if (this.writes.has(key)) {
+          this.seenDuringWrite.set(key, xids[i]);
+          continue;
+        }
+        this.raced(key);
+        this.markDirty(key);
+      }
+      const next = BigInt(found.xmin);
+      if (next > since) {
+        this.watermark = next;
+        for (const [key, xid] of this.recent) if (BigInt(xid) < next) this.recent.delete(key);
+      }
+    };
+    const chained = (this.polling ?? Promise.resolve()).then(run);
+    const settled = chained.finally(() => {
+      if (this.polling === settled) this.polling = null;
+    });
+    this.polling = settled;
+    return settled;
   }
 
   /** A change of `key` was applied or announced: writes and re-reads of it in flight are stale. */
@@ -232,11 +338,11 @@ export class LocationsReadModel {
       }
       const reading = new Map(keys.map((k) => [k, { raced: false }]));
       this.inFlight = reading;
-      let rows: Row[];
+      let rows: Array<Row & { xid: string | null }>;
       try {
-        rows = await hotQuery<Row>(
+        rows = await hotQuery<Row & { xid: string | null }>(
           this.app.db,
-          `SELECT party_key, location_key, last_updated AS at, document::text AS text FROM ${this.table} WHERE location_key = ANY($1::text[])`,
+          `SELECT party_key, location_key, last_updated AS at, document::text AS text, change_xid::text AS xid FROM ${this.table} WHERE location_key = ANY($1::text[])`,
           [keys],
         );
       } catch (e) {
@@ -257,6 +363,10 @@ export class LocationsReadModel {
         const row = found.get(key);
         if (row) this.documents.put({ partyKey: row.party_key, key, at: row.at.getTime(), bytes: Buffer.from(row.text) });
         else this.documents.remove(key);
+        if (row?.xid) this.recent.set(key, row.xid);
+        else this.recent.delete(key);
+        // A write of ours in flight may have committed before what was just read: it re-reads too.
+        for (const w of this.writes.get(key) ?? []) w.raced = true;
         this.stats.reread++;
       }
     }
@@ -264,32 +374,13 @@ export class LocationsReadModel {
 
   private async load(generation: number): Promise<void> {
     const started = performance.now();
-    this.lastLoad = { ms: 0, maxSliceMs: 0, rssBefore: process.memoryUsage.rss() };
+    this.lastLoad = { ms: 0, maxSliceMs: 0, maxStallMs: 0, rssBefore: process.memoryUsage.rss() };
     this.stats.loads++;
-    const slice = this.options.loadSlice ?? LOAD_SLICE;
-    let after: [string, string, string] = ['', '-infinity', ''];
     try {
-      for (;;) {
-        const rows = await hotQuery<Row>(
-          this.app.db,
-          `SELECT party_key, location_key, last_updated AS at, document::text AS text FROM ${this.table}
-           WHERE (party_key, last_updated, location_key) > ($1::text, $2::timestamptz, $3::text)
-           ORDER BY party_key, last_updated, location_key LIMIT $4::int`,
-          [...after, slice],
-        );
-        if (generation !== this.generation) return;
-        const sliceStart = performance.now();
-        this.putRows(rows);
-        this.lastLoad.maxSliceMs = Math.max(this.lastLoad.maxSliceMs, performance.now() - sliceStart);
-        if (rows.length < slice) break;
-        const last = rows[rows.length - 1];
-        after = [last.party_key, last.at.toISOString(), last.location_key];
-        // Deflating runs in the thread pool; the load waits for it rather than piling up plain chunks.
-        await (this.documents.sealing > 64 ? this.documents.settle() : yieldToLoop());
-        if (generation !== this.generation) return;
-      }
-      await this.documents.settle();
-      if (generation !== this.generation) return;
+      const figures = await loadDocuments(this.app, this.table, this.documents, { slice: this.options.loadSlice, current: () => generation === this.generation });
+      if (!figures) return;
+      this.lastLoad.maxSliceMs = figures.maxSliceMs;
+      this.lastLoad.maxStallMs = figures.maxStallMs;
     } catch (e) {
       this.app.log.warn({ err: e }, 'locations read model: load failed, serving pages from the database');
       if (generation === this.generation) this.reload();
@@ -299,30 +390,6 @@ export class LocationsReadModel {
     this.lastLoad.ms = Math.round(performance.now() - started);
     // What changed while loading is re-read now: the slices may have read it before the change.
     if (this.dirty.size) this.markDirty(this.dirty.values().next().value as string);
-  }
-
-  /**
-   * A slice's documents, encoded one run at a time into one buffer, each run what fills its
-   * party's plain chunk: one allocation per chunk instead of one per document (which cost more
-   * than the rest of the load), and the chunk is deflated from that buffer without a copy.
-   */
-  private putRows(rows: Row[]): void {
-    let i = 0;
-    while (i < rows.length) {
-      const party = rows[i].party_key;
-      const room = this.documents.tailRoom(party);
-      let end = i + 1;
-      while (end < rows.length && end - i < room && rows[end].party_key === party) end++;
-      const run = rows.slice(i, end);
-      const bytes = Buffer.from(run.map((r) => r.text).join(''));
-      let offset = 0;
-      for (const r of run) {
-        const length = Buffer.byteLength(r.text);
-        this.documents.put({ partyKey: party, key: r.location_key, at: r.at.getTime(), bytes: bytes.subarray(offset, offset + length) });
-        offset += length;
-      }
-      i = end;
-    }
   }
 
   /** Drops what is held and loads again (after a failed read: a change may have been missed). */
@@ -342,6 +409,7 @@ export class LocationsReadModel {
     this.loaded = false;
     this.documents.clear();
     this.dirty.clear();
+    this.recent.clear();
   }
 
   private lose(client: Client): void {

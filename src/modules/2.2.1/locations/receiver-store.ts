@@ -23,7 +23,7 @@ export interface InPlacePatch {
 
 // The canonical form every stored DateTime has (types.ts DateTime: toISOString()); between two such
 // texts, byte order is time order. Anything else is left to the general path.
-const CANONICAL_STAMP = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z$'`;
+export const CANONICAL_STAMP = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z$'`;
 
 /** The identity of a received location, normalised the way it is indexed. */
 export interface LocationKey {

@@ -1,7 +1,10 @@
 /**
  * The rules for our own locations (02-locations): changes at location, EVSE or connector
  * level, `last_updated` carried up to the parents, never an older version over a newer one,
- * and every change pushed to every receiving peer in the same transaction.
+ * and every change pushed to every receiving peer in the same transaction (the EVSE status hot
+ * path: in the same statement). Wake-ups (the dispatchers, other processes' read models) are
+ * sent after commit, coalesced; when one is lost, the dispatcher's sweep and the read models'
+ * poll still deliver the change.
  */
 import type { AppContext } from '../../../context.js';
 import { CPO_DATA_RECEIVERS, pushTargets } from '../../../delivery/push-targets.js';
@@ -11,7 +14,7 @@ import { DomainError } from '../../../platform/domain-error.js';
 import { partyKey } from '../../../platform/parties/party-store.js';
 import { type Connector, type Evse, Location } from '../../../model/location.js';
 import type { PageRequest } from '../../../ocpi/pagination.js';
-import { LocationsReadModel, changePayload, locationsChannel } from './read-model.js';
+import { LocationsReadModel, changeAnnouncement, locationsChannel } from './read-model.js';
 import { OwnLocationStore } from './store.js';
 import { clearsAField, withoutNulls } from '../shared/removals.js';
 
@@ -26,7 +29,7 @@ export class OwnLocationsService {
     /** API processes serve the SENDER list from memory (the descriptor starts it); workers have none. */
     readonly readModel: LocationsReadModel | null,
   ) {
-    this.store = new OwnLocationStore(app.db, app.config.DATABASE_SCHEMA);
+    this.store = new OwnLocationStore(app.db, app.config.DATABASE_SCHEMA, app.outbox);
   }
 
   /** A SENDER page: from memory when the read model is loaded, else from the database. */
@@ -55,53 +58,75 @@ export class OwnLocationsService {
     const owner = partyKey(party.countryCode, party.partyId);
     // The read model applies this write itself once committed, unless another change of the location raced it.
     const write = this.readModel?.beginWrite(key);
-    let committed: { partyKey: string; at: Date; text: string } | null = null;
+    let committed: { partyKey: string; at: Date; text: string; xid: string } | null = null;
+    let wake: string[] = [];
     try {
-      const inPlace = method === 'PATCH' && level.kind !== 'location' ? await this.patchInPlace(key, owner, level, body) : null;
+      const inPlace = method === 'PATCH' && level.kind !== 'location' ? await this.patchInPlace(party, locationId, key, owner, level, body) : null;
       if (inPlace) {
-        committed = { partyKey: owner, at: new Date(String(body.last_updated)), text: inPlace.text };
-        return changedObject(JSON.parse(inPlace.text) as Location, level);
+        const written = JSON.parse(inPlace.text) as Location;
+        committed = { partyKey: owner, at: new Date(written.last_updated), text: inPlace.text, xid: inPlace.xid };
+        wake = inPlace.wake;
+        return changedObject(written, level);
       }
       const saved = await this.write(party, locationId, key, owner, level, method, body);
-      committed = { partyKey: owner, at: new Date(saved.last_updated), text: JSON.stringify(saved) };
-      return changedObject(saved, level);
+      committed = { partyKey: owner, at: new Date(saved.location.last_updated), text: JSON.stringify(saved.location), xid: saved.xid };
+      wake = saved.wake;
+      return changedObject(saved.location, level);
     } finally {
       if (write) this.readModel?.endWrite(write, committed);
+      if (committed) this.announce(key, committed.xid, wake);
     }
   }
 
+  /** After commit: the dispatchers' lanes, and the change to other API processes' read models. */
+  private announce(key: string, xid: string, wake: string[]): void {
+    this.app.outbox.wakeAfterCommit(wake);
+    const { prefix, entry, separator } = changeAnnouncement(this.readModel, key, xid);
+    this.app.outbox.wakeups.add(locationsChannel(this.app.config.DATABASE_SCHEMA), [entry], prefix, separator);
+  }
+
   /**
-   * The hot path (an EVSE status from the CPO's backend): one UPDATE that merges the PATCH in the
-   * row, then the pushes, in one short transaction. The PATCH fields were validated by the
-   * route one by one, and an EVSE or connector has no rule across its fields, so the merged
-   * object is valid. Null when the change needs the general path (ids in the body, a field
-   * cleared, an unknown object, an older stamp), which then answers it.
+   * The hot path (an EVSE status from the CPO's backend): one statement merges the PATCH in the
+   * row and writes its pushes (store.ts patchInPlace), with no interactive transaction around
+   * it. The PATCH fields were validated by the route one by one, and an EVSE or connector has
+   * no rule across its fields, so the merged object is valid. Null when the change needs the
+   * general path (ids in the body, a field cleared, an unknown object, an older stamp), which
+   * then answers it.
    */
-  private async patchInPlace(key: string, owner: string, level: Exclude<Level, { kind: 'location' }>, body: AnyObject) {
+  private async patchInPlace(party: PartyRef, locationId: string, key: string, owner: string, level: Exclude<Level, { kind: 'location' }>, body: AnyObject) {
     if (clearsAField(body)) return null;
     if (level.kind === 'evse' && body.uid !== undefined && !ciEquals(String(body.uid), level.evseUid)) return null;
     if (level.kind === 'connector' && body.id !== undefined && !ciEquals(String(body.id), level.connectorId)) return null;
     const stamp = String(body.last_updated);
     if (formatDateTime(new Date(stamp)) !== stamp) return null;
-    return this.app.db.$transaction(async (tx) => {
-      const row = await this.store.patchInPlace(tx, {
-        locationKey: key,
-        partyKey: owner,
-        evseKey: ciKey(level.evseUid),
-        connectorKey: level.kind === 'connector' ? ciKey(level.connectorId) : undefined,
-        patch: body,
-        stamp,
-        notify: { channel: locationsChannel(this.app.config.DATABASE_SCHEMA), payload: changePayload(this.readModel, key) },
-      });
-      if (!row) return null;
-      const located = { id: row.id, country_code: row.country_code, party_id: row.party_id };
-      await this.enqueuePushes(tx, owner, key, located, level, 'PATCH', body);
-      return row;
+    const located = { id: locationId, country_code: party.countryCode, party_id: party.partyId };
+    return this.store.patchInPlace({
+      locationKey: key,
+      partyKey: owner,
+      evseKey: ciKey(level.evseUid),
+      connectorKey: level.kind === 'connector' ? ciKey(level.connectorId) : undefined,
+      patch: body,
+      stamp,
+      locationId,
+      countryCode: party.countryCode,
+      partyId: party.partyId,
+      push: { module: 'locations', path: receiverPath(located, level), roles: [...CPO_DATA_RECEIVERS, 'HUB'] },
     });
   }
 
-  /** The general path: read and lock the document, apply the change in JS, validate it whole, save it. */
-  private write(party: PartyRef, locationId: string, key: string, owner: string, level: Level, method: 'PUT' | 'PATCH', body: AnyObject): Promise<Location> {
+  /**
+   * The general path: read and lock the document, apply the change in JS, validate it whole, save
+   * it, in one transaction with its pushes; nothing is notified inside it (see announce).
+   */
+  private write(
+    party: PartyRef,
+    locationId: string,
+    key: string,
+    owner: string,
+    level: Level,
+    method: 'PUT' | 'PATCH',
+    body: AnyObject,
+  ): Promise<{ location: Location; xid: string; wake: string[] }> {
     return this.app.db.$transaction(async (tx) => {
       const current = await this.store.lock(tx, key);
       if (current && partyKey(current.country_code, current.party_id) !== owner) {
@@ -111,8 +136,11 @@ export class OwnLocationsService {
       const clears = method === 'PATCH' && clearsAField(body);
       const changed = applyChange(party, locationId, level, method, body, current);
       const next = clears ? withoutNulls(changed) : changed;
-      if (current && Date.parse(next.last_updated) < Date.parse(current.last_updated)) {
-        throw new DomainError('conflict', `last_updated ${body.last_updated} is older than the stored version (${current.last_updated})`);
+      // Per object: the version of what this change replaces (a location, an EVSE, a connector) decides.
+      const stored = current ? objectAt(current, level) : null;
+      const storedStamp = typeof stored?.last_updated === 'string' ? stored.last_updated : undefined;
+      if (storedStamp && Date.parse(String(body.last_updated)) < Date.parse(storedStamp)) {
+        throw new DomainError('conflict', `last_updated ${body.last_updated} is older than the stored version (${storedStamp})`);
       }
       const checked = Location.safeParse(next);
       if (!checked.success) {
@@ -120,17 +148,15 @@ export class OwnLocationsService {
         throw new DomainError('invalid', fields.map((f) => `${f.path}: ${f.message}`).join('; '), fields);
       }
       await this.claimEvseUids(tx, key, checked.data, current);
-      await this.store.save(tx, key, owner, checked.data);
+      const xid = await this.store.save(tx, key, owner, checked.data);
       const pushMethod = clears ? 'PUT' : method;
       const pushed = pushMethod === 'PUT' ? changedObject(checked.data, level) : body;
-      await this.enqueuePushes(tx, owner, key, checked.data, level, pushMethod, pushed, pushMethod === 'PUT' && level.kind === 'location');
-      // Other API processes refresh their read model from this (delivered at commit).
-      await tx.$executeRawUnsafe('SELECT pg_notify($1, $2)', locationsChannel(this.app.config.DATABASE_SCHEMA), changePayload(this.readModel, key));
-      return checked.data;
+      const wake = await this.enqueuePushes(tx, owner, key, checked.data, level, pushMethod, pushed, pushMethod === 'PUT' && level.kind === 'location');
+      return { location: checked.data, xid, wake };
     });
   }
 
-  /** One outbox message per receiving peer and party, in the change's transaction. */
+  /** One outbox message per receiving peer and party, in the change's transaction; returns the wake-ups due after commit. */
   private async enqueuePushes(
     tx: Parameters<OwnLocationStore['lock']>[0],
     owner: string,
@@ -140,10 +166,10 @@ export class OwnLocationsService {
     method: 'PUT' | 'PATCH',
     pushed: AnyObject,
     fullVersion = false,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const targets = await pushTargets(tx, 'locations', CPO_DATA_RECEIVERS);
     const from = { countryCode: location.country_code, partyId: location.party_id };
-    await this.app.outbox.enqueue(
+    return this.app.outbox.enqueue(
       tx,
       targets.map((t) => ({
         peerId: t.peerId,
@@ -159,6 +185,7 @@ export class OwnLocationsService {
         from,
         to: t.to,
       })),
+      { deferWake: true },
     );
   }
 
@@ -228,7 +255,7 @@ export function applyChange(party: PartyRef, locationId: string, level: Level, m
       if (at < 0) throw new DomainError('not_found', `Unknown EVSE ${level.evseUid} at location ${locationId}`);
       evses[at] = { ...evses[at], ...body } as Evse;
     }
-    return { ...current, evses, last_updated: stamp };
+    return { ...current, evses, last_updated: newest(current.last_updated, stamp) };
   }
   if (at < 0) throw new DomainError('not_found', `Unknown EVSE ${level.evseUid} at location ${locationId}`);
   const connectors = [...evses[at].connectors];
@@ -242,9 +269,14 @@ export function applyChange(party: PartyRef, locationId: string, level: Level, m
     if (ci < 0) throw new DomainError('not_found', `Unknown connector ${level.connectorId} on EVSE ${level.evseUid}`);
     connectors[ci] = { ...connectors[ci], ...body } as Connector;
   }
-  // A connector change is a change of its EVSE and of the location (02-locations §2).
-  evses[at] = { ...evses[at], connectors, last_updated: stamp };
-  return { ...current, evses, last_updated: stamp };
+  // A connector change is a change of its EVSE and of the location (02-locations §2); a parent
+  // changed later (another EVSE, another connector) keeps its newer stamp.
+  evses[at] = { ...evses[at], connectors, last_updated: newest(evses[at].last_updated, stamp) };
+  return { ...current, evses, last_updated: newest(current.last_updated, stamp) };
+}
+
+function newest(a: string, b: string): string {
+  return Date.parse(a) > Date.parse(b) ? a : b;
 }
 
 /** The service of one platform instance. */
