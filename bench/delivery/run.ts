@@ -5,8 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import pino from 'pino';
 import { parseConfig } from '../../src/config.js';
@@ -14,6 +12,7 @@ import type { OutboxMessageInput } from '../../src/delivery/outbox.js';
 import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
 import { printBenchResults } from '../result.js';
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
+import { startFastSink } from './fast-sink.js';
 
 const ROOT = REPO_ROOT;
 const DB = BENCH_DATABASE_URL;
@@ -28,28 +27,6 @@ export interface BenchRow {
   unit: string;
 }
 
-/** A minimal OCPI peer: answers every request with a success envelope as fast as node:http can. */
-function startSink(): Promise<{ url: string; count: () => number; close: () => void; onRequest: (fn: (() => void) | null) => void }> {
-  let count = 0;
-  let hook: (() => void) | null = null;
-  const body = JSON.stringify({ status_code: 1000, timestamp: '2025-01-01T00:00:00Z' });
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      count++;
-      hook?.();
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: () => count, close: () => server.close(), onRequest: (fn) => (hook = fn) }),
-    ),
-  );
-}
-
 async function freshSchema(): Promise<string> {
   const schema = `bench_${crypto.randomBytes(4).toString('hex')}`;
   return schema;
@@ -62,10 +39,12 @@ async function dropSchema(schema: string) {
   await c.end();
 }
 
-async function registerPeers(platform: RunningPlatform, sinkUrl: string, n: number): Promise<string[]> {
+/** Registers one peer per sink URL, each with its locations RECEIVER there. */
+async function registerPeers(platform: RunningPlatform, sinkUrls: string[]): Promise<string[]> {
   const { ctx } = platform;
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < sinkUrls.length; i++) {
+    const sinkUrl = sinkUrls[i];
     const ours = ctx.secrets.generateToken();
     const credential = { kind: 'B' as const, tokenHash: ctx.secrets.hash(ours), tokenEnc: ctx.secrets.encrypt(ours) };
     const endpoints = [
@@ -137,7 +116,8 @@ async function naiveBaseline(sinkUrl: string): Promise<number> {
 }
 
 export async function runDeliveryBench(): Promise<BenchRow[]> {
-  const sink = await startSink();
+  // Port 0 is the throughput peer; ports 1-99 join it for the fan-out.
+  const sink = await startFastSink(100);
   const schema = await freshSchema();
   const env = {
     NODE_ENV: 'production',
@@ -156,7 +136,7 @@ export async function runDeliveryBench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const worker = startWorker({ ...env, PORT: String(await freePort()) });
   try {
-    const [peer] = await registerPeers(platform, sink.url, 1);
+    const [peer] = await registerPeers(platform, sink.urls.slice(0, 1));
     await new Promise((r) => setTimeout(r, 1500)); // worker start-up
 
     // Throughput: MESSAGES updates over OBJECTS objects to one peer, every guarantee on.
@@ -169,7 +149,7 @@ export async function runDeliveryBench(): Promise<BenchRow[]> {
     await waitFor(() => sink.count() - before >= MESSAGES, 300_000);
     await waitFor(async () => (await platform.ctx.db.outboxMessage.count({ where: { status: 'PENDING' } })) === 0, 60_000);
     const ours = (MESSAGES / (Date.now() - started)) * 1000;
-    const naive = await naiveBaseline(sink.url);
+    const naive = await naiveBaseline(sink.urls[0]);
     rows.push({
       scenario: `deliveries/s, one worker process, ${MESSAGES} updates of ${OBJECTS} objects to one peer`,
       ours: Math.round(ours),
@@ -178,7 +158,7 @@ export async function runDeliveryBench(): Promise<BenchRow[]> {
     });
 
     // Fan-out: one change to 100 connected peers.
-    const peers = [peer, ...(await registerPeers(platform, sink.url, 99))];
+    const peers = [peer, ...(await registerPeers(platform, sink.urls.slice(1)))];
     const times: number[] = [];
     for (let round = 0; round < 7; round++) {
       const target = sink.count() + peers.length;
@@ -203,7 +183,7 @@ export async function runDeliveryBench(): Promise<BenchRow[]> {
     worker.kill('SIGTERM');
     await new Promise((r) => worker.on('exit', r));
     await platform.close();
-    sink.close();
+    await sink.close();
     await dropSchema(schema);
   }
   return rows;

@@ -4,15 +4,14 @@
  * (autocannon) with 1 connected peer and then with 200, the API process alone (no worker, so
  * delivery does not compete with ingest); the outbox's bytes per change (pg_total_relation_size
  * of its tables and partitions, after minus before, over the changes written) as written and once
- * delivered; then one worker process draining everything to the 200 sinks (one HTTP server
- * answering OCPI 1000 for every peer's base URL): deliveries per second.
+ * delivered; then one worker process draining everything to the 200 fake peers (bench/delivery/
+ * fast-sink.ts: a port per peer, answering OCPI 1000 at little CPU cost, so the figure is the
+ * worker's): deliveries per wall second and per CPU second of the worker.
  * Run: npx tsx bench/scale/peers.ts   (BENCH_DATABASE_URL, BENCH_REDIS_URL; BENCH_SECONDS, BENCH_PEERS)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import pino from 'pino';
@@ -24,6 +23,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { createPrisma } from '../../src/db/prisma.js';
 import { descriptors, moduleInterfaces } from '../../src/modules/registry.js';
 import { createRedis } from '../../src/redis.js';
+import { startFastSink } from '../delivery/fast-sink.js';
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
 import { printBenchResults } from '../result.js';
 
@@ -32,24 +32,6 @@ const LOCATIONS = Number(process.env.BENCH_PEER_LOCATIONS ?? 2000);
 const PEERS = Number(process.env.BENCH_PEERS ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
-
-/** Every peer's endpoints point here; it answers every request with an OCPI success envelope. */
-function startSink(): Promise<{ url: string; count: () => number; close: () => void }> {
-  let count = 0;
-  const body = JSON.stringify({ status_code: 1000, timestamp: '2025-01-01T00:00:00Z' });
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      count++;
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: () => count, close: () => server.close() })),
-  );
-}
 
 function location(i: number, stamp: number) {
   const evse = (n: number) => ({
@@ -76,8 +58,9 @@ function location(i: number, stamp: number) {
   };
 }
 
-async function addPeers(ctx: AppContext, sinkUrl: string, from: number, to: number): Promise<void> {
+async function addPeers(ctx: AppContext, sinkUrls: string[], from: number, to: number): Promise<void> {
   for (let i = from; i < to; i++) {
+    const sinkUrl = sinkUrls[i];
     const token = ctx.secrets.generateToken();
     const credential = { kind: 'C' as const, tokenHash: ctx.secrets.hash(token), tokenEnc: ctx.secrets.encrypt(token) };
     const endpoints = [
@@ -145,7 +128,7 @@ async function main(): Promise<void> {
   };
   await ensureDatabase(url);
   await migrate(url, schema);
-  const sink = await startSink();
+  const sink = await startFastSink(PEERS);
   const config = parseConfig({ ...env, ROLE: 'api' });
   const db = createPrisma(url, schema, 4);
   const redis = createRedis(config.REDIS_URL, 'commands');
@@ -181,7 +164,7 @@ async function main(): Promise<void> {
         docs.map((d) => JSON.stringify(d)),
       );
     }
-    await addPeers(ctx, sink.url, 0, 1);
+    await addPeers(ctx, sink.urls, 0, 1);
 
     const port = await freePort();
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
@@ -218,7 +201,7 @@ async function main(): Promise<void> {
     await ingest(2);
     const one = await ingest(SECONDS);
 
-    await addPeers(ctx, sink.url, 1, PEERS);
+    await addPeers(ctx, sink.urls, 1, PEERS);
     await ingest(2);
     const bytes0 = await outboxBytes();
     const changes0 = await changes();
@@ -289,7 +272,7 @@ async function main(): Promise<void> {
     if (worker) worker.kill('SIGTERM');
     if (api) api.kill('SIGTERM');
     await Promise.all([worker ? exited(worker) : undefined, api ? exited(api) : undefined]);
-    sink.close();
+    await sink.close();
     await db.$disconnect();
     redis.disconnect();
     await pg.query(`DROP SCHEMA IF EXISTS ${q} CASCADE`).catch((e) => console.error(`could not drop bench schema ${schema}: ${(e as Error).message}`));

@@ -1,7 +1,10 @@
 /**
- * The queries of the delivery engine. The hot path (pending rows of a peer, marking a batch
- * delivered, moving cursors) is plain SQL: one statement per batch instead of one per row.
+ * The queries of the delivery engine. The hot path (pending rows of a peer, bodies, cursors,
+ * marking a batch delivered, the lease) is plain SQL, one statement per batch instead of one per
+ * row, sent as prepared statements straight to the pool behind Prisma (db/hot-statements.ts):
+ * Prisma's raw-query layer would cost more CPU per run than the statements themselves.
  */
+import { hotQuery } from '../db/hot-statements.js';
 import type { Db } from '../db/prisma.js';
 
 export interface PendingRow {
@@ -21,6 +24,8 @@ export interface PendingRow {
   path: string | null;
   url: string | null;
   body: unknown;
+  /** The body as this worker keeps it, shared by every row of the change (see bodyText). */
+  cached: CachedBody | null;
   lastUpdated: Date | null;
   fromCountry: string | null;
   fromParty: string | null;
@@ -47,6 +52,23 @@ export interface Cursor {
 /** How many bodies a worker keeps parsed: one per change, shared by every peer lane the change goes to. */
 const BODY_CACHE_SIZE = 20_000;
 
+/** A change's body: parsed once per worker, and serialised once when it is first sent as stored. */
+export interface CachedBody {
+  value: unknown;
+  text?: string;
+}
+
+/** The exact JSON text of a row's stored body, serialised at most once per change and worker. */
+export function bodyText(row: PendingRow): string | undefined {
+  const cached = row.cached;
+  if (!cached || cached.value === null || cached.value === undefined) return undefined;
+  cached.text ??= JSON.stringify(cached.value);
+  return cached.text;
+}
+
+/** A pending row as pg returns it: int8 columns as text. */
+type RawPendingRow = Omit<PendingRow, 'id' | 'changeId' | 'body' | 'cached'> & { id: string; changeId: string | null };
+
 /**
  * A row as the update statements find it: its id, in the hour partition it was read from or a
  * later one (housekeeping may have moved an unfinished row to the current hour meanwhile). A
@@ -67,7 +89,7 @@ export class DeliveryStore {
   private readonly cursor: string;
   private readonly peer: string;
   private readonly lease: string;
-  private readonly bodyCache = new Map<bigint, unknown>();
+  private readonly bodyCache = new Map<string, CachedBody>();
 
   constructor(
     private readonly db: Db,
@@ -85,37 +107,41 @@ export class DeliveryStore {
   /** The lane's pending rows in insert order, each with its body. */
   async pending(lane: string, limit: number): Promise<PendingRow[]> {
     const { column, id } = laneWhere(lane);
-    const rows = await this.db.$queryRawUnsafe<PendingRow[]>(
+    const raw = await hotQuery<RawPendingRow>(
+      this.db,
       `SELECT id, bucket, change_id AS "changeId", object_key AS "objectKey", kind, module, full_version AS "fullVersion", method, interface_role AS "interfaceRole",
               path, url, last_updated AS "lastUpdated", from_country AS "fromCountry", from_party AS "fromParty",
               to_country AS "toCountry", to_party AS "toParty", attempts, next_attempt_at AS "nextAttemptAt",
               first_failed_at AS "firstFailedAt", deadline_at AS "deadlineAt", created_at AS "createdAt",
               correlation_id AS "correlationId", headers
          FROM ${this.outbox} WHERE status = 'PENDING' AND ${column} = $1::uuid ORDER BY id LIMIT $2`,
-      id,
-      limit,
+      [id, limit],
     );
-    const bodies = await this.bodies(rows.map((r) => r.changeId).filter((c): c is bigint => c !== null));
-    for (const r of rows) r.body = r.changeId === null ? null : (bodies.get(r.changeId) ?? null);
-    return rows;
+    const bodies = await this.cachedBodies(raw.map((r) => r.changeId).filter((c): c is string => c !== null));
+    return raw.map((r) => {
+      const cached = r.changeId === null ? null : (bodies.get(r.changeId) ?? null);
+      return { ...r, id: BigInt(r.id), changeId: r.changeId === null ? null : BigInt(r.changeId), body: cached?.value ?? null, cached };
+    });
   }
 
   /**
    * The bodies of these changes. A change fanned out to 200 peers is read by 200 lanes: the
    * first reads it from the database, the others from this worker's cache. A body never changes.
    */
-  async bodies(changeIds: bigint[]): Promise<Map<bigint, unknown>> {
-    const out = new Map<bigint, unknown>();
+  private async cachedBodies(changeIds: string[]): Promise<Map<string, CachedBody>> {
+    const out = new Map<string, CachedBody>();
     const missing: string[] = [];
     for (const c of changeIds) {
-      if (this.bodyCache.has(c)) out.set(c, this.bodyCache.get(c));
-      else missing.push(String(c));
+      const hit = this.bodyCache.get(c);
+      if (hit) out.set(c, hit);
+      else missing.push(c);
     }
     if (missing.length === 0) return out;
-    const rows = await this.db.$queryRawUnsafe<Array<{ id: bigint; body: unknown }>>(`SELECT id, body FROM ${this.change} WHERE id = ANY($1::bigint[])`, [...new Set(missing)]);
+    const rows = await hotQuery<{ id: string; body: unknown }>(this.db, `SELECT id, body FROM ${this.change} WHERE id = ANY($1::bigint[])`, [[...new Set(missing)]]);
     for (const r of rows) {
-      out.set(r.id, r.body);
-      this.bodyCache.set(r.id, r.body);
+      const entry: CachedBody = { value: r.body };
+      out.set(r.id, entry);
+      this.bodyCache.set(r.id, entry);
     }
     for (const key of this.bodyCache.keys()) {
       if (this.bodyCache.size <= BODY_CACHE_SIZE) break;
@@ -152,18 +178,19 @@ export class DeliveryStore {
 
   async cursors(peerId: string, keys: string[]): Promise<Map<string, Cursor>> {
     if (keys.length === 0) return new Map();
-    const rows = await this.db.$queryRawUnsafe<Array<{ objectKey: string; lastUpdated: Date; messageId: bigint }>>(
+    const rows = await hotQuery<{ objectKey: string; lastUpdated: Date; messageId: string }>(
+      this.db,
       `SELECT object_key AS "objectKey", last_updated AS "lastUpdated", message_id AS "messageId" FROM ${this.cursor} WHERE peer_id = $1::uuid AND object_key = ANY($2::text[])`,
-      peerId,
-      keys,
+      [peerId, keys],
     );
-    return new Map(rows.map((r) => [r.objectKey, { lastUpdated: r.lastUpdated, messageId: r.messageId }]));
+    return new Map(rows.map((r) => [r.objectKey, { lastUpdated: r.lastUpdated, messageId: BigInt(r.messageId) }]));
   }
 
   /** Marks a batch delivered and moves the cursors forward (never back), in one round trip. */
   async recordDelivered(peerId: string, rows: RowKey[], cursors: Array<{ objectKey: string; lastUpdated: Date; messageId: bigint }>): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.$executeRawUnsafe(
+    await hotQuery(
+      this.db,
       `WITH marked AS (
          UPDATE ${this.outbox} SET status = 'DELIVERED', delivered_at = now(), attempts = attempts + 1, last_error = NULL
           WHERE id = ANY($2::bigint[]) AND bucket >= $6
@@ -172,12 +199,7 @@ export class DeliveryStore {
        SELECT $1::uuid, k, u, m FROM unnest($3::text[], $4::timestamptz[], $5::bigint[]) AS t(k, u, m)
        ON CONFLICT (peer_id, object_key) DO UPDATE SET last_updated = EXCLUDED.last_updated, message_id = EXCLUDED.message_id
         WHERE (EXCLUDED.last_updated, EXCLUDED.message_id) > (${this.cursor}.last_updated, ${this.cursor}.message_id)`,
-      peerId,
-      rows.map((r) => String(r.id)),
-      cursors.map((e) => e.objectKey),
-      cursors.map((e) => e.lastUpdated),
-      cursors.map((e) => String(e.messageId)),
-      oldest(rows),
+      [peerId, rows.map((r) => String(r.id)), cursors.map((e) => e.objectKey), cursors.map((e) => e.lastUpdated), cursors.map((e) => String(e.messageId)), oldest(rows)],
     );
   }
 
@@ -230,20 +252,19 @@ export class DeliveryStore {
 
   /** Takes or renews the peer's lease; false when another live run holds it. */
   async claimLease(peerId: string, owner: string, ms: number): Promise<boolean> {
-    const rows = await this.db.$queryRawUnsafe<unknown[]>(
+    const rows = await hotQuery(
+      this.db,
       `INSERT INTO ${this.lease} (peer_id, owner, until) VALUES ($1::uuid, $2, now() + make_interval(secs => $3::double precision / 1000))
        ON CONFLICT (peer_id) DO UPDATE SET owner = EXCLUDED.owner, until = EXCLUDED.until
         WHERE ${this.lease}.owner = EXCLUDED.owner OR ${this.lease}.until < now()
        RETURNING peer_id`,
-      peerId,
-      owner,
-      ms,
+      [peerId, owner, ms],
     );
     return rows.length === 1;
   }
 
   async releaseLease(peerId: string, owner: string): Promise<void> {
-    await this.db.$executeRawUnsafe(`DELETE FROM ${this.lease} WHERE peer_id = $1::uuid AND owner = $2`, peerId, owner);
+    await hotQuery(this.db, `DELETE FROM ${this.lease} WHERE peer_id = $1::uuid AND owner = $2`, [peerId, owner]);
   }
 
   /** Lanes that have a row due now and may be delivered to: registered peers (not suspended) and party backends. */

@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { OcpiClient } from '../ocpi/client.js';
 import type { PeerRecord } from '../platform/peers/peer-store.js';
-import { type Cursor, type DeliveryStore, type PendingRow, laneWhere } from './delivery-store.js';
+import { type Cursor, type DeliveryStore, type PendingRow, bodyText, laneWhere } from './delivery-store.js';
 import type { DeliveryMetrics } from './metrics.js';
 import { isUnknownObject, judgeFailure, nextDelayMs } from './retry-policy.js';
 import { NOT_FOR_PEER } from './translations.js';
@@ -88,6 +88,8 @@ export class PeerDelivery {
       return await this.runLeased(lane, () => lost);
     } finally {
       clearInterval(renew);
+      // What a failed round counted is not lost with it.
+      this.metrics.flush();
       await this.store.releaseLease(leaseKey, owner).catch(() => undefined);
     }
   }
@@ -98,12 +100,20 @@ export class PeerDelivery {
     // Suspended or gone: rows stay PENDING and are picked up when the peer is resumed.
     if (!peer || peer.status !== 'REGISTERED' || !peer.peerTokenEnc) return null;
     const token = this.app.secrets.decrypt(peer.peerTokenEnc);
+    // The endpoint of each (module, role), looked up once per run rather than once per message.
+    const bases = new Map<string, string | null>();
     return {
       id: peer.id,
       peer,
       windowMs: peer.retryWindowMinutes ? peer.retryWindowMinutes * 60_000 : this.settings.retryWindowMs,
       pastWindow: 'RESYNC',
-      url: async (row) => targetUrl(peer, row) ?? { missing: `peer advertises no ${row.module} ${row.interfaceRole} endpoint` },
+      url: async (row) => {
+        if (row.url) return row.url;
+        const key = `${row.module} ${row.interfaceRole}`;
+        let base = bases.get(key);
+        if (base === undefined) bases.set(key, (base = endpointBase(peer, row)));
+        return base === null ? { missing: `peer advertises no ${row.module} ${row.interfaceRole} endpoint` } : `${base}${row.path ?? ''}`;
+      },
       send: (row, url, method, body) => this.send(peer, token, row, url, method, body),
     };
   }
@@ -125,7 +135,7 @@ export class PeerDelivery {
       pastWindow: 'DEAD',
       url: async (row) => (await target(row.module))?.url ?? { missing: 'the party no longer has a webhook backend' },
       send: async (row, url, _method, body) => {
-        const text = JSON.stringify(body ?? null);
+        const text = (body === row.body ? bodyText(row) : undefined) ?? JSON.stringify(body ?? null);
         const signer = await target(row.module);
         await this.client.webhook({ url, body: text, headers: { ...(row.headers ?? {}), ...(signer?.sign(text) ?? {}) } });
       },
@@ -151,16 +161,20 @@ export class PeerDelivery {
 
       const delivered = new GroupCommit(this.store, laneId);
       let peerDownUntil: Date | null = null;
-      const queue = [...work];
+      let next = 0;
       const worker = async () => {
-        for (let item = queue.shift(); item && !peerDownUntil && !leaseLost(); item = queue.shift()) {
+        for (let item = work[next++]; item && !peerDownUntil && !leaseLost(); item = work[next++]) {
           const outcome = await this.deliverKey(dest, item, delivered, result);
           if (outcome) peerDownUntil = outcome;
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.settings.keyConcurrency, work.length) }, worker));
 
-      await delivered.settled();
+      try {
+        await delivered.settled();
+      } finally {
+        this.metrics.flush();
+      }
       result.delivered += delivered.rows.length;
       this.metrics.observeDelivered(dest.id, delivered.rows);
       if (dest.peer && delivered.rows.length) await this.onPeerOutcome(dest.id, true).catch(() => undefined);
@@ -300,6 +314,8 @@ export class PeerDelivery {
       token,
       encoding: peer.authEncoding,
       body: wire ?? undefined,
+      // Sent as stored (no translation): the change's text, serialised once for all its peers.
+      bodyText: wire === row.body && body === row.body ? bodyText(row) : undefined,
       from: row.fromCountry && row.fromParty ? { countryCode: row.fromCountry, partyId: row.fromParty } : undefined,
       to: row.toCountry && row.toParty ? { countryCode: row.toCountry, partyId: row.toParty } : undefined,
       correlationId: row.correlationId ?? `outbox-${row.id}`,
@@ -399,6 +415,12 @@ function cursorEntries(rows: PendingRow[]) {
 
 export function targetUrl(peer: PeerRecord, row: Pick<PendingRow, 'url' | 'module' | 'interfaceRole' | 'path'>): string | null {
   if (row.url) return row.url;
+  const base = endpointBase(peer, row);
+  return base === null ? null : `${base}${row.path ?? ''}`;
+}
+
+/** The peer's endpoint URL for the row's module and role, without a trailing slash. */
+function endpointBase(peer: PeerRecord, row: Pick<PendingRow, 'module' | 'interfaceRole'>): string | null {
   const endpoint = peer.endpoints.find((e) => e.identifier === row.module && e.role === row.interfaceRole);
-  return endpoint ? `${endpoint.url.replace(/\/+$/, '')}${row.path ?? ''}` : null;
+  return endpoint ? endpoint.url.replace(/\/+$/, '') : null;
 }

@@ -43,6 +43,11 @@ export interface OcpiRequest {
   token: string;
   encoding: AuthEncoding;
   body?: unknown;
+  /**
+   * The body already serialised, sent as it is instead of `JSON.stringify(body)`: a change that
+   * goes to many peers is serialised once, not once per peer (the delivery engine keeps it).
+   */
+  bodyText?: string;
   query?: Record<string, string | number | undefined>;
   from?: PartyRef;
   to?: PartyRef;
@@ -84,8 +89,20 @@ export function transportFor(policy: UrlPolicy): OutboundTransport {
   return transport;
 }
 
+/** `scheme://authority` of a URL written plainly (http/https, no backslash), else null. */
+const AUTHORITY = /^https?:\/\/[^/?#\\]*/;
+
+/** How many authorities a client remembers as allowed by its policy before it starts over. */
+const ALLOWED_AUTHORITIES = 10_000;
+
 export class OcpiClient {
   readonly transport: OutboundTransport;
+  /**
+   * Authorities (`scheme://userinfo@host:port`, as written) the URL policy accepted. Its verdict
+   * on the text depends on the scheme and the authority alone, so a peer's thousand object
+   * URLs are judged once, not a thousand times. Addresses are still judged at every connect.
+   */
+  private readonly allowed = new Set<string>();
 
   constructor(private readonly options: OcpiClientOptions) {
     // One pool per URL policy, so one per process: clients built on app.urlPolicy share it.
@@ -128,16 +145,9 @@ export class OcpiClient {
       Accept: 'application/json',
       ...routingRequestHeaders(req.from, req.to),
     };
-    if (req.body !== undefined) headers['Content-Type'] = 'application/json';
-    const reply = await this.deliver(
-      'ocpi',
-      req.method,
-      withQuery(req.url, req.query),
-      headers,
-      req.body === undefined ? undefined : JSON.stringify(req.body),
-      req.timeoutMs,
-      requestId,
-    );
+    const body = req.bodyText ?? (req.body === undefined ? undefined : JSON.stringify(req.body));
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const reply = await this.deliver('ocpi', req.method, withQuery(req.url, req.query), headers, body, req.timeoutMs, requestId);
     return { reply, requestId };
   }
 
@@ -152,7 +162,7 @@ export class OcpiClient {
     requestId?: string,
   ): Promise<RawReply> {
     try {
-      this.options.policy.check(url);
+      this.checkPolicy(url);
     } catch (e) {
       throw new OcpiCallError('policy', `Refused to call ${safeUrl(url)}: ${(e as Error).message}`);
     }
@@ -171,6 +181,16 @@ export class OcpiClient {
       this.options.logger.debug({ kind, method, url: safeUrl(url), status: res.status, ms: Date.now() - started, request_id: requestId }, 'outbound call');
     }
     return res;
+  }
+
+  /** The URL policy on the text of `url`, once per authority (see `allowed`); throws its refusal. */
+  private checkPolicy(url: string): void {
+    const authority = AUTHORITY.exec(url)?.[0];
+    if (authority !== undefined && this.allowed.has(authority)) return;
+    this.options.policy.check(url);
+    if (authority === undefined) return;
+    if (this.allowed.size >= ALLOWED_AUTHORITIES) this.allowed.clear();
+    this.allowed.add(authority);
   }
 
   /**
