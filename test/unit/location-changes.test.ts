@@ -163,7 +163,7 @@ describe('our own locations (service.ts applyChange)', () => {
     expect(next.last_updated).toBe(T(30));
   });
 
-  test('an EVSE PATCH stamps the Location forward only: an older stamp is the EVSE\'s, the Location keeps its newer one', () => {
+  test("an EVSE PATCH stamps the Location forward only: an older stamp is the EVSE's, the Location keeps its newer one", () => {
     expect(applyChange(party, 'LOC1', evseLevel, 'PATCH', { status: 'CHARGING', last_updated: T(30) }, stored()).last_updated).toBe(T(30));
     // service.change() compares the EVSE's stamp with the stored EVSE's and answers a conflict when older.
     const older = applyChange(party, 'LOC1', evseLevel, 'PATCH', { status: 'CHARGING', last_updated: T(1) }, stored());
