@@ -75,6 +75,8 @@ const MAX_NOTIFY_BYTES = 7000;
 export class Wakeups {
   private readonly pending = new Map<string, { prefix: string; separator: string; entries: string[] }>();
   private timer: NodeJS.Timeout | null = null;
+  /** The sends started so far, settled: what flush() waits for besides its own. */
+  private sending: Promise<void> = Promise.resolve();
   /** Set by tests that play a writer crashing between its commit and its wake-up. */
   suppressed = false;
 
@@ -98,11 +100,12 @@ export class Wakeups {
     }
   }
 
-  /** Sends what is queued now (also what the timer does). */
+  /** Sends what is queued now (also what the timer does); resolves once every send started before it is done. */
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.pending.size === 0) return;
+    const before = this.sending;
+    if (this.pending.size === 0) return before;
     const channels: string[] = [];
     const payloads: string[] = [];
     for (const [channel, { prefix, separator, entries }] of this.pending) {
@@ -121,11 +124,13 @@ export class Wakeups {
       payloads.push(payload);
     }
     this.pending.clear();
-    try {
-      await hotQuery(this.db, 'SELECT count(*)::int AS n FROM (SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS x(c, p)) s', [channels, payloads]);
-    } catch {
+    const send = hotQuery(this.db, 'SELECT count(*)::int AS n FROM (SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS x(c, p)) s', [channels, payloads]).then(
+      () => undefined,
       // Shutting down or PostgreSQL away: the listeners' own catch-up delivers (see above).
-    }
+      () => undefined,
+    );
+    this.sending = Promise.all([before, send]).then(() => undefined);
+    return this.sending;
   }
 }
 

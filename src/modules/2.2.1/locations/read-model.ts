@@ -227,6 +227,8 @@ export class LocationsReadModel {
    * of sleeping. The poll covers changes whose writer has not sent its coalesced NOTIFY yet.
    */
   async whenCaughtUp(): Promise<void> {
+    // Our own writes' wake-ups (sent a few ms after their commit) go out before the sync token.
+    await this.app.outbox.wakeups.flush();
     const token = `sync ${crypto.randomBytes(6).toString('hex')}`;
     const heard = new Promise<void>((resolve) => this.syncs.set(token, resolve));
     await this.app.db.$executeRawUnsafe('SELECT pg_notify($1, $2)', this.channel, `${this.instance}|${token}`);
