@@ -77,6 +77,8 @@ export function auditCall(app: AppContext, req: Request, res: Response, principa
       const finished = res.writableFinished;
       const match = resolve(method, path);
       const params = match?.params ?? {};
+      // A route whose target is not in its path (a created record, the parties a body named) adds it.
+      const target = { ...auditTargetOf(res), ...params };
       app.services.adminAudit.record({
         at: new Date(),
         keyId: principal.id,
@@ -85,7 +87,7 @@ export function auditCall(app: AppContext, req: Request, res: Response, principa
         method,
         route: match?.route ?? null,
         path,
-        target: params,
+        target,
         partyKey: partyNamed(params, path),
         status: finished ? res.statusCode : CLIENT_CLOSED,
         // Set by the admin error handler: the code only, never the message (it may quote input).
@@ -98,6 +100,20 @@ export function auditCall(app: AppContext, req: Request, res: Response, principa
   };
   res.once('finish', record);
   res.once('close', record);
+}
+
+/**
+ * Lets a route name what a call acted on when its path does not (the id it created, the
+ * parties it linked): identifiers only, never a body field that may carry a secret.
+ */
+export function setAuditTarget(res: Response, target: Record<string, string>): void {
+  res.locals.auditTarget = target;
+}
+
+function auditTargetOf(res: Response): Record<string, string> {
+  const t: unknown = res.locals.auditTarget;
+  if (typeof t !== 'object' || t === null) return {};
+  return Object.fromEntries(Object.entries(t).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 function partyNamed(params: Record<string, string>, path: string): string | null {
@@ -128,7 +144,7 @@ const AuditQuery = z
       .describe('The party the call named in its path, as COUNTRY*PARTY; or give country_code and party_id'),
     country_code: CountryCode.optional(),
     party_id: PartyId.optional(),
-    target: z.string().min(1).max(100).optional().describe('Any path parameter of the call (a peer id, a location id...), case-insensitively'),
+    target: z.string().min(1).max(100).optional().describe('Any value of the call’s target (a path parameter such as a peer or location id; a delegation’s parties), case-insensitively'),
     outcome: z.enum(['ok', 'refused', 'failed']).optional().describe('ok: answered below 400; refused: 401 or 403; failed: any other error (499: the client left first)'),
     status: z.coerce.number().int().min(100).max(599).optional().describe('Exact HTTP status'),
     from: Instant.optional().describe('Calls at or after this time'),
@@ -156,7 +172,7 @@ const AuditEntryView = z.object({
   method: z.string(),
   route: z.string().nullable().describe('Path template of the route; null when none matched'),
   path: z.string().describe('The path under /admin, without query string'),
-  target: z.record(z.string(), z.string()).describe('Path parameters of the call'),
+  target: z.record(z.string(), z.string()).describe('Path parameters of the call, and what a route adds (a created id, the parties it linked)'),
   status: z.number().int(),
   error_code: z.string().nullable(),
   request_id: z.string().nullable(),

@@ -10,6 +10,7 @@ import { listConflicts } from '../platform/delegations/conflicts.js';
 import { createDelegation, deleteDelegation, listDelegations } from '../platform/delegations/delegations.js';
 import { syncLoopback } from '../platform/delegations/loopback.js';
 import { notFound } from './errors.js';
+import { setAuditTarget } from './audit.js';
 
 const PartyName = z
   .string()
@@ -68,9 +69,10 @@ export const delegationRoutes = [
       404: 'Unknown from or to party',
       409: 'Another delegation already covers these sessions',
     },
-    handler: async ({ app, body }) => {
+    handler: async ({ app, body, res }) => {
       const locals = await app.parties.list();
       const created = await createDelegation(app.db, locals, { from: body.from, to: body.to, role: body.role, locations: body.locations });
+      setAuditTarget(res, { id: created.id, from: created.from, to: created.to });
       // An SCSP hosted here is reached through the platform's connection to itself.
       const toLocal = locals.some((p) => `${p.countryCode}/${p.partyId}`.toUpperCase() === created.to);
       await syncLoopback(app, { create: toLocal });
@@ -102,8 +104,10 @@ export const delegationRoutes = [
     summary: 'End a delegation at once: the SCSP gets no more sessions and its requests are refused',
     params: z.object({ id: z.string().uuid() }),
     errors: { 404: 'Unknown delegation' },
-    handler: async ({ app, params }) => {
-      if (!(await deleteDelegation(app.db, params.id))) throw notFound('Delegation');
+    handler: async ({ app, params, res }) => {
+      const ended = await deleteDelegation(app.db, params.id);
+      if (!ended) throw notFound('Delegation');
+      setAuditTarget(res, { from: ended.from, to: ended.to });
       await syncLoopback(app);
       return {};
     },

@@ -74,6 +74,9 @@ test('POST /admin/delegations checks its fields and parties, and is recorded in 
     expect(audit.items.map((e: { method: string; status: number }) => `${e.method} ${e.status}`).sort()).toEqual(
       ['POST 201', 'POST 409', 'POST 400', 'POST 400', 'POST 400', 'POST 404', 'POST 404'].sort(),
     );
+    // The entry names what was created and the parties it links, and is found by them.
+    const bySCSP = (await admin.get(`/audit?route=/delegations&target=${named(SCSP)}`).expect(200)).body;
+    expect(bySCSP.items).toEqual([expect.objectContaining({ status: 201, target: { id: delegationId, from: named(CPO), to: named(SCSP) } })]);
   });
 });
 
@@ -219,7 +222,9 @@ test('ending the delegation stops the pushes at once and gives the eMSP its cont
   expect(emspAgain.body.response).toMatchObject({ result: 'ACCEPTED' });
   await eventually(async () =>
     expect(
-      (await net.cpo.admin().get('/audit?method=DELETE&route=/delegations/:id').expect(200)).body.items.map((e: { route: string; status: number }) => `${e.route} ${e.status}`),
-    ).toEqual(['/delegations/:id 404', '/delegations/:id 204']),
+      (await net.cpo.admin().get('/audit?method=DELETE&route=/delegations/:id').expect(200)).body.items.map(
+        (e: { route: string; status: number; target: Record<string, string> }) => `${e.route} ${e.status} ${Object.keys(e.target).sort().join(',')}`,
+      ),
+    ).toEqual(['/delegations/:id 404 id', '/delegations/:id 204 from,id,to']),
   );
 });

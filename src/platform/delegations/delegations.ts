@@ -100,9 +100,12 @@ export async function listDelegations(db: Db): Promise<DelegationView[]> {
   return rows.map(delegationView);
 }
 
-export async function deleteDelegation(db: Db, id: string): Promise<boolean> {
+/** Ends a delegation; answers the parties it linked (`CC/PID`), or null when there was none. */
+export async function deleteDelegation(db: Db, id: string): Promise<{ from: string; to: string } | null> {
+  const ended = await db.delegation.findUnique({ where: { id }, select: { fromCountry: true, fromParty: true, toCountry: true, toParty: true } });
+  if (!ended) return null;
   const { count } = await db.delegation.deleteMany({ where: { id } });
-  return count > 0;
+  return count > 0 ? { from: `${ended.fromCountry}/${ended.fromParty}`, to: `${ended.toCountry}/${ended.toParty}` } : null;
 }
 
 /** Where a party is known: ours (with its roles) or a peer's (directly or behind a hub, with the roles declared). */
