@@ -228,16 +228,19 @@ export class Outbox {
   }
 
   /**
-   * CTEs that write one change's push to every target, for a caller that makes the change in the
-   * same statement (one statement is atomic: the change and the promise to push it commit or
-   * fail together, without an interactive transaction). `targets` names a CTE with columns
-   * peer_id, country_code, party_id (the rows in delivery order) that is empty when nothing
-   * changed. Like `enqueue`: the body once, then one message per target up to the inline
-   * fan-out, else one fan-out row. The other arguments are SQL expressions (parameters).
-   * `lanes` and `fanout` are expressions for the caller's final SELECT: what to pass to
-   * `wakeAfterCommit` (the lanes, plus FANOUT_SIGNAL when `fanout` is true).
+   * CTEs that write changes' pushes to every target, for a caller that makes the changes in the
+   * same statement (one statement is atomic: the changes and the promise to push them commit or
+   * fail together, without an interactive transaction). `source` names a CTE with one row per
+   * change (read as `s`); `order` is its column that orders the changes. `targets` names a CTE
+   * with columns peer_id, country_code, party_id and n (the rows in delivery order), empty when
+   * nothing changed. Like `enqueue`: each body once, then one message per target up to the
+   * inline fan-out, else one fan-out row. The other arguments are SQL expressions over `s` (or
+   * parameters). `lanes` and `fanout` are expressions for the caller's final SELECT: what to
+   * pass to `wakeAfterCommit` (the lanes, plus FANOUT_SIGNAL when `fanout` is true).
    */
   broadcastCtes(o: {
+    source: string;
+    order: string;
     targets: string;
     body: string;
     module: string;
@@ -251,19 +254,26 @@ export class Outbox {
     keySuffix: string;
   }): { ctes: string; lanes: string; fanout: string } {
     const key = `${o.keyPrefix} || tg.country_code || '/' || tg.party_id || ${o.keySuffix}`;
+    const inline = Number(this.inlineFanout);
+    // Change ids are drawn first, so that the messages (or fan-outs) can point at them.
     const ctes = `ob_n AS (SELECT count(*)::int AS n FROM ${o.targets}),
-      ob_c AS (INSERT INTO ${this.change} (body) SELECT ${o.body} FROM ob_n WHERE ob_n.n > 0 RETURNING id),
+      ob_b AS MATERIALIZED (SELECT nextval('${this.changeSeq}') AS ob_id, s.* FROM ${o.source} AS s, ob_n WHERE ob_n.n > 0),
+      ob_c AS (INSERT INTO ${this.change} (id, body) SELECT s.ob_id, ${o.body} FROM ob_b AS s),
       ob_m AS (INSERT INTO ${this.message} (change_id, peer_id, object_key, kind, module, method, full_version, interface_role, path,
                                  last_updated, from_country, from_party, to_country, to_party, status)
-               SELECT ob_c.id, tg.peer_id, ${key}, 'PUSH', ${o.module}, ${o.method}, false, 'RECEIVER', ${o.path},
+               SELECT s.ob_id, tg.peer_id, ${key}, 'PUSH', ${o.module}, ${o.method}, false, 'RECEIVER', ${o.path},
                       ${o.lastUpdated}, ${o.fromCountry}, ${o.fromParty}, tg.country_code, tg.party_id, 'PENDING'
-                 FROM ob_c, ob_n, ${o.targets} AS tg WHERE ob_n.n <= ${Number(this.inlineFanout)} ORDER BY tg.n
+                 FROM ob_b AS s, ob_n, ${o.targets} AS tg WHERE ob_n.n <= ${inline} ORDER BY s.${o.order}, tg.n
                RETURNING peer_id),
       ob_f AS (INSERT INTO ${this.fanout} (change_id, kind, module, method, full_version, interface_role, path, last_updated,
                                  from_country, from_party, peer_ids, object_keys, to_countries, to_parties)
-               SELECT ob_c.id, 'PUSH', ${o.module}, ${o.method}, false, 'RECEIVER', ${o.path}, ${o.lastUpdated}, ${o.fromCountry}, ${o.fromParty},
-                      array_agg(tg.peer_id ORDER BY tg.n), array_agg(${key} ORDER BY tg.n), array_agg(tg.country_code ORDER BY tg.n), array_agg(tg.party_id ORDER BY tg.n)
-                 FROM ob_c, ob_n, ${o.targets} AS tg WHERE ob_n.n > ${Number(this.inlineFanout)} GROUP BY ob_c.id
+               SELECT s.ob_id, 'PUSH', ${o.module}, ${o.method}, false, 'RECEIVER', ${o.path}, ${o.lastUpdated}, ${o.fromCountry}, ${o.fromParty},
+                      a.peer_ids, a.object_keys, a.to_countries, a.to_parties
+                 FROM ob_b AS s CROSS JOIN ob_n
+                 CROSS JOIN LATERAL (SELECT array_agg(tg.peer_id ORDER BY tg.n) AS peer_ids, array_agg(${key} ORDER BY tg.n) AS object_keys,
+                                            array_agg(tg.country_code ORDER BY tg.n) AS to_countries, array_agg(tg.party_id ORDER BY tg.n) AS to_parties
+                                       FROM ${o.targets} AS tg) AS a
+                WHERE ob_n.n > ${inline} ORDER BY s.${o.order}
                RETURNING change_id)`;
     return { ctes, lanes: '(SELECT array_agg(DISTINCT peer_id::text) FROM ob_m)', fanout: 'EXISTS (SELECT 1 FROM ob_f)' };
   }

@@ -227,3 +227,67 @@ test('two EVSEs of one location changed with stamps out of order: each EVSE keep
   expect(refused.status).toBe(409);
   expect(JSON.stringify(refused.body)).toContain(t1);
 });
+
+describe('group commit: PATCHes that arrive together share one statement', () => {
+  const GC = Array.from({ length: 24 }, (_, i) => `GC${String(i + 1).padStart(2, '0')}`);
+  const stats = () => ({ ...service(a).store.inPlaceStats });
+  // Newer than the HTTP PATCHes' own stamps (now), and increasing.
+  let clock = Date.now() + 60_000;
+  const fresh = () => new Date((clock += 1000)).toISOString();
+
+  beforeAll(async () => {
+    for (const id of GC) await service(a).put(party, id, { kind: 'location' }, aLocation(id, { evses: [anEvse(`${id}-E1`)] }));
+  });
+
+  test('over HTTP: each PATCH is stored, answered, pushed once and held by the read model, in fewer statements than PATCHes', async () => {
+    const before = stats();
+    const answers = await Promise.all(GC.map((id) => a.admin().patch(`/parties/NL/CPO/locations/${id}/${id}-E1`, { status: 'CHARGING' })));
+    for (const answer of answers) expect(answer.status).toBe(200);
+    expect(answers.map((r) => r.body.status)).toEqual(GC.map(() => 'CHARGING'));
+    const after = stats();
+    expect(after.changes - before.changes).toBe(GC.length);
+    expect(after.statements - before.statements).toBeLessThan(GC.length);
+    await modelOf(a).whenCaughtUp();
+    for (const id of GC) {
+      expect((await rowOf(id)).status).toBe('CHARGING');
+      const messages = await messagesOf(id);
+      expect(messages.filter((m) => m.method === 'PATCH')).toEqual([
+        expect.objectContaining({ path: `/NL/CPO/${id}/${id}-E1`, body: expect.objectContaining({ status: 'CHARGING' }) }),
+      ]);
+      expect(heldStatus(a, id)).toBe('CHARGING');
+    }
+  });
+
+  test('PATCHes of one location wait for each other and apply in arrival order', async () => {
+    const statuses = ['BLOCKED', 'AVAILABLE', 'CHARGING', 'OUTOFORDER', 'AVAILABLE'];
+    const stamps = statuses.map(() => fresh());
+    await Promise.all(statuses.map((status, i) => service(a).patch(party, 'GC01', { kind: 'evse', evseUid: 'GC01-E1' }, { status, last_updated: stamps[i] })));
+    const messages = (await messagesOf('GC01')).filter((m) => m.method === 'PATCH').slice(-statuses.length);
+    expect(messages.map((m) => m.body.status)).toEqual(statuses);
+    expect((await rowOf('GC01')).status).toBe('AVAILABLE');
+  });
+
+  test('a PATCH that fails inside a shared statement is refused alone; the others are written', async () => {
+    await a.ctx.db.$executeRawUnsafe(`CREATE FUNCTION ${q()}.fail_gc03() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure of GC03'; END $$`);
+    await a.ctx.db.$executeRawUnsafe(
+      `CREATE TRIGGER fail_gc03 BEFORE UPDATE ON ${q()}."own_location" FOR EACH ROW WHEN (OLD.location_key = 'GC03') EXECUTE FUNCTION ${q()}.fail_gc03()`,
+    );
+    const before = stats();
+    let outcome: PromiseSettledResult<unknown>[];
+    try {
+      const patch = (id: string) => service(a).patch(party, id, { kind: 'evse', evseUid: `${id}-E1` }, { status: 'BLOCKED', last_updated: fresh() });
+      // GC02 goes out alone; the three that arrive while it runs share the next statement.
+      outcome = await Promise.allSettled(['GC02', 'GC03', 'GC04', 'GC05'].map(patch));
+    } finally {
+      await a.ctx.db.$executeRawUnsafe(`DROP TRIGGER fail_gc03 ON ${q()}."own_location"`);
+      await a.ctx.db.$executeRawUnsafe(`DROP FUNCTION ${q()}.fail_gc03()`);
+    }
+    expect(outcome.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(String((outcome[1] as PromiseRejectedResult).reason)).toContain('injected failure of GC03');
+    // GC02, the shared statement of three, then the three again one by one.
+    expect(stats().statements - before.statements).toBe(5);
+    for (const id of ['GC02', 'GC04', 'GC05']) expect((await rowOf(id)).status).toBe('BLOCKED');
+    expect((await rowOf('GC03')).status).toBe('CHARGING');
+    expect((await messagesOf('GC03')).map((m) => m.body.status)).not.toContain('BLOCKED');
+  });
+});

@@ -5,6 +5,7 @@
  * catch-up poll reads (read-model.ts).
  */
 import { hotQuery } from '../../../db/hot-statements.js';
+import { StatementBatcher } from '../../../db/statement-batcher.js';
 import type { Db, Prisma } from '../../../db/prisma.js';
 import { FANOUT_SIGNAL, type Outbox } from '../../../delivery/outbox.js';
 import { pushTargetsSql } from '../../../delivery/push-targets.js';
@@ -47,9 +48,15 @@ export interface InPlaceResult {
   wake: string[];
 }
 
+/** Batches of EVSE/connector PATCHes in flight at once, and PATCHes per batch (statement-batcher.ts). */
+const IN_PLACE_IN_FLIGHT = 1;
+const IN_PLACE_BATCH = 64;
+
 export class OwnLocationStore {
   private readonly table: string;
-  private readonly inPlaceSql: { evse: string; connector: string };
+  /** In-place statements sent and the PATCHes they carried (their ratio is the batch size). */
+  readonly inPlaceStats = { statements: 0, changes: 0 };
+  private readonly inPlace: { evse: StatementBatcher<InPlaceChange, InPlaceResult | null>; connector: StatementBatcher<InPlaceChange, InPlaceResult | null> };
 
   constructor(
     private readonly db: Db,
@@ -57,94 +64,119 @@ export class OwnLocationStore {
     outbox: Outbox,
   ) {
     this.table = `"${schema.replace(/"/g, '""')}"."own_location"`;
-    this.inPlaceSql = { evse: this.inPlaceStatement(false, outbox), connector: this.inPlaceStatement(true, outbox) };
+    const batcher = (connector: boolean) => {
+      const sql = this.inPlaceStatement(connector, outbox);
+      return new StatementBatcher<InPlaceChange, InPlaceResult | null>({
+        run: (changes) => this.runInPlace(sql, changes),
+        keyOf: (change) => change.locationKey,
+        maxBatch: IN_PLACE_BATCH,
+        maxInFlight: IN_PLACE_IN_FLIGHT,
+      });
+    };
+    this.inPlace = { evse: batcher(false), connector: batcher(true) };
   }
 
   /**
-   * An EVSE or connector PATCH and its pushes as one statement, sent as a prepared statement
-   * without a transaction around it (a statement is atomic): the merge (`||`, i.e.
-   * `{...object, ...patch}`), the stamp carried up to the EVSE and the location, the "not older
-   * than stored" rule, the push targets and the outbox rows all run in PostgreSQL against the
-   * row version the UPDATE locks. Null when nothing was written (unknown location, EVSE or
-   * connector, another party's location, an older stamp, another spelling of the ids): the
-   * caller's general path then gives the answer those deserve.
+   * An EVSE or connector PATCH and its pushes, written by one statement without a transaction
+   * around it (a statement is atomic): the merge (`||`, i.e. `{...object, ...patch}`), the stamp
+   * carried up to the EVSE and the location, the "not older than stored" rule, the push targets
+   * and the outbox rows all run in PostgreSQL against the row version the UPDATE locks.
+   * PATCHes of other locations that arrive meanwhile share the statement (group commit). Null
+   * when nothing was written (unknown location, EVSE or connector, another party's location, an
+   * older stamp, another spelling of the ids): the caller's general path then gives the answer
+   * those deserve.
    */
-  async patchInPlace(change: InPlaceChange): Promise<InPlaceResult | null> {
-    const connector = change.connectorKey !== undefined;
+  patchInPlace(change: InPlaceChange): Promise<InPlaceResult | null> {
+    return (change.connectorKey !== undefined ? this.inPlace.connector : this.inPlace.evse).submit(change);
+  }
+
+  private async runInPlace(sql: string, batch: InPlaceChange[]): Promise<Array<InPlaceResult | null>> {
+    // In key order: processes that write overlapping batches then lock rows in the same order.
+    const order = batch.map((_, i) => i).sort((x, y) => (batch[x].locationKey < batch[y].locationKey ? -1 : 1));
+    const changes = order.map((i) => batch[i]);
+    const column = <T>(pick: (c: InPlaceChange) => T) => changes.map(pick);
     const args: unknown[] = [
-      change.locationKey,
-      change.partyKey,
-      JSON.stringify(change.patch),
-      change.stamp,
-      change.evseKey,
-      change.locationId,
-      change.countryCode,
-      change.partyId,
-      change.push.module,
-      change.push.roles,
-      change.push.path,
-      `:${change.partyKey}/${change.locationKey}`,
+      column((c) => c.locationKey),
+      column((c) => c.partyKey),
+      column((c) => JSON.stringify(c.patch)),
+      column((c) => c.stamp),
+      column((c) => c.evseKey),
+      column((c) => c.locationId),
+      column((c) => c.countryCode),
+      column((c) => c.partyId),
+      // One module and set of receiving roles for every change of this store.
+      changes[0].push.module,
+      changes[0].push.roles,
+      column((c) => c.push.path),
+      column((c) => `:${c.partyKey}/${c.locationKey}`),
+      column((c) => c.connectorKey ?? null),
     ];
-    if (connector) args.push(change.connectorKey);
-    const rows = await hotQuery<{ text: string; xid: string; lanes: string[] | null; fanout: boolean }>(
-      this.db,
-      connector ? this.inPlaceSql.connector : this.inPlaceSql.evse,
-      args,
-    );
-    const row = rows[0];
-    if (!row) return null;
-    return { text: row.text, xid: row.xid, wake: [...(row.lanes ?? []), ...(row.fanout ? [FANOUT_SIGNAL] : [])] };
+    this.inPlaceStats.statements++;
+    this.inPlaceStats.changes += changes.length;
+    const rows = await hotQuery<{ n: string; text: string; xid: string; lanes: string[] | null; fanout: boolean }>(this.db, sql, args);
+    const results: Array<InPlaceResult | null> = batch.map(() => null);
+    for (const row of rows) {
+      results[order[Number(row.n) - 1]] = { text: row.text, xid: row.xid, wake: [...(row.lanes ?? []), ...(row.fanout ? [FANOUT_SIGNAL] : [])] };
+    }
+    return results;
   }
 
   /**
-   * $1 location key, $2 party key, $3 patch, $4 stamp, $5 EVSE key, $6-$8 location id,
-   * country_code, party_id, $9 module, $10 receiving roles, $11 receiver path, $12 object key
-   * suffix, $13 connector key.
+   * Arrays, one element per change: $1 location key, $2 party key, $3 patch, $4 stamp, $5 EVSE
+   * key, $6-$8 location id, country_code, party_id, $11 receiver path, $12 object key suffix,
+   * $13 connector key; for all: $9 module, $10 receiving roles. The changes name distinct
+   * locations (one statement cannot change a row twice).
    */
   private inPlaceStatement(connector: boolean, outbox: Outbox): string {
     const list = (json: string) => `CASE WHEN jsonb_typeof(${json}) = 'array' THEN ${json} ELSE '[]'::jsonb END`;
     const evseIndex = `(SELECT (a.i - 1)::int FROM jsonb_array_elements(${list("t.document->'evses'")}) WITH ORDINALITY AS a(e, i)
-      WHERE jsonb_typeof(a.e) = 'object' AND upper((a.e->>'uid') COLLATE "C") = $5::text ORDER BY a.i LIMIT 1)`;
+      WHERE jsonb_typeof(a.e) = 'object' AND upper((a.e->>'uid') COLLATE "C") = ch.evse_key ORDER BY a.i LIMIT 1)`;
     const evse = `(t.document->'evses'->${evseIndex})`;
     // "Never an older version over a newer one" holds per object: the EVSE's (or connector's) own
     // stamp decides, so two EVSEs of one location changed concurrently are both kept. Stamps are
     // compared as canonical text; any other spelling takes the general path (service.ts).
     const evseStamp = `(${evse}->>'last_updated') COLLATE "C"`;
-    let newEvse = `${evse} || $3::jsonb`;
-    let guard = `${evseIndex} IS NOT NULL AND ${evseStamp} ~ ${CANONICAL_STAMP} AND ${evseStamp} <= $4::text`;
+    let newEvse = `${evse} || ch.patch`;
+    let guard = `${evseIndex} IS NOT NULL AND ${evseStamp} ~ ${CANONICAL_STAMP} AND ${evseStamp} <= ch.stamp`;
     if (connector) {
       const connectorIndex = `(SELECT (c.i - 1)::int FROM jsonb_array_elements(${list(`${evse}->'connectors'`)}) WITH ORDINALITY AS c(e, i)
-        WHERE jsonb_typeof(c.e) = 'object' AND upper((c.e->>'id') COLLATE "C") = $13::text ORDER BY c.i LIMIT 1)`;
+        WHERE jsonb_typeof(c.e) = 'object' AND upper((c.e->>'id') COLLATE "C") = ch.connector_key ORDER BY c.i LIMIT 1)`;
       const connectorStamp = `(${evse}->'connectors'->${connectorIndex}->>'last_updated') COLLATE "C"`;
-      const patched = `jsonb_set(${evse}, ARRAY['connectors', ${connectorIndex}::text], (${evse}->'connectors'->${connectorIndex}) || $3::jsonb)`;
+      const patched = `jsonb_set(${evse}, ARRAY['connectors', ${connectorIndex}::text], (${evse}->'connectors'->${connectorIndex}) || ch.patch)`;
       // A connector change is a change of its EVSE (service.ts applyChange), unless the EVSE holds a newer stamp.
-      newEvse = `CASE WHEN ${evseStamp} < $4::text THEN jsonb_set(${patched}, '{last_updated}', to_jsonb($4::text)) ELSE ${patched} END`;
+      newEvse = `CASE WHEN ${evseStamp} < ch.stamp THEN jsonb_set(${patched}, '{last_updated}', to_jsonb(ch.stamp)) ELSE ${patched} END`;
       guard = `${evseIndex} IS NOT NULL AND ${connectorIndex} IS NOT NULL AND ${evseStamp} ~ ${CANONICAL_STAMP}
-        AND ${connectorStamp} ~ ${CANONICAL_STAMP} AND ${connectorStamp} <= $4::text`;
+        AND ${connectorStamp} ~ ${CANONICAL_STAMP} AND ${connectorStamp} <= ch.stamp`;
     }
     // The location's stamp is its newest part's: it never goes back.
-    const located = `CASE WHEN t.last_updated < $4::text::timestamptz THEN jsonb_set(t.document, '{last_updated}', to_jsonb($4::text)) ELSE t.document END`;
+    const located = `CASE WHEN t.last_updated < ch.stamp::timestamptz THEN jsonb_set(t.document, '{last_updated}', to_jsonb(ch.stamp)) ELSE t.document END`;
     const push = outbox.broadcastCtes({
+      source: 'u',
+      order: 'n',
       targets: 'tg',
-      body: '$3::jsonb',
+      body: 's.patch',
       module: '$9::text',
       method: `'PATCH'`,
-      path: '$11::text',
-      lastUpdated: '$4::text::timestamptz',
-      fromCountry: '$7::text',
-      fromParty: '$8::text',
+      path: 's.path',
+      lastUpdated: 's.stamp::timestamptz',
+      fromCountry: 's.country_code',
+      fromParty: 's.party_id',
       keyPrefix: `$9::text || ':'`,
-      keySuffix: '$12::text',
+      keySuffix: 's.key_suffix',
     });
-    return `WITH u AS (
-        UPDATE ${this.table} AS t SET last_updated = GREATEST(t.last_updated, $4::text::timestamptz), change_xid = pg_current_xact_id()::text::bigint,
+    return `WITH ch AS (SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                                        $11::text[], $12::text[], $13::text[])
+                 WITH ORDINALITY AS ch(location_key, party_key, patch, stamp, evse_key, location_id, country_code, party_id, path, key_suffix, connector_key, n)),
+      u AS (
+        UPDATE ${this.table} AS t SET last_updated = GREATEST(t.last_updated, ch.stamp::timestamptz), change_xid = pg_current_xact_id()::text::bigint,
           document = jsonb_set(${located}, ARRAY['evses', ${evseIndex}::text], ${newEvse})
-        WHERE t.location_key = $1::text AND t.party_key = $2::text AND ${guard}
-          AND t.document->>'id' = $6::text AND t.document->>'country_code' = $7::text AND t.document->>'party_id' = $8::text
-        RETURNING t.document::text AS text, t.change_xid::text AS xid),
+        FROM ch
+        WHERE t.location_key = ch.location_key AND t.party_key = ch.party_key AND ${guard}
+          AND t.document->>'id' = ch.location_id AND t.document->>'country_code' = ch.country_code AND t.document->>'party_id' = ch.party_id
+        RETURNING ch.n, ch.patch, ch.stamp, ch.path, ch.key_suffix, ch.country_code, ch.party_id, t.document::text AS text, t.change_xid::text AS xid),
       tg AS (${pushTargetsSql(this.schema, '$9::text', '$10::text[]', 'EXISTS (SELECT 1 FROM u)')}),
       ${push.ctes}
-      SELECT u.text, u.xid, ${push.lanes} AS lanes, ${push.fanout} AS fanout FROM u`;
+      SELECT u.n::text AS n, u.text, u.xid, ${push.lanes} AS lanes, ${push.fanout} AS fanout FROM u`;
   }
 
   /** Reads and locks a location for a change in this transaction. */
