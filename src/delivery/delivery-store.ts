@@ -163,7 +163,7 @@ export class DeliveryStore {
        ), ins AS (
          INSERT INTO ${this.outbox} (change_id, peer_id, object_key, kind, module, method, full_version, interface_role, path, url, last_updated,
                                      from_country, from_party, to_country, to_party, deadline_at, correlation_id, status, created_at)
-         SELECT f.change_id, d.peer_id, d.object_key, f.kind, f.module, f.method, f.full_version, f.interface_role, f.path, f.url, f.last_updated,
+         SELECT f.change_id, d.peer_id, COALESCE(d.object_key, f.key_prefix || d.to_country || '/' || d.to_party || f.key_suffix), f.kind, f.module, f.method, f.full_version, f.interface_role, f.path, f.url, f.last_updated,
                 f.from_country, f.from_party, d.to_country, d.to_party, f.deadline_at, f.correlation_id, 'PENDING', f.created_at
            FROM f CROSS JOIN LATERAL unnest(f.peer_ids, f.object_keys, f.to_countries, f.to_parties) WITH ORDINALITY AS d(peer_id, object_key, to_country, to_party, n)
           WHERE EXISTS (SELECT 1 FROM ${this.peer} p WHERE p.id = d.peer_id)

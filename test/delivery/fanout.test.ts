@@ -14,6 +14,7 @@ import { OutboxHistory, hourOf, partitionName } from '../../src/delivery/history
 import { aBusinessDetails } from '../helpers/builders.js';
 import { FAST_DELIVERY, type ReceivingPeer, aLocationMessage, aReceivingPeer } from '../helpers/delivery.js';
 import { eventually } from '../helpers/eventually.js';
+import { aLocation, anEvse } from '../helpers/locations.js';
 import { TEST_DATABASE_URL, type TestPlatform, startTestPlatform } from '../helpers/platform.js';
 
 let platform: TestPlatform;
@@ -56,6 +57,30 @@ test('a change to more peers than OUTBOX_INLINE_FANOUT is one body and one fan-o
   expect(new Set(rows.map((r) => r.toParty))).toEqual(new Set(['EMA', 'EMB', 'EMC']));
   expect(new Set(rows.map((r) => String(r.changeId))).size).toBe(1);
   expect(await platform.ctx.db.outboxFanout.count()).toBe(0);
+});
+
+test("an EVSE PATCH of the CPO backend fans out with its keys by their parts; each peer's row gets its own key and each peer the PATCH once", async () => {
+  const evsePatches = new Map<string, unknown[]>();
+  for (const p of peers) {
+    p.fake.on('PATCH', '/emsp/locations/NL/CPO/OBJ40/E1', (req, r) => {
+      evsePatches.set(p.peerId, [...(evsePatches.get(p.peerId) ?? []), req.body]);
+      r.json({ status_code: 1000, timestamp: new Date().toISOString() });
+    });
+  }
+  await platform
+    .admin()
+    .put('/parties/NL/CPO/locations/OBJ40', aLocation('OBJ40', { evses: [anEvse('E1')] }))
+    .expect(200);
+  await platform.whenIdle();
+  const stamp = new Date(Date.now() + 60_000).toISOString();
+  // The hot path (one statement, store.ts patchInPlace), past the inline fan-out of 2.
+  await platform.admin().patch('/parties/NL/CPO/locations/OBJ40/E1', { status: 'CHARGING', last_updated: stamp }).expect(200);
+  await platform.whenIdle();
+  for (const p of peers) expect(evsePatches.get(p.peerId)).toEqual([{ status: 'CHARGING', last_updated: stamp }]);
+  const rows = await platform.ctx.db.outboxMessage.findMany({ where: { method: 'PATCH', path: '/NL/CPO/OBJ40/E1' } });
+  expect(rows.map((r) => r.objectKey).sort()).toEqual(['locations:DE/EMA:NLCPO/OBJ40', 'locations:DE/EMB:NLCPO/OBJ40', 'locations:DE/EMC:NLCPO/OBJ40']);
+  expect(rows.map((r) => r.status)).toEqual(['DELIVERED', 'DELIVERED', 'DELIVERED']);
+  expect(new Set(rows.map((r) => String(r.changeId))).size).toBe(1);
 });
 
 test('up to OUTBOX_INLINE_FANOUT peers the rows are written with the change, pointing at one body', async () => {
