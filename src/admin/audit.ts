@@ -144,7 +144,12 @@ const AuditQuery = z
       .describe('The party the call named in its path, as COUNTRY*PARTY; or give country_code and party_id'),
     country_code: CountryCode.optional(),
     party_id: PartyId.optional(),
-    target: z.string().min(1).max(100).optional().describe('Any value of the call’s target (a path parameter such as a peer or location id; a delegation’s parties), case-insensitively'),
+    target: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Any value of the call’s target (a path parameter such as a peer or location id; a delegation’s parties), case-insensitively'),
     outcome: z.enum(['ok', 'refused', 'failed']).optional().describe('ok: answered below 400; refused: 401 or 403; failed: any other error (499: the client left first)'),
     status: z.coerce.number().int().min(100).max(599).optional().describe('Exact HTTP status'),
     from: Instant.optional().describe('Calls at or after this time'),
