@@ -4,7 +4,7 @@
  * row, sent as prepared statements straight to the pool behind Prisma (db/hot-statements.ts):
  * Prisma's raw-query layer would cost more CPU per run than the statements themselves.
  */
-import { hotQuery } from '../db/hot-statements.js';
+import { hotQuery, hotQueryArrays } from '../db/hot-statements.js';
 import type { Db } from '../db/prisma.js';
 
 export interface PendingRow {
@@ -66,8 +66,27 @@ export function bodyText(row: PendingRow): string | undefined {
   return cached.text;
 }
 
-/** A pending row as pg returns it: int8 columns as text. */
-type RawPendingRow = Omit<PendingRow, 'id' | 'changeId' | 'body' | 'cached'> & { id: string; changeId: string | null };
+/** A timestamp column as epoch milliseconds (float8: exact for timestamp(3)), named after the column. */
+function epochMs(column: string): string {
+  return `(extract(epoch FROM ${column}) * 1000)::float8 AS ${column}_ms`;
+}
+
+/**
+ * One copy of each short repeated value (module, method, parties...): pg makes a new string per
+ * cell, and a batch of rows held through a run would otherwise keep thousands of equal copies.
+ */
+const internedValues = new Map<string, string>();
+function interned<T extends string | null>(value: unknown): T {
+  if (typeof value !== 'string') return value as T;
+  const known = internedValues.get(value);
+  if (known !== undefined) return known as T;
+  if (internedValues.size < 10_000) internedValues.set(value, value);
+  return value as T;
+}
+
+function dateOrNull(ms: unknown): Date | null {
+  return ms === null ? null : new Date(ms as number);
+}
 
 /**
  * A row as the update statements find it: its id, in the hour partition it was read from or a
@@ -104,23 +123,54 @@ export class DeliveryStore {
     this.lease = `${q}."delivery_lease"`;
   }
 
-  /** The lane's pending rows in insert order, each with its body. */
+  /**
+   * The lane's pending rows in insert order, each with its body. A run holds up to a batch of
+   * these for every lane it delivers to, so they are built lean: columns as arrays, times as
+   * epoch milliseconds (a number parses far cheaper than pg's timestamp text), one object per row.
+   */
   async pending(lane: string, limit: number): Promise<PendingRow[]> {
     const { column, id } = laneWhere(lane);
-    const raw = await hotQuery<RawPendingRow>(
+    const raw = await hotQueryArrays(
       this.db,
-      `SELECT id, bucket, change_id AS "changeId", object_key AS "objectKey", kind, module, full_version AS "fullVersion", method, interface_role AS "interfaceRole",
-              path, url, last_updated AS "lastUpdated", from_country AS "fromCountry", from_party AS "fromParty",
-              to_country AS "toCountry", to_party AS "toParty", attempts, next_attempt_at AS "nextAttemptAt",
-              first_failed_at AS "firstFailedAt", deadline_at AS "deadlineAt", created_at AS "createdAt",
-              correlation_id AS "correlationId", headers
+      `SELECT id, ${epochMs('bucket')}, change_id, object_key, kind, module, full_version, method, interface_role, path, url,
+              ${epochMs('last_updated')}, from_country, from_party, to_country, to_party, attempts, ${epochMs('next_attempt_at')},
+              ${epochMs('first_failed_at')}, ${epochMs('deadline_at')}, ${epochMs('created_at')}, correlation_id, headers
          FROM ${this.outbox} WHERE status = 'PENDING' AND ${column} = $1::uuid ORDER BY id LIMIT $2`,
       [id, limit],
     );
-    const bodies = await this.cachedBodies(raw.map((r) => r.changeId).filter((c): c is string => c !== null));
+    const changeIds: string[] = [];
+    for (const r of raw) if (r[2] !== null) changeIds.push(String(r[2]));
+    const bodies = await this.cachedBodies(changeIds);
     return raw.map((r) => {
-      const cached = r.changeId === null ? null : (bodies.get(r.changeId) ?? null);
-      return { ...r, id: BigInt(r.id), changeId: r.changeId === null ? null : BigInt(r.changeId), body: cached?.value ?? null, cached };
+      const changeId = r[2] === null ? null : String(r[2]);
+      const cached = changeId === null ? null : (bodies.get(changeId) ?? null);
+      return {
+        id: BigInt(r[0] as string),
+        bucket: new Date(r[1] as number),
+        changeId: changeId === null ? null : BigInt(changeId),
+        objectKey: r[3] as string,
+        kind: interned(r[4]),
+        module: interned(r[5]),
+        fullVersion: r[6] as boolean,
+        method: interned(r[7]),
+        interfaceRole: interned(r[8]),
+        path: r[9] as string | null,
+        url: r[10] as string | null,
+        lastUpdated: dateOrNull(r[11]),
+        fromCountry: interned(r[12]),
+        fromParty: interned(r[13]),
+        toCountry: interned(r[14]),
+        toParty: interned(r[15]),
+        attempts: r[16] as number,
+        nextAttemptAt: new Date(r[17] as number),
+        firstFailedAt: dateOrNull(r[18]),
+        deadlineAt: dateOrNull(r[19]),
+        createdAt: new Date(r[20] as number),
+        correlationId: r[21] as string | null,
+        headers: r[22] as Record<string, string> | null,
+        body: cached?.value ?? null,
+        cached,
+      };
     });
   }
 
@@ -140,8 +190,8 @@ export class DeliveryStore {
     const rows = await hotQuery<{ id: string; body: unknown }>(this.db, `SELECT id, body FROM ${this.change} WHERE id = ANY($1::bigint[])`, [[...new Set(missing)]]);
     for (const r of rows) {
       const entry: CachedBody = { value: r.body };
-      out.set(r.id, entry);
-      this.bodyCache.set(r.id, entry);
+      out.set(String(r.id), entry);
+      this.bodyCache.set(String(r.id), entry);
     }
     for (const key of this.bodyCache.keys()) {
       if (this.bodyCache.size <= BODY_CACHE_SIZE) break;
@@ -178,12 +228,14 @@ export class DeliveryStore {
 
   async cursors(peerId: string, keys: string[]): Promise<Map<string, Cursor>> {
     if (keys.length === 0) return new Map();
-    const rows = await hotQuery<{ objectKey: string; lastUpdated: Date; messageId: string }>(
+    const rows = await hotQueryArrays(
       this.db,
-      `SELECT object_key AS "objectKey", last_updated AS "lastUpdated", message_id AS "messageId" FROM ${this.cursor} WHERE peer_id = $1::uuid AND object_key = ANY($2::text[])`,
+      `SELECT object_key, ${epochMs('last_updated')}, message_id FROM ${this.cursor} WHERE peer_id = $1::uuid AND object_key = ANY($2::text[])`,
       [peerId, keys],
     );
-    return new Map(rows.map((r) => [r.objectKey, { lastUpdated: r.lastUpdated, messageId: BigInt(r.messageId) }]));
+    const cursors = new Map<string, Cursor>();
+    for (const r of rows) cursors.set(r[0] as string, { lastUpdated: new Date(r[1] as number), messageId: BigInt(r[2] as string) });
+    return cursors;
   }
 
   /** Marks a batch delivered and moves the cursors forward (never back), in one round trip. */
