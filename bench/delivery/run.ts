@@ -13,6 +13,7 @@ import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
 import { printBenchResults } from '../result.js';
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
 import { startFastSink } from './fast-sink.js';
+import { measurePendingRows } from './pending-rows.js';
 
 const ROOT = REPO_ROOT;
 const DB = BENCH_DATABASE_URL;
@@ -197,7 +198,8 @@ export function table(rows: BenchRow[]): string {
 
 if (require.main === module) {
   runDeliveryBench()
-    .then((rows) => {
+    .then(async (rows) => {
+      rows.push(...(await measurePendingRows()));
       console.log(table(rows));
       printBenchResults(rows);
       process.exit(0);
