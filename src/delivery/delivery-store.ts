@@ -138,6 +138,7 @@ export class DeliveryStore {
          FROM ${this.outbox} WHERE status = 'PENDING' AND ${column} = $1::uuid ORDER BY id LIMIT $2`,
       [id, limit],
     );
+    // r[i] is the i-th column of the SELECT list above (test/delivery/pending-rows.test.ts pins each field).
     const changeIds: string[] = [];
     for (const r of raw) if (r[2] !== null) changeIds.push(String(r[2]));
     const bodies = await this.cachedBodies(changeIds);
