@@ -29,7 +29,9 @@ export async function hotQuery<T>(db: PrismaClient, sql: string, args: unknown[]
 
 /**
  * The same, each row as an array of its columns in select order: for reads of thousands of rows
- * whose caller builds its own objects (pg's row objects would be built only to be copied).
+ * whose caller builds its own objects (pg's row objects would be built only to be copied). The
+ * Prisma path gets objects and takes their values, so every column needs a distinct name (alias
+ * computed ones), and int8 arrives there as bigint rather than text: convert with String/BigInt.
  */
 export async function hotQueryArrays(db: PrismaClient, sql: string, args: unknown[]): Promise<unknown[][]> {
   const pool = pools.get(db);
