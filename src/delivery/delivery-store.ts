@@ -101,12 +101,23 @@ function oldest(rows: RowKey[]): Date {
   return min;
 }
 
+/**
+ * Rows addressed by id, from the hour partition of the oldest of them up to now. The upper bound
+ * lets PostgreSQL skip the next hours' partitions (created ahead, empty) at execution start, which
+ * an id lookup would otherwise probe once per id each. Upkeep moves unfinished rows to its own
+ * now(), so a move committed before the statement is inside the range.
+ */
+function sinceBucket(param: string): string {
+  return `bucket >= ${param} AND bucket <= statement_timestamp()`;
+}
+
 export class DeliveryStore {
   private readonly outbox: string;
   private readonly change: string;
   private readonly fanout: string;
   private readonly cursor: string;
   private readonly peer: string;
+  private readonly party: string;
   private readonly lease: string;
   private readonly bodyCache = new Map<string, CachedBody>();
 
@@ -120,6 +131,7 @@ export class DeliveryStore {
     this.fanout = `${q}."outbox_fanout"`;
     this.cursor = `${q}."delivery_cursor"`;
     this.peer = `${q}."peer"`;
+    this.party = `${q}."party"`;
     this.lease = `${q}."delivery_lease"`;
   }
 
@@ -135,7 +147,7 @@ export class DeliveryStore {
       `SELECT id, ${epochMs('bucket')}, change_id, object_key, kind, module, full_version, method, interface_role, path, url,
               ${epochMs('last_updated')}, from_country, from_party, to_country, to_party, attempts, ${epochMs('next_attempt_at')},
               ${epochMs('first_failed_at')}, ${epochMs('deadline_at')}, ${epochMs('created_at')}, correlation_id, headers
-         FROM ${this.outbox} WHERE status = 'PENDING' AND ${column} = $1::uuid ORDER BY id LIMIT $2`,
+         FROM ${this.outbox} WHERE status = 'PENDING' AND ${column} = $1::uuid AND bucket <= statement_timestamp() ORDER BY id LIMIT $2`,
       [id, limit],
     );
     // r[i] is the i-th column of the SELECT list above (test/delivery/pending-rows.test.ts pins each field).
@@ -246,7 +258,7 @@ export class DeliveryStore {
       this.db,
       `WITH marked AS (
          UPDATE ${this.outbox} SET status = 'DELIVERED', delivered_at = now(), attempts = attempts + 1, last_error = NULL
-          WHERE id = ANY($2::bigint[]) AND bucket >= $6
+          WHERE id = ANY($2::bigint[]) AND ${sinceBucket('$6')}
        )
        INSERT INTO ${this.cursor} (peer_id, object_key, last_updated, message_id)
        SELECT $1::uuid, k, u, m FROM unnest($3::text[], $4::timestamptz[], $5::bigint[]) AS t(k, u, m)
@@ -259,7 +271,7 @@ export class DeliveryStore {
   async setStatus(rows: RowKey[], status: 'SUPERSEDED' | 'DEAD' | 'RESYNC', reason?: string): Promise<void> {
     if (rows.length === 0) return;
     await this.db.$executeRawUnsafe(
-      `UPDATE ${this.outbox} SET status = $2, last_error = COALESCE($3, last_error) WHERE id = ANY($1::bigint[]) AND bucket >= $4 AND status = 'PENDING'`,
+      `UPDATE ${this.outbox} SET status = $2, last_error = COALESCE($3, last_error) WHERE id = ANY($1::bigint[]) AND ${sinceBucket('$4')} AND status = 'PENDING'`,
       rows.map((r) => String(r.id)),
       status,
       reason ?? null,
@@ -270,7 +282,7 @@ export class DeliveryStore {
   /** Gives up on a row after an attempt: the attempt counts, so a dead-lettered row shows how often it was tried. */
   async giveUp(row: RowKey, status: 'DEAD' | 'RESYNC', attempts: number, reason: string): Promise<void> {
     await this.db.$executeRawUnsafe(
-      `UPDATE ${this.outbox} SET status = $2, attempts = $3, last_error = $4 WHERE id = $1::bigint AND bucket >= $5 AND status = 'PENDING'`,
+      `UPDATE ${this.outbox} SET status = $2, attempts = $3, last_error = $4 WHERE id = $1::bigint AND ${sinceBucket('$5')} AND status = 'PENDING'`,
       String(row.id),
       status,
       attempts,
@@ -281,7 +293,7 @@ export class DeliveryStore {
 
   async scheduleRetry(row: RowKey, at: Date, firstFailedAt: Date, attempts: number, reason: string): Promise<void> {
     await this.db.$executeRawUnsafe(
-      `UPDATE ${this.outbox} SET next_attempt_at = $2, first_failed_at = $3, attempts = $4, last_error = $5 WHERE id = $1::bigint AND bucket >= $6`,
+      `UPDATE ${this.outbox} SET next_attempt_at = $2, first_failed_at = $3, attempts = $4, last_error = $5 WHERE id = $1::bigint AND ${sinceBucket('$6')}`,
       String(row.id),
       at,
       firstFailedAt,
@@ -322,23 +334,24 @@ export class DeliveryStore {
 
   /** Lanes that have a row due now and may be delivered to: registered peers (not suspended) and party backends. */
   async dueLanes(limit: number): Promise<string[]> {
-    // The peers with pending rows by skipping through the pending index (one probe per peer), not
-    // a DISTINCT over every pending row: a fan-out backlog is hundreds of thousands of rows and
-    // this runs every DISPATCH_INTERVAL_MS.
+    // One probe of the pending index per registered peer and per party, newest entry first: a
+    // lane drains oldest first, so during a drain the start of its range is rows just delivered
+    // and not yet vacuumed, which a probe from the start walked through (as did the skip-scan
+    // this replaces). LATERAL … LIMIT 1 keeps the probes: as a semi-join, the planner's guesses on
+    // a fresh hour partition once hashed every pending row of the hour (a second per sweep).
     const rows = await this.db.$queryRawUnsafe<Array<{ lane: string }>>(
-      `WITH RECURSIVE lanes AS (
-         (SELECT o.peer_id FROM ${this.outbox} o WHERE o.status = 'PENDING' AND o.peer_id IS NOT NULL ORDER BY o.peer_id LIMIT 1)
-         UNION ALL
-         SELECT (SELECT o.peer_id FROM ${this.outbox} o WHERE o.status = 'PENDING' AND o.peer_id > l.peer_id ORDER BY o.peer_id LIMIT 1)
-           FROM lanes l WHERE l.peer_id IS NOT NULL
-       )
-       (SELECT l.peer_id::text AS lane FROM lanes l JOIN ${this.peer} p ON p.id = l.peer_id
+      `(SELECT p.id::text AS lane FROM ${this.peer} p
+          CROSS JOIN LATERAL (SELECT 1 FROM ${this.outbox} o
+                               WHERE o.status = 'PENDING' AND o.peer_id = p.id AND o.next_attempt_at <= now()
+                               ORDER BY o.id DESC LIMIT 1) due
          WHERE p.status = 'REGISTERED'
-           AND EXISTS (SELECT 1 FROM ${this.outbox} o WHERE o.status = 'PENDING' AND o.peer_id = l.peer_id AND o.next_attempt_at <= now())
          LIMIT $1)
        UNION ALL
-       (SELECT DISTINCT 'party:' || o.party_id::text FROM ${this.outbox} o
-         WHERE o.status = 'PENDING' AND o.party_id IS NOT NULL AND o.next_attempt_at <= now() LIMIT $1)`,
+       (SELECT 'party:' || p.id::text FROM ${this.party} p
+          CROSS JOIN LATERAL (SELECT 1 FROM ${this.outbox} o
+                               WHERE o.status = 'PENDING' AND o.party_id IS NOT NULL AND o.party_id = p.id AND o.next_attempt_at <= now()
+                               ORDER BY o.id DESC LIMIT 1) due
+         LIMIT $1)`,
       limit,
     );
     return rows.map((r) => r.lane);
