@@ -4,6 +4,7 @@
  * tsx's per-closure wrapping. Started from source (`npx tsx bench/<name>/run.ts`) the same code
  * runs under tsx. PostgreSQL, Redis and ports come from the environment.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -20,6 +21,16 @@ export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1
 export function nodeArgs(sourcePath: string): string[] {
   const relative = path.relative(REPO_ROOT, path.resolve(REPO_ROOT, sourcePath));
   return COMPILED ? [path.join(CODE_ROOT, relative.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', path.join(REPO_ROOT, relative)];
+}
+
+/**
+ * node's arguments to run the platform as `npm start` does: the V8 flags of package.json's start
+ * script (they change how much the worker spends on garbage collection), then src/main.ts.
+ */
+export function platformArgs(): string[] {
+  const start: string = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).scripts.start;
+  const flags = start.split(/\s+/).filter((word) => word.startsWith('--'));
+  return [...flags, ...nodeArgs('src/main.ts')];
 }
 
 /** The file name of a bench's entry in this mode (`run.js` compiled, else `run.ts`). */

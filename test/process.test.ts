@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, dropSchema, freePort, uniqueSchema } from './helpers/platform.js';
 
@@ -50,6 +51,18 @@ test.each([
   },
   30000,
 );
+
+test('the image starts node with the V8 flags of npm start', () => {
+  // The worker's young generation (--max-semi-space-size) is part of its measured speed: the
+  // container must not run it with other flags than `npm start` and the benches do.
+  const start: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
+  const cmd = /^CMD (\[.*\])$/m.exec(fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
+  expect(cmd).not.toBeNull();
+  const flags = (words: string[]) => words.filter((w) => w.startsWith('--'));
+  expect(flags(start.split(/\s+/))).toContain('--max-semi-space-size=64');
+  expect(flags(JSON.parse(cmd![1]))).toEqual(flags(start.split(/\s+/)));
+  expect(start.split(/\s+/).at(-1)).toBe(JSON.parse(cmd![1]).at(-1));
+});
 
 test('ROLE=all starts, answers ready, and exits 0 on SIGTERM', async () => {
   const port = await freePort();

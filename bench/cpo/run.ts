@@ -22,7 +22,7 @@ import { createPrisma } from '../../src/db/prisma.js';
 import { descriptors, moduleInterfaces } from '../../src/modules/registry.js';
 import { createRedis } from '../../src/redis.js';
 import { printBenchResults } from '../result.js';
-import { BENCH_DATABASE_URL, BENCH_REDIS_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, freePort, nodeArgs, platformArgs, REPO_ROOT } from '../environment.js';
 
 const ROOT = REPO_ROOT;
 const DB = BENCH_DATABASE_URL;
@@ -211,7 +211,7 @@ export async function runCpoBench(): Promise<BenchRow[]> {
   const { schema, env, peerToken } = await prepareCpoSchema('bench_cpo', LOCATIONS);
 
   const port = await freePort();
-  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...nodeArgs('src/main.ts')], {
+  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...platformArgs()], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config.js';
 import type { OutboxMessageInput } from '../../src/delivery/outbox.js';
 import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
 import { printBenchResults } from '../result.js';
-import { BENCH_DATABASE_URL, BENCH_REDIS_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, freePort, nodeArgs, platformArgs, REPO_ROOT } from '../environment.js';
 import { startFastSink } from './fast-sink.js';
 import { measurePendingRows } from './pending-rows.js';
 
@@ -87,7 +87,7 @@ function message(peerId: string, obj: number, version: number, at: number): Outb
 }
 
 function startWorker(env: Record<string, string>) {
-  return spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...nodeArgs('src/main.ts')], {
+  return spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...platformArgs()], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, ...env, ROLE: 'worker', LOG_LEVEL: 'warn' },

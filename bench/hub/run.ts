@@ -19,7 +19,7 @@ import { createPrisma } from '../../src/db/prisma.js';
 import { descriptors, moduleInterfaces } from '../../src/modules/registry.js';
 import { createRedis } from '../../src/redis.js';
 import { printBenchResults } from '../result.js';
-import { BENCH_DATABASE_URL, BENCH_REDIS_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, freePort, platformArgs, REPO_ROOT } from '../environment.js';
 
 const ROOT = REPO_ROOT;
 const DB = BENCH_DATABASE_URL;
@@ -175,7 +175,7 @@ export async function runHubBench(): Promise<Row[]> {
   await hub.close();
 
   const start = (env: Record<string, string>) =>
-    spawn(process.execPath, [...(process.env.BENCH_PROFILE && env === hubEnv ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-hub'] : []), ...nodeArgs('src/main.ts')], {
+    spawn(process.execPath, [...(process.env.BENCH_PROFILE && env === hubEnv ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-hub'] : []), ...platformArgs()], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type BenchRow, dropBenchSchema, evsePatchRequests, measure, prepareCpoSchema, table, waitReady } from '../cpo/run.js';
-import { BENCH_DATABASE_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
+import { BENCH_DATABASE_URL, freePort, nodeArgs, platformArgs, REPO_ROOT } from '../environment.js';
 import { printBenchResults } from '../result.js';
 
 const LOCATIONS = Number(process.env.BENCH_SCALE_LOCATIONS ?? 100000);
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const auth = { Authorization: `Token ${Buffer.from(peerToken).toString('base64')}` };
   const page = (offset: number) => `${base}/ocpi/cpo/2.2.1/locations?offset=${offset}&limit=100`;
   const spawnedAt = performance.now();
-  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...nodeArgs('src/main.ts')], {
+  const platform = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...platformArgs()], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -24,7 +24,7 @@ import { createPrisma } from '../../src/db/prisma.js';
 import { descriptors, moduleInterfaces } from '../../src/modules/registry.js';
 import { createRedis } from '../../src/redis.js';
 import { startFastSink } from '../delivery/fast-sink.js';
-import { BENCH_DATABASE_URL, BENCH_REDIS_URL, REPO_ROOT, freePort, nodeArgs } from '../environment.js';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, freePort, platformArgs, REPO_ROOT } from '../environment.js';
 import { printBenchResults } from '../result.js';
 
 const DB = BENCH_DATABASE_URL;
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
 
     const port = await freePort();
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-    api = spawn(process.execPath, [...profile, ...nodeArgs('src/main.ts')], {
+    api = spawn(process.execPath, [...profile, ...platformArgs()], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, ROLE: 'api', PORT: String(port) },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -212,7 +212,7 @@ async function main(): Promise<void> {
     const backlog = await pending();
     const sent0 = sink.count();
     const started = Date.now();
-    worker = spawn(process.execPath, [...profile, ...nodeArgs('src/main.ts')], {
+    worker = spawn(process.execPath, [...profile, ...platformArgs()], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, ROLE: 'worker', PORT: String(await freePort()) },
       stdio: ['ignore', 'ignore', 'inherit'],
