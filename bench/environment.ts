@@ -24,12 +24,13 @@ export function nodeArgs(sourcePath: string): string[] {
 }
 
 /**
- * node's arguments to run the platform as `npm start` does: the V8 flags of package.json's start
- * script (they change how much the worker spends on garbage collection), then src/main.ts.
+ * node's arguments to run the platform as package.json's `start` script does (or `start:worker`
+ * for a worker process): its V8 flags, then src/main.ts. The worker's flags change how much it
+ * spends on garbage collection.
  */
-export function platformArgs(): string[] {
-  const start: string = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).scripts.start;
-  const flags = start.split(/\s+/).filter((word) => word.startsWith('--'));
+export function platformArgs(script: 'start' | 'start:worker' = 'start'): string[] {
+  const command: string = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).scripts[script];
+  const flags = command.split(/\s+/).filter((word) => word.startsWith('--'));
   return [...flags, ...nodeArgs('src/main.ts')];
 }
 

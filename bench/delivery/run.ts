@@ -87,7 +87,7 @@ function message(peerId: string, obj: number, version: number, at: number): Outb
 }
 
 function startWorker(env: Record<string, string>) {
-  return spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...platformArgs()], {
+  return spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), ...platformArgs('start:worker')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, ...env, ROLE: 'worker', LOG_LEVEL: 'warn' },

@@ -212,7 +212,7 @@ async function main(): Promise<void> {
     const backlog = await pending();
     const sent0 = sink.count();
     const started = Date.now();
-    worker = spawn(process.execPath, [...profile, ...platformArgs()], {
+    worker = spawn(process.execPath, [...profile, ...platformArgs('start:worker')], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, ROLE: 'worker', PORT: String(await freePort()) },
       stdio: ['ignore', 'ignore', 'inherit'],
