@@ -102,13 +102,16 @@ function oldest(rows: RowKey[]): Date {
 }
 
 /**
- * Rows addressed by id, from the hour partition of the oldest of them up to now. The upper bound
- * lets PostgreSQL skip the next hours' partitions (created ahead, empty) at execution start, which
- * an id lookup would otherwise probe once per id each. Upkeep moves unfinished rows to its own
- * now(), so a move committed before the statement is inside the range.
+ * No row is in a later hour than now. Said to PostgreSQL, it skips the next hours' partitions
+ * (created ahead, empty) at execution start, which an id lookup would otherwise probe once per id
+ * each. Upkeep moves unfinished rows to its own now(), so a move committed before the statement
+ * is inside the range.
  */
+const UP_TO_NOW = 'bucket <= statement_timestamp()';
+
+/** Rows addressed by id, from the hour partition of the oldest of them up to now. */
 function sinceBucket(param: string): string {
-  return `bucket >= ${param} AND bucket <= statement_timestamp()`;
+  return `bucket >= ${param} AND ${UP_TO_NOW}`;
 }
 
 export class DeliveryStore {
@@ -147,7 +150,7 @@ export class DeliveryStore {
       `SELECT id, ${epochMs('bucket')}, change_id, object_key, kind, module, full_version, method, interface_role, path, url,
               ${epochMs('last_updated')}, from_country, from_party, to_country, to_party, attempts, ${epochMs('next_attempt_at')},
               ${epochMs('first_failed_at')}, ${epochMs('deadline_at')}, ${epochMs('created_at')}, correlation_id, headers
-         FROM ${this.outbox} WHERE status = 'PENDING' AND ${column} = $1::uuid AND bucket <= statement_timestamp() ORDER BY id LIMIT $2`,
+         FROM ${this.outbox} WHERE status = 'PENDING' AND ${column} = $1::uuid AND ${UP_TO_NOW} ORDER BY id LIMIT $2`,
       [id, limit],
     );
     // r[i] is the i-th column of the SELECT list above (test/delivery/pending-rows.test.ts pins each field).
