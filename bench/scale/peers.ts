@@ -149,6 +149,17 @@ async function main(): Promise<void> {
   const changes = async () => Number((await pg.query(`SELECT count(*)::int AS n FROM ${q}."outbox_change"`)).rows[0].n);
   const pending = async () =>
     Number((await pg.query(`SELECT (SELECT count(*) FROM ${q}."outbox_message" WHERE status = 'PENDING') + (SELECT count(*) FROM ${q}."outbox_fanout") AS n`)).rows[0].n);
+  // PostgreSQL's write-ahead log so far (the whole cluster: nothing else writes during the drain).
+  // Per delivery it measures the database's work far more steadily than a rate on a shared machine.
+  const wal = async () => {
+    const row = (await pg.query('SELECT wal_records::float8 AS records, wal_fpi::float8 AS fpi, wal_bytes::float8 AS bytes FROM pg_stat_wal')).rows[0];
+    return { records: Number(row.records), fpi: Number(row.fpi), bytes: Number(row.bytes) };
+  };
+  // CPU of PostgreSQL's processes (backends and background processes) by pid, where /proc shows them.
+  const pgCpu = async () => {
+    const pids = (await pg.query('SELECT pid FROM pg_stat_activity')).rows.map((r) => Number(r.pid));
+    return new Map(pids.map((pid) => [pid, cpuSeconds(pid) ?? 0]));
+  };
 
   let api: ChildProcess | null = null;
   let worker: ChildProcess | null = null;
@@ -211,6 +222,8 @@ async function main(): Promise<void> {
 
     const backlog = await pending();
     const sent0 = sink.count();
+    const wal0 = await wal();
+    const pgCpu0 = await pgCpu();
     const started = Date.now();
     worker = spawn(process.execPath, [...profile, ...platformArgs('start:worker')], {
       cwd: REPO_ROOT,
@@ -241,6 +254,10 @@ async function main(): Promise<void> {
       if (Date.now() - started > 600_000) throw new Error('the worker did not drain the outbox in 10 minutes');
     }
     const delivered = sink.count() - sent0;
+    const wal1 = await wal();
+    let pgCpuSeconds = 0;
+    for (const [pid, seconds] of await pgCpu()) pgCpuSeconds += seconds - (pgCpu0.get(pid) ?? 0);
+    const walPer = (figure: 'records' | 'fpi' | 'bytes') => (wal1[figure] - wal0[figure]) / Math.max(1, delivered);
     const drainSeconds = (lastAt - firstAt) / 1000;
     const cpuAtEnd = cpuAtLast;
     const workerCpu = cpuAtEnd !== null && cpuAtFirst !== null ? cpuAtEnd - cpuAtFirst : null;
@@ -279,6 +296,16 @@ async function main(): Promise<void> {
             },
           ]
         : []),
+      {
+        scenario: `PostgreSQL's write-ahead log per delivery during the drain, fan-out expansion included (${walPer('records').toFixed(1)} records, ${walPer('fpi').toFixed(2)} full-page images; lower is better)`,
+        ours: Math.round(walPer('bytes')),
+        unit: 'WAL bytes/delivery',
+      },
+      {
+        scenario: `PostgreSQL CPU per delivery during the drain (${pgCpuSeconds.toFixed(1)} CPU s of the processes alive at its end; lower is better)`,
+        ours: Math.round((pgCpuSeconds * 1e6) / Math.max(1, delivered)),
+        unit: 'µs/delivery',
+      },
     ]);
   } finally {
     if (worker) worker.kill('SIGTERM');
