@@ -109,3 +109,22 @@ test('a row that upkeep moved to a later hour after the run read it is still ack
   const after = await pg.query(`SELECT status, bucket > now() - interval '1 minute' AS moved FROM ${s}.outbox_message WHERE id = $1`, [String(id)]);
   expect(after.rows[0]).toEqual({ status: 'DELIVERED', moved: true });
 });
+
+test("an expanded batch of fan-outs writes each peer's rows next to each other, in change order", async () => {
+  // One lane's rows together: its pending read and its acknowledgement touch a page or two of
+  // the batch instead of one page per change.
+  const destinations = [peer(4), peer(1), peer(2)];
+  const changes: string[] = [];
+  for (let n = 1; n <= 3; n++) {
+    const { rows } = await pg.query(
+      `WITH c AS (INSERT INTO ${s}.outbox_change (body) VALUES ($1::jsonb) RETURNING id)
+       INSERT INTO ${s}.outbox_fanout (change_id, kind, module, method, full_version, peer_ids, object_keys, to_countries, to_parties)
+       SELECT c.id, 'PUSH', 'locations', 'PUT', true, $2::uuid[], $3::text[], $4::text[], $5::text[] FROM c RETURNING change_id`,
+      [JSON.stringify({ n }), destinations, destinations.map(() => `locations:NL/CPO/F${n}`), destinations.map(() => 'DE'), destinations.map(() => 'EMP')],
+    );
+    changes.push(String(rows[0].change_id));
+  }
+  expect(await store.expandFanouts(50)).toEqual({ changes: 3, lanes: expect.arrayContaining(destinations) });
+  const { rows } = await pg.query(`SELECT peer_id, change_id::text FROM ${s}.outbox_message WHERE change_id = ANY($1::bigint[]) ORDER BY id`, [changes]);
+  expect(rows.map((r) => `${r.peer_id} ${changes.indexOf(r.change_id) + 1}`)).toEqual([peer(1), peer(2), peer(4)].flatMap((p) => [1, 2, 3].map((n) => `${p} ${n}`)));
+});
