@@ -19,6 +19,16 @@ const HOUR_MS = 3_600_000;
  */
 const LOCK_TIMEOUT_MS = 2000;
 
+/** The statuses of rows that are not finished: waiting, or needing an operator. */
+export const UNFINISHED_STATUSES = ['PENDING', 'DEAD', 'RESYNC'] as const;
+/**
+ * The same as SQL, as the two sets the indexes hold: pending rows in the pending indexes, DEAD
+ * and RESYNC in the open index. Spelled as an OR of literals so that the planner combines the
+ * two; an IN list of all three (or parameters) matches neither partial index and reads the
+ * whole history.
+ */
+const UNFINISHED = `(status = 'PENDING' OR status IN ('DEAD', 'RESYNC'))`;
+
 export function hourOf(at: Date): Date {
   return new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
 }
@@ -52,6 +62,15 @@ export class OutboxHistory {
 
   private t(name: string): string {
     return `${this.q}."${name.replace(/"/g, '""')}"`;
+  }
+
+  /** How many rows wait (PENDING) or need an operator (DEAD, RESYNC), over every hour. */
+  async countUnfinished(): Promise<Record<(typeof UNFINISHED_STATUSES)[number], number>> {
+    const rows = await this.db.$queryRawUnsafe<Array<{ status: string; n: number }>>(
+      `SELECT status, count(*)::int AS n FROM ${this.t('outbox_message')} WHERE ${UNFINISHED} GROUP BY status`,
+    );
+    const count = (status: string) => rows.find((r) => r.status === status)?.n ?? 0;
+    return { PENDING: count('PENDING'), DEAD: count('DEAD'), RESYNC: count('RESYNC') };
   }
 
   /** The hour partitions of a table, oldest first. */
@@ -153,14 +172,10 @@ export class OutboxHistory {
    * message or waiting fan-out still points at.
    */
   private async keepUnfinished(tx: Pick<Db, '$executeRawUnsafe'>, from: Date, to: Date): Promise<number> {
-    const moved = await tx.$executeRawUnsafe(
-      `UPDATE ${this.t('outbox_message')} SET bucket = now() WHERE bucket >= $1 AND bucket < $2 AND status IN ('PENDING', 'DEAD', 'RESYNC')`,
-      from,
-      to,
-    );
+    const moved = await tx.$executeRawUnsafe(`UPDATE ${this.t('outbox_message')} SET bucket = now() WHERE bucket >= $1 AND bucket < $2 AND ${UNFINISHED}`, from, to);
     await tx.$executeRawUnsafe(
       `UPDATE ${this.t('outbox_change')} SET bucket = now() WHERE bucket >= $1 AND bucket < $2
-          AND (id IN (SELECT change_id FROM ${this.t('outbox_message')} WHERE status IN ('PENDING', 'DEAD', 'RESYNC') AND change_id IS NOT NULL)
+          AND (id IN (SELECT change_id FROM ${this.t('outbox_message')} WHERE ${UNFINISHED} AND change_id IS NOT NULL)
                OR id IN (SELECT change_id FROM ${this.t('outbox_fanout')}))`,
       from,
       to,

@@ -10,6 +10,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import express, { type Router } from 'express';
 import { refuseRepeatedFailures } from '../admin/mount.js';
 import type { AppContext } from '../context.js';
+import { OutboxHistory, UNFINISHED_STATUSES } from '../delivery/history.js';
 import { QUEUES, type QueueHandle, openQueue } from '../delivery/queues.js';
 
 export function operationsRouter(app: AppContext, guards: express.RequestHandler[]): { router: Router; close(): Promise<void> } {
@@ -17,16 +18,17 @@ export function operationsRouter(app: AppContext, guards: express.RequestHandler
   const queues = Object.values(QUEUES).map((name) => openQueue(app, name));
 
   const maxAgeMs = app.config.METRICS_CACHE_MS;
+  const history = new OutboxHistory(app.db, app.config.DATABASE_SCHEMA);
   // Only the statuses that still need attention: delivered and superseded rows pile up until
   // housekeeping and are counted by ocpi_deliveries_total already; counting them per scrape
-  // would scan the whole history. The status index serves this as a range scan.
+  // would scan the whole history. The partial indexes that hold these rows serve this.
   app.metrics.gauge(
     'ocpi_outbox_messages',
     'Outbox messages waiting (PENDING) or needing an operator (DEAD, RESYNC), by status',
     ['status'],
     async () => {
-      const rows = await app.db.outboxMessage.groupBy({ by: ['status'], where: { status: { in: [...OPEN_STATUSES] } }, _count: { _all: true } });
-      return OPEN_STATUSES.map((status) => ({ labels: { status }, value: rows.find((r) => r.status === status)?._count._all ?? 0 }));
+      const counts = await history.countUnfinished();
+      return UNFINISHED_STATUSES.map((status) => ({ labels: { status }, value: counts[status] }));
     },
     maxAgeMs,
   );
@@ -55,8 +57,6 @@ export function operationsRouter(app: AppContext, guards: express.RequestHandler
 
   return { router, close: async () => void (await Promise.all(queues.map((q) => q.close()))) };
 }
-
-const OPEN_STATUSES = ['PENDING', 'DEAD', 'RESYNC'] as const;
 
 function dashboard(queues: QueueHandle[], readOnlyMode: boolean): Router {
   const board = new ExpressAdapter();

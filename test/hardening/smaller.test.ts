@@ -10,6 +10,7 @@ import { Metrics } from '../../src/observability/metrics.js';
 import { AuthFailures, clientKey } from '../../src/ocpi/auth-failures.js';
 import { parseConfig } from '../../src/config.js';
 import { claimTimings } from '../../src/delivery/engine.js';
+import { OutboxHistory } from '../../src/delivery/history.js';
 import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
 import { aBusinessDetails, aCredentialsRole } from '../helpers/builders.js';
 import { FAST_DELIVERY, type ReceivingPeer, aLocationMessage, aReceivingPeer } from '../helpers/delivery.js';
@@ -88,8 +89,7 @@ describe('/metrics', () => {
   });
 
   test('scrapes within METRICS_CACHE_MS reuse one reading of the database and Redis, and concurrent scrapes share it', async () => {
-    const db = platform.ctx.db.outboxMessage;
-    const spy = jest.spyOn(db, 'groupBy');
+    const spy = jest.spyOn(OutboxHistory.prototype, 'countUnfinished');
     try {
       await platform.ctx.outbox.enqueue(platform.ctx.db, [aLocationMessage(emspA.peerId, 1, 1)]);
       const pendingIn = (text: string) => Number(/^ocpi_outbox_messages\{status="PENDING"\} (\d+)/m.exec(text)?.[1]);
