@@ -84,6 +84,14 @@ function interned<T extends string | null>(value: unknown): T {
   return value as T;
 }
 
+/**
+ * How a cursor row names its object: the first 16 bytes of the key's SHA-256, not the key (a
+ * row per peer and object delivered; keys are 40-60 bytes and were stored twice with the index).
+ */
+function keyDigest(key: string): string {
+  return `substring(sha256(convert_to(${key}, 'UTF8')) FROM 1 FOR 16)`;
+}
+
 function dateOrNull(ms: unknown): Date | null {
   return ms === null ? null : new Date(ms as number);
 }
@@ -249,7 +257,8 @@ export class DeliveryStore {
     if (keys.length === 0) return new Map();
     const rows = await hotQueryArrays(
       this.db,
-      `SELECT object_key, ${epochMs('last_updated')}, message_id FROM ${this.cursor} WHERE peer_id = $1::uuid AND object_key = ANY($2::text[])`,
+      `SELECT k.key, (extract(epoch FROM c.last_updated) * 1000)::float8 AS last_updated_ms, c.message_id FROM unnest($2::text[]) AS k(key)
+         JOIN ${this.cursor} c ON c.peer_id = $1::uuid AND c.key_digest = ${keyDigest('k.key')}`,
       [peerId, keys],
     );
     const cursors = new Map<string, Cursor>();
@@ -266,9 +275,9 @@ export class DeliveryStore {
          UPDATE ${this.outbox} SET status = 'DELIVERED', delivered_at = now(), attempts = attempts + 1, last_error = NULL
           WHERE id = ANY($2::bigint[]) AND ${sinceBucket('$6')}
        )
-       INSERT INTO ${this.cursor} (peer_id, object_key, last_updated, message_id)
-       SELECT $1::uuid, k, u, m FROM unnest($3::text[], $4::timestamptz[], $5::bigint[]) AS t(k, u, m)
-       ON CONFLICT (peer_id, object_key) DO UPDATE SET last_updated = EXCLUDED.last_updated, message_id = EXCLUDED.message_id
+       INSERT INTO ${this.cursor} (peer_id, key_digest, last_updated, message_id)
+       SELECT $1::uuid, ${keyDigest('k')}, u, m FROM unnest($3::text[], $4::timestamptz[], $5::bigint[]) AS t(k, u, m)
+       ON CONFLICT (peer_id, key_digest) DO UPDATE SET last_updated = EXCLUDED.last_updated, message_id = EXCLUDED.message_id
         WHERE (EXCLUDED.last_updated, EXCLUDED.message_id) > (${this.cursor}.last_updated, ${this.cursor}.message_id)`,
       [peerId, rows.map((r) => String(r.id)), cursors.map((e) => e.objectKey), cursors.map((e) => e.lastUpdated), cursors.map((e) => String(e.messageId)), oldest(rows)],
     );
