@@ -1,6 +1,7 @@
 /**
- * What the dispatcher's sweep finds (delivery-store.ts dueLanes), and which hour partitions a run's
- * statements reach (sinceBucket): against the real database, with the partitions upkeep creates.
+ * What the dispatcher's sweep finds (delivery-store.ts dueLanes), which hour partitions a run's
+ * statements reach (sinceBucket), and in which order the expansion writes a batch's rows: against
+ * the real database, with the partitions upkeep creates.
  */
 import { Client } from 'pg';
 import { createPrisma } from '../../src/db/prisma.js';
