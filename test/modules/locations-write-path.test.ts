@@ -211,11 +211,24 @@ test('two EVSEs of one location changed with stamps out of order: each EVSE keep
     .admin()
     .put('/parties/NL/CPO/locations/WP6', aLocation('WP6', { evses, last_updated: old }))
     .expect(200);
+  // Each answer is the changed object as stored (the hot path reads it back from the written row).
+  const patched = async (path: string, body: Record<string, unknown>) => {
+    const answer = (await a.admin().patch(path, body).expect(200)).body;
+    expect(answer).toEqual((await a.admin().get(path).expect(200)).body);
+    return answer;
+  };
   // The newer change lands first; the older one, of the other EVSE, is still newer than that EVSE.
-  await a.admin().patch('/parties/NL/CPO/locations/WP6/WP6-E1', { status: 'CHARGING', last_updated: t2 }).expect(200);
-  await a.admin().patch('/parties/NL/CPO/locations/WP6/WP6-E2', { status: 'BLOCKED', last_updated: t1 }).expect(200);
+  expect(await patched('/parties/NL/CPO/locations/WP6/WP6-E1', { status: 'CHARGING', last_updated: t2 })).toMatchObject({ uid: 'WP6-E1', status: 'CHARGING' });
+  expect(await patched('/parties/NL/CPO/locations/WP6/WP6-E2', { status: 'BLOCKED', last_updated: t1 })).toMatchObject({ uid: 'WP6-E2', status: 'BLOCKED' });
   // A connector change older than its EVSE's stamp is kept too; the EVSE keeps its newer stamp.
-  await a.admin().patch('/parties/NL/CPO/locations/WP6/WP6-E1/1', { max_amperage: 20, last_updated: t1 }).expect(200);
+  expect(await patched('/parties/NL/CPO/locations/WP6/WP6-E1/1', { max_amperage: 20, last_updated: t1 })).toMatchObject({ id: '1', max_amperage: 20, last_updated: t1 });
+  // The read model placed the location by its newest stamp, where the database orders it.
+  await modelOf(a).whenCaughtUp();
+  const ordered = await a.ctx.db.$queryRawUnsafe<Array<{ id: string }>>(
+    `SELECT document->>'id' AS id FROM ${q()}."own_location" WHERE party_key = 'NLCPO' ORDER BY last_updated, location_key COLLATE "C"`,
+  );
+  const held = modelOf(a).page('NLCPO', { offset: 0, limit: 1000 });
+  expect(held?.documents.map((d) => (JSON.parse(String(d)) as { id: string }).id)).toEqual(ordered.map((r) => r.id));
   const stored = (await a.admin().get('/parties/NL/CPO/locations/WP6').expect(200)).body;
   expect(stored.last_updated).toBe(t2);
   expect(stored.evses).toEqual([

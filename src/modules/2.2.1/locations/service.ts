@@ -63,10 +63,9 @@ export class OwnLocationsService {
     try {
       const inPlace = method === 'PATCH' && level.kind !== 'location' ? await this.patchInPlace(party, locationId, key, owner, level, body) : null;
       if (inPlace) {
-        const written = JSON.parse(inPlace.text) as Location;
-        committed = { partyKey: owner, at: new Date(written.last_updated), text: inPlace.text, xid: inPlace.xid };
+        committed = { partyKey: owner, at: new Date(inPlace.lastUpdated), text: inPlace.text, xid: inPlace.xid };
         wake = inPlace.wake;
-        return changedObject(written, level);
+        return JSON.parse(inPlace.object) as AnyObject;
       }
       const saved = await this.write(party, locationId, key, owner, level, method, body);
       committed = { partyKey: owner, at: new Date(saved.location.last_updated), text: JSON.stringify(saved.location), xid: saved.xid };

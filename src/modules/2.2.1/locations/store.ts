@@ -42,6 +42,10 @@ export interface InPlaceChange {
 /** What patchInPlace wrote: the new document's text, the writing transaction, the wake-ups due after it. */
 export interface InPlaceResult {
   text: string;
+  /** The changed EVSE or connector as written (the answer), so the caller need not parse the whole document. */
+  object: string;
+  /** The location's last_updated as written. */
+  lastUpdated: string;
   /** change_xid of the new row version (read-model.ts). */
   xid: string;
   /** Outbox lanes, plus FANOUT_SIGNAL when the push was written as a fan-out. */
@@ -113,10 +117,16 @@ export class OwnLocationStore {
     ];
     this.inPlaceStats.statements++;
     this.inPlaceStats.changes += changes.length;
-    const rows = await hotQuery<{ n: string; text: string; xid: string; lanes: string[] | null; fanout: boolean }>(this.db, sql, args);
+    const rows = await hotQuery<{ n: string; text: string; object: string; stamp: string; xid: string; lanes: string[] | null; fanout: boolean }>(this.db, sql, args);
     const results: Array<InPlaceResult | null> = batch.map(() => null);
     for (const row of rows) {
-      results[order[Number(row.n) - 1]] = { text: row.text, xid: row.xid, wake: [...(row.lanes ?? []), ...(row.fanout ? [FANOUT_SIGNAL] : [])] };
+      results[order[Number(row.n) - 1]] = {
+        text: row.text,
+        object: row.object,
+        lastUpdated: row.stamp,
+        xid: row.xid,
+        wake: [...(row.lanes ?? []), ...(row.fanout ? [FANOUT_SIGNAL] : [])],
+      };
     }
     return results;
   }
@@ -137,6 +147,8 @@ export class OwnLocationStore {
     // compared as canonical text; any other spelling takes the general path (service.ts).
     const evseStamp = `(${evse}->>'last_updated') COLLATE "C"`;
     let newEvse = `${evse} || ch.patch`;
+    // What the PATCH answers with, read back from the written row (RETURNING sees the new document).
+    let changed = evse;
     let guard = `${evseIndex} IS NOT NULL AND ${evseStamp} ~ ${CANONICAL_STAMP} AND ${evseStamp} <= ch.stamp`;
     if (connector) {
       const connectorIndex = `(SELECT (c.i - 1)::int FROM jsonb_array_elements(${list(`${evse}->'connectors'`)}) WITH ORDINALITY AS c(e, i)
@@ -145,6 +157,7 @@ export class OwnLocationStore {
       const patched = `jsonb_set(${evse}, ARRAY['connectors', ${connectorIndex}::text], (${evse}->'connectors'->${connectorIndex}) || ch.patch)`;
       // A connector change is a change of its EVSE (service.ts applyChange), unless the EVSE holds a newer stamp.
       newEvse = `CASE WHEN ${evseStamp} < ch.stamp THEN jsonb_set(${patched}, '{last_updated}', to_jsonb(ch.stamp)) ELSE ${patched} END`;
+      changed = `(${evse}->'connectors'->${connectorIndex})`;
       guard = `${evseIndex} IS NOT NULL AND ${connectorIndex} IS NOT NULL AND ${evseStamp} ~ ${CANONICAL_STAMP}
         AND ${connectorStamp} ~ ${CANONICAL_STAMP} AND ${connectorStamp} <= ch.stamp`;
     }
@@ -173,10 +186,11 @@ export class OwnLocationStore {
         FROM ch
         WHERE t.location_key = ch.location_key AND t.party_key = ch.party_key AND ${guard}
           AND t.document->>'id' = ch.location_id AND t.document->>'country_code' = ch.country_code AND t.document->>'party_id' = ch.party_id
-        RETURNING ch.n, ch.patch, ch.stamp, ch.path, ch.key_suffix, ch.country_code, ch.party_id, t.document::text AS text, t.change_xid::text AS xid),
+        RETURNING ch.n, ch.patch, ch.stamp, ch.path, ch.key_suffix, ch.country_code, ch.party_id, t.document::text AS text, ${changed}::text AS object,
+                  t.document->>'last_updated' AS location_stamp, t.change_xid::text AS xid),
       tg AS (${pushTargetsSql(this.schema, '$9::text', '$10::text[]', 'EXISTS (SELECT 1 FROM u)')}),
       ${push.ctes}
-      SELECT u.n::text AS n, u.text, u.xid, ${push.lanes} AS lanes, ${push.fanout} AS fanout FROM u`;
+      SELECT u.n::text AS n, u.text, u.object, u.location_stamp AS stamp, u.xid, ${push.lanes} AS lanes, ${push.fanout} AS fanout FROM u`;
   }
 
   /** Reads and locks a location for a change in this transaction. */
