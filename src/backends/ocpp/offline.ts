@@ -78,17 +78,25 @@ interface Answering {
  * before we call. A charge point without remote trigger refuses; its next status change heals.
  */
 export async function askStatusIfUnknown(link: ChargePointLink): Promise<void> {
+  // Listening first, reading after: a charge point whose first call is answered while the
+  // location is still being read (a loaded database) must still be asked.
+  const unknown = hasUnknownEvse(link);
+  (link.rpc as unknown as Answering).once('callResult', () =>
+    setImmediate(async () => {
+      if (!(await unknown.catch(() => false))) return;
+      await link.rpc
+        .call('TriggerMessage', { requestedMessage: 'StatusNotification' })
+        .catch((e: Error) => link.app.log.info({ charge_point: link.cp.chargePointId, err: e.message }, 'OCPP charge point did not send its statuses on request'));
+    }),
+  );
+  await unknown;
+}
+
+/** Whether an EVSE of the charge point's location is UNKNOWN (it was written off while away). */
+async function hasUnknownEvse(link: ChargePointLink): Promise<boolean> {
   const location = await locationOf(link.app, link.cp);
   const evses = location ? allEvsesOf(location, link.cp.connectors as ConnectorMap | null) : [];
-  if (!evses.some((ref) => location?.evses?.find((e) => e.uid === ref.evseUid)?.status === 'UNKNOWN')) return;
-  (link.rpc as unknown as Answering).once('callResult', () =>
-    setImmediate(
-      () =>
-        void link.rpc
-          .call('TriggerMessage', { requestedMessage: 'StatusNotification' })
-          .catch((e: Error) => link.app.log.info({ charge_point: link.cp.chargePointId, err: e.message }, 'OCPP charge point did not send its statuses on request')),
-    ),
-  );
+  return evses.some((ref) => location?.evses?.find((e) => e.uid === ref.evseUid)?.status === 'UNKNOWN');
 }
 
 async function markEvsesUnknown(app: AppContext, partyKeyValue: string, idKey: string): Promise<void> {

@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import { ocppEndpointOf } from '../../../src/backends/ocpp/index.js';
 import { aBusinessDetails } from '../../helpers/builders.js';
-import { eventually } from '../../helpers/eventually.js';
+import { eventually, sleep } from '../../helpers/eventually.js';
 import { aLocation } from '../../helpers/locations.js';
 import { type TestPlatform, request, startTestPlatform, tokenHeader } from '../../helpers/platform.js';
 import { type RegisteredPeer, aRegisteredPeer } from '../../helpers/registered-peer.js';
@@ -124,8 +124,15 @@ describe('a charge point that disconnects', () => {
     expect((await row()).offlineDueAt).toBeNull();
   });
 
-  test('back after being written off, it is asked for its statuses once it has spoken', async () => {
+  test('back after being written off, it is asked for its statuses once it has spoken, even when that is answered before its location is read', async () => {
     expect([await evseStatus('EVSE1'), await evseStatus('EVSE2')]).toEqual(['UNKNOWN', 'UNKNOWN']);
+    // A loaded database: the location is read after the charge point's first call is answered.
+    const locations = platform.ctx.services.ownLocations;
+    const find = locations.find.bind(locations);
+    const slowReads = jest.spyOn(locations, 'find').mockImplementation(async (...args) => {
+      await sleep(300);
+      return find(...args);
+    });
     const triggered: Array<Record<string, unknown>> = [];
     const cp: ChargePointClient = await connectChargePoint(endpoint, 'CP-1', PASSWORD, ['ocpp1.6'], {
       TriggerMessage: (params) => {
@@ -141,6 +148,7 @@ describe('a charge point that disconnects', () => {
     await cp.call('Heartbeat', {});
     await eventually(async () => expect([await evseStatus('EVSE1'), await evseStatus('EVSE2')]).toEqual(['AVAILABLE', 'AVAILABLE']));
     expect(triggered).toEqual([{ requestedMessage: 'StatusNotification' }]);
+    slowReads.mockRestore();
     await disconnect(cp);
   });
 
