@@ -69,8 +69,9 @@ export class OutboxHistory {
     const rows = await this.db.$queryRawUnsafe<Array<{ status: string; n: number }>>(
       `SELECT status, count(*)::int AS n FROM ${this.t('outbox_message')} WHERE ${UNFINISHED} GROUP BY status`,
     );
-    const count = (status: string) => rows.find((r) => r.status === status)?.n ?? 0;
-    return { PENDING: count('PENDING'), DEAD: count('DEAD'), RESYNC: count('RESYNC') };
+    const counts = { PENDING: 0, DEAD: 0, RESYNC: 0 } satisfies Record<(typeof UNFINISHED_STATUSES)[number], number>;
+    for (const r of rows) if (r.status in counts) counts[r.status as keyof typeof counts] = r.n;
+    return counts;
   }
 
   /** The hour partitions of a table, oldest first. */

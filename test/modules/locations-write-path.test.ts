@@ -13,7 +13,7 @@ import type { LocationsReadModel } from '../../src/modules/2.2.1/locations/read-
 import type { OwnLocationsService } from '../../src/modules/2.2.1/locations/service.js';
 import { type RunningPlatform, startPlatform } from '../../src/runtime.js';
 import { FAST_DELIVERY, type ReceivingPeer, aReceivingPeer } from '../helpers/delivery.js';
-import { eventually } from '../helpers/eventually.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 import { ok } from '../helpers/fake-peer.js';
 import { aBusinessDetails } from '../helpers/builders.js';
 import { aLocation, anEvse, later } from '../helpers/locations.js';
@@ -254,7 +254,21 @@ describe('group commit: PATCHes that arrive together share one statement', () =>
 
   test('over HTTP: each PATCH is stored, answered, pushed once and held by the read model, in fewer statements than PATCHes', async () => {
     const before = stats();
-    const answers = await Promise.all(GC.map((id) => a.admin().patch(`/parties/NL/CPO/locations/${id}/${id}-E1`, { status: 'CHARGING' })));
+    // The first statement takes a while, as on a busy database: the PATCHes arriving meanwhile
+    // queue behind it. Without this, a loaded test machine may deliver the requests one at a
+    // time, each finding nothing to share its statement with.
+    const store = service(a).store as unknown as { runInPlace(sql: string, batch: unknown[]): Promise<unknown[]> };
+    const run = store.runInPlace.bind(store);
+    let first = true;
+    const slowFirst = jest.spyOn(store, 'runInPlace').mockImplementation(async (sql, batch) => {
+      if (first) {
+        first = false;
+        await sleep(200);
+      }
+      return run(sql, batch);
+    });
+    const answers = await Promise.all(GC.map((id) => a.admin().patch(`/parties/NL/CPO/locations/${id}/${id}-E1`, { status: 'CHARGING' }))).finally(() => slowFirst.mockRestore());
+    expect(first).toBe(false);
     for (const answer of answers) expect(answer.status).toBe(200);
     expect(answers.map((r) => r.body.status)).toEqual(GC.map(() => 'CHARGING'));
     const after = stats();

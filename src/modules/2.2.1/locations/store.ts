@@ -117,13 +117,13 @@ export class OwnLocationStore {
     ];
     this.inPlaceStats.statements++;
     this.inPlaceStats.changes += changes.length;
-    const rows = await hotQuery<{ n: string; text: string; object: string; stamp: string; xid: string; lanes: string[] | null; fanout: boolean }>(this.db, sql, args);
+    const rows = await hotQuery<{ n: string; text: string; object: string; location_stamp: string; xid: string; lanes: string[] | null; fanout: boolean }>(this.db, sql, args);
     const results: Array<InPlaceResult | null> = batch.map(() => null);
     for (const row of rows) {
       results[order[Number(row.n) - 1]] = {
         text: row.text,
         object: row.object,
-        lastUpdated: row.stamp,
+        lastUpdated: row.location_stamp,
         xid: row.xid,
         wake: [...(row.lanes ?? []), ...(row.fanout ? [FANOUT_SIGNAL] : [])],
       };
@@ -190,7 +190,7 @@ export class OwnLocationStore {
                   t.document->>'last_updated' AS location_stamp, t.change_xid::text AS xid),
       tg AS (${pushTargetsSql(this.schema, '$9::text', '$10::text[]', 'EXISTS (SELECT 1 FROM u)')}),
       ${push.ctes}
-      SELECT u.n::text AS n, u.text, u.object, u.location_stamp AS stamp, u.xid, ${push.lanes} AS lanes, ${push.fanout} AS fanout FROM u`;
+      SELECT u.n::text AS n, u.text, u.object, u.location_stamp, u.xid, ${push.lanes} AS lanes, ${push.fanout} AS fanout FROM u`;
   }
 
   /** Reads and locks a location for a change in this transaction. */
