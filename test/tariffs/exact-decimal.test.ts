@@ -59,6 +59,15 @@ describe('exact decimals = decimal.js (precision 40, half-up)', () => {
     );
   });
 
+  test('a sum just under a power of ten whose exponents lie far apart keeps all 40 digits', () => {
+    // The coefficient of this sum has 113 digits and its nearest double reads as 10^113 exactly:
+    // the digit count must be corrected from powers of ten beyond the precomputed table.
+    const big = '9.999999999999976000000011286644447219288e+34';
+    const tiny = '1.69959920384925065171551453416088079973e-39';
+    expect(toDecimalString(add(exactFromString(tiny), exactFromString(big)))).toBe(new Dec(tiny).plus(big).toString());
+    expect(toDecimalString(add(exactFromString(tiny), exactFromString(big)))).toBe(big);
+  });
+
   test('ties round away from zero at the 40th digit and at the wire decimals', () => {
     const tie = `0.${'3'.repeat(39)}25`;
     expect(toDecimalString(add(exactFromString(tie), exactFromString('0')))).toBe(new Dec(tie).plus(0).toString());

@@ -37,9 +37,10 @@ export const EXACT_ONE: Exact = { c: 1n, e: 0 };
 function digitCount(a: bigint): number {
   const approx = Number(a);
   if (approx < 1e300) {
-    // log10 of the nearest double is off by at most one digit near a power of ten.
+    // log10 of the nearest double is off by at most one digit near a power of ten. The table
+    // is grown on demand: a sum of far-apart exponents has well over a hundred digits.
     let d = Math.max(1, Math.floor(Math.log10(approx)) + 1);
-    while (d > 1 && a < POW10[d - 1]) d--;
+    while (d > 1 && a < pow10(d - 1)) d--;
     while (a >= pow10(d)) d++;
     return d;
   }
