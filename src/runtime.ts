@@ -97,7 +97,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       for (const d of ctx.descriptors) if (d.onStart) closers.push(await d.onStart(ctx));
       // Commands are received here, so the built-in simulator backend runs in the API role.
       const simulator = startSimulator(ctx);
-      closers.push(async () => simulator.stop());
+      closers.push(() => simulator.stop());
     }
     // Charge points of `ocpp` parties connect to the API role's server (WebSocket upgrade).
     const ocpp = config.ROLE === 'worker' ? null : attachOcpp(ctx, httpServer);

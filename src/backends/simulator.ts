@@ -46,8 +46,18 @@ const roundKwh = (kwh: number) => Math.round(kwh * 1000) / 1000;
 
 type Result = CommandResult['result'];
 
-export function startSimulator(app: AppContext): { stop(): void } {
+export function startSimulator(app: AppContext): { stop(): Promise<void> } {
   const running = new Map<string, Running>();
+  // What the simulator is doing right now (a command it is carrying out, a meter tick's write):
+  // stop() waits for it, so a shutdown does not pull the database from under a session start.
+  const inHand = new Set<Promise<unknown>>();
+  let stopped = false;
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inHand.add(work);
+    const done = () => inHand.delete(work);
+    work.then(done, done);
+    return work;
+  };
   const { SIMULATOR_SPEED: speed, SIMULATOR_POWER_KW: powerKw, SIMULATOR_TICK_MS: tickMs } = app.config;
   const simulatedNow = (r: Running) => r.startedAt + (Date.now() - r.startedAt) * speed;
   const reply = (cmd: ForwardedCommand, result: Result, text?: string) =>
@@ -100,6 +110,8 @@ export function startSimulator(app: AppContext): { stop(): void } {
     });
     const connector = evse.connectors.find((c) => req.connector_id && ciEquals(c.id, req.connector_id)) ?? evse.connectors[0];
     const meter = meterOf(cmd.party, req.location_id, evse.uid);
+    // Stopped while the session opened: its row stands, but nothing ticks in a closing process.
+    if (stopped) return;
     const r: Running = {
       party: cmd.party,
       sessionId,
@@ -116,9 +128,11 @@ export function startSimulator(app: AppContext): { stop(): void } {
     };
     r.timer = setInterval(() => {
       r.kwh = Math.round(((simulatedNow(r) - r.startedAt) / 3_600_000) * powerKw * 1000) / 1000;
-      app.services.ownSessions
-        .patch(r.party, r.sessionId, { kwh: r.kwh })
-        .catch((e: Error) => app.log.warn({ session_id: r.sessionId, err: e.message }, 'simulator could not update a session'));
+      void track(
+        app.services.ownSessions
+          .patch(r.party, r.sessionId, { kwh: r.kwh })
+          .catch((e: Error) => app.log.warn({ session_id: r.sessionId, err: e.message }, 'simulator could not update a session')),
+      );
     }, tickMs);
     r.timer.unref();
     running.set(sessionId.toUpperCase(), r);
@@ -170,45 +184,51 @@ export function startSimulator(app: AppContext): { stop(): void } {
     return tariffs.length ? null : 'This operator has no tariff: a simulated session could not be billed';
   };
 
+  const handle = async (cmd: ForwardedCommand): Promise<void> => {
+    switch (cmd.command) {
+      case 'SET_CHARGING_PROFILE':
+        profiles.set(profileKey(cmd), cmd.request.charging_profile);
+        return void (await app.services.cpoBackendPort.answerProfileRequest(cmd.party, cmd.id, { result: 'ACCEPTED' }));
+      case 'CLEAR_PROFILE':
+        profiles.delete(profileKey(cmd));
+        return void (await app.services.cpoBackendPort.answerProfileRequest(cmd.party, cmd.id, { result: 'ACCEPTED' }));
+      case 'GET_ACTIVE_CHARGING_PROFILE': {
+        const profile = profiles.get(profileKey(cmd)) as ChargingProfile | undefined;
+        const answer = profile
+          ? { result: 'ACCEPTED' as const, profile: { start_date_time: formatDateTime(new Date()), charging_profile: profile } }
+          : { result: 'REJECTED' as const };
+        return void (await app.services.cpoBackendPort.answerProfileRequest(cmd.party, cmd.id, answer));
+      }
+      case 'CHARGING_PREFERENCES':
+        // The virtual charger charges at full power whatever the driver prefers.
+        return;
+      case 'START_SESSION':
+        return start(cmd);
+      case 'STOP_SESSION':
+        return stop(cmd);
+      case 'RESERVE_NOW':
+      case 'CANCEL_RESERVATION':
+      case 'UNLOCK_CONNECTOR':
+        // The virtual hardware has no lock and keeps no reservations, but agrees to both.
+        return void (await reply(cmd, 'ACCEPTED'));
+      default:
+        return void (await reply(cmd, 'NOT_SUPPORTED'));
+    }
+  };
   registerSimulator(
     app,
-    async (cmd) => {
-      switch (cmd.command) {
-        case 'SET_CHARGING_PROFILE':
-          profiles.set(profileKey(cmd), cmd.request.charging_profile);
-          return void (await app.services.cpoBackendPort.answerProfileRequest(cmd.party, cmd.id, { result: 'ACCEPTED' }));
-        case 'CLEAR_PROFILE':
-          profiles.delete(profileKey(cmd));
-          return void (await app.services.cpoBackendPort.answerProfileRequest(cmd.party, cmd.id, { result: 'ACCEPTED' }));
-        case 'GET_ACTIVE_CHARGING_PROFILE': {
-          const profile = profiles.get(profileKey(cmd)) as ChargingProfile | undefined;
-          const answer = profile
-            ? { result: 'ACCEPTED' as const, profile: { start_date_time: formatDateTime(new Date()), charging_profile: profile } }
-            : { result: 'REJECTED' as const };
-          return void (await app.services.cpoBackendPort.answerProfileRequest(cmd.party, cmd.id, answer));
-        }
-        case 'CHARGING_PREFERENCES':
-          // The virtual charger charges at full power whatever the driver prefers.
-          return;
-        case 'START_SESSION':
-          return start(cmd);
-        case 'STOP_SESSION':
-          return stop(cmd);
-        case 'RESERVE_NOW':
-        case 'CANCEL_RESERVATION':
-        case 'UNLOCK_CONNECTOR':
-          // The virtual hardware has no lock and keeps no reservations, but agrees to both.
-          return void (await reply(cmd, 'ACCEPTED'));
-        default:
-          return void (await reply(cmd, 'NOT_SUPPORTED'));
-      }
+    (cmd) => {
+      if (stopped) return Promise.reject(new Error('the simulator is stopping'));
+      return track(handle(cmd));
     },
     refusal,
   );
   return {
-    stop() {
+    async stop() {
+      stopped = true;
       for (const r of running.values()) clearInterval(r.timer);
       running.clear();
+      while (inHand.size) await Promise.allSettled([...inHand]);
       profiles.clear();
       meters.clear();
     },

@@ -132,3 +132,23 @@ test('stopping a session the simulator does not run is REJECTED by the charge po
   await command('STOP_SESSION', { response_url: `${emsp.url}/results/manual`, session_id: 'S-MANUAL' }).expect(200);
   await eventually(() => expect(got('POST', '/results/manual').map((r) => (r.body as { result: string }).result)).toEqual(['REJECTED']));
 });
+
+test('a shutdown waits for the session start the simulator has in hand', async () => {
+  // The start's session write is held, so the shutdown surely begins while the start is running.
+  const sessions = platform.ctx.services.ownSessions;
+  const put = sessions.put.bind(sessions);
+  let entered = false;
+  let written = false;
+  sessions.put = async (...args: Parameters<typeof put>) => {
+    entered = true;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const stored = await put(...args);
+    written = true;
+    return stored;
+  };
+  const start = await command('START_SESSION', { response_url: `${emsp.url}/results/late`, token, location_id: 'LOC1', evse_uid: 'EVSE1' }).expect(200);
+  expect(start.body.data.result).toBe('ACCEPTED');
+  await eventually(() => expect(entered).toBe(true));
+  await platform.stop();
+  expect(written).toBe(true);
+});
