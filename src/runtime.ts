@@ -93,11 +93,12 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     server = httpServer;
     closers.push(() => api.close());
     if (config.ROLE !== 'worker') {
-      // What modules keep running (e.g. the locations read model), ready before the first request.
-      for (const d of ctx.descriptors) if (d.onStart) closers.push(await d.onStart(ctx));
-      // Commands are received here, so the built-in simulator backend runs in the API role.
+      // Commands are received here, so the built-in simulator backend runs in the API role. It
+      // stops before the modules below: the command it finishes on shutdown still writes through them.
       const simulator = startSimulator(ctx);
       closers.push(() => simulator.stop());
+      // What modules keep running (e.g. the locations read model), ready before the first request.
+      for (const d of ctx.descriptors) if (d.onStart) closers.push(await d.onStart(ctx));
     }
     // Charge points of `ocpp` parties connect to the API role's server (WebSocket upgrade).
     const ocpp = config.ROLE === 'worker' ? null : attachOcpp(ctx, httpServer);
