@@ -7,7 +7,7 @@ import { Cdr } from '../../src/model/cdr.js';
 import { Session } from '../../src/model/session.js';
 import { aBusinessDetails, aCredentialsRole } from '../helpers/builders.js';
 import { FAST_DELIVERY } from '../helpers/delivery.js';
-import { eventually } from '../helpers/eventually.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 import { type FakePeer, ok, startFakePeer } from '../helpers/fake-peer.js';
 import { aLocation } from '../helpers/locations.js';
 import { type TestPlatform, request, startTestPlatform, tokenHeader } from '../helpers/platform.js';
@@ -139,13 +139,13 @@ test('a shutdown waits for the session start the simulator has in hand', async (
   const put = sessions.put.bind(sessions);
   let entered = false;
   let written = false;
-  sessions.put = async (...args: Parameters<typeof put>) => {
+  jest.spyOn(sessions, 'put').mockImplementation(async (...args) => {
     entered = true;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     const stored = await put(...args);
     written = true;
     return stored;
-  };
+  });
   const start = await command('START_SESSION', { response_url: `${emsp.url}/results/late`, token, location_id: 'LOC1', evse_uid: 'EVSE1' }).expect(200);
   expect(start.body.data.result).toBe('ACCEPTED');
   await eventually(() => expect(entered).toBe(true));
